@@ -1,0 +1,115 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// One set of compiler settings for every Swift target: Swift 6 language mode (strict concurrency).
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "Switchyard",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "switchyard", targets: ["switchyard"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // System libraries.
+        .systemLibrary(
+            name: "CZeroMQ",
+            pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"]), .brew(["zeromq"])]
+        ),
+        .target(
+            name: "COpenBLAS",
+            linkerSettings: [.linkedLibrary("openblas")]
+        ),
+
+        // Libraries.
+        .target(name: "SwitchyardZMQ", dependencies: ["CZeroMQ"], swiftSettings: swiftSettings),
+        .target(name: "SwitchyardTensor", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
+        .target(
+            name: "SwitchyardModel",
+            dependencies: ["SwitchyardTensor", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SwitchyardWire",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: [],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SwitchyardRouter",
+            dependencies: [
+                "SwitchyardModel", "SwitchyardZMQ", "SwitchyardWire",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SwitchyardWorker",
+            dependencies: [
+                "SwitchyardModel", "SwitchyardZMQ", "SwitchyardWire",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SwitchyardBench",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HdrHistogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "switchyard",
+            dependencies: [
+                "SwitchyardZMQ", "SwitchyardTensor", "SwitchyardModel", "SwitchyardWire",
+                "SwitchyardRouter", "SwitchyardWorker", "SwitchyardBench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Tests: one target per module, plus integration tests that start the built binary.
+        .testTarget(name: "SwitchyardZMQTests", dependencies: ["SwitchyardZMQ"], swiftSettings: swiftSettings),
+        .testTarget(name: "SwitchyardTensorTests", dependencies: ["SwitchyardTensor"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SwitchyardModelTests",
+            dependencies: ["SwitchyardModel"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "SwitchyardWireTests", dependencies: ["SwitchyardWire"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SwitchyardRouterTests",
+            dependencies: [
+                "SwitchyardRouter", "SwitchyardModel",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "SwitchyardWorkerTests", dependencies: ["SwitchyardWorker"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SwitchyardBenchTests",
+            dependencies: [
+                "SwitchyardBench", "SwitchyardRouter",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "IntegrationTests", dependencies: [], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,1 @@
+// COpenBLAS is a header-only shim; this file gives SwiftPM a C source to build.
