@@ -1,0 +1,1 @@
+// SwitchyardBench: see DESIGN.md.

@@ -1,0 +1,1 @@
+// SwitchyardRouter: see DESIGN.md.

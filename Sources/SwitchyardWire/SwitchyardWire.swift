@@ -1,0 +1,1 @@
+// SwitchyardWire: see DESIGN.md.

@@ -1,0 +1,1 @@
+// SwitchyardWorker: see DESIGN.md.
