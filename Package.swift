@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
@@ -52,6 +53,7 @@ let package = Package(
                 "SwitchyardModel", "SwitchyardZMQ", "SwitchyardWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -81,6 +83,8 @@ let package = Package(
                 "SwitchyardRouter", "SwitchyardWorker", "SwitchyardBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -98,8 +102,7 @@ let package = Package(
         .testTarget(
             name: "SwitchyardRouterTests",
             dependencies: [
-                "SwitchyardRouter", "SwitchyardModel",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "SwitchyardRouter", "SwitchyardModel", "SwitchyardBench",
             ],
             swiftSettings: swiftSettings
         ),

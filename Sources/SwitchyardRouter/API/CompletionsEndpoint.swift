@@ -1,0 +1,310 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import SwitchyardModel
+
+/// `POST /v1/completions`: validates, submits one sequence per prompt, and answers as one JSON
+/// body or as a server-sent-event stream.
+struct CompletionsEndpoint: Sendable {
+    let context: ServingContext
+
+    func handle(_ request: Request, context requestContext: BasicRequestContext) async throws -> Response {
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: context.configuration.maxBodyBytes)
+        } catch {
+            throw OpenAIError(status: .contentTooLarge, message: "The request body is larger than \(context.configuration.maxBodyBytes) bytes.", type: "invalid_request_error")
+        }
+        let completion = try CompletionRequest.parse(Array(body.readableBytesView))
+        let prompts = try validate(completion)
+
+        let config = context.service.engine.config
+        var stopIDs = Set(completion.stopTokenIDs)
+        if !completion.ignoreEOS { stopIDs.formUnion(config.eosTokenIDs.map(Int32.init)) }
+        var handles: [GenerationHandle] = []
+        do {
+            for (index, prompt) in prompts.enumerated() {
+                var sampling = SamplingParams()
+                sampling.temperature = completion.temperature
+                sampling.topK = completion.topK
+                sampling.topP = completion.topP
+                // Each prompt of a batch gets its own deterministic stream of randomness.
+                sampling.seed = completion.seed.map { $0 &+ UInt64(index) }
+                let generation = GenerationRequest(promptTokens: prompt, maxNewTokens: completion.maxTokens, sampling: sampling,
+                                                   stopTokenIDs: stopIDs, topLogprobs: completion.logprobs)
+                handles.append(try context.service.submit(generation))
+            }
+        } catch {
+            for handle in handles { handle.cancel() }
+            throw error
+        }
+
+        let responder = CompletionResponder(
+            id: "cmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased(),
+            created: Int(Date().timeIntervalSince1970), model: context.configuration.modelName,
+            request: completion, prompts: prompts, tokenizer: context.tokenizer)
+        if completion.stream {
+            return responder.streamingResponse(handles)
+        }
+        return try await responder.fullResponse(handles)
+    }
+
+    /// Token ids of every prompt, checked against the vocabulary and context length.
+    func validate(_ completion: CompletionRequest) throws(OpenAIError) -> [[Int32]] {
+        if let model = completion.model, model != context.configuration.modelName {
+            throw .modelNotFound(model)
+        }
+        if !completion.stopStrings.isEmpty && context.tokenizer == nil {
+            throw .invalid("`stop` strings need a tokenizer, and this model directory has none: use `stop_token_ids`.", param: "stop")
+        }
+        let prompts: [[Int32]]
+        switch completion.prompt {
+        case .tokens(let ids):
+            prompts = ids
+        case .text(let texts):
+            guard let tokenizer = context.tokenizer else {
+                throw .invalid("This model has no tokenizer, so `prompt` must be token ids (an array of integers).", param: "prompt")
+            }
+            var encoded: [[Int32]] = []
+            for text in texts {
+                do { encoded.append(try tokenizer.encode(text)) } catch {
+                    throw .invalid("The prompt could not be tokenized: \(error)", param: "prompt")
+                }
+            }
+            prompts = encoded
+        }
+        let config = context.service.engine.config
+        for (index, prompt) in prompts.enumerated() {
+            if prompt.isEmpty { throw .invalid("`prompt` must not be empty.", param: "prompt") }
+            if let bad = prompt.first(where: { Int($0) >= config.vocabSize }) {
+                throw .invalid("Token id \(bad) in prompt \(index) is out of range: the vocabulary has \(config.vocabSize) tokens (0...\(config.vocabSize - 1)).", param: "prompt")
+            }
+            let maxContext = config.maxPositionEmbeddings
+            if prompt.count >= maxContext {
+                throw .promptTooLong("This model's maximum context length is \(maxContext) tokens, but the prompt has \(prompt.count) tokens.")
+            }
+            if prompt.count + completion.maxTokens > maxContext {
+                throw .invalid("This model's maximum context length is \(maxContext) tokens. However, you requested \(prompt.count + completion.maxTokens) tokens (\(prompt.count) in the prompt, \(completion.maxTokens) for the completion). Reduce the prompt or max_tokens.", param: "max_tokens")
+            }
+        }
+        return prompts
+    }
+}
+
+/// Builds the answer of one completion request from its sequences' token streams.
+struct CompletionResponder: Sendable {
+    let id: String
+    let created: Int
+    let model: String
+    let request: CompletionRequest
+    let prompts: [[Int32]]
+    let tokenizer: (any ServingTokenizer)?
+
+    /// Collects every choice, then answers one JSON body.
+    func fullResponse(_ handles: [GenerationHandle]) async throws -> Response {
+        var choices: [CompletionChoice] = []
+        var completionTokens = 0
+        for (index, handle) in handles.enumerated() {
+            var choice = ChoiceBuilder(index: index, request: request, tokenizer: tokenizer, promptTokens: prompts[index])
+            do {
+                for try await token in handle.tokens {
+                    if choice.add(token) { handle.cancel(); break }
+                }
+            } catch {
+                for other in handles { other.cancel() }
+                throw Self.openAIError(error)
+            }
+            completionTokens += choice.tokenIDs.count
+            choices.append(choice.finalChoice())
+        }
+        let usage = Usage(promptTokens: prompts.reduce(0) { $0 + $1.count }, completionTokens: completionTokens)
+        return try JSONResponse.make(CompletionResponse(id: id, created: created, model: model, choices: choices, usage: usage))
+    }
+
+    /// Streams `data:` events as tokens arrive, then `data: [DONE]`.
+    func streamingResponse(_ handles: [GenerationHandle]) -> Response {
+        let responder = self
+        let body = ResponseBody { writer in
+            let events = Self.merge(handles)
+            var builders = handles.indices.map {
+                ChoiceBuilder(index: $0, request: responder.request, tokenizer: responder.tokenizer, promptTokens: responder.prompts[$0])
+            }
+            var open = Set(handles.indices)
+            defer { for handle in handles { handle.cancel() } }
+            do {
+                for try await (index, token) in events where open.contains(index) {
+                    let stopped = builders[index].add(token)
+                    var delta = builders[index].takeDelta()
+                    if stopped {
+                        delta.finishReason = FinishReason.stop.rawValue
+                        handles[index].cancel()
+                    }
+                    let chunk = CompletionResponse(id: responder.id, created: responder.created, model: responder.model,
+                                                   choices: [delta], usage: nil)
+                    try await writer.write(Self.event(chunk))
+                    if stopped || token.finishReason != nil { open.remove(index) }
+                    if open.isEmpty { break }
+                }
+                if responder.request.includeUsageInStream {
+                    let usage = Usage(promptTokens: responder.prompts.reduce(0) { $0 + $1.count },
+                                      completionTokens: builders.reduce(0) { $0 + $1.tokenIDs.count })
+                    let chunk = CompletionResponse(id: responder.id, created: responder.created, model: responder.model,
+                                                   choices: [], usage: usage)
+                    try await writer.write(Self.event(chunk))
+                }
+            } catch let error where !(error is CancellationError) && !(error is WriterClosed) {
+                let failure = Self.openAIError(error)
+                if let buffer = try? JSONResponse.bytes(failure.body) {
+                    var event = ByteBuffer(string: "data: ")
+                    event.writeImmutableBuffer(buffer)
+                    event.writeString("\n\n")
+                    try? await writer.write(event)
+                }
+            }
+            try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+
+    struct WriterClosed: Error {}
+
+    static func event(_ chunk: CompletionResponse) throws -> ByteBuffer {
+        var buffer = ByteBuffer(string: "data: ")
+        var json = try JSONResponse.bytes(chunk)
+        buffer.writeBuffer(&json)
+        buffer.writeString("\n\n")
+        return buffer
+    }
+
+    /// Interleaves the choices' token streams as tokens arrive, tagging each with its choice index.
+    static func merge(_ handles: [GenerationHandle]) -> AsyncThrowingStream<(Int, GeneratedToken), any Error> {
+        if handles.count == 1 {
+            let handle = handles[0]
+            return AsyncThrowingStream { continuation in
+                let task = Task {
+                    do {
+                        for try await token in handle.tokens { continuation.yield((0, token)) }
+                        continuation.finish()
+                    } catch { continuation.finish(throwing: error) }
+                }
+                continuation.onTermination = { _ in task.cancel() }
+            }
+        }
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for (index, handle) in handles.enumerated() {
+                            group.addTask {
+                                for try await token in handle.tokens { continuation.yield((index, token)) }
+                            }
+                        }
+                        try await group.waitForAll()
+                    }
+                    continuation.finish()
+                } catch { continuation.finish(throwing: error) }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    static func openAIError(_ error: any Error) -> OpenAIError {
+        switch error {
+        case let error as OpenAIError: error
+        case let error as GenerationError:
+            switch error {
+            case .shuttingDown: .unavailable(error.description)
+            case .engineFailed: .unavailable(error.description)
+            }
+        default: .internalError("\(error)")
+        }
+    }
+}
+
+/// Accumulates one choice: token ids, text (with stop strings), logprobs, finish reason.
+struct ChoiceBuilder {
+    let index: Int
+    let request: CompletionRequest
+    let promptTokens: [Int32]
+    let tokenizer: (any ServingTokenizer)?
+    var text: TextAccumulator
+    var tokenIDs: [Int32] = []
+    var logprobs = CompletionLogprobs()
+    var finishReason: FinishReason?
+    /// What the last `takeDelta` has not yet reported.
+    var pendingText = ""
+    var pendingTokens: [Int32] = []
+    var pendingLogprobs = CompletionLogprobs()
+    var sentPromptIDs = false
+
+    init(index: Int, request: CompletionRequest, tokenizer: (any ServingTokenizer)?, promptTokens: [Int32]) {
+        self.index = index
+        self.request = request
+        self.tokenizer = tokenizer
+        self.promptTokens = promptTokens
+        self.text = TextAccumulator(tokenizer: tokenizer, stopStrings: request.stopStrings)
+    }
+
+    /// Adds a token; returns true when a stop string ended the choice (the caller cancels it).
+    mutating func add(_ token: GeneratedToken) -> Bool {
+        let final = token.finishReason != nil
+        let offset = text.emitted.utf8.count
+        let delta = text.append(token.token, final: final)
+        tokenIDs.append(token.token)
+        pendingTokens.append(token.token)
+        pendingText += delta
+        finishReason = token.finishReason
+        if request.logprobs != nil {
+            let entry = tokenName(token.token)
+            var top: [String: Float] = [:]
+            for alternative in token.topLogprobs { top[tokenName(alternative.token)] = Self.finite(alternative.logprob) }
+            for target in [\ChoiceBuilder.logprobs, \ChoiceBuilder.pendingLogprobs] {
+                self[keyPath: target].tokens.append(entry)
+                self[keyPath: target].tokenLogprobs.append(Self.finite(token.logprob))
+                self[keyPath: target].topLogprobs.append(top)
+                self[keyPath: target].textOffset.append(offset)
+            }
+        }
+        if text.stopped {
+            finishReason = .stop
+            return !final
+        }
+        return false
+    }
+
+    /// The streamed delta since the last call.
+    mutating func takeDelta() -> CompletionChoice {
+        var choice = CompletionChoice(index: index, text: pendingText, logprobs: request.logprobs != nil ? pendingLogprobs : nil,
+                                      finishReason: finishReason?.rawValue)
+        if request.returnTokenIDs {
+            choice.tokenIDs = pendingTokens
+            if !sentPromptIDs { choice.promptTokenIDs = promptTokens }
+        }
+        sentPromptIDs = true
+        pendingText = ""
+        pendingTokens = []
+        pendingLogprobs = CompletionLogprobs()
+        return choice
+    }
+
+    /// The whole choice for a non-streamed answer.
+    func finalChoice() -> CompletionChoice {
+        var choice = CompletionChoice(index: index, text: text.emitted, logprobs: request.logprobs != nil ? logprobs : nil,
+                                      finishReason: (finishReason ?? .length).rawValue)
+        if request.returnTokenIDs {
+            choice.tokenIDs = tokenIDs
+            choice.promptTokenIDs = promptTokens
+        }
+        return choice
+    }
+
+    /// A token as text for logprobs; `token_id:N` without a tokenizer, as vLLM writes it.
+    func tokenName(_ token: Int32) -> String {
+        if let tokenizer { return tokenizer.decode([token]) }
+        return "token_id:\(token)"
+    }
+
+    static func finite(_ value: Float) -> Float { value.isFinite ? value : -9999 }
+}

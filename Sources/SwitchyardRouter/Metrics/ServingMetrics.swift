@@ -1,0 +1,64 @@
+/// The serving metrics exported on `/metrics`, named after vLLM's (`vllm:` becomes `switchyard_`).
+public struct ServingMetrics: Sendable {
+    public let registry: PrometheusRegistry
+
+    static let latencyBuckets: [Double] = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75,
+                                           1, 2.5, 5, 7.5, 10, 20, 40, 80]
+    static let tokenLatencyBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05,
+                                                0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5]
+
+    public init(registry: PrometheusRegistry = PrometheusRegistry()) {
+        self.registry = registry
+        registry.declareCounter("switchyard_prompt_tokens_total", help: "Prompt tokens processed.")
+        registry.declareCounter("switchyard_generation_tokens_total", help: "Tokens generated.")
+        registry.declareCounter("switchyard_request_success_total", help: "Requests finished, by finish reason.")
+        registry.declareCounter("switchyard_request_failure_total", help: "Requests that failed, by reason.")
+        registry.declareCounter("switchyard_http_requests_total", help: "HTTP requests answered, by route and status.")
+    }
+
+    func timeToFirstToken(_ seconds: Double) {
+        registry.observe("switchyard_time_to_first_token_seconds", help: "Time from arrival to the first generated token.",
+                         buckets: Self.latencyBuckets, value: seconds)
+    }
+
+    func interTokenLatency(_ seconds: Double) {
+        registry.observe("switchyard_inter_token_latency_seconds", help: "Time between two generated tokens of one request.",
+                         buckets: Self.tokenLatencyBuckets, value: seconds)
+    }
+
+    func endToEndLatency(_ seconds: Double) {
+        registry.observe("switchyard_e2e_request_latency_seconds", help: "Time from arrival to the last token.",
+                         buckets: Self.latencyBuckets, value: seconds)
+    }
+
+    func promptTokens(_ count: Int) {
+        registry.increment("switchyard_prompt_tokens_total", help: "Prompt tokens processed.", by: Double(count))
+    }
+
+    func generationTokens(_ count: Int) {
+        registry.increment("switchyard_generation_tokens_total", help: "Tokens generated.", by: Double(count))
+    }
+
+    func requestFinished(_ reason: FinishReason) {
+        registry.increment("switchyard_request_success_total", help: "Requests finished, by finish reason.",
+                           labels: [("finished_reason", reason.rawValue)])
+    }
+
+    func requestFailed(_ reason: String) {
+        registry.increment("switchyard_request_failure_total", help: "Requests that failed, by reason.",
+                           labels: [("reason", reason)])
+    }
+
+    func httpRequest(route: String, status: Int) {
+        registry.increment("switchyard_http_requests_total", help: "HTTP requests answered, by route and status.",
+                           labels: [("route", route), ("status", String(status))])
+    }
+
+    /// Tokens routed to each expert of one layer in one step.
+    func routed(layer: Int, expertCounts: [Int]) {
+        for (expert, count) in expertCounts.enumerated() where count > 0 {
+            registry.increment("switchyard_expert_tokens_total", help: "Tokens routed to each expert, by layer.",
+                               labels: [("layer", String(layer)), ("expert", String(expert))], by: Double(count))
+        }
+    }
+}

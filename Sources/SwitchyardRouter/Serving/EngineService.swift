@@ -1,0 +1,312 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SwitchyardModel
+import SwitchyardTensor
+import Synchronization
+
+/// Runs the engine: admits requests, plans continuous-batching steps with `Scheduler`, feeds the
+/// engine, samples, and streams tokens back to each request's `AsyncThrowingStream`.
+///
+/// The loop runs on its own OS thread (a `DedicatedThreadExecutor`), so blocking BLAS work never
+/// occupies Swift's cooperative pool that the HTTP server uses. It does not care where experts run:
+/// the `Engine` it drives has whichever `ExpertBackend` the process set up.
+public final class EngineService: Service, Sendable {
+    /// Serving limits and timings.
+    public struct Configuration: Sendable {
+        public var limits: SchedulerLimits
+        /// How long a graceful shutdown waits for in-flight requests before failing them.
+        public var shutdownGracePeriod: Duration
+
+        public init(limits: SchedulerLimits, shutdownGracePeriod: Duration = .seconds(30)) {
+            self.limits = limits
+            self.shutdownGracePeriod = shutdownGracePeriod
+        }
+    }
+
+    /// Whether the service accepts new requests.
+    public enum Phase: Sendable, Equatable {
+        case accepting
+        case draining
+        case stopped
+    }
+
+    struct Sequence {
+        var request: GenerationRequest
+        var tokens: [Int32]
+        var sampler: Sampler
+        var cache: KVCache?
+        var generated = 0
+        let arrival: ContinuousClock.Instant
+        var lastToken: ContinuousClock.Instant?
+        let continuation: AsyncThrowingStream<GeneratedToken, any Error>.Continuation
+    }
+
+    struct Core {
+        var scheduler: Scheduler
+        var sequences: [SequenceID: Sequence] = [:]
+        var nextID: UInt64 = 1
+        var phase: Phase = .accepting
+        var steps: UInt64 = 0
+    }
+
+    public let engine: Engine
+    public let metrics: ServingMetrics
+    private let configuration: Configuration
+    private let core: Mutex<Core>
+    private let wake: AsyncStream<Void>.Continuation
+    private let wakeups: AsyncStream<Void>
+    private let logger: Logger
+
+    public init(engine: Engine, configuration: Configuration, metrics: ServingMetrics = ServingMetrics(), logger: Logger = Logger(label: "switchyard.engine")) {
+        self.engine = engine
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+        self.core = Mutex(Core(scheduler: Scheduler(limits: configuration.limits)))
+        (self.wakeups, self.wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        registerGauges()
+    }
+
+    public var phase: Phase { core.withLock { $0.phase } }
+    public var limits: SchedulerLimits { configuration.limits }
+
+    /// Queues a sequence and returns its token stream. Throws at once when the request can never
+    /// run (too large for the KV cache), the queue is full, or the server is draining.
+    /// Cancelling the stream's consumer (a client that disconnects) cancels the sequence.
+    public func submit(_ request: GenerationRequest) throws(OpenAIError) -> GenerationHandle {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: GeneratedToken.self, throwing: (any Error).self)
+        let result: Result<SequenceID, OpenAIError> = core.withLock { core in
+            guard core.phase == .accepting else {
+                return .failure(.unavailable("The server is shutting down and accepts no new requests."))
+            }
+            let id = SequenceID(core.nextID)
+            core.nextID += 1
+            let rejection = core.scheduler.submit(id, promptLength: request.promptTokens.count, maxNewTokens: request.maxNewTokens)
+            switch rejection {
+            case nil:
+                core.sequences[id] = Sequence(
+                    request: request, tokens: request.promptTokens, sampler: Sampler(params: request.sampling),
+                    arrival: .now, continuation: continuation)
+                return .success(id)
+            case .queueFull(let limit)?:
+                return .failure(.overloaded("The server is overloaded: \(limit) requests are already waiting. Retry later."))
+            case .exceedsCapacity(let needed, let capacity)?:
+                return .failure(.promptTooLong("The prompt plus max_tokens needs \(needed) KV cache slots, more than this server's whole cache (\(capacity) tokens). Shorten the prompt or lower max_tokens."))
+            case .duplicate?:
+                return .failure(.internalError("duplicate sequence id"))
+            }
+        }
+        switch result {
+        case .failure(let error):
+            continuation.finish()
+            throw error
+        case .success(let id):
+            continuation.onTermination = { [weak self] termination in
+                if case .cancelled = termination { self?.cancel(id) }
+            }
+            wake.yield()
+            return GenerationHandle(id: id, tokens: stream, service: self)
+        }
+    }
+
+    /// Cancels a sequence and frees its cache; nothing happens when it already ended.
+    public func cancel(_ id: SequenceID) {
+        let removed = core.withLock { core -> Bool in
+            guard core.sequences.removeValue(forKey: id) != nil else { return false }
+            core.scheduler.finish(id)
+            return true
+        }
+        if removed {
+            metrics.requestFailed("cancelled")
+            wake.yield()
+        }
+    }
+
+    /// Runs the engine loop until a graceful shutdown has drained every request (or the grace
+    /// period ran out, failing what was left).
+    public func run() async throws {
+        let executor = DedicatedThreadExecutor(name: "switchyard-engine")
+        defer { executor.shutdown() }
+        await withGracefulShutdownHandler {
+            await withTaskExecutorPreference(executor) {
+                await self.loop()
+            }
+        } onGracefulShutdown: {
+            self.beginDraining()
+        }
+    }
+
+    /// Stops accepting requests; running and waiting ones finish.
+    public func beginDraining() {
+        core.withLock { if $0.phase == .accepting { $0.phase = .draining } }
+        logger.info("draining: no new requests; waiting for in-flight ones")
+        wake.yield()
+    }
+
+    private func loop() async {
+        var drainDeadline: ContinuousClock.Instant?
+        var wakeIterator = wakeups.makeAsyncIterator()
+        while true {
+            let (plan, phase, idle) = core.withLock { core -> (Scheduler.StepPlan, Phase, Bool) in
+                (core.scheduler.nextStep(), core.phase, core.scheduler.isIdle)
+            }
+            if phase == .draining {
+                if drainDeadline == nil { drainDeadline = .now + configuration.shutdownGracePeriod }
+                if idle { break }
+                if let deadline = drainDeadline, ContinuousClock.now >= deadline {
+                    failAll(GenerationError.shuttingDown, reason: "shutdown")
+                    break
+                }
+            }
+            if plan.isEmpty {
+                if Task.isCancelled { break }
+                if phase == .draining {
+                    try? await Task.sleep(for: .milliseconds(10))
+                } else {
+                    _ = await wakeIterator.next()
+                }
+                continue
+            }
+            await runStep(plan)
+        }
+        core.withLock { $0.phase = .stopped }
+        failAll(GenerationError.shuttingDown, reason: "shutdown")
+    }
+
+    private func runStep(_ planned: Scheduler.StepPlan) async {
+        // Gather inputs for the sequences still alive (one may have been cancelled since planning).
+        // Caches are created when a sequence first runs, sized to its reservation.
+        let (plan, inputs, promptTokens) = core.withLock { core -> (Scheduler.StepPlan, [EngineInput], Int) in
+            var plan = Scheduler.StepPlan(admitted: planned.admitted)
+            var promptTokens = 0
+            var inputs: [EngineInput] = []
+            inputs.reserveCapacity(planned.feeds.count)
+            for feed in planned.feeds {
+                guard var sequence = core.sequences[feed.id] else { continue }
+                let cache: KVCache
+                if let existing = sequence.cache {
+                    cache = existing
+                } else {
+                    cache = KVCache(config: engine.config, capacity: sequence.request.promptTokens.count + sequence.request.maxNewTokens)
+                    sequence.cache = cache
+                    core.sequences[feed.id] = sequence
+                }
+                plan.feeds.append(feed)
+                promptTokens += max(0, min(feed.start + feed.count, sequence.request.promptTokens.count) - feed.start)
+                inputs.append(EngineInput(cache: cache, tokens: Array(sequence.tokens[feed.start ..< feed.start + feed.count])))
+            }
+            return (plan, inputs, promptTokens)
+        }
+        guard !inputs.isEmpty else { return }
+
+        let logits: Matrix
+        do {
+            logits = try await engine.forward(inputs)
+        } catch {
+            logger.error("engine step failed", metadata: ["error": "\(error)"])
+            fail(plan.feeds.map(\.id), GenerationError.engineFailed("\(error)"), reason: "engine_error")
+            return
+        }
+        metrics.promptTokens(promptTokens)
+
+        var finished: [(AsyncThrowingStream<GeneratedToken, any Error>.Continuation, GeneratedToken)] = []
+        var emitted: [(AsyncThrowingStream<GeneratedToken, any Error>.Continuation, GeneratedToken)] = []
+        let vocab = logits.cols
+        let now = ContinuousClock.now
+        core.withLock { core in
+            core.scheduler.completed(plan)
+            core.steps += 1
+            for (row, feed) in plan.feeds.enumerated() where feed.samples {
+                guard var sequence = core.sequences[feed.id] else { continue }
+                let rowLogits = UnsafeBufferPointer(start: logits.row(row), count: vocab)
+                let sampled = sequence.sampler.sample(logits: rowLogits)
+                var token = GeneratedToken(token: sampled.token, logprob: sampled.logprob, topLogprobs: [], finishReason: nil)
+                if let top = sequence.request.topLogprobs, top > 0 {
+                    token.topLogprobs = TopLogprobs.top(rowLogits, count: top, logSumExp: TopLogprobs.logSumExp(rowLogits))
+                }
+                sequence.generated += 1
+                sequence.tokens.append(sampled.token)
+                if sequence.generated == 1 {
+                    metrics.timeToFirstToken((now - sequence.arrival).seconds)
+                } else if let last = sequence.lastToken {
+                    metrics.interTokenLatency((now - last).seconds)
+                }
+                sequence.lastToken = now
+                if sequence.request.stopTokenIDs.contains(sampled.token) {
+                    token.finishReason = .stop
+                } else if sequence.generated >= sequence.request.maxNewTokens {
+                    token.finishReason = .length
+                }
+                if let reason = token.finishReason {
+                    core.sequences[feed.id] = nil
+                    core.scheduler.finish(feed.id)
+                    metrics.endToEndLatency((now - sequence.arrival).seconds)
+                    metrics.requestFinished(reason)
+                    finished.append((sequence.continuation, token))
+                } else {
+                    core.scheduler.appendToken(feed.id)
+                    core.sequences[feed.id] = sequence
+                    emitted.append((sequence.continuation, token))
+                }
+            }
+        }
+        metrics.generationTokens(finished.count + emitted.count)
+        for (continuation, token) in emitted { continuation.yield(token) }
+        for (continuation, token) in finished {
+            continuation.yield(token)
+            continuation.finish()
+        }
+    }
+
+    private func fail(_ ids: [SequenceID], _ error: GenerationError, reason: String) {
+        let continuations = core.withLock { core in
+            ids.compactMap { id -> AsyncThrowingStream<GeneratedToken, any Error>.Continuation? in
+                core.scheduler.finish(id)
+                return core.sequences.removeValue(forKey: id)?.continuation
+            }
+        }
+        for continuation in continuations {
+            metrics.requestFailed(reason)
+            continuation.finish(throwing: error)
+        }
+    }
+
+    private func failAll(_ error: GenerationError, reason: String) {
+        let ids = core.withLock { Array($0.sequences.keys) }
+        fail(ids, error, reason: reason)
+    }
+
+    private func registerGauges() {
+        metrics.registry.gauge("switchyard_num_requests_running", help: "Sequences running (holding KV cache).") { [weak self] in
+            Double(self?.core.withLock { $0.scheduler.runningCount } ?? 0)
+        }
+        metrics.registry.gauge("switchyard_num_requests_waiting", help: "Sequences waiting for admission.") { [weak self] in
+            Double(self?.core.withLock { $0.scheduler.waitingCount } ?? 0)
+        }
+        metrics.registry.gauge("switchyard_kv_cache_usage_perc", help: "Fraction of the KV cache budget reserved, 0 to 1.") { [weak self] in
+            self?.core.withLock { $0.scheduler.kvUsage } ?? 0
+        }
+        metrics.registry.gauge("switchyard_kv_cache_capacity_tokens", help: "KV cache budget in tokens.") { [limits = configuration.limits] in
+            Double(limits.kvCapacityTokens)
+        }
+    }
+}
+
+/// A submitted sequence: its tokens as they are generated, and a way to cancel it.
+public struct GenerationHandle: Sendable {
+    public let id: SequenceID
+    public let tokens: AsyncThrowingStream<GeneratedToken, any Error>
+    let service: EngineService
+
+    /// Stops generating and frees the sequence's cache (idempotent).
+    public func cancel() { service.cancel(id) }
+}
+
+extension Duration {
+    /// The duration in seconds as a Double.
+    var seconds: Double {
+        let (whole, fraction) = components
+        return Double(whole) + Double(fraction) / 1e18
+    }
+}

@@ -1,0 +1,60 @@
+import SwitchyardModel
+
+/// One sequence to generate: what the HTTP layer hands to `EngineService`.
+public struct GenerationRequest: Sendable {
+    public var promptTokens: [Int32]
+    public var maxNewTokens: Int
+    public var sampling: SamplingParams
+    /// Token ids that end the sequence (EOS ids unless `ignore_eos`, plus `stop_token_ids`).
+    public var stopTokenIDs: Set<Int32>
+    /// How many top alternatives to report per token; nil for none.
+    public var topLogprobs: Int?
+
+    public init(promptTokens: [Int32], maxNewTokens: Int, sampling: SamplingParams, stopTokenIDs: Set<Int32>, topLogprobs: Int? = nil) {
+        self.promptTokens = promptTokens
+        self.maxNewTokens = maxNewTokens
+        self.sampling = sampling
+        self.stopTokenIDs = stopTokenIDs
+        self.topLogprobs = topLogprobs
+    }
+}
+
+/// Why a sequence ended, in OpenAI's words.
+public enum FinishReason: String, Sendable, Equatable {
+    /// `max_tokens` reached.
+    case length
+    /// A stop token (EOS or `stop_token_ids`) or a stop string.
+    case stop
+}
+
+/// One generated token as it streams out of the engine.
+public struct GeneratedToken: Sendable, Equatable {
+    public var token: Int32
+    /// Natural-log probability of `token` under the model (log-softmax of the raw logits).
+    public var logprob: Float
+    /// The most likely tokens at this position with their log-probabilities, best first.
+    public var topLogprobs: [TokenLogprob]
+    /// Set on the sequence's last token.
+    public var finishReason: FinishReason?
+}
+
+/// A token id with its log-probability.
+public struct TokenLogprob: Sendable, Equatable {
+    public var token: Int32
+    public var logprob: Float
+}
+
+/// Why the engine could not finish a sequence.
+public enum GenerationError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The engine step failed (for example, a worker holding needed experts died).
+    case engineFailed(String)
+    /// The server shut down before the sequence finished.
+    case shuttingDown
+
+    public var description: String {
+        switch self {
+        case .engineFailed(let reason): "generation failed: \(reason)"
+        case .shuttingDown: "the server is shutting down"
+        }
+    }
+}

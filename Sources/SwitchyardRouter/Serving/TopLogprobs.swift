@@ -1,0 +1,32 @@
+/// Log-softmax statistics of one row of logits, computed without allocating.
+enum TopLogprobs {
+    /// log Σ exp(logits), computed stably.
+    static func logSumExp(_ logits: UnsafeBufferPointer<Float>) -> Float {
+        var maximum = -Float.infinity
+        for value in logits where value > maximum { maximum = value }
+        var sum: Float = 0
+        for value in logits { sum += expf(value - maximum) }
+        return maximum + logf(sum)
+    }
+
+    /// The `count` most likely tokens with their log-probabilities, best first.
+    static func top(_ logits: UnsafeBufferPointer<Float>, count: Int, logSumExp: Float) -> [TokenLogprob] {
+        guard count > 0 else { return [] }
+        var best: [TokenLogprob] = []
+        best.reserveCapacity(count + 1)
+        for (index, value) in logits.enumerated() {
+            if best.count == count, let last = best.last, value <= last.logprob { continue }
+            var position = best.count
+            while position > 0 && best[position - 1].logprob < value { position -= 1 }
+            best.insert(TokenLogprob(token: Int32(index), logprob: value), at: position)
+            if best.count > count { best.removeLast() }
+        }
+        return best.map { TokenLogprob(token: $0.token, logprob: $0.logprob - logSumExp) }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,1 +1,0 @@
-// SwitchyardRouter: see DESIGN.md.

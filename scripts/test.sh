@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The README's test command: builds in debug and runs every test suite, then the checks that need
+# tools beyond Swift. Exits non-zero when anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Tests share two cores with the processes they start: one BLAS thread each.
+export OPENBLAS_NUM_THREADS=1
+
+echo "== build (debug)"
+swift build --build-tests
+
+echo "== swift test"
+swift test --skip-build --parallel --num-workers 2
+
+if [ -x scripts/gen-protos.sh ]; then
+    echo "== generated protobuf code is up to date"
+    scripts/gen-protos.sh --check
+fi
+
+echo "== all checks passed"
