@@ -48,7 +48,7 @@ public struct CompletionRequest: Sendable, Equatable {
     }
 
     static func parse(_ fields: [String: JSONValue]) throws(OpenAIError) -> CompletionRequest {
-        var reader = FieldReader(fields: fields)
+        let reader = FieldReader(fields: fields)
         let model = try reader.string("model")
         let prompt = try parsePrompt(fields["prompt"])
         let maxTokens = try reader.int("max_tokens", range: 1...Int(Int32.max)) ?? defaultMaxTokens
@@ -78,7 +78,7 @@ public struct CompletionRequest: Sendable, Equatable {
             guard case .object(let optionFields) = options else {
                 throw .invalid("`stream_options` must be an object, not \(options.typeName).", param: "stream_options")
             }
-            var optionReader = FieldReader(fields: optionFields, prefix: "stream_options.")
+            let optionReader = FieldReader(fields: optionFields, prefix: "stream_options.")
             includeUsage = try optionReader.bool("include_usage") ?? false
             if !stream { throw .invalid("`stream_options` is only allowed when `stream` is true.", param: "stream_options") }
         }

@@ -55,7 +55,7 @@ public struct ServingMetrics: Sendable {
     }
 
     /// Tokens routed to each expert of one layer in one step.
-    func routed(layer: Int, expertCounts: [Int]) {
+    public func routed(layer: Int, expertCounts: [Int]) {
         for (expert, count) in expertCounts.enumerated() where count > 0 {
             registry.increment("switchyard_expert_tokens_total", help: "Tokens routed to each expert, by layer.",
                                labels: [("layer", String(layer)), ("expert", String(expert))], by: Double(count))

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Starts `switchyard serve` on a tiny model and drives it with the official openai Python client.
+# Usage: scripts/openai-client-test.sh PATH/TO/switchyard
+set -euo pipefail
+bin="$1"
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+if ! python3 -c "import openai" 2>/dev/null; then
+    echo "openai-client-test: installing the openai Python package"
+    python3 -m pip install -q openai >/dev/null
+fi
+
+"$bin" init-model --family mixtral --preset tiny --seed 7 --out "$work/model" >/dev/null
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$bin" serve --model "$work/model" --port "$port" --threads 1 --served-model-name tiny >"$work/serve.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 200); do
+    if curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1; then break; fi
+    if ! kill -0 "$server_pid" 2>/dev/null; then cat "$work/serve.log"; echo "serve exited early" >&2; exit 1; fi
+    sleep 0.1
+done
+vocab=$(python3 -c "import json,sys; print(json.load(open('$work/model/config.json'))['vocab_size'])")
+if ! timeout 120 python3 scripts/openai_client_test.py "http://127.0.0.1:$port/v1" tiny "$vocab"; then
+    cat "$work/serve.log"
+    exit 1
+fi
+# SIGTERM: graceful shutdown exits 0.
+kill -TERM "$server_pid"
+status=0
+wait "$server_pid" || status=$?
+server_pid=""
+if [ "$status" -ne 0 ]; then cat "$work/serve.log"; echo "serve exited $status after SIGTERM" >&2; exit 1; fi
+echo "openai-client-test: serve stopped cleanly on SIGTERM"
