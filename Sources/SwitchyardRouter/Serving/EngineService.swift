@@ -69,6 +69,10 @@ public final class EngineService: Service, Sendable {
     }
 
     public var phase: Phase { core.withLock { $0.phase } }
+    /// Sequences holding a KV cache now.
+    public var runningCount: Int { core.withLock { $0.scheduler.runningCount } }
+    /// Sequences waiting for admission now.
+    public var waitingCount: Int { core.withLock { $0.scheduler.waitingCount } }
     public var limits: SchedulerLimits { configuration.limits }
 
     /// Queues a sequence and returns its token stream. Throws at once when the request can never
