@@ -99,7 +99,7 @@ final class TestHTTPClient: @unchecked Sendable {
     }
 
     /// One TCP connection with blocking reads bounded by a receive timeout.
-    final class Connection {
+    final class Connection: @unchecked Sendable {
         let fd: Int32
 
         init(port: Int, timeoutSeconds: Int = 60) throws {

@@ -1,0 +1,238 @@
+import SwitchyardModel
+
+/// The router's view of its workers as a pure state machine: who is registered and alive, what
+/// each holds (acknowledged) and should hold (placement target), and which messages to send.
+///
+/// Placement changes are made safe in two phases: new holders are told to load and only after
+/// they acknowledge does routing use them and are the previous holders told to drop. Between the
+/// two, a key stays routed to its old holder, so no dispatch finds a key without a holder
+/// because of a rebalance. Liveness follows the Paranoid Pirate pattern: a worker silent for
+/// `liveness` heartbeat intervals is dead.
+///
+/// The shell (`ClusterService`) feeds events with the current time and performs the actions.
+public struct WorkerRegistry: Sendable {
+    public struct Configuration: Sendable, Equatable {
+        public var heartbeatInterval: Duration
+        public var liveness: Int
+        public var replicas: Int
+
+        public init(heartbeatInterval: Duration = .seconds(1), liveness: Int = 3, replicas: Int = 1) {
+            self.heartbeatInterval = heartbeatInterval
+            self.liveness = max(1, liveness)
+            self.replicas = max(1, replicas)
+        }
+    }
+
+    /// One registered worker.
+    public struct Worker: Sendable, Equatable {
+        public var id: String
+        public var routingID: [UInt8]
+        public var pinned: Set<Int>?
+        public var lastHeard: ContinuousClock.Instant
+        /// Keys the worker acknowledged holding; routing uses these.
+        public var held: Set<ExpertKey>
+        /// Keys placement wants it to hold.
+        public var target: Set<ExpertKey>
+        /// The version of the last assignment sent and not yet acknowledged.
+        public var awaitingVersion: UInt64?
+        /// Dispatches the worker reported queued or running.
+        public var queuedDispatches: Int
+        /// Bytes of expert weights resident, as the worker reported.
+        public var residentBytes: UInt64
+        /// Keys told to drop whose acknowledgement has not arrived; an older ack still lists them.
+        public var pendingDrops: Set<ExpertKey> = []
+        /// Version of the last drop assignment.
+        public var lastDropVersion: UInt64 = 0
+    }
+
+    /// Why a registration was refused.
+    public enum RefusalReason: Sendable, Equatable {
+        case badPin(String)
+        case duplicateID(String)
+    }
+
+    /// What the shell must do.
+    public enum Action: Sendable, Equatable {
+        /// Accept the registration of this worker.
+        case welcome(workerID: String)
+        /// Refuse a registration (sent to the routing id that asked).
+        case refuse(routingID: [UInt8], RefusalReason)
+        /// Tell a worker to load and drop experts; it acknowledges `version`.
+        case assign(workerID: String, version: UInt64, load: [ExpertKey], drop: [ExpertKey])
+        /// Send a heartbeat to this worker.
+        case heartbeat(workerID: String)
+        /// A worker was declared dead (silence) or left; fail what is in flight to it.
+        case workerLost(workerID: String, reason: String)
+        /// The routing table changed (shells refresh snapshots).
+        case routingChanged
+    }
+
+    public let keys: [ExpertKey]
+    public let configuration: Configuration
+    public private(set) var workers: [String: Worker] = [:]
+    public private(set) var placementVersion: UInt64 = 0
+    private var lastHeartbeatSent: ContinuousClock.Instant?
+    private let validExperts: Set<Int>
+
+    public init(keys: [ExpertKey], configuration: Configuration = Configuration()) {
+        self.keys = keys.sorted()
+        self.configuration = configuration
+        self.validExperts = Set(keys.map(\.expert))
+    }
+
+    // MARK: Queries
+
+    /// Alive holders of each key, by worker id, sorted.
+    public var routing: [ExpertKey: [String]] {
+        var table: [ExpertKey: [String]] = [:]
+        for worker in workers.values {
+            for key in worker.held { table[key, default: []].append(worker.id) }
+        }
+        return table.mapValues { $0.sorted() }
+    }
+
+    /// Keys no worker holds (acknowledged).
+    public var missing: [ExpertKey] {
+        let table = routing
+        return keys.filter { table[$0] == nil }
+    }
+
+    /// Ready to serve: every key has a holder.
+    public var isComplete: Bool { missing.isEmpty }
+
+    /// The worker with this routing id.
+    public func worker(routingID: [UInt8]) -> Worker? {
+        workers.values.first { $0.routingID == routingID }
+    }
+
+    // MARK: Events
+
+    /// A worker says hello (first time, after its restart, or after the router's).
+    public mutating func register(id: String, routingID: [UInt8], pinned: Set<Int>?, held: Set<ExpertKey>, now: ContinuousClock.Instant) -> [Action] {
+        if let pinned {
+            let unknown = pinned.subtracting(validExperts)
+            if !unknown.isEmpty {
+                return [.refuse(routingID: routingID, .badPin("expert ids \(ExpertSpec(ids: unknown)) do not exist in this model (it has \(ExpertSpec(ids: validExperts)))"))]
+            }
+        }
+        if let existing = workers[id], existing.routingID != routingID {
+            return [.refuse(routingID: routingID, .duplicateID("a live worker already registered as `\(id)`"))]
+        }
+        var actions: [Action] = []
+        if workers[id] != nil {
+            // The same worker again (it restarted): forget what it held before.
+            actions.append(.workerLost(workerID: id, reason: "re-registered"))
+        }
+        let keySet = Set(keys)
+        workers[id] = Worker(id: id, routingID: routingID, pinned: pinned, lastHeard: now,
+                             held: held.intersection(keySet), target: [], awaitingVersion: nil,
+                             queuedDispatches: 0, residentBytes: 0)
+        actions.append(.welcome(workerID: id))
+        actions += replan()
+        actions.append(.routingChanged)
+        return actions
+    }
+
+    /// A worker applied an assignment; `loaded` is everything it now holds.
+    public mutating func acknowledged(id: String, version: UInt64, loaded: Set<ExpertKey>, residentBytes: UInt64, now: ContinuousClock.Instant) -> [Action] {
+        guard var worker = workers[id] else { return [] }
+        worker.lastHeard = now
+        worker.residentBytes = residentBytes
+        // An ack older than the last drop still lists the dropped keys: never route to them again.
+        if version >= worker.lastDropVersion { worker.pendingDrops = [] }
+        worker.held = loaded.intersection(Set(keys)).subtracting(worker.pendingDrops)
+        if worker.awaitingVersion == version { worker.awaitingVersion = nil }
+        workers[id] = worker
+        var actions = releaseDrops()
+        actions.append(.routingChanged)
+        return actions
+    }
+
+    /// Any message from a worker proves it alive.
+    public mutating func heard(id: String, queuedDispatches: Int? = nil, now: ContinuousClock.Instant) {
+        guard workers[id] != nil else { return }
+        workers[id]!.lastHeard = now
+        if let queuedDispatches { workers[id]!.queuedDispatches = queuedDispatches }
+    }
+
+    /// A worker left on purpose (Disconnect).
+    public mutating func disconnected(id: String, reason: String) -> [Action] {
+        guard workers.removeValue(forKey: id) != nil else { return [] }
+        return [.workerLost(workerID: id, reason: reason)] + replan() + [.routingChanged]
+    }
+
+    /// Time passes: send heartbeats when due, declare silent workers dead.
+    public mutating func tick(now: ContinuousClock.Instant) -> [Action] {
+        var actions: [Action] = []
+        let deadline = configuration.heartbeatInterval * configuration.liveness
+        let dead = workers.values.filter { now - $0.lastHeard > deadline }.map(\.id).sorted()
+        for id in dead {
+            workers.removeValue(forKey: id)
+            actions.append(.workerLost(workerID: id, reason: "silent for \(configuration.liveness) heartbeat intervals"))
+        }
+        if !dead.isEmpty {
+            actions += replan()
+            actions.append(.routingChanged)
+        }
+        if lastHeartbeatSent.map({ now - $0 >= configuration.heartbeatInterval }) ?? true {
+            lastHeartbeatSent = now
+            actions += workers.keys.sorted().map { .heartbeat(workerID: $0) }
+        }
+        return actions
+    }
+
+    /// When the next `tick` has something to do.
+    public func nextDeadline(after now: ContinuousClock.Instant) -> ContinuousClock.Instant {
+        var next = (lastHeartbeatSent ?? now) + configuration.heartbeatInterval
+        let deadline = configuration.heartbeatInterval * configuration.liveness
+        for worker in workers.values { next = min(next, worker.lastHeard + deadline) }
+        return max(next, now)
+    }
+
+    // MARK: Placement
+
+    /// Recomputes targets and asks workers to load what they lack.
+    private mutating func replan() -> [Action] {
+        let live = workers.values.sorted { $0.id < $1.id }
+        let plan = Placement.plan(keys: keys, workers: live.map { Placement.Worker(id: $0.id, pinned: $0.pinned) },
+                                  replicas: configuration.replicas,
+                                  current: workers.mapValues(\.held))
+        var actions: [Action] = []
+        for worker in live {
+            let target = plan[worker.id] ?? []
+            workers[worker.id]!.target = target
+            let load = target.subtracting(worker.held).sorted()
+            if !load.isEmpty {
+                placementVersion += 1
+                workers[worker.id]!.awaitingVersion = placementVersion
+                actions.append(.assign(workerID: worker.id, version: placementVersion, load: load, drop: []))
+            }
+        }
+        return actions + releaseDrops()
+    }
+
+    /// Tells workers to drop held keys placement moved away, once every such key has its full
+    /// number of other holders (or as many as there are), so routing never loses a key.
+    private mutating func releaseDrops() -> [Action] {
+        var actions: [Action] = []
+        for id in workers.keys.sorted() {
+            let worker = workers[id]!
+            let surplus = worker.held.subtracting(worker.target)
+            guard !surplus.isEmpty else { continue }
+            var droppable: [ExpertKey] = []
+            for key in surplus.sorted() {
+                let others = workers.values.filter { $0.id != id && $0.held.contains(key) && $0.target.contains(key) }.count
+                let wanted = workers.values.filter { $0.target.contains(key) }.count
+                if others >= max(1, min(configuration.replicas, wanted)) { droppable.append(key) }
+            }
+            guard !droppable.isEmpty else { continue }
+            placementVersion += 1
+            workers[id]!.held.subtract(droppable)
+            workers[id]!.pendingDrops.formUnion(droppable)
+            workers[id]!.lastDropVersion = placementVersion
+            workers[id]!.awaitingVersion = placementVersion
+            actions.append(.assign(workerID: id, version: placementVersion, load: [], drop: droppable))
+        }
+        return actions
+    }
+}
