@@ -159,6 +159,10 @@ final class ReactorLoop {
     // MARK: Sending
 
     func submit(_ message: Message, to handle: SocketHandle) {
+        if stopping {
+            fail(handle, message, .reactorStopped)
+            return
+        }
         guard let entry = entry(for: handle) else {
             fail(handle, message, .unknownSocket)
             return
