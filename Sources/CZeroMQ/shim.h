@@ -1,4 +1,47 @@
 #ifndef SWITCHYARD_CZEROMQ_SHIM_H
 #define SWITCHYARD_CZEROMQ_SHIM_H
 #include <zmq.h>
+
+#if defined(__linux__)
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include <errno.h>
+#include <sys/prctl.h>
+
+/// Names the calling thread (Linux keeps 15 bytes); shows in `top -H` and debuggers.
+static inline void switchyard_set_thread_name(const char *name) {
+    prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
+}
+
+/// A non-blocking, close-on-exec eventfd used to wake a thread blocked in zmq_poll.
+static inline int switchyard_eventfd_open(void) {
+    return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+/// Adds one to the eventfd counter; makes the fd readable. Returns 0 or -1 (errno set).
+static inline int switchyard_eventfd_signal(int fd) {
+    eventfd_t one = 1;
+    for (;;) {
+        ssize_t n = write(fd, &one, sizeof one);
+        if (n == (ssize_t)sizeof one) return 0;
+        if (n < 0 && errno == EINTR) continue;
+        /* EAGAIN: counter saturated, the fd is readable already. */
+        if (n < 0 && errno == EAGAIN) return 0;
+        return -1;
+    }
+}
+
+/// Resets the eventfd counter to zero. Returns 0 (also when it was zero already) or -1.
+static inline int switchyard_eventfd_drain(int fd) {
+    eventfd_t value = 0;
+    for (;;) {
+        ssize_t n = read(fd, &value, sizeof value);
+        if (n == (ssize_t)sizeof value) return 0;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) return 0;
+        return -1;
+    }
+}
+#endif
+
 #endif
