@@ -20,7 +20,11 @@ public enum FrameBytes: Sendable, Equatable {
     public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         switch self {
         case .inline(let bytes):
-            return try bytes.withUnsafeBytes { (buffer) throws(E) -> R in try body(buffer) }
+            // Array.withUnsafeBytes rethrows untyped; carry the typed error out in a Result.
+            let result: Result<R, E> = bytes.withUnsafeBytes { buffer in
+                Result { () throws(E) -> R in try body(buffer) }
+            }
+            return try result.get()
         case .tensor(let tensor):
             return try tensor.withUnsafeBytes(body)
         }

@@ -177,20 +177,24 @@ struct RejectionTests {
         expectReason(Fixtures.rawControl(.register, register), .oversize)
     }
 
-    @Test("invalid fields", arguments: [
-        ("dtype unspecified", { (h: inout Switchyard_V1_DispatchHeader) in h.dtype = .unspecified }),
-        ("hidden size of another model", { $0.hiddenSize = 32 }),
-        ("no rows", { $0.totalRows = 0; $0.segments = []; $0.gateWeights = []; $0.tokenSlots = [] }),
-        ("unsorted segments", { $0.segments = [Fixtures.segment(5, 1), Fixtures.segment(1, 2)] }),
-        ("duplicate segment expert", { $0.segments = [Fixtures.segment(1, 2), Fixtures.segment(1, 1)] }),
-        ("empty segment", { $0.segments = [Fixtures.segment(1, 3), Fixtures.segment(5, 0)] }),
-        ("gate weight count", { $0.gateWeights = [1, 1] }),
-        ("token slot count", { $0.tokenSlots = [0, 1, 0, 1] }),
-        ("token count zero", { $0.tokenCount = 0 }),
-        ("token count above rows", { $0.tokenCount = 4 }),
-        ("NaN gate weight", { $0.gateWeights = [0.5, .nan, 0.5] }),
-    ] as [(String, @Sendable (inout Switchyard_V1_DispatchHeader) -> Void)])
-    func invalidDispatch(name: String, edit: @Sendable (inout Switchyard_V1_DispatchHeader) -> Void) {
+    /// Header edits that each break one dispatch field.
+    static let invalidEdits: [String: @Sendable (inout Switchyard_V1_DispatchHeader) -> Void] = [
+        "dtype unspecified": { $0.dtype = .unspecified },
+        "hidden size of another model": { $0.hiddenSize = 32 },
+        "no rows": { $0.totalRows = 0; $0.segments = []; $0.gateWeights = []; $0.tokenSlots = [] },
+        "unsorted segments": { $0.segments = [Fixtures.segment(5, 1), Fixtures.segment(1, 2)] },
+        "duplicate segment expert": { $0.segments = [Fixtures.segment(1, 2), Fixtures.segment(1, 1)] },
+        "empty segment": { $0.segments = [Fixtures.segment(1, 3), Fixtures.segment(5, 0)] },
+        "gate weight count": { $0.gateWeights = [1, 1] },
+        "token slot count": { $0.tokenSlots = [0, 1, 0, 1] },
+        "token count zero": { $0.tokenCount = 0 },
+        "token count above rows": { $0.tokenCount = 4 },
+        "NaN gate weight": { $0.gateWeights = [0.5, .nan, 0.5] },
+    ]
+
+    @Test("invalid dispatch fields", arguments: invalidEdits.keys.sorted())
+    func invalidDispatch(name: String) throws {
+        let edit = try #require(Self.invalidEdits[name])
         expectReason(Fixtures.rawDispatch(edit), .invalidField)
     }
 
