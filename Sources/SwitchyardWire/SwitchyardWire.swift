@@ -1,1 +1,0 @@
-// SwitchyardWire: see DESIGN.md.
