@@ -48,9 +48,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SwitchyardTransport",
+            dependencies: ["SwitchyardZMQ", "SwitchyardWire"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SwitchyardRouter",
             dependencies: [
-                "SwitchyardModel", "SwitchyardZMQ", "SwitchyardWire",
+                "SwitchyardModel", "SwitchyardZMQ", "SwitchyardWire", "SwitchyardTransport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -60,7 +65,7 @@ let package = Package(
         .target(
             name: "SwitchyardWorker",
             dependencies: [
-                "SwitchyardModel", "SwitchyardZMQ", "SwitchyardWire",
+                "SwitchyardModel", "SwitchyardZMQ", "SwitchyardWire", "SwitchyardTransport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -80,7 +85,7 @@ let package = Package(
             name: "switchyard",
             dependencies: [
                 "SwitchyardZMQ", "SwitchyardTensor", "SwitchyardModel", "SwitchyardWire",
-                "SwitchyardRouter", "SwitchyardWorker", "SwitchyardBench",
+                "SwitchyardRouter", "SwitchyardWorker", "SwitchyardBench", "SwitchyardTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -100,13 +105,22 @@ let package = Package(
         ),
         .testTarget(name: "SwitchyardWireTests", dependencies: ["SwitchyardWire"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "SwitchyardTransportTests",
+            dependencies: ["SwitchyardTransport", "SwitchyardZMQ", "SwitchyardWire"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SwitchyardRouterTests",
             dependencies: [
                 "SwitchyardRouter", "SwitchyardModel", "SwitchyardBench",
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SwitchyardWorkerTests", dependencies: ["SwitchyardWorker"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SwitchyardWorkerTests",
+            dependencies: ["SwitchyardWorker", "SwitchyardModel", "SwitchyardTransport", "SwitchyardZMQ", "SwitchyardWire"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SwitchyardBenchTests",
             dependencies: [
