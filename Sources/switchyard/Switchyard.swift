@@ -10,6 +10,8 @@ struct Switchyard: AsyncParsableCommand {
         subcommands: [
             VersionCommand.self,
             DoctorCommand.self,
+            GenerateCommand.self,
+            PerfCommand.self,
         ]
     )
 }
