@@ -16,7 +16,7 @@ struct BatchTests {
         let steps = 5
 
         // Together: one forward per step for all sequences, logits recorded per step.
-        let caches = prompts.map { KVCache(config: config, capacity: 20) }
+        let caches = prompts.map { _ in KVCache(config: config, capacity: 20) }
         var inputs = zip(caches, prompts).map { EngineInput(cache: $0, tokens: $1) }
         var together: [[[Float]]] = Array(repeating: [], count: prompts.count)
         for _ in 0..<steps {

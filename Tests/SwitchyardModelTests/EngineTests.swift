@@ -23,7 +23,7 @@ struct EngineTests {
         }
         #expect(b.length == 9)
         #expect(TestModels.maxDifference(prefill, last) < 1e-4)
-        #expect(prefill.allSatisfy(\.isFinite))
+        #expect(prefill.allSatisfy { $0.isFinite })
         // Logits should be spread (a degenerate model would make these tests vacuous).
         #expect((prefill.max()! - prefill.min()!) > 0.5)
 
