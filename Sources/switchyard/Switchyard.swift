@@ -12,6 +12,8 @@ struct Switchyard: AsyncParsableCommand {
             DoctorCommand.self,
             ServeCommand.self,
             InitModelCommand.self,
+            GenerateCommand.self,
+            PerfCommand.self,
         ]
     )
 }
