@@ -11,6 +11,8 @@ struct Switchyard: AsyncParsableCommand {
             VersionCommand.self,
             DoctorCommand.self,
             ServeCommand.self,
+            GenerateCommand.self,
+            PerfCommand.self,
         ]
     )
 }

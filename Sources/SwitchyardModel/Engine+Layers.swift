@@ -1,0 +1,129 @@
+import SwitchyardTensor
+
+extension Engine {
+    /// Runs one micro-batch through every layer and the head, writing its logits from `logitRow` on.
+    func run(_ state: EngineMicroBatch, _ inputs: ArraySlice<EngineInput>, logitRow: Int) async throws {
+        state.prepare(inputs)
+        embed(state, inputs)
+        for layer in 0..<config.numLayers {
+            attentionBlock(state, inputs, layer: layer)
+            try await ffnBlock(state, layer: layer)
+        }
+        head(state, inputs, logitRow: logitRow)
+    }
+
+    private func embed(_ state: EngineMicroBatch, _ inputs: ArraySlice<EngineInput>) {
+        let h = config.hiddenSize
+        var row = 0
+        for input in inputs {
+            for token in input.tokens {
+                state.x.row(row).update(from: weights.embed.row(Int(token)), count: h)
+                rope.angles(position: state.positions[row], cos: state.cosTable.row(row), sin: state.sinTable.row(row))
+                row += 1
+            }
+        }
+    }
+
+    /// `x += o(attention(rope(qkNorm(qkv(norm(x))))))`, appending this step's keys and values to the caches.
+    private func attentionBlock(_ state: EngineMicroBatch, _ inputs: ArraySlice<EngineInput>, layer: Int) {
+        let w = weights.layers[layer]
+        let h = config.hiddenSize
+        let hd = config.headDim
+        let qDim = config.qDim
+        let kvDim = config.kvDim
+        let width = qDim + 2 * kvDim
+        let rows = state.rows
+        RMSNorm.apply(input: state.x.base, ldIn: h, output: state.xn.base, ldOut: h, rows: rows, cols: h,
+                      weight: w.inputNorm.base, eps: config.rmsNormEps)
+        GEMM.multiplyTransposed(m: rows, n: width, k: h, a: state.xn.base, lda: h, b: w.qkv.base, ldb: h,
+                                c: state.qkv.base, ldc: width)
+        if let bias = w.qkvBias { VectorOps.addBias(bias.base, to: state.qkv.base, rows: rows, cols: width, ldx: width) }
+        for r in 0..<rows {
+            let q = state.qkv.row(r)
+            let k = q + qDim
+            switch config.qkNorm {
+            case .none:
+                break
+            case .perHead:
+                RMSNorm.apply(input: q, ldIn: hd, output: q, ldOut: hd, rows: config.numHeads, cols: hd,
+                              weight: w.qNorm!.base, eps: config.rmsNormEps)
+                RMSNorm.apply(input: k, ldIn: hd, output: k, ldOut: hd, rows: config.numKVHeads, cols: hd,
+                              weight: w.kNorm!.base, eps: config.rmsNormEps)
+            case .full:
+                RMSNorm.apply(input: q, ldIn: qDim, output: q, ldOut: qDim, rows: 1, cols: qDim,
+                              weight: w.qNorm!.base, eps: config.rmsNormEps)
+                RMSNorm.apply(input: k, ldIn: kvDim, output: k, ldOut: kvDim, rows: 1, cols: kvDim,
+                              weight: w.kNorm!.base, eps: config.rmsNormEps)
+            }
+            if let clip = config.clipQKV { VectorOps.clamp(q, limit: clip, count: width) }
+            RoPE.rotate(q, heads: config.numHeads, headDim: hd, cos: state.cosTable.row(r), sin: state.sinTable.row(r))
+            RoPE.rotate(k, heads: config.numKVHeads, headDim: hd, cos: state.cosTable.row(r), sin: state.sinTable.row(r))
+        }
+        let window = config.slidingWindow(layer: layer)
+        for (i, input) in inputs.enumerated() {
+            let cache = input.cache
+            let first = state.rowStart[i]
+            for t in 0..<input.tokens.count {
+                let r = first + t
+                let position = state.positions[r]
+                let k = state.qkv.row(r) + qDim
+                let v = k + kvDim
+                for g in 0..<config.numKVHeads {
+                    (cache.keys(layer: layer, head: g) + position * hd).update(from: k + g * hd, count: hd)
+                    (cache.values(layer: layer, head: g) + position * hd).update(from: v + g * hd, count: hd)
+                }
+            }
+            attention.compute(q: state.qkv.row(first), ldQ: width, rows: input.tokens.count, start: cache.length,
+                              cache: cache, layer: layer, window: window,
+                              output: state.attention.row(first), ldOut: qDim, scratch: state.scores)
+        }
+        GEMM.multiplyTransposed(m: rows, n: h, k: qDim, a: state.attention.base, lda: qDim, b: w.o.base, ldb: qDim,
+                                c: state.x.base, ldc: h, beta: 1)
+        if let bias = w.oBias { VectorOps.addBias(bias.base, to: state.x.base, rows: rows, cols: h, ldx: h) }
+    }
+
+    /// `x += Σ weight · expert(norm(x))` through the expert backend.
+    private func ffnBlock(_ state: EngineMicroBatch, layer: Int) async throws {
+        let w = weights.layers[layer]
+        let h = config.hiddenSize
+        let rows = state.rows
+        RMSNorm.apply(input: state.x.base, ldIn: h, output: state.xn.base, ldOut: h, rows: rows, cols: h,
+                      weight: w.postNorm.base, eps: config.rmsNormEps)
+        var logits: UnsafeMutablePointer<Float>?
+        var shared: UnsafePointer<Float>?
+        if let gate = w.gate {
+            GEMM.multiplyTransposed(m: rows, n: config.numExperts, k: h, a: state.xn.base, lda: h, b: gate.base, ldb: h,
+                                    c: state.gateLogits.base, ldc: state.gateLogits.cols)
+            logits = state.gateLogits.base
+            if let sharedGate = w.sharedGate {
+                GEMM.multiplyTransposed(m: rows, n: 1, k: h, a: state.xn.base, lda: h, b: sharedGate.base, ldb: h,
+                                        c: state.sharedLogits.base, ldc: 1)
+                shared = UnsafePointer(state.sharedLogits.base)
+            }
+        }
+        Gating.route(config: config, layer: layer, rows: rows, logits: logits, sharedLogits: shared,
+                     into: &state.routes)
+        if let onRouted {
+            Gating.count(state.routes, experts: config.ffnExperts(layer: layer), into: &state.counts)
+            onRouted(layer, state.counts)
+        }
+        try await experts.computeFFN(layer: layer, microBatch: state.index, input: state.xn, routes: state.routes,
+                                     output: state.ffnOut)
+        guard state.ffnOut.rows == rows else {
+            throw EngineError.shapeMismatch("expert backend returned \(state.ffnOut.rows) rows for \(rows)")
+        }
+        VectorOps.add(state.ffnOut.base, into: state.x.base, count: rows * h)
+    }
+
+    /// Final norm of each input's last row, then the head into `logits` rows `logitRow...`.
+    private func head(_ state: EngineMicroBatch, _ inputs: ArraySlice<EngineInput>, logitRow: Int) {
+        let h = config.hiddenSize
+        for (i, input) in inputs.enumerated() {
+            let lastRow = state.rowStart[i] + input.tokens.count - 1
+            RMSNorm.apply(input: state.x.row(lastRow), ldIn: h, output: state.last.row(i), ldOut: h, rows: 1, cols: h,
+                          weight: weights.finalNorm.base, eps: config.rmsNormEps)
+        }
+        GEMM.multiplyTransposed(m: inputs.count, n: config.vocabSize, k: h, a: state.last.base, lda: h,
+                                b: weights.head.base, ldb: h, c: logits.row(logitRow), ldc: config.vocabSize)
+    }
+}

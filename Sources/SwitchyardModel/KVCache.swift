@@ -1,0 +1,62 @@
+import SwitchyardTensor
+
+/// The keys and values of one sequence for every layer, up to `capacity` positions.
+///
+/// Layout: `[layer][k | v][kvHead][capacity][headDim]`, so each (layer, head) block of keys or values
+/// is a contiguous `capacity x headDim` row-major matrix that attention hands to BLAS directly.
+/// Owned by one sequence; the engine writes new positions during `forward` and advances `length`
+/// only when the whole step succeeded.
+public final class KVCache: @unchecked Sendable {
+    /// Positions the cache holds at most.
+    public let capacity: Int
+    /// Positions cached so far (the next token's position).
+    public internal(set) var length: Int = 0
+    let layers: Int
+    let kvHeads: Int
+    let headDim: Int
+    private let storage: Matrix
+
+    /// A cache for `capacity` positions of a model with `config`'s shape.
+    public init(config: ModelConfig, capacity: Int) {
+        precondition(capacity > 0, "a KV cache needs a positive capacity")
+        self.capacity = capacity
+        layers = config.numLayers
+        kvHeads = config.numKVHeads
+        headDim = config.headDim
+        storage = Matrix(rows: layers * 2 * kvHeads * capacity, cols: headDim)
+    }
+
+    /// Bytes of cache one position takes for `config` (f32 keys and values of every layer).
+    public static func bytesPerToken(_ config: ModelConfig) -> Int {
+        config.numLayers * 2 * config.numKVHeads * config.headDim * MemoryLayout<Float>.stride
+    }
+
+    /// Bytes this cache holds.
+    public var byteCount: Int { capacity * layers * 2 * kvHeads * headDim * MemoryLayout<Float>.stride }
+
+    /// Forgets every cached position (the storage is kept for the next sequence).
+    public func reset() { length = 0 }
+
+    /// Forgets positions from `newLength` on (e.g. to re-run a step).
+    public func truncate(to newLength: Int) {
+        precondition(newLength >= 0 && newLength <= length, "truncate to \(newLength) of \(length)")
+        length = newLength
+    }
+
+    /// The `capacity x headDim` keys of `head` in `layer`.
+    @inline(__always)
+    func keys(layer: Int, head: Int) -> UnsafeMutablePointer<Float> {
+        storage.base + ((layer * 2) * kvHeads + head) * capacity * headDim
+    }
+
+    /// The `capacity x headDim` values of `head` in `layer`.
+    @inline(__always)
+    func values(layer: Int, head: Int) -> UnsafeMutablePointer<Float> {
+        storage.base + ((layer * 2 + 1) * kvHeads + head) * capacity * headDim
+    }
+
+    /// Whether this cache was built for `config`'s shape.
+    func fits(_ config: ModelConfig) -> Bool {
+        layers == config.numLayers && kvHeads == config.numKVHeads && headDim == config.headDim
+    }
+}

@@ -1,0 +1,75 @@
+import SwitchyardTensor
+
+extension RouterWeights {
+    /// Loads everything but the experts from `checkpoint` (f32 copies), by transformers' tensor names.
+    ///
+    /// Mixtral's gate is accepted under both the Hub name (`block_sparse_moe.gate`) and the
+    /// transformers 5 name (`mlp.gate`). Errors name the missing or mis-shaped tensor.
+    public static func load(_ checkpoint: Checkpoint, config: ModelConfig) throws -> RouterWeights {
+        let h = config.hiddenSize
+        func vector(_ name: String, _ count: Int) throws -> Matrix {
+            guard checkpoint.has(name) else { throw EngineError.missingWeight(name) }
+            return Matrix(rows: 1, cols: count, values: try checkpoint.vector(name, count: count))
+        }
+        func matrix(_ name: String, _ rows: Int, _ cols: Int) throws -> Matrix {
+            guard checkpoint.has(name) else { throw EngineError.missingWeight(name) }
+            return try checkpoint.matrix(name, shape: [rows, cols])
+        }
+        func optionalVector(_ name: String, _ count: Int) throws -> Matrix? {
+            checkpoint.has(name) ? try vector(name, count) : nil
+        }
+
+        let embed = try matrix("model.embed_tokens.weight", config.vocabSize, h)
+        var layers: [Layer] = []
+        for l in 0..<config.numLayers {
+            let p = "model.layers.\(l)."
+            let a = p + "self_attn."
+            var qNorm: Matrix?
+            var kNorm: Matrix?
+            switch config.qkNorm {
+            case .none: break
+            case .perHead:
+                qNorm = try vector(a + "q_norm.weight", config.headDim)
+                kNorm = try vector(a + "k_norm.weight", config.headDim)
+            case .full:
+                qNorm = try vector(a + "q_norm.weight", config.qDim)
+                kNorm = try vector(a + "k_norm.weight", config.kvDim)
+            }
+            var gate: Matrix?
+            var sharedGate: Matrix?
+            if config.isSparse(layer: l) {
+                let hubName = p + "block_sparse_moe.gate.weight"
+                let name = checkpoint.has(hubName) ? hubName : p + "mlp.gate.weight"
+                gate = try matrix(name, config.numExperts, h)
+                if config.hasSharedExpert {
+                    sharedGate = try matrix(p + "mlp.shared_expert_gate.weight", 1, h)
+                }
+            }
+            let bias = config.attentionBias
+            layers.append(try Layer(
+                config: config, layer: l,
+                inputNorm: try vector(p + "input_layernorm.weight", h),
+                q: try matrix(a + "q_proj.weight", config.qDim, h),
+                k: try matrix(a + "k_proj.weight", config.kvDim, h),
+                v: try matrix(a + "v_proj.weight", config.kvDim, h),
+                qBias: bias ? try vector(a + "q_proj.bias", config.qDim) : nil,
+                kBias: bias ? try vector(a + "k_proj.bias", config.kvDim) : nil,
+                vBias: bias ? try vector(a + "v_proj.bias", config.kvDim) : nil,
+                o: try matrix(a + "o_proj.weight", h, config.qDim),
+                oBias: config.outputBias ? try vector(a + "o_proj.bias", h) : try optionalVector(a + "o_proj.bias", h),
+                qNorm: qNorm, kNorm: kNorm,
+                postNorm: try vector(p + "post_attention_layernorm.weight", h),
+                gate: gate, sharedGate: sharedGate
+            ))
+        }
+        let finalNorm = try vector("model.norm.weight", h)
+        let head: Matrix
+        if config.tieWordEmbeddings || !checkpoint.has("lm_head.weight") {
+            guard config.tieWordEmbeddings else { throw EngineError.missingWeight("lm_head.weight") }
+            head = embed
+        } else {
+            head = try matrix("lm_head.weight", config.vocabSize, h)
+        }
+        return try RouterWeights(config: config, embed: embed, layers: layers, finalNorm: finalNorm, head: head)
+    }
+}

@@ -1,0 +1,44 @@
+import SwitchyardTensor
+
+extension RouterWeights {
+    /// Random weights of `config`'s shape (uniform, variance `1/fan_in` so activations stay O(1)),
+    /// reproducible from `seed`: for tests and for benchmarking before a checkpoint exists.
+    public static func random(config: ModelConfig, seed: UInt64) throws -> RouterWeights {
+        var g = SeededGenerator(seed: seed)
+        let h = config.hiddenSize
+        func linear(_ rows: Int, _ cols: Int) -> Matrix {
+            Matrix.random(rows: rows, cols: cols, scale: (3 / Float(cols)).squareRoot(), generator: &g)
+        }
+        func norm(_ n: Int) -> Matrix {
+            let m = Matrix.random(rows: 1, cols: n, scale: 0.2, generator: &g)
+            for i in 0..<n { m.base[i] += 1 }
+            return m
+        }
+        func bias(_ n: Int) -> Matrix { Matrix.random(rows: 1, cols: n, scale: 0.1, generator: &g) }
+
+        let embed = Matrix.random(rows: config.vocabSize, cols: h, scale: 1, generator: &g)
+        var layers: [Layer] = []
+        for l in 0..<config.numLayers {
+            let perHead = config.qkNorm == .perHead
+            let sparse = config.isSparse(layer: l)
+            layers.append(try Layer(
+                config: config, layer: l,
+                inputNorm: norm(h),
+                q: linear(config.qDim, h), k: linear(config.kvDim, h), v: linear(config.kvDim, h),
+                qBias: config.attentionBias ? bias(config.qDim) : nil,
+                kBias: config.attentionBias ? bias(config.kvDim) : nil,
+                vBias: config.attentionBias ? bias(config.kvDim) : nil,
+                o: linear(h, config.qDim),
+                oBias: config.outputBias ? bias(h) : nil,
+                qNorm: config.qkNorm == .none ? nil : norm(perHead ? config.headDim : config.qDim),
+                kNorm: config.qkNorm == .none ? nil : norm(perHead ? config.headDim : config.kvDim),
+                postNorm: norm(h),
+                gate: sparse ? Matrix.random(rows: config.numExperts, cols: h, scale: 4 * (3 / Float(h)).squareRoot(), generator: &g) : nil,
+                sharedGate: sparse && config.hasSharedExpert ? linear(1, h) : nil
+            ))
+        }
+        let finalNorm = norm(h)
+        let head = config.tieWordEmbeddings ? embed : linear(config.vocabSize, h)
+        return try RouterWeights(config: config, embed: embed, layers: layers, finalNorm: finalNorm, head: head)
+    }
+}

@@ -1,0 +1,43 @@
+import SwitchyardTensor
+
+/// Every weight of a model except the FFN experts: what the router process holds (embeddings,
+/// attention, norms, gates, head). Immutable after construction; shared by all engine steps.
+public final class RouterWeights: @unchecked Sendable {
+    public let config: ModelConfig
+    /// `[vocab, hidden]`.
+    public let embed: Matrix
+    /// One entry per decoder layer.
+    public let layers: [Layer]
+    /// `1 x hidden`.
+    public let finalNorm: Matrix
+    /// `[vocab, hidden]`; the same object as `embed` when embeddings are tied.
+    public let head: Matrix
+
+    /// Assembles weights, checking every shape against `config`.
+    public init(config: ModelConfig, embed: Matrix, layers: [Layer], finalNorm: Matrix, head: Matrix) throws {
+        try Self.check("model.embed_tokens.weight", embed, [config.vocabSize, config.hiddenSize])
+        try Self.check("model.norm.weight", finalNorm, [1, config.hiddenSize])
+        try Self.check("lm_head.weight", head, [config.vocabSize, config.hiddenSize])
+        guard layers.count == config.numLayers else {
+            throw EngineError.shapeMismatch("\(layers.count) layers of weights for a model of \(config.numLayers)")
+        }
+        self.config = config
+        self.embed = embed
+        self.layers = layers
+        self.finalNorm = finalNorm
+        self.head = head
+    }
+
+    /// Bytes of f32 weights held (a tied head counted once).
+    public var byteCount: Int {
+        var floats = embed.count + finalNorm.count + (head === embed ? 0 : head.count)
+        for layer in layers { floats += layer.floatCount }
+        return floats * MemoryLayout<Float>.stride
+    }
+
+    static func check(_ name: String, _ m: Matrix, _ shape: [Int]) throws {
+        guard m.rows == shape[0], m.cols == shape[1] else {
+            throw EngineError.weightShape(name: name, expected: shape, actual: [m.rows, m.cols])
+        }
+    }
+}

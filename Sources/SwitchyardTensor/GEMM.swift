@@ -1,0 +1,68 @@
+import COpenBLAS
+
+/// Matrix products through OpenBLAS on raw row-major pointers.
+///
+/// Weights are stored `[out, in]` as in PyTorch's `Linear`, so the product the model needs is
+/// `C = A · Bᵀ` (`A` is `[m, k]` activations, `B` is `[n, k]` weights). One row takes the gemv
+/// path: it streams the weight once without gemm's packing, which is what batch-1 decode needs.
+public enum GEMM {
+    /// `C[m, n] = A[m, k] · B[n, k]ᵀ + beta · C`, all row-major with leading dimensions in floats.
+    @inline(__always)
+    public static func multiplyTransposed(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        beta: Float = 0
+    ) {
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else {
+            scaleRows(c, rows: m, cols: n, ldc: ldc, beta: beta)
+            return
+        }
+        if m == 1 {
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, b, Int32(ldb), a, 1, beta, c, 1)
+        } else {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
+                        1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        }
+    }
+
+    /// `C[m, n] = A[m, k] · B[k, n] + beta · C`, all row-major (used for attention's `P · V`).
+    @inline(__always)
+    public static func multiply(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        beta: Float = 0
+    ) {
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else {
+            scaleRows(c, rows: m, cols: n, ldc: ldc, beta: beta)
+            return
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
+                    1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// `c = a · bᵀ` (or `c += a · bᵀ` when `accumulate`) on whole matrices; `c` is resized to `a.rows`.
+    public static func multiplyTransposed(_ a: Matrix, _ b: Matrix, into c: Matrix, accumulate: Bool = false) {
+        precondition(a.cols == b.cols, "inner dimensions differ: \(a.cols) vs \(b.cols)")
+        precondition(c.cols == b.rows, "output has \(c.cols) columns, expected \(b.rows)")
+        if accumulate {
+            precondition(c.rows == a.rows, "accumulating into \(c.rows) rows, expected \(a.rows)")
+        } else {
+            c.resize(rows: a.rows)
+        }
+        multiplyTransposed(m: a.rows, n: b.rows, k: a.cols, a: a.base, lda: a.cols, b: b.base, ldb: b.cols,
+                           c: c.base, ldc: c.cols, beta: accumulate ? 1 : 0)
+    }
+
+    private static func scaleRows(_ c: UnsafeMutablePointer<Float>, rows: Int, cols: Int, ldc: Int, beta: Float) {
+        for r in 0..<rows {
+            let row = c + r * ldc
+            for j in 0..<cols { row[j] = beta == 0 ? 0 : row[j] * beta }
+        }
+    }
+}

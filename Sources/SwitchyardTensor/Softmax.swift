@@ -1,0 +1,20 @@
+import Foundation
+
+/// Numerically stable softmax (max subtracted) in place.
+public enum Softmax {
+    /// Replaces `x[0..<count]` by its softmax.
+    @inline(__always)
+    public static func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        guard count > 0 else { return }
+        var maxValue = x[0]
+        for i in 1..<count where x[i] > maxValue { maxValue = x[i] }
+        var sum: Float = 0
+        for i in 0..<count {
+            let e = expf(x[i] - maxValue)
+            x[i] = e
+            sum += e
+        }
+        let inverse = 1 / sum
+        for i in 0..<count { x[i] *= inverse }
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import SwitchyardModel
+import SwitchyardTensor
+
+/// `switchyard generate`: runs the single-process engine on a prompt of token ids.
+struct GenerateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generate tokens from a prompt of token ids with the single-process engine."
+    )
+
+    @Option(help: "Hugging Face model directory (config.json + *.safetensors).")
+    var model: String
+
+    @Option(name: .customLong("prompt-ids"), help: "Comma-separated prompt token ids, e.g. 5,17,2.")
+    var promptIDs: String
+
+    @Option(name: .customLong("max-tokens"), help: "Tokens to generate at most.")
+    var maxTokens: Int = 16
+
+    @Option(help: "Sampling temperature; 0 is greedy.")
+    var temperature: Float = 0
+
+    @Option(name: .customLong("top-k"), help: "Keep the k most likely tokens (0 = off).")
+    var topK: Int = 0
+
+    @Option(name: .customLong("top-p"), help: "Nucleus sampling probability mass (1 = off).")
+    var topP: Float = 1
+
+    @Option(help: "Seed for reproducible sampling.")
+    var seed: UInt64?
+
+    @Option(help: "OpenBLAS threads.")
+    var threads: Int = 2
+
+    @Flag(help: "Print one JSON object with prompt_token_ids, token_ids, logprobs and finish_reason.")
+    var json = false
+
+    func run() async throws {
+        do {
+            BLAS.setThreads(threads)
+            let prompt = try Generator.parseTokenIDs(promptIDs)
+            let params = SamplingParams(temperature: temperature, topK: topK, topP: topP, seed: seed)
+            try params.validate()
+            let engine = try Engine.load(directory: URL(fileURLWithPath: model))
+            let generator = Generator(engine: engine)
+            try generator.validate(prompt: prompt, maxTokens: maxTokens, params: params)
+            let result = try await generator.generate(prompt: prompt, maxTokens: maxTokens, params: params)
+            if json {
+                print(result.json)
+            } else {
+                print(result.tokenIDs.map(String.init).joined(separator: " "))
+            }
+        } catch {
+            printError("generate: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}

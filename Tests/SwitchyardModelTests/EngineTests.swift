@@ -1,0 +1,181 @@
+import Foundation
+import Testing
+import SwitchyardTensor
+@testable import SwitchyardModel
+
+@Suite("Engine forward pass")
+struct EngineTests {
+    init() { BLAS.setThreads(1) }
+
+    @Test("prefill of a whole prompt equals feeding it token by token (every family)", arguments: TestModels.names)
+    func prefillEqualsDecode(name: String) async throws {
+        let engine = try TestModels.engine(name)
+        let config = engine.config
+        let prompt = TestModels.prompt(9, seed: 11, vocab: config.vocabSize)
+        let a = KVCache(config: config, capacity: 16)
+        let prefill = TestModels.row(try await engine.forward([EngineInput(cache: a, tokens: prompt)]), 0)
+        #expect(a.length == 9)
+
+        let b = KVCache(config: config, capacity: 16)
+        var last: [Float] = []
+        for token in prompt {
+            last = TestModels.row(try await engine.forward([EngineInput(cache: b, tokens: [token])]), 0)
+        }
+        #expect(b.length == 9)
+        #expect(TestModels.maxDifference(prefill, last) < 1e-4)
+        #expect(prefill.allSatisfy { $0.isFinite })
+        // Logits should be spread (a degenerate model would make these tests vacuous).
+        #expect((prefill.max()! - prefill.min()!) > 0.5)
+
+        // Continue both caches with one more token: still equal.
+        let next: Int32 = 5
+        let c1 = TestModels.row(try await engine.forward([EngineInput(cache: a, tokens: [next])]), 0)
+        let c2 = TestModels.row(try await engine.forward([EngineInput(cache: b, tokens: [next])]), 0)
+        #expect(TestModels.maxDifference(c1, c2) < 1e-4)
+    }
+
+    @Test("a prompt split into chunks gives the same logits as one prefill")
+    func chunkedPrefill() async throws {
+        let engine = try TestModels.engine("qwen2_moe")
+        let config = engine.config
+        let prompt = TestModels.prompt(12, seed: 5, vocab: config.vocabSize)
+        let a = KVCache(config: config, capacity: 12)
+        let whole = TestModels.row(try await engine.forward([EngineInput(cache: a, tokens: prompt)]), 0)
+        let b = KVCache(config: config, capacity: 12)
+        _ = try await engine.forward([EngineInput(cache: b, tokens: Array(prompt[0..<5]))])
+        let chunked = TestModels.row(try await engine.forward([EngineInput(cache: b, tokens: Array(prompt[5...]))]), 0)
+        #expect(TestModels.maxDifference(whole, chunked) < 1e-4)
+    }
+
+    @Test("the sliding window changes outputs once the prompt is longer than the window")
+    func slidingWindowMatters() async throws {
+        let full = try TestModels.engine("mixtral")
+        let sliding = try TestModels.engine("mixtral-sliding")
+        let prompt = TestModels.prompt(8, seed: 2, vocab: 61)
+        let short = Array(prompt.prefix(3))
+        func logits(_ e: Engine, _ p: [Int32]) async throws -> [Float] {
+            TestModels.row(try await e.forward([EngineInput(cache: KVCache(config: e.config, capacity: 8), tokens: p)]), 0)
+        }
+        #expect(TestModels.maxDifference(try await logits(full, short), try await logits(sliding, short)) < 1e-5)
+        #expect(TestModels.maxDifference(try await logits(full, prompt), try await logits(sliding, prompt)) > 1e-3)
+    }
+
+    @Test("two micro-batches give the same logits as one", arguments: ["mixtral", "qwen2_moe"])
+    func microBatches(name: String) async throws {
+        let one = try TestModels.engine(name, microBatches: 1)
+        let two = try TestModels.engine(name, microBatches: 2)
+        let config = one.config
+        let prompts = [3, 7, 1, 5].enumerated().map { TestModels.prompt($0.element, seed: UInt64($0.offset), vocab: config.vocabSize) }
+        let c1 = prompts.map { _ in KVCache(config: config, capacity: 8) }
+        let c2 = prompts.map { _ in KVCache(config: config, capacity: 8) }
+        let l1 = try await one.forward(zip(c1, prompts).map { EngineInput(cache: $0, tokens: $1) })
+        let r1 = (0..<4).map { TestModels.row(l1, $0) }
+        let l2 = try await two.forward(zip(c2, prompts).map { EngineInput(cache: $0, tokens: $1) })
+        for b in 0..<4 { #expect(TestModels.maxDifference(r1[b], TestModels.row(l2, b)) < 1e-5) }
+    }
+
+    @Test("bad inputs throw clear errors and leave every cache where it was")
+    func badInputs() async throws {
+        let engine = try TestModels.engine("mixtral")
+        let config = engine.config
+        let cache = KVCache(config: config, capacity: 4)
+        let other = KVCache(config: config, capacity: 4)
+        await #expect(throws: EngineError.tokenOutOfRange(token: 61, vocabSize: 61)) {
+            try await engine.forward([EngineInput(cache: other, tokens: [1]), EngineInput(cache: cache, tokens: [1, 61])])
+        }
+        await #expect(throws: EngineError.tokenOutOfRange(token: -1, vocabSize: 61)) {
+            try await engine.forward([EngineInput(cache: cache, tokens: [-1])])
+        }
+        await #expect(throws: EngineError.cacheFull(length: 0, adding: 5, capacity: 4)) {
+            try await engine.forward([EngineInput(cache: cache, tokens: [1, 2, 3, 4, 5])])
+        }
+        await #expect(throws: EngineError.emptyInput(index: 0)) {
+            try await engine.forward([EngineInput(cache: cache, tokens: [])])
+        }
+        await #expect(throws: EngineError.duplicateCache(index: 1)) {
+            try await engine.forward([EngineInput(cache: cache, tokens: [1]), EngineInput(cache: cache, tokens: [2])])
+        }
+        let long = KVCache(config: config, capacity: 100)
+        await #expect(throws: EngineError.contextTooLong(positions: 65, limit: 64)) {
+            try await engine.forward([EngineInput(cache: long, tokens: [Int32](repeating: 1, count: 65))])
+        }
+        var otherShape = config
+        otherShape.numLayers = 3
+        await #expect(throws: EngineError.self) {
+            try await engine.forward([EngineInput(cache: KVCache(config: otherShape, capacity: 4), tokens: [1])])
+        }
+        #expect(cache.length == 0 && other.length == 0)
+        let logits = try await engine.forward([])
+        #expect(logits.rows == 0)
+    }
+
+    @Test("a failing backend leaves caches unadvanced; the engine works again afterwards")
+    func backendFailure() async throws {
+        let config = TestModels.config("mixtral")
+        let weights = try RouterWeights.random(config: config, seed: 1)
+        let partial = try LocalExpertBackend.random(config: config, seed: 2, experts: [ExpertKey(layer: 0, expert: 0)])
+        let engine = Engine(config: config, weights: weights, experts: partial)
+        let cache = KVCache(config: config, capacity: 8)
+        await #expect(throws: EngineError.self) {
+            try await engine.forward([EngineInput(cache: cache, tokens: [1, 2, 3])])
+        }
+        #expect(cache.length == 0)
+    }
+
+    @Test("onRouted reports per-layer expert counts summing to rows x slots")
+    func onRouted() async throws {
+        let engine = try TestModels.engine("qwen2_moe")
+        let log = RoutedLog()
+        engine.onRouted = { layer, counts in log.add(layer, counts) }
+        let cache = KVCache(config: engine.config, capacity: 8)
+        _ = try await engine.forward([EngineInput(cache: cache, tokens: [1, 2, 3, 4])])
+        let entries = log.entries
+        #expect(entries.map(\.0) == [0, 1, 2])
+        #expect(entries[0].1 == [4])               // dense layer: every row to id 0
+        #expect(entries[1].1.count == 7)           // 6 routed + shared
+        #expect(entries[1].1.reduce(0, +) == 4 * 3) // top-2 + shared per row
+        #expect(entries[1].1[6] == 4)
+    }
+
+    @Test("KV cache size arithmetic and reset")
+    func cacheBasics() {
+        let config = TestModels.config("mixtral")
+        #expect(KVCache.bytesPerToken(config) == 2 * 2 * 2 * 8 * 4)
+        let cache = KVCache(config: config, capacity: 10)
+        #expect(cache.byteCount == 10 * KVCache.bytesPerToken(config))
+        cache.length = 4
+        cache.truncate(to: 2)
+        #expect(cache.length == 2)
+        cache.reset()
+        #expect(cache.length == 0)
+    }
+
+    @Test("weights with wrong shapes are rejected with the tensor's name")
+    func weightShapes() throws {
+        let config = TestModels.config("mixtral")
+        let good = try RouterWeights.random(config: config, seed: 1)
+        #expect(throws: EngineError.weightShape(name: "lm_head.weight", expected: [61, 32], actual: [60, 32])) {
+            try RouterWeights(config: config, embed: good.embed, layers: good.layers, finalNorm: good.finalNorm,
+                              head: Matrix(rows: 60, cols: 32))
+        }
+        let w = good.layers[0]
+        #expect(throws: EngineError.self) {
+            try RouterWeights.Layer(config: config, layer: 0, inputNorm: w.inputNorm, q: Matrix(rows: 32, cols: 31),
+                                    k: Matrix(rows: 16, cols: 32), v: Matrix(rows: 16, cols: 32), o: w.o,
+                                    postNorm: w.postNorm, gate: w.gate)
+        }
+        #expect(throws: EngineError.missingWeight("model.layers.0.mlp.gate.weight")) {
+            try RouterWeights.Layer(config: config, layer: 0, inputNorm: w.inputNorm, q: Matrix(rows: 32, cols: 32),
+                                    k: Matrix(rows: 16, cols: 32), v: Matrix(rows: 16, cols: 32), o: w.o,
+                                    postNorm: w.postNorm, gate: nil)
+        }
+    }
+}
+
+/// Collects `onRouted` calls from the engine (which may call from any task).
+final class RoutedLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [(Int, [Int])] = []
+    func add(_ layer: Int, _ counts: [Int]) { lock.lock(); items.append((layer, counts)); lock.unlock() }
+    var entries: [(Int, [Int])] { lock.lock(); defer { lock.unlock() }; return items }
+}
