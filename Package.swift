@@ -49,7 +49,7 @@ let package = Package(
         ),
         .target(
             name: "SwitchyardTransport",
-            dependencies: ["SwitchyardZMQ", "SwitchyardWire"],
+            dependencies: ["SwitchyardZMQ", "SwitchyardWire", "SwitchyardModel"],
             swiftSettings: swiftSettings
         ),
         .target(

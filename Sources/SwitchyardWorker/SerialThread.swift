@@ -1,0 +1,82 @@
+import Foundation
+
+/// One dedicated OS thread running submitted jobs one at a time, in submission order.
+///
+/// The worker computes experts and loads weights on threads like this, never on the reactor
+/// thread (which must keep heartbeats flowing) nor on Swift's cooperative pool (BLAS blocks).
+final class SerialThread: @unchecked Sendable {
+    // Safety: `jobs` and `stopped` are only touched with `condition` locked.
+    private let condition = NSCondition()
+    private var jobs: [@Sendable () -> Void] = []
+    private var stopped = false
+    private var finished = false
+
+    init(name: String) {
+        let thread = Thread { [self] in loop() }
+        thread.name = name
+        thread.start()
+    }
+
+    /// Jobs waiting or running.
+    var pending: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return jobs.count
+    }
+
+    /// Queues `job`; false (and not run) once stopped.
+    @discardableResult
+    func submit(_ job: @escaping @Sendable () -> Void) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopped else { return false }
+        jobs.append(job)
+        condition.signal()
+        return true
+    }
+
+    /// Runs `job` on the thread and waits for it (call from another thread only).
+    func run<T: Sendable>(_ job: @escaping @Sendable () -> T) -> T? {
+        let done = DispatchSemaphore(value: 0)
+        let box = ResultBox<T>()
+        guard submit({ box.value = job(); done.signal() }) else { return nil }
+        done.wait()
+        return box.value
+    }
+
+    /// Lets queued jobs finish, then ends the thread; waits at most `timeout` for it.
+    func stop(timeout: Duration = .seconds(5)) {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        let deadline = Date().addingTimeInterval(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
+        while !finished {
+            if !condition.wait(until: deadline) { break }
+        }
+        condition.unlock()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty && !stopped { condition.wait() }
+            if jobs.isEmpty {
+                finished = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let job = jobs[0]
+            condition.unlock()
+            job()
+            condition.lock()
+            jobs.removeFirst()
+            condition.unlock()
+        }
+    }
+}
+
+/// Carries a result out of a job; written once before the semaphore is signalled.
+private final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
+}

@@ -1,1 +1,0 @@
-// SwitchyardWorker: see DESIGN.md.

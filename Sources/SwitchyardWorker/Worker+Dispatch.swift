@@ -1,0 +1,27 @@
+import SwitchyardWire
+
+extension Worker {
+    /// Reactor thread: queues a decoded dispatch on the compute thread (arrival order).
+    func dispatch(_ header: Switchyard_V1_DispatchHeader, rows: TensorBytes) {
+        let queued = computeThread.submit { [self] in compute(header, rows: rows) }
+        if !queued {
+            send(.reply(.failure(answering: header, error: "worker \(configuration.workerID) is shutting down"), rows: nil))
+        }
+    }
+
+    /// Compute thread: runs the experts, combines, replies (rows sent zero-copy from a pooled buffer).
+    private func compute(_ header: Switchyard_V1_DispatchHeader, rows: TensorBytes) {
+        let started = ContinuousClock.now
+        switch computer.compute(header, rows: rows, store: store) {
+        case .success(let output):
+            let elapsed = ContinuousClock.now - started
+            let micros = UInt64(max(0, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000))
+            send(.reply(.answering(header, dtype: .f32, computeMicros: micros), rows: output))
+            shared.withLock { $0.statistics.dispatchesServed += 1 }
+        case .failure(let failure):
+            logger.warning("dispatch \(header.dispatchID) (layer \(header.layer)) failed: \(failure)")
+            send(.reply(.failure(answering: header, error: failure.description), rows: nil))
+            shared.withLock { $0.statistics.dispatchesFailed += 1 }
+        }
+    }
+}

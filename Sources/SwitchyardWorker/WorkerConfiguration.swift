@@ -1,0 +1,59 @@
+import Foundation
+
+/// How a worker daemon runs; `switchyard worker` builds it from its flags, tests build it directly.
+public struct WorkerConfiguration: Sendable {
+    /// The router's ZeroMQ endpoint, e.g. `tcp://10.0.0.1:5555`.
+    public var routerEndpoint: String
+    /// The Hugging Face checkpoint directory (the same model the router serves).
+    public var modelDirectory: URL
+    /// Stable worker name, also the DEALER routing id (1...255 bytes, not starting with a zero byte).
+    public var workerID: String
+    /// Expert ids (of every layer) the worker insists on holding; empty = whatever placement gives.
+    public var pinnedExperts: Set<Int>
+    /// The pin list as the user typed it, for the router's logs.
+    public var pinnedSpec: String
+    /// BLAS threads for expert matmuls (reported to the router as capacity).
+    public var threads: Int
+    /// Heartbeat period until the router's `Welcome` sets its own.
+    public var heartbeatInterval: Duration
+    /// Missed heartbeat intervals after which a silent router is considered gone.
+    public var liveness: Int
+    /// First reconnect delay; doubles per failed attempt up to `maxReconnectDelay`.
+    public var minReconnectDelay: Duration
+    public var maxReconnectDelay: Duration
+    /// Most tokens of one engine step; sizes MAXMSGSIZE and the largest dispatch accepted
+    /// (`ModelIdentity.limits(config:maxBatchTokens:)`).
+    public var maxBatchTokens: Int
+    /// Bytes the worker may use for expert weights (0 = unlimited), reported as capacity.
+    public var memoryBytes: UInt64
+    /// Sent in `Register` for the router's logs.
+    public var softwareVersion: String
+
+    public init(
+        routerEndpoint: String, modelDirectory: URL, workerID: String,
+        pinnedExperts: Set<Int> = [], pinnedSpec: String = "", threads: Int = 1,
+        heartbeatInterval: Duration = .milliseconds(500), liveness: Int = 3,
+        minReconnectDelay: Duration = .milliseconds(100), maxReconnectDelay: Duration = .seconds(2),
+        maxBatchTokens: Int = 4096, memoryBytes: UInt64 = 0, softwareVersion: String = "0.1.0"
+    ) {
+        self.routerEndpoint = routerEndpoint
+        self.modelDirectory = modelDirectory
+        self.workerID = workerID
+        self.pinnedExperts = pinnedExperts
+        self.pinnedSpec = pinnedSpec
+        self.threads = max(1, threads)
+        self.heartbeatInterval = heartbeatInterval
+        self.liveness = max(1, liveness)
+        self.minReconnectDelay = minReconnectDelay
+        self.maxReconnectDelay = max(minReconnectDelay, maxReconnectDelay)
+        self.maxBatchTokens = max(1, maxBatchTokens)
+        self.memoryBytes = memoryBytes
+        self.softwareVersion = softwareVersion
+    }
+
+    /// The default worker id: `hostname-pid`.
+    public static func defaultWorkerID() -> String {
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "worker"
+        return "\(host.isEmpty ? "worker" : host)-\(ProcessInfo.processInfo.processIdentifier)"
+    }
+}

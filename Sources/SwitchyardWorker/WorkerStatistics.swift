@@ -1,0 +1,26 @@
+import SwitchyardModel
+import SwitchyardWire
+
+/// A snapshot of what a worker did, for logs and tests (`Worker.statistics`).
+public struct WorkerStatistics: Sendable {
+    /// Incoming messages dropped, by reason.
+    public var drops = DropCounter()
+    /// Dispatches answered with rows.
+    public var dispatchesServed = 0
+    /// Dispatches answered with an error.
+    public var dispatchesFailed = 0
+    /// `Register` messages sent (first registration and every re-registration).
+    public var registrationsSent = 0
+    /// `Welcome`s received.
+    public var welcomes = 0
+    /// Connection attempts (sockets opened).
+    public var connects = 0
+    /// Experts held after the last applied assignment.
+    public var heldExperts: [ExpertKey] = []
+    /// Bytes of expert weights held.
+    public var residentBytes = 0
+    /// Placement version of the last applied assignment.
+    public var placementVersion: UInt64 = 0
+
+    public init() {}
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import SwitchyardRouter
+import SwitchyardTensor
+import SwitchyardWorker
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `switchyard worker`: holds a shard of the experts and computes them for a router.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Hold a shard of a model's experts and compute them for a router over ZeroMQ."
+    )
+
+    @Option(help: "The router's worker endpoint, e.g. tcp://10.0.0.1:5555.")
+    var router: String
+
+    @Option(help: "Hugging Face model directory (the same checkpoint the router serves).")
+    var model: String
+
+    @Option(help: "Stable worker id, also its ZeroMQ routing id (default: hostname-pid).")
+    var id: String?
+
+    @Option(help: "Expert ids this worker insists on holding in every layer, e.g. 0-3,7 (default: any).")
+    var experts: String?
+
+    @Option(help: "BLAS threads for expert matmuls.")
+    var threads: Int = 1
+
+    @Option(name: .customLong("heartbeat-ms"), help: "Heartbeat interval in milliseconds until the router sets its own.")
+    var heartbeatMs: Int = 500
+
+    @Option(name: .customLong("max-batch-tokens"), help: "Most tokens of one router step (sizes the largest accepted dispatch).")
+    var maxBatchTokens: Int = 4096
+
+    func validate() throws {
+        guard router.hasPrefix("tcp://") || router.hasPrefix("ipc://") || router.hasPrefix("inproc://") else {
+            throw ValidationError("--router must be a ZeroMQ endpoint like tcp://HOST:5555, got \(router)")
+        }
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
+        guard (1...60_000).contains(heartbeatMs) else { throw ValidationError("--heartbeat-ms must be between 1 and 60000") }
+        guard maxBatchTokens >= 1 else { throw ValidationError("--max-batch-tokens must be at least 1") }
+        if let id {
+            guard !id.isEmpty, id.utf8.count <= 255 else { throw ValidationError("--id must be 1...255 bytes") }
+        }
+        if let experts {
+            do { _ = try ExpertSpec(parsing: experts) } catch { throw ValidationError("--experts: \(error)") }
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("--model \(model) is not a directory")
+        }
+    }
+
+    func run() async throws {
+        LoggingBootstrap.once()
+        let logger = Logger(label: "switchyard.worker")
+        BLAS.setThreads(threads)
+        let spec = try experts.map { try ExpertSpec(parsing: $0) }
+        let configuration = WorkerConfiguration(
+            routerEndpoint: router, modelDirectory: URL(fileURLWithPath: model),
+            workerID: id ?? WorkerConfiguration.defaultWorkerID(),
+            pinnedExperts: spec?.ids ?? [], pinnedSpec: experts ?? "", threads: threads,
+            heartbeatInterval: .milliseconds(heartbeatMs), maxBatchTokens: maxBatchTokens,
+            softwareVersion: SwitchyardVersion.current
+        )
+        let worker: Worker
+        do {
+            worker = try Worker(configuration: configuration, logger: logger)
+        } catch {
+            printError("worker: \(error)")
+            throw ExitCode(1)
+        }
+        let signals = StopSignals { worker.stop() }
+        defer { signals.cancel() }
+        do {
+            try await worker.run()
+        } catch {
+            printError("worker: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// SIGTERM and SIGINT handlers that call `action` (once per signal) instead of killing the process.
+final class StopSignals {
+    private let sources: [any DispatchSourceSignal]
+
+    init(_ action: @escaping @Sendable () -> Void) {
+        sources = [SIGTERM, SIGINT].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler(handler: action)
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+    }
+}
