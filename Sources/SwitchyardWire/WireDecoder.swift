@@ -29,12 +29,12 @@ public struct WireDecoder: Sendable {
         var total = 0
         for frame in frames { total += frame.count }
         guard total <= maxMessageBytes else {
-            throw .oversize(what: "\(kind) message of bytes", size: total, limit: maxMessageBytes)
+            throw .oversize(what: "\(kind) message bytes", size: total, limit: maxMessageBytes)
         }
         try Self.checkFrameCount(kind: kind, count: frames.count)
         let headerFrame = frames[WireFormat.protobufFrameIndex]
         guard headerFrame.count <= maxHeaderBytes else {
-            throw .oversize(what: "\(kind) header of bytes", size: headerFrame.count, limit: maxHeaderBytes)
+            throw .oversize(what: "\(kind) header bytes", size: headerFrame.count, limit: maxHeaderBytes)
         }
 
         switch kind {
