@@ -11,6 +11,7 @@ struct Switchyard: AsyncParsableCommand {
             VersionCommand.self,
             DoctorCommand.self,
             ServeCommand.self,
+            RouterCommand.self,
             WorkerCommand.self,
             InitModelCommand.self,
             GenerateCommand.self,
