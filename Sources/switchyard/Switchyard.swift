@@ -13,6 +13,7 @@ struct Switchyard: AsyncParsableCommand {
             ServeCommand.self,
             RouterCommand.self,
             WorkerCommand.self,
+            UpCommand.self,
             InitModelCommand.self,
             GenerateCommand.self,
             PerfCommand.self,
