@@ -129,6 +129,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "IntegrationTests", dependencies: [], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["SwitchyardRouter", "SwitchyardWorker", "SwitchyardModel", "SwitchyardTransport", "SwitchyardWire",
+                           "SwitchyardZMQ", "SwitchyardTensor"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )
