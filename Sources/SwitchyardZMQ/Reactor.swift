@@ -137,9 +137,3 @@ public final class Reactor: Sendable {
         thread.join()
     }
 }
-
-/// Errors from `Reactor` calls.
-public enum ReactorError: Error, Sendable, Hashable {
-    /// The reactor has shut down.
-    case stopped
-}
