@@ -29,7 +29,7 @@ final class ReactorLoop {
     private var stats = ReactorStatistics()
     private var drained: [ReactorCommand] = []
     private var stopping = false
-    /// How long to wait before retrying ROUTER peers whose pipes were full; doubles while no retry
+    /// How long to wait before retrying ROUTER peers whose pipes were full; doubles (to 4 ms) while no retry
     /// succeeds (a dead peer should not cost a wake-up every millisecond), resets on progress.
     private var routerBackoff: Duration
 
@@ -191,7 +191,7 @@ final class ReactorLoop {
             }
         }
         if routerStuck && !routerProgress {
-            routerBackoff = min(routerBackoff * 2, max(configuration.retryInterval, .milliseconds(16)))
+            routerBackoff = min(routerBackoff * 2, max(configuration.retryInterval, .milliseconds(4)))
         } else {
             routerBackoff = configuration.retryInterval
         }
