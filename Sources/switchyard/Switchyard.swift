@@ -10,6 +10,7 @@ struct Switchyard: AsyncParsableCommand {
         subcommands: [
             VersionCommand.self,
             DoctorCommand.self,
+            BenchCommand.self,
         ]
     )
 }
