@@ -53,7 +53,7 @@ public struct RequestExecutor: Sendable {
                         do {
                             try parser.feed(buffer.readableBytesView, into: &events)
                         } catch {
-                            throw RequestFailure(.malformedStream, "stream line longer than \(error.limit) bytes")
+                            throw RequestFailure(.malformedStream, "stream line longer than \(parser.maxLineBytes) bytes")
                         }
                         for e in events { try accumulator.consume(e, at: t) }
                         events.removeAll(keepingCapacity: true)
