@@ -27,44 +27,29 @@ public struct BenchHTTPClient: Sendable {
         onEvent: (HTTPResponseEvent) throws -> Void
     ) async throws {
         let guardian = TimeoutGuard()
+        let started = ContinuousClock.now
         let channel = try await connect(timeouts: timeouts, guardian: guardian)
-        let timer = channel.channel.eventLoop.scheduleTask(in: timeouts.total.timeAmount) { [channel = channel.channel] in
+        let remaining = Swift.max(0, timeouts.total - RunClock.seconds(started.duration(to: .now)))
+        let timer = channel.channel.eventLoop.scheduleTask(in: remaining.timeAmount) { [channel = channel.channel] in
             guardian.fire(.totalTimeout(seconds: timeouts.total))
             channel.close(promise: nil)
         }
         defer { timer.cancel() }
+        let raw = channel.channel
         do {
-            try await channel.executeThenClose { inbound, outbound in
-                try await outbound.write(.head(head(for: request)))
-                if let body = request.body {
-                    try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
-                }
-                try await outbound.write(.end(nil))
-                var finished = false
-                for try await part in inbound {
-                    switch part {
-                    case .head(let response):
-                        try onEvent(.head(status: Int(response.status.code), headers: response.headers))
-                    case .body(let buffer):
-                        try onEvent(.body(buffer))
-                    case .end:
-                        finished = true
-                        try onEvent(.end)
-                    }
-                    if finished { break }
-                }
-                if !finished {
-                    if let fired = guardian.error { throw fired }
-                    throw HTTPClientError.connectionLost("server closed the connection before the response ended")
-                }
+            // Closing the channel on cancellation ends a read that would otherwise wait for the server.
+            try await withTaskCancellationHandler {
+                try await exchange(channel, request, guardian, onEvent)
+            } onCancel: {
+                raw.close(promise: nil)
             }
         } catch let error as HTTPClientError {
             throw guardian.error ?? error
         } catch let error as HTTPParserError {
             if let fired = guardian.error { throw fired }
             throw HTTPClientError.invalidResponse("\(error)")
-        } catch let error as RequestFailure {
-            throw error
+        } catch let error as HandlerError {
+            throw error.inner
         } catch {
             if let fired = guardian.error { throw fired }
             if error is CancellationError { throw error }
@@ -72,9 +57,46 @@ public struct BenchHTTPClient: Sendable {
         }
     }
 
+    /// Carries an error thrown by the caller's event handler past the transport error mapping.
+    private struct HandlerError: Error {
+        let inner: any Error
+    }
+
+    /// Writes the request and reads the response until its end, the server closing, or a limit.
+    private func exchange(
+        _ channel: NIOAsyncChannel<TimedResponsePart, HTTPClientRequestPart>,
+        _ request: HTTPRequestSpec,
+        _ guardian: TimeoutGuard,
+        _ onEvent: (HTTPResponseEvent) throws -> Void
+    ) async throws {
+        func deliver(_ event: HTTPResponseEvent) throws(HandlerError) {
+            do { try onEvent(event) } catch { throw HandlerError(inner: error) }
+        }
+        try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(.head(head(for: request)))
+            if let body = request.body {
+                try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
+            }
+            try await outbound.write(.end(nil))
+            for try await timed in inbound {
+                switch timed.part {
+                case .head(let response):
+                    try deliver(.head(status: Int(response.status.code), headers: response.headers))
+                case .body(let buffer):
+                    try deliver(.body(buffer, receivedAt: timed.receivedAt))
+                case .end:
+                    try deliver(.end)
+                    return
+                }
+            }
+            if let fired = guardian.error { throw fired }
+            throw HTTPClientError.connectionLost("server closed the connection before the response ended")
+        }
+    }
+
     private func connect(
         timeouts: HTTPTimeouts, guardian: TimeoutGuard
-    ) async throws(HTTPClientError) -> NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart> {
+    ) async throws(HTTPClientError) -> NIOAsyncChannel<TimedResponsePart, HTTPClientRequestPart> {
         let readTimeout = timeouts.read
         do {
             return try await ClientBootstrap(group: group)
@@ -86,7 +108,8 @@ public struct BenchHTTPClient: Sendable {
                         try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: readTimeout.timeAmount))
                         try channel.pipeline.syncOperations.addHandler(ReadTimeoutHandler(guardian: guardian, seconds: readTimeout))
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                        return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
+                        try channel.pipeline.syncOperations.addHandler(ArrivalTimestampHandler())
+                        return try NIOAsyncChannel<TimedResponsePart, HTTPClientRequestPart>(
                             wrappingChannelSynchronously: channel
                         )
                     }
@@ -113,10 +136,10 @@ public struct BenchHTTPClient: Sendable {
     static func describe(_ error: any Error) -> String {
         let text = "\(error)"
         if text.contains("connectTimeout") { return "connect timed out" }
-        if text.contains("Connection refused") || text.contains("errno: 111") { return "connection refused (is the server running?)" }
-        if text.contains("NIOConnectionError") || text.contains("resolution") {
-            if text.contains("dnsAError") || text.contains("resolution") { return "cannot resolve host or connect: \(text)" }
+        if text.contains("Connection refused") || text.contains("errno: 111") {
+            return "connection refused (is the server running?)"
         }
+        if text.contains("dnsAError") && text.contains("connectionErrors: []") { return "cannot resolve host name" }
         return text
     }
 }

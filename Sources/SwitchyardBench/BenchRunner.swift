@@ -61,19 +61,19 @@ public struct BenchRunner: Sendable {
                 try? await Task.sleep(until: clock.instant(at: limit), clock: .continuous)
                 return nil
             }
-            var result: [RequestRecord] = []
+            var result: [RequestRecord]?
             while let next = await outer.next() {
                 if let records = next {
                     result = records
                     outer.cancelAll()
-                } else if !Task.isCancelled {
+                } else if result == nil, !Task.isCancelled {
                     logger.warning("run time limit reached; aborting unfinished requests", metadata: ["bench.limit_s": "\(limit)"])
                     outer.cancelAll()
                 }
             }
-            return result
+            return result ?? []
         }
-        let duration = Swift.min(clock.now(), Swift.max(limit, records.compactMap(\.finishedAt).max() ?? 0))
+        let duration = clock.now()
         return BenchRunResult(configuration: configuration, model: model, startDate: startDate, duration: duration, records: records)
     }
 
@@ -117,7 +117,7 @@ public struct BenchRunner: Sendable {
                 index: index, intendedAt: schedule?[index] ?? abortedAt, sentAt: nil, finishedAt: nil,
                 inputTokens: prompts[index].knownInputTokens ?? 0, requestedOutputTokens: prompts[index].outputTokens,
                 outputTokens: 0, ttft: nil, itl: [], latency: nil,
-                failure: RequestFailure(.aborted, "not sent: run time limit reached")
+                failure: RequestFailure(.aborted, "not sent: the run ended (time limit or interrupt)")
             )
         }
     }

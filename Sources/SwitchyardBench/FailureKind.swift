@@ -10,7 +10,7 @@ public enum FailureKind: String, Sendable, Codable, CaseIterable, Comparable {
     case malformedStream = "malformed_stream"
     /// The connection broke after it was established (reset, closed mid-answer).
     case connectionLost = "connection_lost"
-    /// Never finished because the run's overall time limit ended it.
+    /// Never finished because the run ended first (`--max-duration` or an interrupt).
     case aborted
 
     /// A short label for tables.
@@ -21,7 +21,7 @@ public enum FailureKind: String, Sendable, Codable, CaseIterable, Comparable {
         case .timeout: "timeout"
         case .malformedStream: "malformed stream"
         case .connectionLost: "connection lost"
-        case .aborted: "aborted (run time limit)"
+        case .aborted: "aborted (run ended)"
         }
     }
 

@@ -88,7 +88,7 @@ public enum HTMLReport {
     static func cdfPoints(_ seconds: [Double]) -> [(x: Double, y: Double)] {
         let sorted = seconds.sorted()
         guard !sorted.isEmpty else { return [] }
-        let step = Swift.max(1, sorted.count / maxPoints)
+        let step = Swift.max(1, (sorted.count + maxPoints - 1) / maxPoints)
         var points: [(x: Double, y: Double)] = [(sorted[0] * 1000, 0)]
         var i = 0
         while i < sorted.count {
@@ -100,7 +100,7 @@ public enum HTMLReport {
     }
 
     static func thin(_ points: [(Double, Double)]) -> [(x: Double, y: Double)] {
-        let step = Swift.max(1, points.count / maxPoints)
+        let step = Swift.max(1, (points.count + maxPoints - 1) / maxPoints)
         return stride(from: 0, to: points.count, by: step).map { (points[$0].0, points[$0].1) }
     }
 }

@@ -19,7 +19,8 @@ public struct HTTPRequestSpec: Sendable {
 /// A piece of the response, delivered as soon as it is read from the socket.
 public enum HTTPResponseEvent {
     case head(status: Int, headers: HTTPHeaders)
-    case body(ByteBuffer)
+    /// Body bytes and when the event loop read them.
+    case body(ByteBuffer, receivedAt: ContinuousClock.Instant)
     case end
 }
 

@@ -18,7 +18,7 @@ public struct ModelLookup: Sendable {
         try await client.execute(HTTPRequestSpec(method: .GET, path: client.url.path("/v1/models")), timeouts: timeouts) { event in
             switch event {
             case .head(let code, _): status = code
-            case .body(let buffer):
+            case .body(let buffer, _):
                 guard body.count + buffer.readableBytes <= 1 << 20 else {
                     throw BenchInputError("GET /v1/models answered more than 1 MiB")
                 }

@@ -45,8 +45,8 @@ public struct RequestExecutor: Sendable {
                 case .head(let code, let headers):
                     status = code
                     contentType = headers.first(name: "content-type") ?? ""
-                case .body(let buffer):
-                    let t = clock.now()
+                case .body(let buffer, let receivedAt):
+                    let t = clock.seconds(at: receivedAt)
                     if status != 200 {
                         kept.append(contentsOf: buffer.readableBytesView.prefix(Self.errorBodyLimit - kept.count))
                     } else if stream {
@@ -88,12 +88,12 @@ public struct RequestExecutor: Sendable {
         } catch let error as HTTPClientError {
             failure = Self.failure(for: error)
         } catch is CancellationError {
-            failure = RequestFailure(.aborted, "run time limit reached")
+            failure = RequestFailure(.aborted, "stopped in flight: the run ended (time limit or interrupt)")
         } catch {
             failure = RequestFailure(.connectionLost, "\(error)")
         }
-        if Task.isCancelled, failure?.kind == .connectionLost {
-            failure = RequestFailure(.aborted, "run time limit reached")
+        if Task.isCancelled, failure != nil {
+            failure = RequestFailure(.aborted, "stopped in flight: the run ended (time limit or interrupt)")
         }
         return record(index, prompt, intendedAt, sentAt, clock.now(), accumulator, failure)
     }

@@ -8,6 +8,9 @@ public struct RunClock: Sendable {
     /// Seconds elapsed since the clock's zero.
     public func now() -> Double { Self.seconds(origin.duration(to: .now)) }
 
+    /// The clock reading of an instant taken elsewhere (e.g. on an event loop).
+    public func seconds(at instant: ContinuousClock.Instant) -> Double { Self.seconds(origin.duration(to: instant)) }
+
     /// The instant `seconds` after the clock's zero (to sleep until).
     public func instant(at seconds: Double) -> ContinuousClock.Instant {
         origin.advanced(by: .nanoseconds(Int64(seconds * 1e9)))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Synchronization
 import SwitchyardBench
 
 /// `switchyard bench`: load-tests any OpenAI-compatible completions server (Switchyard, vLLM,
@@ -143,9 +144,23 @@ struct BenchCommand: AsyncParsableCommand {
         } catch let error as BenchInputError {
             throw ValidationError(error.message)
         }
+        // Ctrl-C stops the run and still reports what finished; a second Ctrl-C quits at once.
+        let work = Task { await runPoints(config, runner: runner, model: modelName, prompts: prompts) }
+        let interrupts = Self.onInterrupt { work.cancel() }
+        let results = await work.value
+        interrupts.cancel()
+        if work.isCancelled { printError("bench: interrupted; reporting the requests that finished") }
+        try writeOutputs(results)
+    }
+
+    /// Runs every sweep point (or the one point) in turn, printing each summary.
+    private func runPoints(
+        _ config: BenchConfiguration, runner: BenchRunner, model modelName: String, prompts: [BenchPrompt]
+    ) async -> [BenchRunResult] {
         var results: [BenchRunResult] = []
         let points = config.points
         for (i, point) in points.enumerated() {
+            if Task.isCancelled, !results.isEmpty { break }
             let label = points.count > 1 ? "point \(i + 1)/\(points.count)" : ""
             if !quiet {
                 printError("bench: \(config.url) model \(modelName), \(point.numPrompts) requests, "
@@ -157,6 +172,11 @@ struct BenchCommand: AsyncParsableCommand {
             results.append(result)
             print(SummaryTable.render(result))
         }
+        return results
+    }
+
+    /// Writes the sweep table, the result JSON and the report; exits 1 when nothing completed.
+    private func writeOutputs(_ results: [BenchRunResult]) throws {
         if results.count > 1 { print(SummaryTable.renderSweep(results)) }
         if let resultJson {
             try ResultDocument.write(results.count == 1 ? ResultDocument.make(results[0]) : ResultDocument.make(sweep: results), to: resultJson)
@@ -177,15 +197,28 @@ struct BenchCommand: AsyncParsableCommand {
         }
     }
 
+    /// Calls `action` on the first SIGINT; exits with 130 on the second.
+    static func onInterrupt(_ action: @escaping @Sendable () -> Void) -> any DispatchSourceSignal {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        let seen = ManagedAtomicFlag()
+        source.setEventHandler {
+            if seen.setAndCheckWasSet() { Foundation.exit(130) }
+            action()
+        }
+        source.resume()
+        return source
+    }
+
     /// The library configuration from the flags (parsing only; `validate()` checks ranges).
-    func makeConfiguration() throws(BenchInputError) -> BenchConfiguration {
+    func makeConfiguration() throws -> BenchConfiguration {
         let source: PromptSource = if let promptFile {
             .file(path: promptFile)
         } else {
             .random(inputLength: inputLen ?? 1024, rangeRatio: rangeRatio ?? 0, vocabSize: vocabSize ?? 1000)
         }
         let slo: GoodputSLO? = goodput.isEmpty ? nil : try GoodputSLO(parsing: goodput)
-        let sweepValue: Sweep? = try sweep.map { (text) throws(BenchInputError) in try Sweep(parsing: text) }
+        let sweepValue: Sweep? = try sweep.map { try Sweep(parsing: $0) }
         return BenchConfiguration(
             url: try BenchURL(parsing: url), model: model, numPrompts: numPrompts,
             requestRate: requestRate ?? .infinity, burstiness: burstiness, maxConcurrency: maxConcurrency,
@@ -206,5 +239,15 @@ struct BenchCommand: AsyncParsableCommand {
         guard FileManager.default.isWritableFile(atPath: folder) else {
             throw BenchInputError("cannot write \(path): folder \(folder) is not writable")
         }
+    }
+}
+
+/// A flag set once from a signal handler.
+final class ManagedAtomicFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+
+    /// Sets the flag; returns whether it was already set.
+    func setAndCheckWasSet() -> Bool {
+        value.exchange(true, ordering: .relaxed)
     }
 }

@@ -23,10 +23,14 @@ enum FakeBehavior: Sendable {
 
 /// What the fake server saw, for assertions.
 final class FakeServerLog: Sendable {
-    private let bodies = Mutex<[[String: any Sendable]]>([])
+    private let bodies = Mutex<[Data]>([])
 
-    func append(_ body: [String: any Sendable]) { bodies.withLock { $0.append(body) } }
-    var requests: [[String: any Sendable]] { bodies.withLock { $0 } }
+    func append(_ body: Data) { bodies.withLock { $0.append(body) } }
+
+    /// The JSON bodies of the completion requests received, in arrival order.
+    var requests: [[String: Any]] {
+        bodies.withLock { $0 }.map { (try? JSONSerialization.jsonObject(with: $0)) as? [String: Any] ?? [:] }
+    }
 }
 
 /// An in-process OpenAI-compatible server on 127.0.0.1 (an ephemeral port), speaking the same
@@ -47,8 +51,9 @@ enum FakeOpenAIServer {
         }
         router.post("/v1/completions") { request, _ -> Response in
             let raw = try await request.body.collect(upTo: 1 << 20)
-            let json = (try? JSONSerialization.jsonObject(with: Data(buffer: raw))) as? [String: Any] ?? [:]
-            log.append(json.compactMapValues { $0 as? any Sendable })
+            let data = Data(buffer: raw)
+            log.append(data)
+            let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
             let maxTokens = json["max_tokens"] as? Int ?? 16
             let stream = json["stream"] as? Bool ?? false
             let promptTokens = (json["prompt"] as? [Any])?.count ?? 1
@@ -71,11 +76,11 @@ enum FakeOpenAIServer {
                     try await writer.write(ByteBuffer(string: chunk("a", nil) + chunk("b", nil)))
                 }
             case .stream, .stallFirst:
-                var delay = Duration.zero
-                var firstDelay = Duration.zero
-                var usage = true
-                if case .stream(let d, let u) = behavior { delay = d; usage = u }
-                if case .stallFirst(let stall) = behavior, n == 1 { firstDelay = stall }
+                let (delay, usage, firstDelay): (Duration, Bool, Duration) = switch behavior {
+                case .stream(let d, let u): (d, u, .zero)
+                case .stallFirst(let stall): (.zero, true, n == 1 ? stall : .zero)
+                default: (.zero, true, .zero)
+                }
                 guard stream else {
                     try? await Task.sleep(for: firstDelay + delay * maxTokens)
                     let text = String(repeating: "x", count: maxTokens)
