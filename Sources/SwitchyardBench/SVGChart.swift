@@ -69,21 +69,40 @@ public struct SVGChart: Sendable {
                     s += "<polyline fill=\"none\" stroke=\"\(one.color)\" stroke-width=\"1.5\" points=\"\(path)\"/>\n"
                 }
             }
-            let ly = top + 12 + Double(i) * 14
-            s += "<rect x=\"\(f(left + 10))\" y=\"\(f(ly - 8))\" width=\"10\" height=\"10\" fill=\"\(one.color)\"/>"
-            s += "<text x=\"\(f(left + 25))\" y=\"\(f(ly + 1))\">\(HTMLText.escape(one.name)) (\(pts.count))</text>\n"
         }
+        s += legend(plotW: plotW, plotH: plotH)
         s += "</svg>"
+        return s
+    }
+
+    /// Series names on a white box: top left for scatter charts, bottom right for line charts
+    /// (CDFs rise on the left). Scatter entries show how many points they hold.
+    private func legend(plotW: Double, plotH: Double) -> String {
+        let lineChart = series.allSatisfy { $0.style == .line }
+        let labels = series.map { one in
+            lineChart ? one.name : "\(one.name) (\(one.points.count))"
+        }
+        let boxW = Double(labels.map(\.count).max() ?? 0) * 6.5 + 30
+        let boxH = Double(series.count) * 14 + 6
+        let x0 = lineChart ? left + plotW - boxW - 8 : left + 8
+        let y0 = lineChart ? top + plotH - boxH - 8 : top + 8
+        var s = "<rect x=\"\(f(x0))\" y=\"\(f(y0))\" width=\"\(f(boxW))\" height=\"\(f(boxH))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n"
+        for (i, one) in series.enumerated() {
+            let ly = y0 + 14 + Double(i) * 14
+            s += "<rect x=\"\(f(x0 + 6))\" y=\"\(f(ly - 9))\" width=\"10\" height=\"10\" fill=\"\(one.color)\"/>"
+            s += "<text x=\"\(f(x0 + 21))\" y=\"\(f(ly))\">\(HTMLText.escape(labels[i]))</text>\n"
+        }
         return s
     }
 
     private func f(_ v: Double) -> String { String(format: "%.1f", v) }
 
-    /// 1, 2 or 5 times a power of ten, at least `v` (1 for empty or zero data).
+    /// The smallest round axis maximum (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten) at
+    /// least `v`; 1 for empty or zero data.
     static func niceCeiling(_ v: Double) -> Double {
         guard v > 0, v.isFinite else { return 1 }
         let p = pow(10, floor(log10(v)))
-        for m in [1.0, 2.0, 5.0, 10.0] where m * p >= v { return m * p }
+        for m in [1.0, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10] where m * p >= v * (1 - 1e-12) { return m * p }
         return 10 * p
     }
 

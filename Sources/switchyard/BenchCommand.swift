@@ -11,10 +11,13 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Load-test an OpenAI-compatible completions server.",
         discussion: """
-        Open loop: --request-rate R sends Poisson arrivals (gamma gaps with --burstiness); a finite rate
-        with --max-concurrency C caps requests in flight and reports the wait. Closed loop: the default
-        rate inf with --max-concurrency C keeps C requests in flight. Service times are measured from the
-        actual send; "from intended" latencies from the scheduled send time (coordinated omission).
+        Open loop: --request-rate R sends Poisson arrivals (gamma gaps with --burstiness); with \
+        --max-concurrency C as well, requests wait for a free slot and the wait is reported. \
+        Closed loop: the default rate inf with --max-concurrency C keeps C requests in flight.
+
+        Service times (TTFT, TPOT, ITL, E2EL) are measured from the actual send, as vLLM's \
+        benchmark does; "from intended" latencies start at the scheduled send time, so queueing \
+        cannot hide (coordinated omission).
         """
     )
 
@@ -66,7 +69,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Sampling temperature.")
     var temperature: Double = 0
 
-    @Option(help: "Goodput objectives in ms, e.g. --goodput ttft:500 tpot:50 (also e2el).")
+    @Option(parsing: .upToNextOption, help: "Goodput objectives in ms, e.g. --goodput ttft:500 tpot:50 (also e2el).")
     var goodput: [String] = []
 
     @Option(help: "Seconds one request may take.")

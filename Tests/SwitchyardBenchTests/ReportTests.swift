@@ -71,7 +71,7 @@ struct ReportTests {
         #expect(pts.first?.y == 0 && pts.last?.y == 1)
         #expect(pts.count <= HTMLReport.maxPoints + 3)
         #expect(zip(pts, pts.dropFirst()).allSatisfy { $0.y <= $1.y && $0.x <= $1.x })
-        #expect(SVGChart.niceCeiling(3.2) == 5 && SVGChart.niceCeiling(0.07) == 0.1 && SVGChart.niceCeiling(0) == 1)
+        #expect(SVGChart.niceCeiling(3.2) == 4 && SVGChart.niceCeiling(2010) == 2500 && SVGChart.niceCeiling(0) == 1)
     }
 
     @Test("progress: a plain line per 10% off a terminal, a redrawn bar on one")
