@@ -31,3 +31,31 @@ extension BenchConfiguration {
         return false
     }
 }
+
+/// Which optional flags the user actually typed (defaults cannot tell "not given" from "given as default").
+public struct ExplicitFlags: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    public static let requestRate = ExplicitFlags(rawValue: 1 << 0)
+    public static let maxConcurrency = ExplicitFlags(rawValue: 1 << 1)
+    /// Any of `--input-len`, `--range-ratio`, `--vocab-size`.
+    public static let randomPromptOptions = ExplicitFlags(rawValue: 1 << 2)
+}
+
+extension BenchConfiguration {
+    /// Rejects flag combinations that contradict each other; call after `validate()`.
+    public func checkCombinations(_ given: ExplicitFlags) throws(BenchInputError) {
+        if case .file = prompts, given.contains(.randomPromptOptions) {
+            throw BenchInputError("--prompt-file gives the prompts; --input-len, --range-ratio and --vocab-size apply only to random prompts")
+        }
+        switch sweep {
+        case .rates where given.contains(.requestRate):
+            throw BenchInputError("--sweep rate=... sets the request rate; drop --request-rate")
+        case .concurrencies where given.contains(.maxConcurrency):
+            throw BenchInputError("--sweep concurrency=... sets the concurrency; drop --max-concurrency")
+        default:
+            break
+        }
+    }
+}

@@ -100,18 +100,11 @@ struct BenchCommand: AsyncParsableCommand {
         do {
             let config = try makeConfiguration()
             try config.validate()
-            if promptFile != nil, inputLen != nil || rangeRatio != nil || vocabSize != nil {
-                throw BenchInputError("--prompt-file gives the prompts; --input-len, --range-ratio and --vocab-size apply only to random prompts")
-            }
-            if case .rates = config.sweep, requestRate != nil {
-                throw BenchInputError("--sweep rate=... sets the request rate; drop --request-rate")
-            }
-            if case .concurrencies = config.sweep, maxConcurrency != nil {
-                throw BenchInputError("--sweep concurrency=... sets the concurrency; drop --max-concurrency")
-            }
-            if case .concurrencies = config.sweep, let requestRate, !requestRate.isFinite {
-                throw BenchInputError("--request-rate inf is already the default for a concurrency sweep")
-            }
+            var given: ExplicitFlags = []
+            if requestRate != nil { given.insert(.requestRate) }
+            if maxConcurrency != nil { given.insert(.maxConcurrency) }
+            if inputLen != nil || rangeRatio != nil || vocabSize != nil { given.insert(.randomPromptOptions) }
+            try config.checkCombinations(given)
             if let report {
                 let lower = report.lowercased()
                 guard lower.hasSuffix(".html") || lower.hasSuffix(".htm") || lower.hasSuffix(".svg") else {

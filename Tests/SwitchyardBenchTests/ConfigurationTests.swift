@@ -73,3 +73,20 @@ struct ConfigurationTests {
         }
     }
 }
+
+@Suite("Flag combinations")
+struct FlagCombinationTests {
+    @Test("contradicting flags are rejected; compatible ones pass")
+    func combinations() throws {
+        let url = ConfigurationTests.url
+        let file = BenchConfiguration(url: url, prompts: .file(path: "p.jsonl"))
+        #expect(throws: BenchInputError.self) { try file.checkCombinations([.randomPromptOptions]) }
+        try file.checkCombinations([.requestRate, .maxConcurrency])
+        let rates = BenchConfiguration(url: url, sweep: .rates([1, 2]))
+        #expect(throws: BenchInputError.self) { try rates.checkCombinations([.requestRate]) }
+        try rates.checkCombinations([.maxConcurrency])
+        let caps = BenchConfiguration(url: url, sweep: .concurrencies([1, 2]))
+        #expect(throws: BenchInputError.self) { try caps.checkCombinations([.maxConcurrency]) }
+        try caps.checkCombinations([.requestRate, .randomPromptOptions])
+    }
+}
