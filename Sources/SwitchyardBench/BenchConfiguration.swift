@@ -8,9 +8,11 @@ public enum PromptSource: Sendable, Equatable {
 
 /// Everything one benchmark run needs; the CLI builds it, tests build it directly.
 public struct BenchConfiguration: Sendable, Equatable {
+    /// The server under test; the only host requests go to.
     public var url: BenchURL
     /// The `model` field; nil asks `GET /v1/models` for the first model.
     public var model: String?
+    /// Requests per run (per sweep point).
     public var numPrompts: Int
     /// Mean requests per second of the open-loop arrival process; `.infinity` sends all at once.
     public var requestRate: Double
@@ -18,13 +20,17 @@ public struct BenchConfiguration: Sendable, Equatable {
     public var burstiness: Double
     /// Most requests in flight at once; nil for no cap.
     public var maxConcurrency: Int?
+    /// Random token ids or a JSONL file.
     public var prompts: PromptSource
     /// `max_tokens` (nominal; spread by the range ratio for random prompts).
     public var outputLength: Int
+    /// Seeds prompts and arrival gaps (separate streams), so a run repeats exactly.
     public var seed: UInt64
     /// Stream the answer (SSE) so TTFT and inter-token gaps are measured; off sends `stream: false`.
     public var stream: Bool
+    /// Send vLLM's `ignore_eos: true` so every request generates exactly `max_tokens`.
     public var ignoreEOS: Bool
+    /// Sampling temperature sent with each request.
     public var temperature: Double
     /// Seconds one request may take in all.
     public var requestTimeout: Double
@@ -34,11 +40,14 @@ public struct BenchConfiguration: Sendable, Equatable {
     public var readTimeout: Double
     /// Seconds the whole run (one sweep point) may take; unfinished requests are then aborted.
     public var maxDuration: Double
+    /// Objectives for `request_goodput`; nil leaves it out.
     public var goodput: GoodputSLO?
+    /// Several load points run in turn; nil for one run.
     public var sweep: Sweep?
     /// Keep generated text in the per-request records.
     public var saveText: Bool
 
+    /// Defaults follow vLLM's benchmark (1000 prompts, rate inf) with 1024-token random prompts.
     public init(
         url: BenchURL, model: String? = nil, numPrompts: Int = 1000, requestRate: Double = .infinity,
         burstiness: Double = 1, maxConcurrency: Int? = nil,

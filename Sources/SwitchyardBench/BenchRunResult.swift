@@ -9,6 +9,7 @@ public struct BenchRunResult: Sendable {
     public var duration: Double
     /// One record per prompt, ordered by index.
     public var records: [RequestRecord]
+    /// The metrics computed from `records`.
     public var summary: BenchSummary
 
     public init(configuration: BenchConfiguration, model: String, startDate: Date, duration: Double, records: [RequestRecord]) {

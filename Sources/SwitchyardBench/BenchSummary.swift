@@ -1,17 +1,21 @@
 /// The aggregate metrics of one run, computed from its records (pure: no clocks, no I/O).
 public struct BenchSummary: Sendable, Equatable {
+    /// Requests that finished with a complete answer.
     public var completed: Int
+    /// Requests that failed, of any kind.
     public var failed: Int
     /// Failed requests per kind; kinds with no failure are absent.
     public var failuresByKind: [FailureKind: Int]
     /// Seconds from the start of the run to the end of the last request.
     public var duration: Double
+    /// Prompt and output tokens of the completed requests.
     public var totalInputTokens: Int
     public var totalOutputTokens: Int
     /// Completed requests per second.
     public var requestThroughput: Double
     /// Requests per second meeting the goodput objectives; nil without `--goodput`.
     public var requestGoodput: Double?
+    /// Output tokens per second, and prompt plus output tokens per second.
     public var outputThroughput: Double
     public var totalTokenThroughput: Double
     /// Service-time metrics (from the actual send), milliseconds, as vLLM reports them.

@@ -3,9 +3,13 @@
 ///
 /// The range ratio spreads both input and output lengths, as in vLLM.
 public struct RandomPromptGenerator: Sendable {
+    /// Nominal prompt length in tokens.
     public var inputLength: Int
+    /// Nominal `max_tokens`.
     public var outputLength: Int
+    /// Relative spread of both lengths, in [0, 1).
     public var rangeRatio: Double
+    /// Ids are drawn from `0..<vocabSize`.
     public var vocabSize: Int
 
     public init(inputLength: Int, outputLength: Int, rangeRatio: Double, vocabSize: Int) {
