@@ -147,6 +147,7 @@ struct BenchCommand: AsyncParsableCommand {
         interrupts.cancel()
         if work.isCancelled { printError("bench: interrupted; reporting the requests that finished") }
         try writeOutputs(results)
+        if work.isCancelled { throw ExitCode(130) }
     }
 
     /// Runs every sweep point (or the one point) in turn, printing each summary.
