@@ -42,8 +42,9 @@ public struct CompletionStreamAccumulator: Sendable {
     /// OpenAI completion chunk (bad JSON, an `error` object, data after `[DONE]` is ignored).
     public mutating func consume(_ event: SSEEvent, at time: Double) throws(RequestFailure) {
         if sawDone { return }
-        let data = event.data.trimmingCharacters(in: .whitespaces)
-        if data == "[DONE]" {
+        let data = event.data
+        // Only a short event can be the end marker; skip trimming (an allocation) for token chunks.
+        if data.utf8.count <= 16, data.trimmingCharacters(in: .whitespaces) == "[DONE]" {
             sawDone = true
             return
         }
