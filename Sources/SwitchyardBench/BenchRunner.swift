@@ -25,7 +25,8 @@ public struct BenchRunner: Sendable {
         return try await ModelLookup(client: client).firstModel(timeouts: timeouts)
     }
 
-    /// The prompts of a run, from the configuration's source and seed.
+    /// The prompts of a run, from the configuration's source and seed; a prompt file shorter than
+    /// `numPrompts` is repeated in order, a longer one is cut.
     public static func prompts(for configuration: BenchConfiguration) throws -> [BenchPrompt] {
         var rng = SeededRandom(seed: configuration.seed)
         switch configuration.prompts {

@@ -51,7 +51,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Random token ids are drawn from [0, vocab-size); keep it within the model's vocabulary.")
     var vocabSize: Int?
 
-    @Option(help: "JSONL prompts: one token-id array, string, or {\"prompt\": ..., \"output_len\": N} per line.")
+    @Option(help: "JSONL prompts: one token-id array, string, or {\"prompt\": ..., \"output_len\": N} per line (repeated in order to --num-prompts).")
     var promptFile: String?
 
     @Option(help: "Seed for prompts and arrival times: the same seed gives the same run.")
