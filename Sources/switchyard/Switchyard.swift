@@ -17,6 +17,7 @@ struct Switchyard: AsyncParsableCommand {
             InitModelCommand.self,
             GenerateCommand.self,
             PerfCommand.self,
+            BenchCommand.self,
         ]
     )
 }
