@@ -21,7 +21,7 @@ final class FakeRouter {
         try SocketSetup.configureRouter(socket, maxMessageBytes: WireLimits.maxMessageBytes(for: limits))
         try socket.set(.receiveTimeout, 50)
         try socket.bind("tcp://127.0.0.1:*")
-        endpoint = socket.lastEndpoint
+        endpoint = try socket.lastEndpoint
         decoder = WireDecoder(limits: limits)
     }
 
@@ -95,7 +95,7 @@ enum TestModel {
 /// A worker under test, running on a detached task, stopped at the end of the test.
 final class RunningWorker: Sendable {
     let worker: Worker
-    private let outcome = Mutex<Result<Void, WorkerError>?>(nil)
+    private let outcome = OutcomeBox()
 
     init(router: FakeRouter, id: String, pinned: Set<Int> = [], heartbeatMs: Int = 100) throws {
         let model = TestModel.shared
@@ -132,6 +132,12 @@ final class RunningWorker: Sendable {
         _ = await eventually(timeout: timeout) { outcome.withLock { $0 != nil } }
         return outcome.withLock { $0 }
     }
+}
+
+/// Where the detached task leaves `run()`'s outcome.
+final class OutcomeBox: Sendable {
+    private let mutex = Mutex<Result<Void, WorkerError>?>(nil)
+    func withLock<R>(_ body: (inout Result<Void, WorkerError>?) -> R) -> R { mutex.withLock { body(&$0) } }
 }
 
 /// Polls `condition` until it holds or `timeout` passes.
