@@ -11,11 +11,13 @@ extension Switchyard_V1_DispatchHeader {
     ) throws(WireError) {
         let hidden = Int(hiddenSize)
         let rows = Int(totalRows)
-        guard expertOutputs.count == rows * hidden else {
-            throw .tensorSizeMismatch(expected: rows * hidden * 4, actual: expertOutputs.count * 4)
+        let inputBytes = TensorShape.byteCount(rows: rows, hidden: hidden, elementSize: 4) ?? Int.max
+        guard expertOutputs.count * 4 == inputBytes else {
+            throw .tensorSizeMismatch(expected: inputBytes, actual: expertOutputs.count * 4)
         }
-        guard output.count == Int(tokenCount) * hidden else {
-            throw .tensorSizeMismatch(expected: Int(tokenCount) * hidden * 4, actual: output.count * 4)
+        let outputBytes = TensorShape.byteCount(rows: Int(tokenCount), hidden: hidden, elementSize: 4) ?? Int.max
+        guard output.count * 4 == outputBytes else {
+            throw .tensorSizeMismatch(expected: outputBytes, actual: output.count * 4)
         }
         guard gateWeights.count == rows, tokenSlots.count == rows else {
             throw .invalidField("\(gateWeights.count) gate weights and \(tokenSlots.count) slots for \(rows) rows")

@@ -39,7 +39,9 @@ enum DispatchValidation {
         for weight in header.gateWeights where !weight.isFinite {
             throw .invalidField("gate weight \(weight) is not finite")
         }
-        let expected = totalRows * Int(header.hiddenSize) * elementSize
+        guard let expected = TensorShape.byteCount(rows: totalRows, hidden: Int(header.hiddenSize), elementSize: elementSize) else {
+            throw .invalidField("dispatch of \(totalRows) rows x \(header.hiddenSize) elements overflows")
+        }
         guard rowsBytes == expected else { throw .tensorSizeMismatch(expected: expected, actual: rowsBytes) }
     }
 
@@ -70,7 +72,9 @@ enum DispatchValidation {
             guard let rowsBytes else {
                 throw .missingFrames(kind: .reply, expected: 3, actual: 2)
             }
-            let expected = Int(reply.rows) * Int(reply.hiddenSize) * elementSize
+            guard let expected = TensorShape.byteCount(rows: Int(reply.rows), hidden: Int(reply.hiddenSize), elementSize: elementSize) else {
+                throw .invalidField("reply of \(reply.rows) rows x \(reply.hiddenSize) elements overflows")
+            }
             guard rowsBytes == expected else { throw .tensorSizeMismatch(expected: expected, actual: rowsBytes) }
         case .error:
             guard reply.rows == 0 else { throw .invalidField("ERROR reply says \(reply.rows) rows, expected 0") }

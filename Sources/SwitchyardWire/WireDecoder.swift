@@ -29,12 +29,12 @@ public struct WireDecoder: Sendable {
         var total = 0
         for frame in frames { total += frame.count }
         guard total <= maxMessageBytes else {
-            throw .oversize(what: "\(kind) message of bytes", size: total, limit: maxMessageBytes)
+            throw .oversize(what: "\(kind) message bytes", size: total, limit: maxMessageBytes)
         }
         try Self.checkFrameCount(kind: kind, count: frames.count)
         let headerFrame = frames[WireFormat.protobufFrameIndex]
         guard headerFrame.count <= maxHeaderBytes else {
-            throw .oversize(what: "\(kind) header of bytes", size: headerFrame.count, limit: maxHeaderBytes)
+            throw .oversize(what: "\(kind) header bytes", size: headerFrame.count, limit: maxHeaderBytes)
         }
 
         switch kind {
@@ -62,16 +62,16 @@ public struct WireDecoder: Sendable {
             return .disconnect(try Self.parse(Switchyard_V1_Disconnect.self, headerFrame, kind))
         case .dispatch:
             let header = try Self.parse(Switchyard_V1_DispatchHeader.self, headerFrame, kind)
-            let rows = frames[WireFormat.rowsFrameIndex].tensorBytes
+            let rowsFrame = frames[WireFormat.rowsFrameIndex]
             try DispatchValidation.checkLimits(header, limits)
-            try DispatchValidation.checkShape(header, rowsBytes: rows.count)
-            return .dispatch(header, rows: rows)
+            try DispatchValidation.checkShape(header, rowsBytes: rowsFrame.count)
+            return .dispatch(header, rows: rowsFrame.tensorBytes)
         case .reply:
             let header = try Self.parse(Switchyard_V1_DispatchReply.self, headerFrame, kind)
-            let rows = frames.count > WireFormat.rowsFrameIndex ? frames[WireFormat.rowsFrameIndex].tensorBytes : nil
+            let rowsFrame = frames.count > WireFormat.rowsFrameIndex ? frames[WireFormat.rowsFrameIndex] : nil
             try DispatchValidation.checkLimits(header, limits)
-            try DispatchValidation.checkShape(header, rowsBytes: rows?.count)
-            return .reply(header, rows: rows)
+            try DispatchValidation.checkShape(header, rowsBytes: rowsFrame?.count)
+            return .reply(header, rows: rowsFrame?.tensorBytes)
         }
     }
 

@@ -174,7 +174,7 @@ struct CompletionsAPITests {
         let server = try await ServingHarness.start(limits: SchedulerLimits(maxBatchTokens: 8, maxRunningSequences: 1, kvCapacityTokens: 4096, maxWaiting: 1))
         let client = server.client
         // A long stream holds the only running slot.
-        let long = try client.open("POST", "/v1/completions", json: #"{"prompt":[1,2],"max_tokens":100,"ignore_eos":true,"stream":true}"#)
+        let long = try client.open("POST", "/v1/completions", json: #"{"prompt":[1,2],"max_tokens":2000,"ignore_eos":true,"stream":true}"#)
         _ = try await offPool { try long.read(until: "data: ") }
         try await server.waitUntil("one running") { server.service.runningCount == 1 }
         // The next waits; the one after that finds the queue full.
@@ -182,13 +182,14 @@ struct CompletionsAPITests {
         try await server.waitUntil("one waiting") { server.service.waitingCount == 1 }
         let refused = try await server.post(["prompt": [3], "max_tokens": 2])
         #expect(refused.status == 429, "\(refused.text)")
-        long.close()
-        #expect(try await waiting.value.status == 200)
 
+        // Draining (what SIGTERM starts) refuses new work while in-flight work goes on.
         server.service.beginDraining()
         let draining = try await server.post(["prompt": [3], "max_tokens": 2])
-        #expect(draining.status == 503)
+        #expect(draining.status == 503, "\(draining.text)")
         #expect(try await server.get("/health").status == 503)
+        long.close()
+        #expect(try await waiting.value.status == 200)
         await server.stop()
     }
 

@@ -102,7 +102,20 @@ final class TestHTTPClient: @unchecked Sendable {
     final class Connection: @unchecked Sendable {
         let fd: Int32
 
-        init(port: Int, timeoutSeconds: Int = 60) throws {
+        /// Connects, retrying when a signal interrupts `connect` (EINTR).
+        convenience init(port: Int, timeoutSeconds: Int = 60) throws {
+            var attempts = 0
+            while true {
+                do {
+                    try self.init(port: port, timeoutSeconds: timeoutSeconds, once: ())
+                    return
+                } catch let error as TestHTTPError where error.retryable && attempts < 20 {
+                    attempts += 1
+                }
+            }
+        }
+
+        private init(port: Int, timeoutSeconds: Int, once: Void) throws {
             fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard fd >= 0 else { throw TestHTTPError("socket failed") }
             var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
@@ -114,13 +127,18 @@ final class TestHTTPClient: @unchecked Sendable {
             let result = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
-            guard result == 0 else { Glibc.close(fd); throw TestHTTPError("connect to port \(port) failed") }
+            guard result == 0 else {
+                let code = errno
+                Glibc.close(fd)
+                throw TestHTTPError("connect to port \(port) failed (errno \(code))", retryable: code == EINTR)
+            }
         }
 
         func write(_ bytes: [UInt8]) throws {
             var sent = 0
             while sent < bytes.count {
                 let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if n < 0 && errno == EINTR { continue }
                 guard n > 0 else { throw TestHTTPError("send failed") }
                 sent += n
             }
@@ -129,7 +147,10 @@ final class TestHTTPClient: @unchecked Sendable {
         /// Next bytes, or nil at end of stream. Throws on timeout.
         func read() throws -> [UInt8]? {
             var buffer = [UInt8](repeating: 0, count: 65536)
-            let n = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
+            var n = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
+            while n < 0 && errno == EINTR {
+                n = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
+            }
             if n == 0 { return nil }
             guard n > 0 else { throw TestHTTPError("read failed or timed out (errno \(errno))") }
             return Array(buffer[..<n])
@@ -151,7 +172,11 @@ final class TestHTTPClient: @unchecked Sendable {
 
 struct TestHTTPError: Error, CustomStringConvertible {
     var description: String
-    init(_ description: String) { self.description = description }
+    var retryable = false
+    init(_ description: String, retryable: Bool = false) {
+        self.description = description
+        self.retryable = retryable
+    }
 }
 
 /// Runs blocking work (socket reads) on a fresh thread, so it never occupies one of the few

@@ -74,3 +74,15 @@ struct RoundTripTests {
         }
     }
 }
+
+@Suite("Log summaries")
+struct SummaryTests {
+    @Test("summaries name the kind and ids, never the rows")
+    func summaries() {
+        for message in Fixtures.allMessages {
+            #expect(message.description.hasPrefix(message.kind.description))
+        }
+        let dispatch = WireMessage.dispatch(Fixtures.dispatchHeader, rows: Fixtures.dispatchRows)
+        #expect(dispatch.description == "dispatch id=99 step=12 mb=1 layer=2 segments=2 rows=3 tokens=2 f32 bytes=192")
+    }
+}

@@ -149,7 +149,8 @@ struct RowPackerTests {
         ([2, 0], [0, 0, -1, 0], .noHolder(expert: 2)),
         ([3, 0], [0, 0, 0, 7], .badOwner(expert: 3, worker: 7, workerCount: 2)),
         ([0, 0], [0, 0, 0], .sizeMismatch(what: "owners", expected: 4, actual: 3)),
-        ([0], [0, 0, 0, 0], .sizeMismatch(what: "weights", expected: 1, actual: 2)),
+        ([0, 0, 1, 1], [0, 0, 0, 0], .sizeMismatch(what: "weights", expected: 4, actual: 2)),
+        ([0], [0, 0, 0, 0], .sizeMismatch(what: "experts", expected: 2, actual: 1)),
     ])
     func badInput(experts: [Int32], owners: [Int], error: RowPackingError) {
         let rows: [Float] = [1, 2, 3, 4]

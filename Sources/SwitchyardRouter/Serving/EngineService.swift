@@ -47,6 +47,8 @@ public final class EngineService: Service, Sendable {
         var sequences: [SequenceID: Sequence] = [:]
         var nextID: UInt64 = 1
         var phase: Phase = .accepting
+        /// Set by the service group's graceful shutdown: the loop ends once drained.
+        var exitWhenDrained = false
         var steps: UInt64 = 0
     }
 
@@ -137,13 +139,18 @@ public final class EngineService: Service, Sendable {
                 await self.loop()
             }
         } onGracefulShutdown: {
-            self.beginDraining()
+            self.beginDraining(exitWhenDrained: true)
         }
     }
 
-    /// Stops accepting requests; running and waiting ones finish.
-    public func beginDraining() {
-        core.withLock { if $0.phase == .accepting { $0.phase = .draining } }
+    /// Stops accepting requests; running and waiting ones finish. With `exitWhenDrained` (the
+    /// service group's graceful shutdown, after the HTTP server has stopped) the loop then ends,
+    /// failing what is left after the grace period.
+    public func beginDraining(exitWhenDrained: Bool = false) {
+        core.withLock {
+            if $0.phase == .accepting { $0.phase = .draining }
+            if exitWhenDrained { $0.exitWhenDrained = true }
+        }
         logger.info("draining: no new requests; waiting for in-flight ones")
         wake.yield()
     }
@@ -152,10 +159,10 @@ public final class EngineService: Service, Sendable {
         var drainDeadline: ContinuousClock.Instant?
         var wakeIterator = wakeups.makeAsyncIterator()
         while true {
-            let (plan, phase, idle) = core.withLock { core -> (Scheduler.StepPlan, Phase, Bool) in
-                (core.scheduler.nextStep(), core.phase, core.scheduler.isIdle)
+            let (plan, phase, idle, exiting) = core.withLock { core -> (Scheduler.StepPlan, Phase, Bool, Bool) in
+                (core.scheduler.nextStep(), core.phase, core.scheduler.isIdle, core.exitWhenDrained)
             }
-            if phase == .draining {
+            if exiting {
                 if drainDeadline == nil { drainDeadline = .now + configuration.shutdownGracePeriod }
                 if idle { break }
                 if let deadline = drainDeadline, ContinuousClock.now >= deadline {
@@ -165,7 +172,7 @@ public final class EngineService: Service, Sendable {
             }
             if plan.isEmpty {
                 if Task.isCancelled { break }
-                if phase == .draining {
+                if exiting {
                     try? await Task.sleep(for: .milliseconds(10))
                 } else {
                     _ = await wakeIterator.next()

@@ -1,0 +1,63 @@
+import SwitchyardZMQ
+
+/// Settings of the router's worker-facing side.
+public struct ClusterConfiguration: Sendable {
+    /// ZeroMQ endpoint the ROUTER socket binds, e.g. `tcp://127.0.0.1:5555`.
+    public var listen: String
+    /// Heartbeat period both ways.
+    public var heartbeatInterval: Duration
+    /// Missed intervals after which a silent worker is dead.
+    public var liveness: Int
+    /// Holders per expert where capacity allows.
+    public var replicas: Int
+    /// Longest a dispatch may wait for its reply before the step fails.
+    public var dispatchTimeout: Duration
+    /// Most rows one dispatch may carry (sets MAXMSGSIZE): tokens per step x experts per token.
+    public var maxRows: Int
+    /// CURVE: the router's key pair and the allowed worker keys; nil for plain text.
+    public var curve: CurveSettings?
+
+    public struct CurveSettings: Sendable {
+        public var serverKeys: CurveKeyPair
+        public var allowedWorkers: [CurveKey]
+        public init(serverKeys: CurveKeyPair, allowedWorkers: [CurveKey]) {
+            self.serverKeys = serverKeys
+            self.allowedWorkers = allowedWorkers
+        }
+    }
+
+    public init(listen: String = "tcp://127.0.0.1:5555", heartbeatInterval: Duration = .milliseconds(500), liveness: Int = 3,
+                replicas: Int = 1, dispatchTimeout: Duration = .seconds(30), maxRows: Int = 4096, curve: CurveSettings? = nil) {
+        self.listen = listen
+        self.heartbeatInterval = heartbeatInterval
+        self.liveness = liveness
+        self.replicas = replicas
+        self.dispatchTimeout = dispatchTimeout
+        self.maxRows = maxRows
+        self.curve = curve
+    }
+}
+
+/// Why a remote FFN computation failed; the API answers these with 503.
+public enum ClusterError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No live worker holds these experts.
+    case expertsUnavailable([String])
+    /// A worker holding needed experts died or left mid-dispatch.
+    case workerLost(worker: String, reason: String)
+    /// A worker answered with an error.
+    case workerFailed(worker: String, message: String)
+    /// No reply within the dispatch timeout.
+    case timeout(worker: String)
+    /// The router is shutting down.
+    case stopped
+
+    public var description: String {
+        switch self {
+        case .expertsUnavailable(let keys): "no live worker holds experts \(keys.prefix(8).joined(separator: ", "))\(keys.count > 8 ? " and \(keys.count - 8) more" : "")"
+        case .workerLost(let worker, let reason): "worker \(worker) was lost (\(reason))"
+        case .workerFailed(let worker, let message): "worker \(worker) failed: \(message)"
+        case .timeout(let worker): "worker \(worker) did not answer in time"
+        case .stopped: "the router is shutting down"
+        }
+    }
+}
