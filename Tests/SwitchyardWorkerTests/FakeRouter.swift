@@ -97,10 +97,14 @@ final class RunningWorker: Sendable {
     let worker: Worker
     private let outcome = OutcomeBox()
 
-    init(router: FakeRouter, id: String, pinned: Set<Int> = [], heartbeatMs: Int = 100) throws {
+    convenience init(router: FakeRouter, id: String, pinned: Set<Int> = [], heartbeatMs: Int = 100) throws {
+        try self.init(endpoint: router.endpoint, id: id, pinned: pinned, heartbeatMs: heartbeatMs)
+    }
+
+    init(endpoint: String, id: String, pinned: Set<Int> = [], heartbeatMs: Int = 100) throws {
         let model = TestModel.shared
         let configuration = WorkerConfiguration(
-            routerEndpoint: router.endpoint, modelDirectory: model.directory, workerID: id,
+            routerEndpoint: endpoint, modelDirectory: model.directory, workerID: id,
             pinnedExperts: pinned, pinnedSpec: pinned.isEmpty ? "" : pinned.sorted().map(String.init).joined(separator: ","),
             threads: 1, heartbeatInterval: .milliseconds(heartbeatMs), liveness: 3,
             minReconnectDelay: .milliseconds(20), maxReconnectDelay: .milliseconds(200),
