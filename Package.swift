@@ -121,7 +121,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchyardWorkerTests",
-            dependencies: ["SwitchyardWorker", "SwitchyardModel", "SwitchyardTransport", "SwitchyardZMQ", "SwitchyardWire"],
+            dependencies: ["SwitchyardWorker", "SwitchyardModel", "SwitchyardTransport", "SwitchyardZMQ", "SwitchyardWire", "SwitchyardRouter"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

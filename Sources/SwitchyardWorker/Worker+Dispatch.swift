@@ -16,12 +16,12 @@ extension Worker {
         case .success(let output):
             let elapsed = ContinuousClock.now - started
             let micros = UInt64(max(0, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000))
-            send(.reply(.answering(header, dtype: .f32, computeMicros: micros), rows: output))
             shared.withLock { $0.statistics.dispatchesServed += 1 }
+            send(.reply(.answering(header, dtype: .f32, computeMicros: micros), rows: output))
         case .failure(let failure):
             logger.warning("dispatch \(header.dispatchID) (layer \(header.layer)) failed: \(failure)")
-            send(.reply(.failure(answering: header, error: failure.description), rows: nil))
             shared.withLock { $0.statistics.dispatchesFailed += 1 }
+            send(.reply(.failure(answering: header, error: failure.description), rows: nil))
         }
     }
 }

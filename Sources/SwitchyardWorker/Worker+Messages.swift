@@ -45,8 +45,10 @@ extension Worker {
         case .welcome(let welcome):
             link.welcomed(heartbeatInterval: .milliseconds(Int(welcome.heartbeatIntervalMs)), liveness: Int(welcome.liveness), now: .now)
             shared.withLock { $0.statistics.welcomes += 1 }
-            if welcome.maxMessageBytes != 0, welcome.maxMessageBytes != UInt64(decoder.maxMessageBytes) {
-                logger.warning("router's max message bytes \(welcome.maxMessageBytes) differ from this worker's \(decoder.maxMessageBytes) (check --max-batch-tokens)")
+            // A smaller router limit is harmless (its dispatches fit ours); a larger one means dispatches
+            // this worker would drop as oversize.
+            if welcome.maxMessageBytes > UInt64(decoder.maxMessageBytes) {
+                logger.error("the router may send messages of up to \(welcome.maxMessageBytes) bytes, this worker accepts \(decoder.maxMessageBytes): raise --max-batch-tokens")
             }
             logger.info("registered", metadata: [
                 "router.id": .string(welcome.routerID), "heartbeat_ms": .stringConvertible(welcome.heartbeatIntervalMs),
@@ -71,6 +73,7 @@ extension Worker {
     private func refused(_ refusal: Switchyard_V1_Refusal) {
         switch refusal.code {
         case .unknownPeer:
+            guard link.state != .stopped else { return }
             logger.warning("router does not know this worker (\(refusal.text)): registering again")
             perform(link.unknownPeer(now: .now))
         case .malformed, .internal, .unspecified, .UNRECOGNIZED:

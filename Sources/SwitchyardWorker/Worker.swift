@@ -46,6 +46,8 @@ public final class Worker: @unchecked Sendable {
         var socket: SocketHandle?
         var statistics = WorkerStatistics()
         var started = false
+        /// Set by `stop()`: from then on only the `Disconnect` goes out (no late acks or heartbeats).
+        var stopping = false
     }
 
     /// Reads the model config, fingerprints the checkpoint and checks the configuration; connects
@@ -132,6 +134,7 @@ public final class Worker: @unchecked Sendable {
             guard let self else { return }
             guard link.state != .stopped else { return }
             link.stop()
+            shared.withLock { $0.stopping = true }
             var disconnect = Switchyard_V1_Disconnect()
             disconnect.reason = .shutdown
             disconnect.detail = "worker \(configuration.workerID) shutting down"
@@ -150,7 +153,8 @@ public final class Worker: @unchecked Sendable {
     /// Sends on the current socket; false when there is none. Any thread.
     @discardableResult
     func send(_ message: WireMessage) -> Bool {
-        guard let reactor, let socket = shared.withLock({ $0.socket }) else { return false }
+        let (socket, stopping) = shared.withLock { ($0.socket, $0.stopping) }
+        guard let reactor, let socket, !stopping || message.kind == .disconnect else { return false }
         do {
             return reactor.send(try WireFrames.message(message), on: socket)
         } catch {

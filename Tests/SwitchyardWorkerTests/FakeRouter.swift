@@ -21,7 +21,7 @@ final class FakeRouter {
         try SocketSetup.configureRouter(socket, maxMessageBytes: WireLimits.maxMessageBytes(for: limits))
         try socket.set(.receiveTimeout, 50)
         try socket.bind("tcp://127.0.0.1:*")
-        endpoint = socket.lastEndpoint
+        endpoint = try socket.lastEndpoint
         decoder = WireDecoder(limits: limits)
     }
 
@@ -95,12 +95,16 @@ enum TestModel {
 /// A worker under test, running on a detached task, stopped at the end of the test.
 final class RunningWorker: Sendable {
     let worker: Worker
-    private let outcome = Mutex<Result<Void, WorkerError>?>(nil)
+    private let outcome = OutcomeBox()
 
-    init(router: FakeRouter, id: String, pinned: Set<Int> = [], heartbeatMs: Int = 100) throws {
+    convenience init(router: FakeRouter, id: String, pinned: Set<Int> = [], heartbeatMs: Int = 100) throws {
+        try self.init(endpoint: router.endpoint, id: id, pinned: pinned, heartbeatMs: heartbeatMs)
+    }
+
+    init(endpoint: String, id: String, pinned: Set<Int> = [], heartbeatMs: Int = 100) throws {
         let model = TestModel.shared
         let configuration = WorkerConfiguration(
-            routerEndpoint: router.endpoint, modelDirectory: model.directory, workerID: id,
+            routerEndpoint: endpoint, modelDirectory: model.directory, workerID: id,
             pinnedExperts: pinned, pinnedSpec: pinned.isEmpty ? "" : pinned.sorted().map(String.init).joined(separator: ","),
             threads: 1, heartbeatInterval: .milliseconds(heartbeatMs), liveness: 3,
             minReconnectDelay: .milliseconds(20), maxReconnectDelay: .milliseconds(200),
@@ -132,6 +136,12 @@ final class RunningWorker: Sendable {
         _ = await eventually(timeout: timeout) { outcome.withLock { $0 != nil } }
         return outcome.withLock { $0 }
     }
+}
+
+/// Where the detached task leaves `run()`'s outcome.
+final class OutcomeBox: Sendable {
+    private let mutex = Mutex<Result<Void, WorkerError>?>(nil)
+    func withLock<R>(_ body: (inout Result<Void, WorkerError>?) -> R) -> R { mutex.withLock { body(&$0) } }
 }
 
 /// Polls `condition` until it holds or `timeout` passes.

@@ -60,19 +60,21 @@ struct WorkerProtocolTests {
         let router = try FakeRouter(limits: model.limits)
         let running = try RunningWorker(router: router, id: "w-assign")
         let (routingID, _) = try registered(router, running)
-        let ack = try assign(router, routingID, version: 3, load: [(0, 0), (0, 2), (0, 4), (1, 1)])
+        let ack = try assign(router, routingID, version: 3, load: [(0, 0), (0, 2), (1, 1)])
         #expect(ack.placementVersion == 3)
-        #expect(ack.loaded == [ref(0, 0), ref(0, 2), ref(0, 4), ref(1, 1)])
+        #expect(ack.loaded == [ref(0, 0), ref(0, 2), ref(1, 1)])
         #expect(ack.failed.isEmpty)
-        let expertBytes = model.config.allExperts.filter { [ExpertKey(layer: 0, expert: 0), ExpertKey(layer: 0, expert: 2), ExpertKey(layer: 0, expert: 4), ExpertKey(layer: 1, expert: 1)].contains($0) }
-            .reduce(0) { $0 + 3 * model.config.hiddenSize * model.config.expertIntermediateSize(layer: $1.layer, expert: $1.expert) * 4 }
-        #expect(Int(ack.residentBytes) == expertBytes)
-        #expect(Int(ack.residentBytes) * 4 < model.totalBytes)
+        // Exactly the three experts' f32 weights (gate, up, down) are resident: a fraction of the model.
+        let perExpert = 3 * model.config.hiddenSize * model.config.moeIntermediateSize * 4
+        #expect(Int(ack.residentBytes) == 3 * perExpert)
+        #expect(Int(ack.residentBytes) * 5 < model.totalBytes)
 
-        // Drop one, add one: the ack lists everything now held; an invalid key fails with a reason.
-        let second = try assign(router, routingID, version: 4, load: [(1, 3)], drop: [(0, 2)])
+        // Drop one, add the shared expert: the ack lists everything now held.
+        let second = try assign(router, routingID, version: 4, load: [(0, 4)], drop: [(0, 2)])
         #expect(second.placementVersion == 4)
-        #expect(second.loaded == [ref(0, 0), ref(0, 4), ref(1, 1), ref(1, 3)])
+        #expect(second.loaded == [ref(0, 0), ref(0, 4), ref(1, 1)])
+        let shared = 3 * model.config.hiddenSize * model.config.sharedExpertIntermediateSize * 4
+        #expect(Int(second.residentBytes) == 2 * perExpert + shared)
         #expect(running.worker.statistics.placementVersion == 4)
         await running.stop()
     }
