@@ -7,7 +7,7 @@ import Glibc
 /// request with `Connection: close` and reads the answer, decoding chunked bodies. Streams can be
 /// read event by event and abandoned mid-way (to test client disconnects).
 public final class TestHTTPClient: @unchecked Sendable {
-    public struct Response {
+    public struct Response: Sendable {
         public var status: Int
         public var headers: [String: String]
         public var body: [UInt8]
