@@ -12,6 +12,7 @@ struct Switchyard: AsyncParsableCommand {
             DoctorCommand.self,
             GenerateCommand.self,
             PerfCommand.self,
+            InitModelCommand.self,
         ]
     )
 }

@@ -1,0 +1,57 @@
+import SwitchyardTensor
+
+extension Checkpoint {
+    /// The f32 weights of one FFN expert: routed (`0..<numExperts`), qwen2_moe's shared expert
+    /// (`numExperts`) or a dense layer's MLP (`0`). Reads the per-expert Hub layout, or slices the
+    /// fused `experts.gate_up_proj [E, 2I, H]` / `experts.down_proj [E, H, I]` layout.
+    public func expertFFN(layer: Int, expert: Int) throws -> ExpertFFNWeights {
+        let key = ExpertKey(layer: layer, expert: expert)
+        guard layer >= 0, layer < config.numLayers else {
+            throw ModelError.noSuchExpert(layer: layer, expert: expert, reason: "the model has \(config.numLayers) layers")
+        }
+        guard config.isValid(key) else {
+            throw ModelError.noSuchExpert(layer: layer, expert: expert, reason: "layer \(layer) has \(config.ffnExperts(layer: layer)) FFN experts")
+        }
+        if case let .experts(keys) = filter, !keys.contains(key) {
+            throw ModelError.tensorNotLoaded(name: "expert \(key)", filter: filter.description)
+        }
+        let hidden = config.hiddenSize
+        let inner = config.expertIntermediateSize(layer: layer, expert: expert)
+        let gateName = WeightNames.expertProjection(config, layer: layer, expert: expert, .gate)
+        let isRouted = config.isSparse(layer: layer) && expert < config.numExperts
+        if !isRouted || resolve(gateName) != nil {
+            return ExpertFFNWeights(
+                gate: try matrix(gateName, shape: [inner, hidden]),
+                up: try matrix(WeightNames.expertProjection(config, layer: layer, expert: expert, .up), shape: [inner, hidden]),
+                down: try matrix(WeightNames.expertProjection(config, layer: layer, expert: expert, .down), shape: [hidden, inner])
+            )
+        }
+        return try fusedExpertFFN(key, hidden: hidden, inner: inner, perExpertName: gateName)
+    }
+
+    private func fusedExpertFFN(_ key: ExpertKey, hidden: Int, inner: Int, perExpertName: String) throws -> ExpertFFNWeights {
+        let gateUpName = WeightNames.fusedGateUp(layer: key.layer)
+        let downName = WeightNames.fusedDown(layer: key.layer)
+        guard let gateUp = resolve(gateUpName) ?? resolve(gateUpName + ".weight"),
+              let down = resolve(downName) ?? resolve(downName + ".weight") else {
+            throw ModelError.missingTensor(name: "\(perExpertName) (or fused \(gateUpName))", directory: directory.path)
+        }
+        let experts = config.numExperts
+        guard gateUp.info.shape == [experts, 2 * inner, hidden] else {
+            throw ModelError.shapeMismatch(path: gateUp.file.path, tensor: gateUp.info.name,
+                                           expected: [experts, 2 * inner, hidden], actual: gateUp.info.shape)
+        }
+        guard down.info.shape == [experts, hidden, inner] else {
+            throw ModelError.shapeMismatch(path: down.file.path, tensor: down.info.name,
+                                           expected: [experts, hidden, inner], actual: down.info.shape)
+        }
+        let block = inner * hidden
+        let gate = Matrix(rows: inner, cols: hidden)
+        let up = Matrix(rows: inner, cols: hidden)
+        let downMatrix = Matrix(rows: hidden, cols: inner)
+        try copy(gateUp, elementOffset: key.expert * 2 * block, count: block, into: gate.base)
+        try copy(gateUp, elementOffset: key.expert * 2 * block + block, count: block, into: up.base)
+        try copy(down, elementOffset: key.expert * block, count: block, into: downMatrix.base)
+        return ExpertFFNWeights(gate: gate, up: up, down: downMatrix)
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import SwitchyardTensor
+
+/// A Hugging Face checkpoint: memory-mapped safetensors (one file, or shards listed by
+/// `model.safetensors.index.json`), of which only the tensors `filter` admits are mapped and read.
+///
+/// Every accessor returns an f32 copy (BF16/F16 converted on the way), so the maps can be dropped
+/// once the engine has its weights. Immutable after `init`; safe to share across tasks.
+public final class Checkpoint: @unchecked Sendable {
+    /// Where one tensor lives.
+    struct Entry {
+        var file: SafetensorsFile
+        var info: SafetensorsTensorInfo
+        var role: TensorRole
+    }
+
+    public let directory: URL
+    public let config: ModelConfig
+    public let filter: TensorFilter
+    let entries: [String: Entry]
+    /// The files opened (only those holding tensors the filter admits).
+    public let files: [SafetensorsFile]
+
+    /// Opens the checkpoint in `directory`, validates every header it opens, and maps the byte
+    /// ranges of the tensors `filter` admits.
+    public init(directory: URL, config: ModelConfig, filter: TensorFilter = .all) throws {
+        self.directory = directory
+        self.config = config
+        self.filter = filter
+        if case let .experts(keys) = filter, let bad = keys.first(where: { !config.isValid($0) }) {
+            throw ModelError.noSuchExpert(layer: bad.layer, expert: bad.expert,
+                reason: "the model has \(config.numLayers) layers and \(bad.layer >= 0 && bad.layer < config.numLayers ? config.ffnExperts(layer: bad.layer) : 0) FFN experts in that layer")
+        }
+        let fileNames = try CheckpointLayout.fileNames(directory: directory, config: config, filter: filter)
+        var files: [SafetensorsFile] = []
+        var entries: [String: Entry] = [:]
+        for (fileName, expected) in fileNames {
+            let url = directory.appendingPathComponent(fileName)
+            let file: SafetensorsFile
+            do {
+                file = try SafetensorsFile(url: url)
+            } catch ModelError.missingFile(let path, _) where expected != nil {
+                throw ModelError.invalidIndex(path: path, reason: "shard listed in model.safetensors.index.json is missing")
+            }
+            var names = Set<String>()
+            for info in file.header.tensors {
+                names.insert(info.name)
+                if let previous = entries[info.name] {
+                    throw ModelError.invalidTensor(path: url.path, tensor: info.name, reason: "also stored in \(previous.file.path)")
+                }
+                entries[info.name] = Entry(file: file, info: info, role: WeightNames.role(of: info.name, config: config))
+            }
+            if let expected, let absent = expected.first(where: { !names.contains($0) }) {
+                throw ModelError.invalidIndex(path: url.path,
+                    reason: "model.safetensors.index.json maps tensor \"\(absent)\" to this shard, but the shard does not contain it")
+            }
+            files.append(file)
+        }
+        for file in files {
+            let ranges = file.header.tensors.flatMap { info -> [Range<Int>] in
+                CheckpointLayout.neededRanges(info: info, role: WeightNames.role(of: info.name, config: config), filter: filter, config: config)
+            }
+            try file.map(ranges: ranges)
+        }
+        self.entries = entries
+        self.files = files
+    }
+
+    /// Bytes of checkpoint files mapped (what this process may ever page in).
+    public var mappedBytes: Int { files.reduce(0) { $0 + $1.mappedBytes } }
+
+    /// Total bytes of the files opened.
+    public var fileBytes: Int { files.reduce(0) { $0 + $1.fileSize } }
+
+    /// All tensor names of the opened files, sorted.
+    public var tensorNames: [String] { entries.keys.sorted() }
+
+    /// The shape and dtype of a tensor (any spelling `WeightNames` aliases), nil when absent.
+    public func info(_ name: String) -> SafetensorsTensorInfo? {
+        resolve(name)?.info
+    }
+
+    /// Whether the checkpoint holds `name` and the filter admits it.
+    public func has(_ name: String) -> Bool {
+        guard let entry = resolve(name) else { return false }
+        if case .fusedExperts = entry.role { return filter == .all }
+        return filter.includes(entry.role)
+    }
+
+    /// An f32 copy of a tensor; `shape` must equal its shape (a 1-D `[n]` tensor comes back as `1 x n`,
+    /// more than two dimensions are flattened into rows).
+    public func matrix(_ name: String, shape: [Int]) throws -> Matrix {
+        let entry = try loadable(name)
+        guard entry.info.shape == shape else {
+            throw ModelError.shapeMismatch(path: entry.file.path, tensor: entry.info.name, expected: shape, actual: entry.info.shape)
+        }
+        let cols = shape.last ?? 1
+        let rows = shape.count <= 1 ? 1 : shape.dropLast().reduce(1, *)
+        let matrix = Matrix(rows: rows, cols: cols)
+        try copy(entry, elementOffset: 0, count: rows * cols, into: matrix.base)
+        return matrix
+    }
+
+    /// An f32 copy of a tensor of `count` elements (any shape with that many elements).
+    public func vector(_ name: String, count: Int) throws -> [Float] {
+        let entry = try loadable(name)
+        guard entry.info.elementCount == count else {
+            throw ModelError.shapeMismatch(path: entry.file.path, tensor: entry.info.name, expected: [count], actual: entry.info.shape)
+        }
+        return try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if let base = buffer.baseAddress { try copy(entry, elementOffset: 0, count: count, into: base) }
+            initialized = count
+        }
+    }
+
+    func resolve(_ name: String) -> Entry? {
+        if let entry = entries[name] { return entry }
+        for alias in WeightNames.aliases(of: name) {
+            if let entry = entries[alias] { return entry }
+        }
+        return nil
+    }
+
+    private func loadable(_ name: String) throws -> Entry {
+        guard let entry = resolve(name) else {
+            throw ModelError.missingTensor(name: name, directory: directory.path)
+        }
+        guard has(name) else {
+            throw ModelError.tensorNotLoaded(name: name, filter: filter.description)
+        }
+        return entry
+    }
+
+    /// Converts `count` elements of `entry` starting at element `elementOffset` into `destination`.
+    func copy(_ entry: Entry, elementOffset: Int, count: Int, into destination: UnsafeMutablePointer<Float>) throws {
+        let size = entry.info.dtype.byteSize
+        guard let bytes = entry.file.bytes(dataStart: entry.info.dataStart + elementOffset * size, count: count * size) else {
+            throw ModelError.tensorNotLoaded(name: entry.info.name, filter: filter.description)
+        }
+        DTypeConversion.toF32(entry.info.dtype, bytes, destination, count: count)
+    }
+}

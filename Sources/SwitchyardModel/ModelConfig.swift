@@ -1,0 +1,141 @@
+import SwitchyardTensor
+
+/// A model's architecture as the engine needs it, parsed from `config.json` (+ `generation_config.json`).
+///
+/// One struct for every family: family-specific keys are normalised at load time (e.g. Mixtral's
+/// expert size is its `intermediate_size`, OLMoE has no shared expert) so the engine branches on
+/// the fields, not on `family`, wherever it can.
+public struct ModelConfig: Sendable, Equatable {
+    /// How q and k are normalised before RoPE.
+    public enum QKNorm: String, Sendable, Equatable {
+        /// No normalisation (mixtral, qwen2_moe).
+        case none
+        /// RMSNorm over each head's `headDim` values, one weight of `headDim` shared by heads (qwen3_moe).
+        case perHead
+        /// RMSNorm over the whole q projection (`numHeads * headDim`) and the whole k projection (olmoe).
+        case full
+    }
+
+    public var family: ModelFamily
+    public var hiddenSize: Int
+    public var numLayers: Int
+    public var numHeads: Int
+    public var numKVHeads: Int
+    public var headDim: Int
+    public var vocabSize: Int
+    /// The dense MLP's intermediate size (qwen non-sparse layers; equals the expert size for mixtral/olmoe).
+    public var intermediateSize: Int
+    /// A routed expert's intermediate size.
+    public var moeIntermediateSize: Int
+    /// The shared expert's intermediate size; 0 when the family has none.
+    public var sharedExpertIntermediateSize: Int
+    public var numExperts: Int
+    public var topK: Int
+    /// Whether the top-k routing weights are renormalised to sum to 1 (always true for mixtral).
+    public var normTopKProb: Bool
+    public var rmsNormEps: Float
+    public var ropeTheta: Double
+    public var maxPositionEmbeddings: Int
+    public var tieWordEmbeddings: Bool
+    /// Sliding-window attention size, nil for full attention; see `slidingWindow(layer:)`.
+    public var slidingWindow: Int?
+    /// Layers that use `slidingWindow` (nil: every layer when `slidingWindow` is set). qwen2_moe only.
+    public var slidingWindowLayers: [Int]?
+    /// q/k/v projections have a bias.
+    public var attentionBias: Bool
+    /// The o projection has a bias (qwen3_moe / olmoe with `attention_bias`).
+    public var outputBias: Bool
+    public var qkNorm: QKNorm
+    /// OLMoE's clamp of q, k and v to `[-clipQKV, clipQKV]`.
+    public var clipQKV: Float?
+    public var decoderSparseStep: Int
+    public var mlpOnlyLayers: [Int]
+    public var bosTokenID: Int?
+    /// End-of-sequence ids (generation_config.json overrides config.json).
+    public var eosTokenIDs: [Int]
+    /// The dtype config.json declares (tensors carry their own; this is informative).
+    public var dtype: DType
+
+    public init(
+        family: ModelFamily, hiddenSize: Int, numLayers: Int, numHeads: Int, numKVHeads: Int, headDim: Int,
+        vocabSize: Int, intermediateSize: Int, moeIntermediateSize: Int, sharedExpertIntermediateSize: Int,
+        numExperts: Int, topK: Int, normTopKProb: Bool, rmsNormEps: Float, ropeTheta: Double,
+        maxPositionEmbeddings: Int, tieWordEmbeddings: Bool, slidingWindow: Int? = nil,
+        slidingWindowLayers: [Int]? = nil, attentionBias: Bool, outputBias: Bool = false, qkNorm: QKNorm,
+        clipQKV: Float? = nil, decoderSparseStep: Int = 1, mlpOnlyLayers: [Int] = [], bosTokenID: Int? = nil,
+        eosTokenIDs: [Int] = [], dtype: DType = .f32
+    ) {
+        self.family = family
+        self.hiddenSize = hiddenSize
+        self.numLayers = numLayers
+        self.numHeads = numHeads
+        self.numKVHeads = numKVHeads
+        self.headDim = headDim
+        self.vocabSize = vocabSize
+        self.intermediateSize = intermediateSize
+        self.moeIntermediateSize = moeIntermediateSize
+        self.sharedExpertIntermediateSize = sharedExpertIntermediateSize
+        self.numExperts = numExperts
+        self.topK = topK
+        self.normTopKProb = normTopKProb
+        self.rmsNormEps = rmsNormEps
+        self.ropeTheta = ropeTheta
+        self.maxPositionEmbeddings = maxPositionEmbeddings
+        self.tieWordEmbeddings = tieWordEmbeddings
+        self.slidingWindow = slidingWindow
+        self.slidingWindowLayers = slidingWindowLayers
+        self.attentionBias = attentionBias
+        self.outputBias = outputBias
+        self.qkNorm = qkNorm
+        self.clipQKV = clipQKV
+        self.decoderSparseStep = decoderSparseStep
+        self.mlpOnlyLayers = mlpOnlyLayers
+        self.bosTokenID = bosTokenID
+        self.eosTokenIDs = eosTokenIDs
+        self.dtype = dtype
+    }
+
+    /// Whether `layer` routes to experts (otherwise it has one dense MLP of `intermediateSize`).
+    ///
+    /// transformers: sparse iff not in `mlp_only_layers`, `num_experts > 0` and
+    /// `(layer + 1) % decoder_sparse_step == 0`.
+    public func isSparse(layer: Int) -> Bool {
+        numExperts > 0 && !mlpOnlyLayers.contains(layer) && (layer + 1) % max(decoderSparseStep, 1) == 0
+    }
+
+    /// Whether sparse layers have a shared expert (qwen2_moe), id `numExperts`.
+    public var hasSharedExpert: Bool { sharedExpertIntermediateSize > 0 }
+
+    /// The number of FFN experts of `layer`, shared expert included; 1 for a dense layer.
+    public func ffnExperts(layer: Int) -> Int {
+        isSparse(layer: layer) ? numExperts + (hasSharedExpert ? 1 : 0) : 1
+    }
+
+    /// Every FFN expert of the model, in (layer, expert) order.
+    public var allExperts: [ExpertKey] {
+        (0..<numLayers).flatMap { layer in (0..<ffnExperts(layer: layer)).map { ExpertKey(layer: layer, expert: $0) } }
+    }
+
+    /// Whether `(layer, expert)` names an FFN of this model.
+    public func isValid(_ key: ExpertKey) -> Bool {
+        key.layer >= 0 && key.layer < numLayers && key.expert >= 0 && key.expert < ffnExperts(layer: key.layer)
+    }
+
+    /// The intermediate size of one FFN expert: routed, shared (id `numExperts`) or dense (id 0).
+    public func expertIntermediateSize(layer: Int, expert: Int) -> Int {
+        guard isSparse(layer: layer) else { return intermediateSize }
+        return expert == numExperts && hasSharedExpert ? sharedExpertIntermediateSize : moeIntermediateSize
+    }
+
+    /// The sliding window of `layer`'s attention, nil for full causal attention.
+    public func slidingWindow(layer: Int) -> Int? {
+        guard let window = slidingWindow else { return nil }
+        guard let layers = slidingWindowLayers else { return window }
+        return layers.contains(layer) ? window : nil
+    }
+
+    /// Width of the q projection output (`numHeads * headDim`).
+    public var qDim: Int { numHeads * headDim }
+    /// Width of each of the k and v projection outputs (`numKVHeads * headDim`).
+    public var kvDim: Int { numKVHeads * headDim }
+}

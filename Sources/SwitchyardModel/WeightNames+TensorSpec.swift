@@ -1,0 +1,85 @@
+/// A tensor a checkpoint of some config must hold: its name and shape.
+public struct TensorSpec: Sendable, Equatable {
+    public var name: String
+    public var shape: [Int]
+
+    public init(name: String, shape: [Int]) {
+        self.name = name
+        self.shape = shape
+    }
+
+    public var elementCount: Int { shape.reduce(1, *) }
+}
+
+extension WeightNames {
+    /// Every router-side tensor (attention, norms, gates, embeddings, head) of `config`, with shapes.
+    public static func nonExpertTensors(_ config: ModelConfig) -> [TensorSpec] {
+        let hidden = config.hiddenSize
+        var specs = [TensorSpec(name: embedTokens, shape: [config.vocabSize, hidden])]
+        for layer in 0..<config.numLayers {
+            specs.append(TensorSpec(name: inputNorm(layer: layer), shape: [hidden]))
+            specs.append(TensorSpec(name: qProj(layer: layer), shape: [config.qDim, hidden]))
+            specs.append(TensorSpec(name: kProj(layer: layer), shape: [config.kvDim, hidden]))
+            specs.append(TensorSpec(name: vProj(layer: layer), shape: [config.kvDim, hidden]))
+            specs.append(TensorSpec(name: oProj(layer: layer), shape: [hidden, config.qDim]))
+            if config.attentionBias {
+                specs.append(TensorSpec(name: qBias(layer: layer), shape: [config.qDim]))
+                specs.append(TensorSpec(name: kBias(layer: layer), shape: [config.kvDim]))
+                specs.append(TensorSpec(name: vBias(layer: layer), shape: [config.kvDim]))
+            }
+            if config.outputBias {
+                specs.append(TensorSpec(name: oBias(layer: layer), shape: [hidden]))
+            }
+            switch config.qkNorm {
+            case .none: break
+            case .perHead:
+                specs.append(TensorSpec(name: qNorm(layer: layer), shape: [config.headDim]))
+                specs.append(TensorSpec(name: kNorm(layer: layer), shape: [config.headDim]))
+            case .full:
+                specs.append(TensorSpec(name: qNorm(layer: layer), shape: [config.qDim]))
+                specs.append(TensorSpec(name: kNorm(layer: layer), shape: [config.kvDim]))
+            }
+            specs.append(TensorSpec(name: postAttentionNorm(layer: layer), shape: [hidden]))
+            if config.isSparse(layer: layer) {
+                specs.append(TensorSpec(name: routerGate(config.family, layer: layer), shape: [config.numExperts, hidden]))
+                if config.hasSharedExpert {
+                    specs.append(TensorSpec(name: sharedExpertGate(layer: layer), shape: [1, hidden]))
+                }
+            }
+        }
+        specs.append(TensorSpec(name: finalNorm, shape: [hidden]))
+        if !config.tieWordEmbeddings {
+            specs.append(TensorSpec(name: lmHead, shape: [config.vocabSize, hidden]))
+        }
+        return specs
+    }
+
+    /// The three per-expert tensors (gate `[I, H]`, up `[I, H]`, down `[H, I]`) of one FFN expert.
+    public static func expertTensors(_ config: ModelConfig, layer: Int, expert: Int) -> [TensorSpec] {
+        let hidden = config.hiddenSize
+        let inner = config.expertIntermediateSize(layer: layer, expert: expert)
+        return Projection.allCases.map { projection in
+            TensorSpec(name: expertProjection(config, layer: layer, expert: expert, projection),
+                       shape: projection == .down ? [hidden, inner] : [inner, hidden])
+        }
+    }
+
+    /// Every tensor of a checkpoint of `config` in the Hub (per-expert) layout, in model order.
+    public static func allTensors(_ config: ModelConfig) -> [TensorSpec] {
+        let router = nonExpertTensors(config)
+        var specs: [TensorSpec] = []
+        var layerEnd = 0
+        for layer in 0..<config.numLayers {
+            let prefix = "\(Self.layer(layer))."
+            while layerEnd < router.count, router[layerEnd].name == embedTokens || router[layerEnd].name.hasPrefix(prefix) {
+                specs.append(router[layerEnd])
+                layerEnd += 1
+            }
+            for expert in 0..<config.ffnExperts(layer: layer) {
+                specs.append(contentsOf: expertTensors(config, layer: layer, expert: expert))
+            }
+        }
+        specs.append(contentsOf: router[layerEnd...])
+        return specs
+    }
+}

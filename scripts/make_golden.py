@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Build the golden fixtures of Tests/SwitchyardModelTests/Fixtures/ with transformers itself.
+
+Needs torch, transformers and safetensors (`pip install torch transformers safetensors`, CPU is
+enough). Never run by CI: its output is committed. Run from the repository root:
+
+    python3 scripts/make_golden.py [--out Tests/SwitchyardModelTests/Fixtures] [--only NAME ...]
+
+For each fixture it builds a small random model with transformers (seeded), rescales the weights
+the way `switchyard init-model` does (embeddings std 1, projections std 1/sqrt(fan_in), norms
+~1, router gates std 3/sqrt(hidden), lm_head std 2.5/sqrt(hidden)) so routing is decisive and the
+next-token distribution is peaked, saves it with `save_pretrained` (Hub per-expert layout), reloads
+the saved files in float64 (eager attention, eager experts: the grouped-matmul expert path refuses
+float64) and records what the model computes.
+
+Each fixture directory holds config.json, generation_config.json, the safetensors file(s) and
+`expected.json`:
+
+    {
+      "name": "mixtral_basic",              # directory name
+      "family": "mixtral",                  # model_type
+      "dtype": "F32",                       # storage dtype of the tensors (F32 or BF16)
+      "features": ["..."],                  # what the fixture exercises
+      "vocab_size": 256,
+      "transformers_version": "5.x", "torch_version": "2.x",
+      "prompts": [
+        {
+          "token_ids": [..],                # the prompt, 1 to 40 tokens
+          "last_logprobs": [..],            # log_softmax of the logits at the last prompt position,
+                                            # all vocab_size values (natural log, float64 reference)
+          "greedy_token_ids": [..],         # 12 greedy tokens after the prompt (EOS does not stop it)
+          "greedy_margins": [..],           # per step: top-1 minus top-2 raw logit
+          "greedy_logprobs": [..]           # per step: log-probability of the chosen token
+        }
+      ]
+    }
+
+Tests compare logprobs within 1e-3 absolute, and greedy tokens wherever the margin is >= 1e-3.
+"""
+
+import argparse
+import json
+import math
+import os
+import shutil
+import sys
+
+import torch
+import transformers
+from transformers import AutoModelForCausalLM, MixtralConfig, OlmoeConfig, Qwen2MoeConfig, Qwen3MoeConfig
+
+PROMPT_LENGTHS = [1, 2, 5, 13, 27, 40]
+GREEDY_STEPS = 12
+
+
+def rescale(model, seed):
+    """Re-draw every parameter with init-model's scales (deterministic from the seed)."""
+    generator = torch.Generator().manual_seed(seed)
+    hidden = model.config.hidden_size
+    with torch.no_grad():
+        for name, parameter in sorted(model.named_parameters()):
+            shape = parameter.shape
+            noise = torch.randn(shape, generator=generator, dtype=torch.float32)
+            if name.endswith("embed_tokens.weight"):
+                value = noise
+            elif name == "lm_head.weight":
+                value = noise * (2.5 / math.sqrt(hidden))
+            elif name.endswith("norm.weight"):
+                value = 1 + 0.1 * noise
+            elif name.endswith(".bias"):
+                value = 0.1 * noise
+            elif name.endswith("shared_expert_gate.weight"):
+                value = noise / math.sqrt(hidden)
+            elif name.endswith(".gate.weight"):
+                value = noise * (3 / math.sqrt(hidden))
+            else:
+                value = noise / math.sqrt(shape[-1])
+            parameter.copy_(value.to(parameter.dtype))
+
+
+def common(**overrides):
+    base = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                num_key_value_heads=2, vocab_size=256, max_position_embeddings=512, bos_token_id=1,
+                eos_token_id=2, tie_word_embeddings=False)
+    base.update(overrides)
+    return base
+
+
+FIXTURES = {
+    "mixtral_basic": dict(
+        config=lambda: MixtralConfig(**common(), num_local_experts=4, num_experts_per_tok=2),
+        features=["gqa", "renormalised top-2"], seed=1),
+    "mixtral_bf16_sliding": dict(
+        config=lambda: MixtralConfig(**common(hidden_size=48, num_attention_heads=6, num_key_value_heads=2,
+                                              rope_parameters={"rope_type": "default", "rope_theta": 10000.0}),
+                                     num_local_experts=4, num_experts_per_tok=2, sliding_window=8),
+        features=["bf16 storage", "sliding_window 8 < prompt lengths", "rope_theta 1e4"], dtype=torch.bfloat16, seed=2),
+    "qwen2_moe_sharded": dict(
+        config=lambda: Qwen2MoeConfig(**common(), num_experts=4, num_experts_per_tok=2, moe_intermediate_size=32,
+                                      shared_expert_intermediate_size=48, norm_topk_prob=False),
+        features=["shared expert with sigmoid gate", "qkv bias", "sharded with index", "no renormalisation"],
+        shard="60KB", seed=3),
+    "qwen2_moe_sparse_step": dict(
+        config=lambda: Qwen2MoeConfig(**common(num_hidden_layers=4), num_experts=4, num_experts_per_tok=2,
+                                      moe_intermediate_size=32, shared_expert_intermediate_size=48,
+                                      decoder_sparse_step=2, mlp_only_layers=[3], norm_topk_prob=True),
+        features=["decoder_sparse_step 2", "mlp_only_layers [3]: only layer 1 sparse", "dense MLPs", "renormalised"],
+        seed=4),
+    "qwen3_moe_tied": dict(
+        config=lambda: Qwen3MoeConfig(**common(tie_word_embeddings=True), head_dim=16, num_experts=4,
+                                      num_experts_per_tok=2, moe_intermediate_size=32, norm_topk_prob=True),
+        features=["tied embeddings", "head_dim 16 != hidden/heads", "per-head q/k RMSNorm"], seed=5),
+    "olmoe_clip": dict(
+        config=lambda: OlmoeConfig(**common(), num_experts=4, num_experts_per_tok=2, clip_qkv=1.5),
+        features=["full q/k RMSNorm", "clip_qkv 1.5", "no renormalisation"], seed=6),
+}
+
+
+def log_softmax(logits):
+    return torch.log_softmax(logits.to(torch.float64), dim=-1)
+
+
+def run(model, tokens):
+    with torch.no_grad():
+        return model(torch.tensor([tokens])).logits[0, -1].to(torch.float64)
+
+
+def build(name, spec, out_dir):
+    directory = os.path.join(out_dir, name)
+    shutil.rmtree(directory, ignore_errors=True)
+    torch.manual_seed(spec["seed"])
+    config = spec["config"]()
+    model = AutoModelForCausalLM.from_config(config)
+    rescale(model, spec["seed"])
+    dtype = spec.get("dtype", torch.float32)
+    model = model.to(dtype)
+    model.save_pretrained(directory, max_shard_size=spec.get("shard", "50GB"))
+
+    reference, info = AutoModelForCausalLM.from_pretrained(
+        directory, dtype=torch.float64, attn_implementation="eager", experts_implementation="eager",
+        output_loading_info=True)
+    problems = {key: value for key, value in info.items() if value}
+    if problems:
+        sys.exit(f"{name}: transformers reloaded with problems: {problems}")
+    reference.eval()
+
+    generator = torch.Generator().manual_seed(1000 + spec["seed"])
+    vocab = config.vocab_size
+    prompts = []
+    for length in PROMPT_LENGTHS:
+        tokens = torch.randint(0, vocab, (length,), generator=generator).tolist()
+        last = log_softmax(run(reference, tokens))
+        sequence = list(tokens)
+        greedy, margins, logprobs = [], [], []
+        for _ in range(GREEDY_STEPS):
+            logits = run(reference, sequence)
+            top = torch.topk(logits, 2)
+            token = int(top.indices[0])
+            greedy.append(token)
+            margins.append(round(float(top.values[0] - top.values[1]), 7))
+            logprobs.append(round(float(log_softmax(logits)[token]), 7))
+            sequence.append(token)
+        prompts.append({
+            "token_ids": tokens,
+            "last_logprobs": [round(float(x), 7) for x in last],
+            "greedy_token_ids": greedy,
+            "greedy_margins": margins,
+            "greedy_logprobs": logprobs,
+        })
+        entropy = float(-(last.exp() * last).sum())
+        print(f"{name}: prompt {length:2d}: entropy {entropy:.2f} nats (uniform {math.log(vocab):.2f}), "
+              f"min greedy margin {min(margins):.4f}")
+
+    expected = {
+        "name": name,
+        "family": config.model_type,
+        "dtype": {torch.float32: "F32", torch.bfloat16: "BF16"}[dtype],
+        "features": spec["features"],
+        "vocab_size": vocab,
+        "transformers_version": transformers.__version__,
+        "torch_version": torch.__version__,
+        "prompts": prompts,
+    }
+    with open(os.path.join(directory, "expected.json"), "w") as handle:
+        json.dump(expected, handle, separators=(",", ":"))
+        handle.write("\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default="Tests/SwitchyardModelTests/Fixtures")
+    parser.add_argument("--only", nargs="*", default=None, help="fixture names to (re)build")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    os.makedirs(args.out, exist_ok=True)
+    for name, spec in FIXTURES.items():
+        if args.only and name not in args.only:
+            continue
+        build(name, spec, args.out)
+    total = sum(os.path.getsize(os.path.join(root, f)) for root, _, files in os.walk(args.out) for f in files)
+    print(f"fixtures: {total / 1e6:.2f} MB in {args.out}")
+
+
+if __name__ == "__main__":
+    main()
