@@ -8,17 +8,17 @@ import SwitchyardTensor
 struct GoldenTests {
     init() { BLAS.setThreads(1) }
 
-    static let fixtureNames: [String] = (try? GoldenCase.names()) ?? []
+    static let fixtureNames: [String] = (try? GoldenFixture.names()) ?? []
 
     @Test("fixtures are present (the golden tests cannot pass vacuously)")
     func fixturesPresent() throws {
-        let names = try GoldenCase.names()
+        let names = try GoldenFixture.names()
         #expect(names.count >= 6, "fixtures: \(names)")
     }
 
     @Test("last-position log-softmax within 1e-3 and teacher-forced greedy tokens", arguments: fixtureNames)
     func golden(name: String) async throws {
-        let fixture = try GoldenCase.load(name)
+        let fixture = try GoldenFixture.load(name)
         let engine = try Engine.load(directory: fixture.directory)
         #expect(engine.config.vocabSize == fixture.vocabSize)
         var checkedTokens = 0
@@ -30,19 +30,19 @@ struct GoldenTests {
             LogSoftmax.compute(UnsafeBufferPointer(start: logits.row(0), count: logits.cols), into: &ours)
             var worst = 0.0
             for (a, b) in zip(ours, prompt.lastLogprobs) { worst = max(worst, abs(Double(a) - b)) }
-            #expect(worst < GoldenCase.logprobTolerance, "\(name) prompt \(index) (\(prompt.tokenIDs.count) tokens): max |Δ logprob| \(worst)")
+            #expect(worst < GoldenFixture.logprobTolerance, "\(name) prompt \(index) (\(prompt.tokenIDs.count) tokens): max |Δ logprob| \(worst)")
 
             // Teacher-forced greedy continuation: feed the reference tokens, compare each step's choice.
             for step in 0..<steps {
                 let row = UnsafeBufferPointer(start: logits.row(0), count: logits.cols)
                 let expected = prompt.greedyTokenIDs[step]
-                if prompt.greedyMargins[step] >= GoldenCase.marginThreshold {
+                if prompt.greedyMargins[step] >= GoldenFixture.marginThreshold {
                     let argmax = VectorOps.argmax(row.baseAddress!, count: row.count)
                     #expect(Int32(argmax) == expected, "\(name) prompt \(index) step \(step)")
                     checkedTokens += 1
                 }
                 let lp = LogSoftmax.logprob(of: Int(expected), row)
-                #expect(abs(Double(lp) - prompt.greedyLogprobs[step]) < GoldenCase.logprobTolerance,
+                #expect(abs(Double(lp) - prompt.greedyLogprobs[step]) < GoldenFixture.logprobTolerance,
                         "\(name) prompt \(index) step \(step): logprob \(lp) vs \(prompt.greedyLogprobs[step])")
                 if step + 1 < steps {
                     logits = try await engine.forward([EngineInput(cache: cache, tokens: [expected])])
@@ -54,18 +54,18 @@ struct GoldenTests {
 
     @Test("free-running greedy generation reproduces the reference up to the first near-tie", arguments: fixtureNames)
     func freeRunning(name: String) async throws {
-        let fixture = try GoldenCase.load(name)
+        let fixture = try GoldenFixture.load(name)
         let generator = Generator(engine: try Engine.load(directory: fixture.directory))
         for prompt in fixture.prompts.prefix(2) {
             let result = try await generator.generate(prompt: prompt.tokenIDs, maxTokens: prompt.greedyTokenIDs.count, stopTokenIDs: [])
-            let firstTie = prompt.greedyMargins.firstIndex { $0 < GoldenCase.marginThreshold } ?? prompt.greedyMargins.count
+            let firstTie = prompt.greedyMargins.firstIndex { $0 < GoldenFixture.marginThreshold } ?? prompt.greedyMargins.count
             #expect(Array(result.tokenIDs.prefix(firstTie)) == Array(prompt.greedyTokenIDs.prefix(firstTie)))
         }
     }
 
     @Test("a batch of the fixture's prompts decoded together matches the reference", arguments: fixtureNames)
     func batched(name: String) async throws {
-        let fixture = try GoldenCase.load(name)
+        let fixture = try GoldenFixture.load(name)
         let engine = try Engine.load(directory: fixture.directory)
         let prompts = fixture.prompts
         let caches = prompts.map { KVCache(config: engine.config, capacity: $0.tokenIDs.count + 1) }
@@ -75,55 +75,8 @@ struct GoldenTests {
             let lse = LogSoftmax.logSumExp(row)
             var worst = 0.0
             for (i, expected) in prompt.lastLogprobs.enumerated() { worst = max(worst, abs(Double(row[i] - lse) - expected)) }
-            #expect(worst < GoldenCase.logprobTolerance, "\(name) prompt \(b) batched: \(worst)")
+            #expect(worst < GoldenFixture.logprobTolerance, "\(name) prompt \(b) batched: \(worst)")
         }
     }
 }
 
-/// One fixture of `scripts/make_golden.py` (`Fixtures/<name>/expected.json` next to the checkpoint).
-struct GoldenCase: Decodable, Sendable {
-    struct Prompt: Decodable, Sendable {
-        var tokenIDs: [Int32]
-        var lastLogprobs: [Double]
-        var greedyTokenIDs: [Int32]
-        var greedyMargins: [Double]
-        var greedyLogprobs: [Double]
-
-        enum CodingKeys: String, CodingKey {
-            case tokenIDs = "token_ids", lastLogprobs = "last_logprobs", greedyTokenIDs = "greedy_token_ids"
-            case greedyMargins = "greedy_margins", greedyLogprobs = "greedy_logprobs"
-        }
-    }
-
-    var vocabSize: Int
-    var prompts: [Prompt]
-    var directory = URL(fileURLWithPath: "/")
-
-    enum CodingKeys: String, CodingKey { case vocabSize = "vocab_size", prompts }
-
-    static let logprobTolerance = 1e-3
-    static let marginThreshold = 1e-3
-
-    static var root: URL {
-        get throws {
-            guard let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
-                throw EngineError.invalidArgument("no Fixtures folder in the test bundle")
-            }
-            return url
-        }
-    }
-
-    static func names() throws -> [String] {
-        let root = try root
-        return try FileManager.default.contentsOfDirectory(atPath: root.path).filter {
-            FileManager.default.fileExists(atPath: root.appendingPathComponent("\($0)/expected.json").path)
-        }.sorted()
-    }
-
-    static func load(_ name: String) throws -> GoldenCase {
-        let directory = try root.appendingPathComponent(name)
-        var fixture = try JSONDecoder().decode(GoldenCase.self, from: Data(contentsOf: directory.appendingPathComponent("expected.json")))
-        fixture.directory = directory
-        return fixture
-    }
-}
