@@ -56,7 +56,11 @@ public final class Engine: @unchecked Sendable {
 
     /// Appends each input's tokens to its cache and returns the raw logits of each input's LAST
     /// position, one row per input, in order (`[inputs.count x vocab]`). The matrix is reused: it is
-    /// valid until the next call. On error no cache advances. One call at a time per engine.
+    /// valid until the next call. On error no cache advances. One call at a time per engine
+    /// (a concurrent call throws `EngineError.concurrentForward`).
+    ///
+    /// The matmuls run on the calling task and block it (OpenBLAS uses its own threads); a caller
+    /// that must keep the cooperative pool free runs its step loop on a thread it owns.
     public func forward(_ inputs: [EngineInput]) async throws -> Matrix {
         try enter()
         defer { leave() }

@@ -101,12 +101,7 @@ public enum EngineBenchmark {
     /// A Mixtral-shaped configuration equal to the `bench` preset's (hidden 1024, 8 layers, 16 heads,
     /// 4 KV heads, 8 experts top-2 of intermediate 2048, vocab 32000), for synthetic runs.
     public static var benchConfig: ModelConfig {
-        ModelConfig(
-            family: .mixtral, hiddenSize: 1024, numLayers: 8, numHeads: 16, numKVHeads: 4, headDim: 64,
-            vocabSize: 32000, intermediateSize: 2048, moeIntermediateSize: 2048, sharedExpertIntermediateSize: 0,
-            numExperts: 8, topK: 2, normTopKProb: true, rmsNormEps: 1e-5, ropeTheta: 1_000_000,
-            maxPositionEmbeddings: 4096, tieWordEmbeddings: false, attentionBias: false, qkNorm: .none
-        )
+        ModelInitializer.config(family: .mixtral, preset: .bench)
     }
 }
 

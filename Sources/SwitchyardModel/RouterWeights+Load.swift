@@ -3,8 +3,8 @@ import SwitchyardTensor
 extension RouterWeights {
     /// Loads everything but the experts from `checkpoint` (f32 copies), by transformers' tensor names.
     ///
-    /// Mixtral's gate is accepted under both the Hub name (`block_sparse_moe.gate`) and the
-    /// transformers 5 name (`mlp.gate`). Errors name the missing or mis-shaped tensor.
+    /// Names come from `WeightNames` (the checkpoint resolves Mixtral's `block_sparse_moe.` / `mlp.`
+    /// spellings). Errors name the missing or mis-shaped tensor.
     public static func load(_ checkpoint: Checkpoint, config: ModelConfig) throws -> RouterWeights {
         let h = config.hiddenSize
         func vector(_ name: String, _ count: Int) throws -> Matrix {
@@ -38,11 +38,9 @@ extension RouterWeights {
             var gate: Matrix?
             var sharedGate: Matrix?
             if config.isSparse(layer: l) {
-                let hubName = p + "block_sparse_moe.gate.weight"
-                let name = checkpoint.has(hubName) ? hubName : p + "mlp.gate.weight"
-                gate = try matrix(name, config.numExperts, h)
+                gate = try matrix(WeightNames.routerGate(config.family, layer: l), config.numExperts, h)
                 if config.hasSharedExpert {
-                    sharedGate = try matrix(p + "mlp.shared_expert_gate.weight", 1, h)
+                    sharedGate = try matrix(WeightNames.sharedExpertGate(layer: l), 1, h)
                 }
             }
             let bias = config.attentionBias

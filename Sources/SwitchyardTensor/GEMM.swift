@@ -4,8 +4,12 @@ import COpenBLAS
 ///
 /// Weights are stored `[out, in]` as in PyTorch's `Linear`, so the product the model needs is
 /// `C = A · Bᵀ` (`A` is `[m, k]` activations, `B` is `[n, k]` weights). One row takes the gemv
-/// path: it streams the weight once without gemm's packing, which is what batch-1 decode needs.
+/// path (and two rows, one gemv each): it streams the weight without gemm's packing, which is what batch-1 decode needs.
 public enum GEMM {
+    /// Up to this many rows, `A · Bᵀ` runs one gemv per row: OpenBLAS's gemm packs `B` first, which
+    /// for so few rows costs more than streaming the weight once per row (measured on the bench shape).
+    public static let gemvRowLimit = 2
+
     /// `C[m, n] = A[m, k] · B[n, k]ᵀ + beta · C`, all row-major with leading dimensions in floats.
     @inline(__always)
     public static func multiplyTransposed(
@@ -20,8 +24,10 @@ public enum GEMM {
             scaleRows(c, rows: m, cols: n, ldc: ldc, beta: beta)
             return
         }
-        if m == 1 {
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, b, Int32(ldb), a, 1, beta, c, 1)
+        if m <= gemvRowLimit {
+            for r in 0..<m {
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, b, Int32(ldb), a + r * lda, 1, beta, c + r * ldc, 1)
+            }
         } else {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
                         1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
