@@ -94,6 +94,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Helpers shared by test targets (an HTTP client for loopback servers).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+
         // Tests: one target per module, plus integration tests that start the built binary.
         .testTarget(name: "SwitchyardZMQTests", dependencies: ["SwitchyardZMQ"], swiftSettings: swiftSettings),
         .testTarget(name: "SwitchyardTensorTests", dependencies: ["SwitchyardTensor"], swiftSettings: swiftSettings),
@@ -112,7 +115,7 @@ let package = Package(
         .testTarget(
             name: "SwitchyardRouterTests",
             dependencies: [
-                "SwitchyardRouter", "SwitchyardModel", "SwitchyardBench",
+                "SwitchyardRouter", "SwitchyardModel", "SwitchyardBench", "TestSupport",
             ],
             swiftSettings: swiftSettings
         ),
@@ -129,6 +132,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "IntegrationTests", dependencies: [], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["SwitchyardRouter", "SwitchyardWorker", "SwitchyardModel", "SwitchyardTransport", "SwitchyardWire",
+                           "SwitchyardZMQ", "SwitchyardTensor", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

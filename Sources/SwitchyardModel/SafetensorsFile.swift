@@ -57,9 +57,9 @@ public final class SafetensorsFile: @unchecked Sendable {
         close(descriptor)
     }
 
-    /// Maps the given byte ranges of the data region (relative offsets), merging ranges closer
-    /// than `mergeGap` bytes. Replaces earlier maps.
-    public func map(ranges: [Range<Int>], mergeGap: Int = 1 << 16) throws {
+    /// Maps the given byte ranges of the data region (relative offsets), merging ranges that
+    /// touch or are closer than `mergeGap` bytes (0: map exactly what is asked). Replaces earlier maps.
+    public func map(ranges: [Range<Int>], mergeGap: Int = 0) throws {
         let sorted = ranges.filter { !$0.isEmpty }.sorted { $0.lowerBound < $1.lowerBound }
         var merged: [Range<Int>] = []
         for range in sorted {

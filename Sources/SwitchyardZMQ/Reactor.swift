@@ -121,7 +121,9 @@ public final class Reactor: Sendable {
         shared.inbox.withLock { $0.stopped }
     }
 
-    /// Stops the reactor and waits (briefly: one poll round) for its thread to exit. Safe to call
+    /// Stops the reactor and waits (briefly: one poll round) for its thread to exit. Messages libzmq
+    /// has accepted but not yet transmitted are subject to each socket's LINGER (the context's
+    /// `defaultLinger`, 0 unless set): set a LINGER before `add` if they must go out. Safe to call
     /// more than once and from any thread; called from the reactor thread itself it only requests the stop.
     public func shutdown() {
         let first = shared.inbox.withLock { inbox -> Bool in
@@ -134,10 +136,4 @@ public final class Reactor: Sendable {
         if first { shared.wakeup.signal() }
         thread.join()
     }
-}
-
-/// Errors from `Reactor` calls.
-public enum ReactorError: Error, Sendable, Hashable {
-    /// The reactor has shut down.
-    case stopped
 }

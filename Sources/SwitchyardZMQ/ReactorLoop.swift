@@ -29,10 +29,14 @@ final class ReactorLoop {
     private var stats = ReactorStatistics()
     private var drained: [ReactorCommand] = []
     private var stopping = false
+    /// How long to wait before retrying ROUTER peers whose pipes were full; doubles (to 4 ms) while no retry
+    /// succeeds (a dead peer should not cost a wake-up every millisecond), resets on progress.
+    private var routerBackoff: Duration
 
     init(shared: ReactorShared) {
         self.shared = shared
         self.configuration = shared.configuration
+        self.routerBackoff = shared.configuration.retryInterval
     }
 
     func entry(for handle: SocketHandle) -> Entry? {
@@ -104,7 +108,8 @@ final class ReactorLoop {
             wait = min(wait, ContinuousClock.now.duration(to: deadline))
         }
         let routerBacklog = entries.contains { $0.socket.type == .router && !$0.queue.isEmpty }
-        if routerBacklog || !undelivered.isEmpty { wait = min(wait, configuration.retryInterval) }
+        if routerBacklog { wait = min(wait, routerBackoff) }
+        if !undelivered.isEmpty { wait = min(wait, configuration.retryInterval) }
         guard wait > .zero else { return 0 }
         let (seconds, attoseconds) = wait.components
         // Round up so a timer is never woken early and re-polled in a spin.
@@ -177,18 +182,33 @@ final class ReactorLoop {
     }
 
     private func flushAll() {
-        for entry in entries where !entry.queue.isEmpty { flush(entry) }
+        var routerProgress = false, routerStuck = false
+        for entry in entries where !entry.queue.isEmpty {
+            let sent = flush(entry)
+            if entry.socket.type == .router {
+                routerProgress = routerProgress || sent > 0
+                routerStuck = routerStuck || !entry.queue.isEmpty
+            }
+        }
+        if routerStuck && !routerProgress {
+            routerBackoff = min(routerBackoff * 2, max(configuration.retryInterval, .milliseconds(4)))
+        } else {
+            routerBackoff = configuration.retryInterval
+        }
     }
 
-    private func flush(_ entry: Entry) {
-        guard !entry.queue.isEmpty else { return }
+    @discardableResult
+    private func flush(_ entry: Entry) -> Int {
+        guard !entry.queue.isEmpty else { return 0 }
         let socket = entry.socket
         var failures: [(Message, ZMQError)] = []
-        stats.messagesSent += entry.queue.flush(
+        let sent = entry.queue.flush(
             attempt: { Self.attempt(socket, &$0) },
             failed: { failures.append(($0, $1)) }
         )
+        stats.messagesSent += sent
         for (message, error) in failures { fail(entry.handle, message, .zmq(error)) }
+        return sent + failures.count
     }
 
     /// Sends the rest of a message with DONTWAIT; never blocks.

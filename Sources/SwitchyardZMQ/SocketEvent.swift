@@ -58,7 +58,8 @@ public struct SocketEvent: Sendable, Hashable, CustomStringConvertible {
 extension Socket {
     /// Starts publishing this socket's connection events of `kinds` on a PAIR socket bound at
     /// `endpoint` (an `inproc://` name); connect a `.pair` socket there and decode each message with
-    /// `SocketEvent(message:)`. `stopMonitor()` stops it.
+    /// `SocketEvent(message:)`. `stopMonitor()` stops it. Keep reading (and keep open) the
+    /// monitor socket while monitoring: libzmq's event sends can stall when its reader is gone.
     public func monitor(_ endpoint: String, kinds: SocketEvent.Kinds = .all) throws(ZMQError) {
         let socket = try liveHandle("zmq_socket_monitor(\(endpoint))")
         if zmq_socket_monitor(socket, endpoint, Int32(kinds.rawValue)) != 0 {

@@ -34,6 +34,8 @@ public enum ZMQPingPong {
         let context = try Context()
         let router = try Socket(context, type: .router)
         try router.set(.receiveTimeout, 5000)
+        // The last echo may still be queued when the echo thread closes its socket: let it out.
+        try router.set(.linger, 2000)
         try router.bind("tcp://127.0.0.1:*")
         let endpoint = try router.lastEndpoint
         let dealer = try Socket(context, type: .dealer)

@@ -41,9 +41,13 @@ struct InitModelCommand: ParsableCommand {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         if manager.fileExists(atPath: directory.path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw ValidationError("--out \(out) exists and is not a directory") }
+            guard isDirectory.boolValue else {
+                printError("init-model: --out \(out) exists and is not a directory")
+                throw ExitCode(1)
+            }
             if !overwrite, manager.fileExists(atPath: directory.appendingPathComponent("config.json").path) {
-                throw ValidationError("--out \(out) already holds a checkpoint (config.json); pass --overwrite to replace it")
+                printError("init-model: --out \(out) already holds a checkpoint (config.json); pass --overwrite to replace it")
+                throw ExitCode(1)
             }
             if overwrite {
                 for name in (try? manager.contentsOfDirectory(atPath: directory.path)) ?? []

@@ -11,10 +11,13 @@ struct Switchyard: AsyncParsableCommand {
             VersionCommand.self,
             DoctorCommand.self,
             ServeCommand.self,
+            RouterCommand.self,
             WorkerCommand.self,
+            UpCommand.self,
             InitModelCommand.self,
             GenerateCommand.self,
             PerfCommand.self,
+            BenchCommand.self,
         ]
     )
 }

@@ -16,7 +16,7 @@ struct RealRouterTests {
         let config = model.config
         let fingerprint = try ModelIdentity.fingerprint(config: config, directory: model.directory)
         let cluster = try ClusterService(modelConfig: config, fingerprint: fingerprint, configuration: ClusterConfiguration(
-            listen: "tcp://127.0.0.1:*", heartbeatInterval: .milliseconds(100), maxRows: model.limits.maxRows))
+            listen: "tcp://127.0.0.1:*", heartbeatInterval: .milliseconds(100), maxBatchTokens: TestModel.maxBatchTokens))
         defer { cluster.stop() }
         let pinned = try RunningWorker(endpoint: cluster.endpoint, id: "pinned", pinned: [0, 1])
         let free = try RunningWorker(endpoint: cluster.endpoint, id: "free")

@@ -13,6 +13,14 @@ struct PingPongTests {
         #expect(result.meanMicroseconds < 1_000_000)
     }
 
+    @Test("the last echo is not lost when the echo thread closes its socket (regression)")
+    func lastEchoDelivered() throws {
+        // Closing with LINGER 0 used to drop the final reply while it was still queued.
+        for _ in 0..<30 {
+            _ = try ZMQPingPong.measureDetailed(bytes: 65536, iterations: 1, warmup: 0)
+        }
+    }
+
     @Test("rejects nonsense arguments")
     func rejects() {
         #expect(throws: ZMQError.invalidArgument) { _ = try ZMQPingPong.measure(bytes: -1, iterations: 10) }

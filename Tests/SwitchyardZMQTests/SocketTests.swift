@@ -110,6 +110,30 @@ struct SocketTests {
         }
     }
 
+    @Test("ROUTER_HANDOVER: a restarted peer with the same routing id takes over the route")
+    func routerHandover() throws {
+        let context = try Context()
+        let router = try makeSocket(context, .router)
+        try router.set(.routerHandover, true)
+        try router.set(.routerMandatory, true)
+        try router.bind("tcp://127.0.0.1:*")
+        let endpoint = try router.lastEndpoint
+        let old = try makeSocket(context, .dealer, receiveTimeoutMs: 300)
+        try old.set(.routingID, Array("worker".utf8))
+        try old.connect(endpoint)
+        try old.send(Frame("old"))
+        #expect(try router.receive().strings == ["worker", "old"])
+
+        let new = try makeSocket(context, .dealer)
+        try new.set(.routingID, Array("worker".utf8))
+        try new.connect(endpoint)
+        try new.send(Frame("new"))
+        #expect(try router.receive().strings == ["worker", "new"])
+        try router.send(Message(routingID: Frame("worker"), [Frame("to whoever holds the id")]))
+        #expect(try new.receive().strings == ["to whoever holds the id"])
+        #expect(throws: ZMQError.again) { _ = try old.receive() }
+    }
+
     @Test("MAXMSGSIZE: an oversize message never arrives, its peer is dropped, a fresh peer still works")
     func maxMessageSize() throws {
         let context = try Context()

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import SwitchyardModel
 
 /// What `/health` reports: ready to serve or not, and why.
@@ -42,15 +43,20 @@ public struct ServingContext: Sendable {
     public var configuration: ServingConfiguration
     public var service: EngineService
     public var tokenizer: (any ServingTokenizer)?
-    /// Readiness beyond the engine's own (the router adds "every expert has a holder").
-    public var health: @Sendable () -> HealthReport
+    /// The worker side when experts run remotely (`switchyard router`); nil in `serve`.
+    public var cluster: ClusterService?
 
     public init(configuration: ServingConfiguration, service: EngineService, tokenizer: (any ServingTokenizer)? = nil,
-                health: @escaping @Sendable () -> HealthReport = { HealthReport(ready: true, status: "ok") }) {
+                cluster: ClusterService? = nil) {
         self.configuration = configuration
         self.service = service
         self.tokenizer = tokenizer
-        self.health = health
+        self.cluster = cluster
+    }
+
+    /// Readiness beyond the engine's own: with a cluster, every expert must have a holder.
+    public func health() -> HealthReport {
+        cluster?.health() ?? HealthReport(ready: true, status: "ok")
     }
 }
 
@@ -80,6 +86,13 @@ public enum ServingApplication {
         router.get("/health") { _, _ in
             try Self.health(context)
         }
+        router.get("/v1/cluster") { _, _ in
+            guard let cluster = context.cluster else {
+                throw OpenAIError(status: .notFound, message: "This server runs every expert in-process: there is no cluster.",
+                                  type: "invalid_request_error", code: "not_found")
+            }
+            return try JSONResponse.make(ClusterStatus(cluster.snapshot(), health: cluster.health()))
+        }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: context.service.metrics.registry.render())))
@@ -89,7 +102,8 @@ public enum ServingApplication {
             router: router,
             configuration: .init(address: .hostname(context.configuration.host, port: context.configuration.port),
                                  serverName: "switchyard"),
-            services: [context.service],
+            // Shut down in reverse order: HTTP first, then the engine, then the worker link.
+            services: (context.cluster.map { [$0 as any Service] } ?? []) + [context.service],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )

@@ -12,8 +12,9 @@ public struct ClusterConfiguration: Sendable {
     public var replicas: Int
     /// Longest a dispatch may wait for its reply before the step fails.
     public var dispatchTimeout: Duration
-    /// Most rows one dispatch may carry (sets MAXMSGSIZE): tokens per step x experts per token.
-    public var maxRows: Int
+    /// Most tokens of one engine step; with experts per token it bounds a dispatch's rows and so
+    /// MAXMSGSIZE. Workers must use at least the same bound.
+    public var maxBatchTokens: Int
     /// CURVE: the router's key pair and the allowed worker keys; nil for plain text.
     public var curve: CurveSettings?
 
@@ -27,13 +28,13 @@ public struct ClusterConfiguration: Sendable {
     }
 
     public init(listen: String = "tcp://127.0.0.1:5555", heartbeatInterval: Duration = .milliseconds(500), liveness: Int = 3,
-                replicas: Int = 1, dispatchTimeout: Duration = .seconds(30), maxRows: Int = 4096, curve: CurveSettings? = nil) {
+                replicas: Int = 1, dispatchTimeout: Duration = .seconds(30), maxBatchTokens: Int = 4096, curve: CurveSettings? = nil) {
         self.listen = listen
         self.heartbeatInterval = heartbeatInterval
         self.liveness = liveness
         self.replicas = replicas
         self.dispatchTimeout = dispatchTimeout
-        self.maxRows = maxRows
+        self.maxBatchTokens = maxBatchTokens
         self.curve = curve
     }
 }

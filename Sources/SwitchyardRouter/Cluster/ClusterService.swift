@@ -64,8 +64,7 @@ public final class ClusterService: Service, Sendable {
         self.configuration = configuration
         self.fingerprint = fingerprint
         self.logger = logger
-        let limits = try ModelLimits(layers: modelConfig.numLayers, expertsPerLayer: Self.maxExpertsPerLayer(modelConfig),
-                                     hiddenSize: modelConfig.hiddenSize, maxRows: configuration.maxRows)
+        let limits = try ModelIdentity.limits(config: modelConfig, maxBatchTokens: configuration.maxBatchTokens)
         self.decoder = WireDecoder(limits: limits)
         self.maxMessageBytes = WireLimits.maxMessageBytes(for: limits)
         let keys = LocalExpertBackend.allKeys(modelConfig)
@@ -103,10 +102,6 @@ public final class ClusterService: Service, Sendable {
     /// Routes reactor events to the service without a retain cycle.
     final class CoreBox: @unchecked Sendable {
         weak var service: ClusterService?
-    }
-
-    static func maxExpertsPerLayer(_ config: ModelConfig) -> Int {
-        (0 ..< config.numLayers).map { config.ffnExperts(layer: $0) }.max() ?? 1
     }
 
     var reactor: Reactor? { reactorBox.withLock { $0 } }

@@ -25,6 +25,7 @@ public final class PrometheusRegistry: Sendable {
         var counters: [String: [String: Double]] = [:]
         var histograms: [String: [String: Histogram]] = [:]
         var gauges: [String: @Sendable () -> [(labels: String, value: Double)]] = [:]
+        var counterFunctions: [String: @Sendable () -> [(labels: String, value: Double)]] = [:]
     }
 
     private let storage = Mutex(Storage())
@@ -75,6 +76,14 @@ public final class PrometheusRegistry: Sendable {
         }
     }
 
+    /// Registers a counter whose samples are read when scraped (the count lives elsewhere).
+    public func counter(_ name: String, help: String, read: @escaping @Sendable () -> [(labels: String, value: Double)]) {
+        storage.withLock { storage in
+            declare(name, help, "counter", in: &storage)
+            storage.counterFunctions[name] = read
+        }
+    }
+
     /// Registers an unlabelled gauge.
     public func gauge(_ name: String, help: String, value: @escaping @Sendable () -> Double) {
         gauge(name, help: help) { [(labels: "", value: value())] }
@@ -99,6 +108,10 @@ public final class PrometheusRegistry: Sendable {
             out += "# HELP \(name) \(family.help)\n# TYPE \(name) \(family.type)\n"
             switch family.type {
             case "counter":
+                if let read = snapshot.counterFunctions[name] {
+                    for sample in read() { out += "\(name)\(sample.labels) \(Self.format(sample.value))\n" }
+                    continue
+                }
                 let samples = snapshot.counters[name] ?? [:]
                 if samples.isEmpty { out += "\(name) 0\n" }
                 for (labels, value) in samples.sorted(by: { $0.key < $1.key }) {

@@ -6,43 +6,43 @@ import Glibc
 /// A minimal HTTP/1.1 client over a blocking TCP socket to 127.0.0.1, for API tests: it sends one
 /// request with `Connection: close` and reads the answer, decoding chunked bodies. Streams can be
 /// read event by event and abandoned mid-way (to test client disconnects).
-final class TestHTTPClient: @unchecked Sendable {
-    struct Response {
-        var status: Int
-        var headers: [String: String]
-        var body: [UInt8]
-        var text: String { String(decoding: body, as: UTF8.self) }
-        func json() throws -> [String: Any] {
+public final class TestHTTPClient: @unchecked Sendable {
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [String: String]
+        public var body: [UInt8]
+        public var text: String { String(decoding: body, as: UTF8.self) }
+        public func json() throws -> [String: Any] {
             guard let object = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
                 throw TestHTTPError("body is not a JSON object: \(text)")
             }
             return object
         }
         /// The `data:` payloads of a server-sent-event body.
-        var events: [String] {
+        public var events: [String] {
             text.components(separatedBy: "\n\n").compactMap { block in
                 block.hasPrefix("data: ") ? String(block.dropFirst(6)) : nil
             }
         }
     }
 
-    let port: Int
-    init(port: Int) { self.port = port }
+    public let port: Int
+    public init(port: Int) { self.port = port }
 
-    func get(_ path: String, headers: [String: String] = [:]) throws -> Response {
+    public func get(_ path: String, headers: [String: String] = [:]) throws -> Response {
         try send("GET", path, body: nil, headers: headers)
     }
 
-    func post(_ path: String, json: String, headers: [String: String] = [:]) throws -> Response {
+    public func post(_ path: String, json: String, headers: [String: String] = [:]) throws -> Response {
         try send("POST", path, body: Array(json.utf8), headers: headers)
     }
 
-    func post(_ path: String, object: [String: Any], headers: [String: String] = [:]) throws -> Response {
+    public func post(_ path: String, object: [String: Any], headers: [String: String] = [:]) throws -> Response {
         let data = try JSONSerialization.data(withJSONObject: object)
         return try send("POST", path, body: Array(data), headers: headers)
     }
 
-    func send(_ method: String, _ path: String, body: [UInt8]?, headers: [String: String]) throws -> Response {
+    public func send(_ method: String, _ path: String, body: [UInt8]?, headers: [String: String]) throws -> Response {
         let connection = try Connection(port: port)
         defer { connection.close() }
         try connection.write(request(method, path, body: body, headers: headers))
@@ -53,7 +53,7 @@ final class TestHTTPClient: @unchecked Sendable {
 
     /// Sends a request and returns the open connection without reading, so a test can read a bit
     /// of a stream and then hang up.
-    func open(_ method: String, _ path: String, json: String) throws -> Connection {
+    public func open(_ method: String, _ path: String, json: String) throws -> Connection {
         let connection = try Connection(port: port)
         try connection.write(request(method, path, body: Array(json.utf8), headers: [:]))
         return connection
@@ -99,11 +99,11 @@ final class TestHTTPClient: @unchecked Sendable {
     }
 
     /// One TCP connection with blocking reads bounded by a receive timeout.
-    final class Connection: @unchecked Sendable {
+    public final class Connection: @unchecked Sendable {
         let fd: Int32
 
         /// Connects, retrying when a signal interrupts `connect` (EINTR).
-        convenience init(port: Int, timeoutSeconds: Int = 60) throws {
+        public convenience init(port: Int, timeoutSeconds: Int = 60) throws {
             var attempts = 0
             while true {
                 do {
@@ -134,7 +134,7 @@ final class TestHTTPClient: @unchecked Sendable {
             }
         }
 
-        func write(_ bytes: [UInt8]) throws {
+        public func write(_ bytes: [UInt8]) throws {
             var sent = 0
             while sent < bytes.count {
                 let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -145,7 +145,7 @@ final class TestHTTPClient: @unchecked Sendable {
         }
 
         /// Next bytes, or nil at end of stream. Throws on timeout.
-        func read() throws -> [UInt8]? {
+        public func read() throws -> [UInt8]? {
             var buffer = [UInt8](repeating: 0, count: 65536)
             var n = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
             while n < 0 && errno == EINTR {
@@ -157,7 +157,7 @@ final class TestHTTPClient: @unchecked Sendable {
         }
 
         /// Reads until `marker` has arrived; returns everything read so far.
-        func read(until marker: String) throws -> String {
+        public func read(until marker: String) throws -> String {
             var text = ""
             while !text.contains(marker) {
                 guard let chunk = try read() else { break }
@@ -166,14 +166,14 @@ final class TestHTTPClient: @unchecked Sendable {
             return text
         }
 
-        func close() { Glibc.close(fd) }
+        public func close() { Glibc.close(fd) }
     }
 }
 
-struct TestHTTPError: Error, CustomStringConvertible {
-    var description: String
-    var retryable = false
-    init(_ description: String, retryable: Bool = false) {
+public struct TestHTTPError: Error, CustomStringConvertible {
+    public var description: String
+    public var retryable = false
+    public init(_ description: String, retryable: Bool = false) {
         self.description = description
         self.retryable = retryable
     }
@@ -181,7 +181,7 @@ struct TestHTTPError: Error, CustomStringConvertible {
 
 /// Runs blocking work (socket reads) on a fresh thread, so it never occupies one of the few
 /// threads of Swift's cooperative pool that the server under test needs.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+public func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         let thread = Thread {
             do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }

@@ -1,0 +1,43 @@
+/// The parts of an OpenAI completion (or streamed completion chunk) the benchmark reads.
+struct CompletionChunk: Decodable {
+    struct Choice: Decodable {
+        var text: String?
+        var tokenIDs: [Int]?
+        var finishReason: String?
+
+        enum CodingKeys: String, CodingKey {
+            case text
+            case tokenIDs = "token_ids"
+            case finishReason = "finish_reason"
+        }
+    }
+
+    struct Usage: Decodable {
+        var promptTokens: Int?
+        var completionTokens: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case promptTokens = "prompt_tokens"
+            case completionTokens = "completion_tokens"
+        }
+    }
+
+    /// `error` as OpenAI sends it (`{"message": ..}`) or as a bare string.
+    struct ErrorField: Decodable {
+        var message: String
+
+        private enum Keys: String, CodingKey { case message }
+
+        init(from decoder: any Decoder) throws {
+            if let object = try? decoder.container(keyedBy: Keys.self) {
+                message = (try? object.decode(String.self, forKey: .message)) ?? "unknown error"
+            } else {
+                message = (try? decoder.singleValueContainer().decode(String.self)) ?? "unknown error"
+            }
+        }
+    }
+
+    var choices: [Choice]?
+    var usage: Usage?
+    var error: ErrorField?
+}

@@ -1,1 +1,0 @@
-// SwitchyardBench: see DESIGN.md.

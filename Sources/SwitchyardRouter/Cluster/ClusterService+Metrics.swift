@@ -1,0 +1,30 @@
+extension ClusterService {
+    /// Exports the worker link on `/metrics`: workers, missing experts, traffic, and dropped
+    /// messages by reason.
+    public func registerMetrics(_ registry: PrometheusRegistry) {
+        registry.gauge("switchyard_workers", help: "Workers registered and alive.") { [weak self] in
+            Double(self?.snapshot().workers.count ?? 0)
+        }
+        registry.gauge("switchyard_experts_missing", help: "Experts (layer, expert) without a live holder.") { [weak self] in
+            Double(self?.snapshot().missing ?? 0)
+        }
+        registry.gauge("switchyard_placement_version", help: "Version of the expert placement.") { [weak self] in
+            Double(self?.snapshot().placementVersion ?? 0)
+        }
+        registry.counter("switchyard_dispatches_total", help: "Dispatches sent to workers.") { [weak self] in
+            [(labels: "", value: Double(self?.snapshot().statistics.dispatches ?? 0))]
+        }
+        registry.counter("switchyard_dispatch_bytes_total", help: "Row bytes on the worker link, by direction.") { [weak self] in
+            let stats = self?.snapshot().statistics ?? ClusterStatistics()
+            return [(labels: PrometheusRegistry.labelText([("direction", "sent")]), value: Double(stats.bytesSent)),
+                    (labels: PrometheusRegistry.labelText([("direction", "received")]), value: Double(stats.bytesReceived))]
+        }
+        registry.counter("switchyard_dropped_messages_total", help: "Worker messages dropped, by reason.") { [weak self] in
+            guard let drops = self?.snapshot().drops else { return [] }
+            return drops.all.map { (labels: PrometheusRegistry.labelText([("reason", $0.reason.label)]), value: Double($0.count)) }
+        }
+        registry.counter("switchyard_refused_registrations_total", help: "Worker registrations refused (model mismatch, bad pin, duplicate id).") { [weak self] in
+            [(labels: "", value: Double(self?.snapshot().refusedRegistrations ?? 0))]
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import SwitchyardModel
+import SwitchyardRouter
+import SwitchyardTensor
+import SwitchyardTransport
+import SwitchyardWire
+import SwitchyardZMQ
+
+/// `switchyard router`: the serving front end whose experts run on workers over ZeroMQ.
+struct RouterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "router",
+        abstract: "Serve a model over the OpenAI API, computing its experts on workers over ZeroMQ."
+    )
+
+    @Option(help: "Hugging Face model directory; the router maps every tensor but the experts.")
+    var model: String
+
+    @Option(help: "ZeroMQ endpoint for workers (default tcp://127.0.0.1:5555 without CURVE keys, tcp://0.0.0.0:5555 with them).")
+    var listen: String?
+
+    @OptionGroup var serving: ServingOptions
+
+    @Option(help: "BLAS threads for attention, gates and head.")
+    var threads: Int = 1
+
+    @Option(name: .customLong("micro-batches"), help: "Micro-batches in flight per step: 2 overlaps attention of one with the experts of the other; 1 turns overlap off.")
+    var microBatches: Int = 2
+
+    @Option(help: "Holders per expert where there are enough workers.")
+    var replicas: Int = 1
+
+    @Option(name: .customLong("heartbeat-ms"), help: "Heartbeat interval both ways; a worker silent for 3 is dead.")
+    var heartbeatMs: Int = 500
+
+    @Option(name: .customLong("dispatch-timeout"), help: "Seconds a layer waits for a worker's reply before its requests fail.")
+    var dispatchTimeout: Int = 30
+
+    func validate() throws {
+        guard (1...8).contains(microBatches) else { throw ValidationError("--micro-batches must be between 1 and 8") }
+        guard (1...16).contains(replicas) else { throw ValidationError("--replicas must be between 1 and 16") }
+        guard (10...60_000).contains(heartbeatMs) else { throw ValidationError("--heartbeat-ms must be between 10 and 60000") }
+        guard dispatchTimeout >= 1 else { throw ValidationError("--dispatch-timeout must be at least 1 second") }
+        if let listen, !(listen.hasPrefix("tcp://") || listen.hasPrefix("ipc://")) {
+            throw ValidationError("--listen must be a ZeroMQ endpoint like tcp://0.0.0.0:5555, got \(listen)")
+        }
+    }
+
+    func run() async throws {
+        LoggingBootstrap.once()
+        let logger = Logger(label: "switchyard.router")
+        BLAS.setThreads(threads)
+        let directory = URL(fileURLWithPath: model)
+        let config: ModelConfig
+        let weights: RouterWeights
+        let fingerprint: Switchyard_V1_ModelFingerprint
+        do {
+            config = try ModelConfig.load(directory: directory)
+            let checkpoint = try Checkpoint(directory: directory, config: config, filter: .nonExperts)
+            weights = try RouterWeights.load(checkpoint, config: config)
+            fingerprint = try ModelIdentity.fingerprint(config: config, directory: directory)
+        } catch {
+            printError("router: cannot load model \(model): \(error)")
+            throw ExitCode(1)
+        }
+        let endpoint = listen ?? "tcp://127.0.0.1:5555"
+        logger.warning("router-worker traffic is not encrypted (no CURVE keys given); listening on \(endpoint)")
+
+        let cluster: ClusterService
+        do {
+            cluster = try ClusterService(
+                modelConfig: config, fingerprint: fingerprint,
+                configuration: ClusterConfiguration(
+                    listen: endpoint, heartbeatInterval: .milliseconds(heartbeatMs), liveness: 3, replicas: replicas,
+                    dispatchTimeout: .seconds(dispatchTimeout), maxBatchTokens: max(serving.maxBatchTokens, ModelIdentity.defaultMaxBatchTokens)))
+        } catch {
+            printError("router: cannot listen for workers on \(endpoint): \(error)")
+            throw ExitCode(1)
+        }
+        let engine = Engine(config: config, weights: weights, experts: RemoteExpertBackend(cluster: cluster), microBatches: microBatches)
+        let limits = serving.limits(for: config)
+        let metrics = ServingMetrics()
+        engine.onRouted = { layer, counts in metrics.routed(layer: layer, expertCounts: counts) }
+        cluster.registerMetrics(metrics.registry)
+        let service = EngineService(engine: engine, configuration: .init(limits: limits, shutdownGracePeriod: .seconds(serving.shutdownGrace)), metrics: metrics)
+        let name = serving.servedModelName ?? directory.standardizedFileURL.lastPathComponent
+        let context = ServingContext(
+            configuration: ServingConfiguration(host: serving.host, port: serving.port, modelName: name, apiKey: try serving.resolvedAPIKey()),
+            service: service, cluster: cluster)
+        logger.info("router serving", metadata: ["model": "\(name)", "workers_endpoint": "\(cluster.endpoint)", "http": "\(serving.host):\(serving.port)"])
+        let app = ServingApplication.build(context) { port in
+            logger.info("listening", metadata: ["port": "\(port)"])
+        }
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+}

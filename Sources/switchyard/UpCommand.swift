@@ -1,0 +1,162 @@
+import ArgumentParser
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `switchyard up`: a router and N workers on this machine, as child processes on loopback.
+///
+/// Each child's output is prefixed with its name (`router |`, `worker-1 |`). Ctrl-C or SIGTERM
+/// stops the router and the workers (SIGTERM, then SIGKILL after a grace period); if any child
+/// exits on its own, the others are stopped too and `up` exits non-zero.
+struct UpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "up",
+        abstract: "Start a router and N workers on this machine (loopback) and stop them together."
+    )
+
+    @Option(help: "Hugging Face model directory.")
+    var model: String
+
+    @Option(help: "Number of worker processes.")
+    var workers: Int = 2
+
+    @Option(help: "HTTP port of the router.")
+    var port: Int = 8000
+
+    @Option(help: "Address the router's HTTP API listens on.")
+    var host: String = "127.0.0.1"
+
+    @Option(name: .customLong("zmq-port"), help: "Loopback port for router-worker traffic.")
+    var zmqPort: Int = 5555
+
+    @Option(name: .customLong("router-threads"), help: "BLAS threads of the router.")
+    var routerThreads: Int = 1
+
+    @Option(name: .customLong("worker-threads"), help: "BLAS threads of each worker.")
+    var workerThreads: Int = 1
+
+    @Argument(parsing: .postTerminator, help: "Extra flags passed to `switchyard router` after `--`.")
+    var routerFlags: [String] = []
+
+    func validate() throws {
+        guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64") }
+        guard (1...65535).contains(port), (1...65535).contains(zmqPort) else { throw ValidationError("ports must be between 1 and 65535") }
+        guard FileManager.default.fileExists(atPath: model + "/config.json") else {
+            throw ValidationError("--model \(model) has no config.json (create one with `switchyard init-model`)")
+        }
+    }
+
+    func run() async throws {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        let endpoint = "tcp://127.0.0.1:\(zmqPort)"
+        var children: [ChildProcess] = []
+        let router = try ChildProcess.launch(name: "router", executable: executable, arguments: [
+            "router", "--model", model, "--listen", endpoint, "--host", host, "--port", String(port),
+            "--threads", String(routerThreads),
+        ] + routerFlags)
+        children.append(router)
+        for index in 1...workers {
+            children.append(try ChildProcess.launch(name: "worker-\(index)", executable: executable, arguments: [
+                "worker", "--router", endpoint, "--model", model, "--id", "worker-\(index)", "--threads", String(workerThreads),
+            ]))
+        }
+        FileHandle.standardError.write(Data("up: router on http://\(host):\(port), \(workers) workers on \(endpoint); Ctrl-C stops all\n".utf8))
+
+        let stop = StopFlag()
+        let signalSources = [SIGINT, SIGTERM].map { signalNumber -> DispatchSourceSignal in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { stop.set() }
+            source.resume()
+            return source
+        }
+        defer { signalSources.forEach { $0.cancel() } }
+
+        var failed: ChildProcess?
+        while !stop.isSet {
+            if let exited = children.first(where: { !$0.isRunning }) { failed = exited; break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        // Workers first, so the router sees them leave; then the router.
+        for child in children.reversed() { child.terminate(grace: .seconds(10)) }
+        if let failed {
+            FileHandle.standardError.write(Data("up: \(failed.name) exited with status \(failed.exitStatus); stopped the others\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// A flag set from a signal handler and read by the main loop.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+}
+
+/// A child process whose output lines are copied to ours with a name prefix.
+final class ChildProcess: @unchecked Sendable {
+    let name: String
+    let process: Process
+
+    private init(name: String, process: Process) {
+        self.name = name
+        self.process = process
+    }
+
+    static func launch(name: String, executable: String, arguments: [String]) throws -> ChildProcess {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let prefix = Data("\(name) | ".utf8)
+        let buffer = LineBuffer()
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil; return }
+            for line in buffer.lines(appending: data) {
+                FileHandle.standardError.write(prefix + line + Data("\n".utf8))
+            }
+        }
+        do {
+            try process.run()
+        } catch {
+            throw ValidationError("cannot start \(name) (\(executable)): \(error)")
+        }
+        return ChildProcess(name: name, process: process)
+    }
+
+    var isRunning: Bool { process.isRunning }
+    var exitStatus: Int32 { process.isRunning ? 0 : process.terminationStatus }
+
+    /// SIGTERM, then SIGKILL when it is still running after `grace`.
+    func terminate(grace: Duration) {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = ContinuousClock.now + grace
+        while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+}
+
+/// Splits a byte stream into lines.
+final class LineBuffer: @unchecked Sendable {
+    private var pending = Data()
+    private let lock = NSLock()
+
+    func lines(appending data: Data) -> [Data] {
+        lock.lock()
+        defer { lock.unlock() }
+        pending.append(data)
+        var lines: [Data] = []
+        while let newline = pending.firstIndex(of: 0x0A) {
+            lines.append(pending[pending.startIndex ..< newline])
+            pending.removeSubrange(pending.startIndex ... newline)
+        }
+        return lines
+    }
+}

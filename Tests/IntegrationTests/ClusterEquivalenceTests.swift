@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+import Logging
+import SwitchyardModel
+import SwitchyardRouter
+import SwitchyardTensor
+import SwitchyardTransport
+import SwitchyardWorker
+
+/// The golden checkpoints written by transformers (Tests/SwitchyardModelTests/Fixtures).
+enum GoldenCheckpoints {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("SwitchyardModelTests/Fixtures")
+
+    static var names: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? [])
+            .filter { FileManager.default.fileExists(atPath: root.appendingPathComponent("\($0)/config.json").path) }.sorted()
+    }
+}
+
+/// A router's cluster side with in-process workers on loopback TCP.
+final class InProcessCluster: @unchecked Sendable {
+    let cluster: ClusterService
+    let workers: [Worker]
+    let engine: Engine
+
+    init(directory: URL, pins: [Set<Int>], microBatches: Int = 2) async throws {
+        var quiet = Logger(label: "test")
+        quiet.logLevel = .critical
+        let config = try ModelConfig.load(directory: directory)
+        let checkpoint = try Checkpoint(directory: directory, config: config, filter: .nonExperts)
+        let weights = try RouterWeights.load(checkpoint, config: config)
+        cluster = try ClusterService(
+            modelConfig: config, fingerprint: try ModelIdentity.fingerprint(config: config, directory: directory),
+            configuration: ClusterConfiguration(listen: "tcp://127.0.0.1:*", heartbeatInterval: .milliseconds(200),
+                                                dispatchTimeout: .seconds(20)),
+            logger: quiet)
+        let endpoint = cluster.endpoint
+        workers = try pins.enumerated().map { index, pin in
+            try Worker(configuration: WorkerConfiguration(routerEndpoint: endpoint, modelDirectory: directory,
+                                                          workerID: "w\(index)", pinnedExperts: pin, heartbeatInterval: .milliseconds(200)),
+                       logger: quiet)
+        }
+        for worker in workers { try worker.start() }
+        engine = Engine(config: config, weights: weights, experts: RemoteExpertBackend(cluster: cluster), microBatches: microBatches)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !cluster.health().ready {
+            if ContinuousClock.now > deadline { throw ClusterTestError("cluster not ready: \(cluster.health().detail)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    func stop() {
+        for worker in workers { worker.stop() }
+        cluster.stop()
+    }
+}
+
+struct ClusterTestError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Greedy decoding of several prompts batched together, returning tokens and their logprobs.
+func greedyBatch(_ engine: Engine, prompts: [[Int32]], steps: Int) async throws -> [(tokens: [Int32], logprobs: [Float])] {
+    let caches = prompts.map { KVCache(config: engine.config, capacity: $0.count + steps + 1) }
+    var results = prompts.map { _ in (tokens: [Int32](), logprobs: [Float]()) }
+    var inputs = zip(caches, prompts).map { EngineInput(cache: $0, tokens: $1) }
+    for _ in 0 ..< steps {
+        let logits = try await engine.forward(inputs)
+        for row in 0 ..< prompts.count {
+            let values = UnsafeBufferPointer(start: logits.row(row), count: logits.cols)
+            var best = 0
+            var maximum = -Float.infinity
+            for (index, value) in values.enumerated() where value > maximum { maximum = value; best = index }
+            var sum: Double = 0
+            for value in values { sum += exp(Double(value - maximum)) }
+            results[row].tokens.append(Int32(best))
+            results[row].logprobs.append(Float(-log(sum)))
+            inputs[row] = EngineInput(cache: caches[row], tokens: [Int32(best)])
+        }
+    }
+    return results
+}
+
+/// Worker layouts the cluster tests run: pins per worker (empty = any expert).
+let clusterLayouts: [(String, [Set<Int>])] = [
+    ("1 worker", [[]]),
+    ("2 workers, one pinned to expert 0", [[0], []]),
+    ("3 workers, uneven", [[0, 1], [], []]),
+]
+
+@Suite("Cluster equals the single-process engine", .serialized)
+struct ClusterEquivalenceTests {
+    @Test(arguments: GoldenCheckpoints.names)
+    func sameGreedyTokensAndLogprobs(fixture: String) async throws {
+        BLAS.setThreads(1)
+        let directory = GoldenCheckpoints.root.appendingPathComponent(fixture)
+        let local = try Engine.load(directory: directory)
+        let vocab = Int32(local.config.vocabSize)
+        let prompts: [[Int32]] = [[1, 2, 3, 4, 5], [7], (0 ..< 17).map { ($0 * 13 + 5) % vocab }]
+        let expected = try await greedyBatch(local, prompts: prompts, steps: 6)
+        for (name, pins) in clusterLayouts {
+            let cluster = try await InProcessCluster(directory: directory, pins: pins)
+            defer { cluster.stop() }
+            let got = try await greedyBatch(cluster.engine, prompts: prompts, steps: 6)
+            for row in prompts.indices {
+                #expect(got[row].tokens == expected[row].tokens, "\(fixture), \(name), prompt \(row)")
+                for (a, b) in zip(got[row].logprobs, expected[row].logprobs) {
+                    #expect(abs(a - b) < 1e-4, "\(fixture), \(name): logprob \(a) vs \(b)")
+                }
+            }
+        }
+    }
+
+    @Test func routerMapsNoExpertAndWorkersMapOnlyTheirShard() async throws {
+        let directory = GoldenCheckpoints.root.appendingPathComponent(GoldenCheckpoints.names.first!)
+        let config = try ModelConfig.load(directory: directory)
+        let routerSide = try Checkpoint(directory: directory, config: config, filter: .nonExperts)
+        _ = try RouterWeights.load(routerSide, config: config)
+        let whole = try Checkpoint(directory: directory, config: config)
+        _ = try RouterWeights.load(whole, config: config)
+        _ = try LocalExpertBackend(checkpoint: whole, config: config)
+        #expect(routerSide.mappedBytes < whole.mappedBytes / 2, "router mapped \(routerSide.mappedBytes) of \(whole.mappedBytes)")
+    }
+}
