@@ -51,6 +51,15 @@ final class SerialThread: @unchecked Sendable {
         return box.value
     }
 
+    /// Lets queued jobs finish, then ends the thread, without waiting for it.
+    func requestStop() {
+        condition.lock()
+        stopped = true
+        if !running { finished = true }
+        condition.broadcast()
+        condition.unlock()
+    }
+
     /// Lets queued jobs finish, then ends the thread; waits at most `timeout` for it.
     func stop(timeout: Duration = .seconds(5)) {
         condition.lock()
