@@ -26,7 +26,7 @@ final class InProcessCluster: @unchecked Sendable {
 
     init(directory: URL, pins: [Set<Int>], microBatches: Int = 2) async throws {
         var quiet = Logger(label: "test")
-        quiet.logLevel = .critical
+        quiet.logLevel = ProcessInfo.processInfo.environment["SWITCHYARD_TEST_LOG"] == nil ? .critical : .info
         let config = try ModelConfig.load(directory: directory)
         let checkpoint = try Checkpoint(directory: directory, config: config, filter: .nonExperts)
         let weights = try RouterWeights.load(checkpoint, config: config)

@@ -127,3 +127,24 @@ struct WorkerRegistryTests {
         #expect(duplicate == [.refuse(routingID: [3], .duplicateID("a live worker already registered as `b`"))])
     }
 }
+
+@Suite("WorkerRegistry re-registration")
+struct WorkerRegistryReRegistrationTests {
+    @Test func aReRegistrationDoesNotResurrectKeysAlreadyToldToDrop() {
+        let keys = (0 ..< 4).map { ExpertKey(layer: 0, expert: $0) }
+        let t0 = ContinuousClock.now
+        var registry = WorkerRegistry(keys: keys)
+        var version: UInt64 = 0
+        for case .assign(_, let v, _, _) in registry.register(id: "a", routingID: [1], pinned: nil, held: [], now: t0) { version = v }
+        _ = registry.acknowledged(id: "a", version: version, loaded: Set(keys), residentBytes: 0, now: t0)
+        var bLoad: [ExpertKey] = []
+        for case .assign("b", let v, let load, _) in registry.register(id: "b", routingID: [2], pinned: nil, held: [], now: t0) {
+            version = v
+            bLoad = load
+        }
+        _ = registry.acknowledged(id: "b", version: version, loaded: Set(bLoad), residentBytes: 0, now: t0)
+        // a was told to drop bLoad; before applying that it re-registers, still reporting everything.
+        _ = registry.register(id: "a", routingID: [1], pinned: nil, held: Set(keys), now: t0)
+        for key in bLoad { #expect(registry.routing[key] == ["b"], "\(key) routed to \(registry.routing[key] ?? [])") }
+    }
+}

@@ -251,13 +251,14 @@ public final class ClusterService: Service, Sendable {
                 }
                 state.calls[callID] = PendingCall(continuation: continuation, output: output, remaining: ids.count,
                                                   deadline: .now + configuration.dispatchTimeout, dispatchIDs: ids)
+                // Queued while holding the state lock: a drop decided after this point (also under
+                // the lock, also through the reactor's queue) reaches the worker after these rows.
+                for message in messages { reactor.send(message, on: socketHandle) }
                 return nil
             }
             if let failure {
                 continuation.resume(throwing: failure)
-                return
             }
-            for message in messages { reactor.send(message, on: socketHandle) }
         }
     }
 
@@ -411,9 +412,11 @@ public final class ClusterService: Service, Sendable {
         logger.warning("dropped message", metadata: ["peer": "\(peer)", "reason": "\(reason)", "detail": "\(detail)"])
     }
 
+    /// Sends through the reactor's queue (not `ReactorContext.send`), so control messages keep
+    /// their order relative to dispatches queued by engine threads.
     private func send(_ message: WireMessage, to routingID: [UInt8], _ reactorContext: ReactorContext) {
         do {
-            reactorContext.send(try WireFrames.message(message, routingID: routingID), on: socketHandle)
+            reactor?.send(try WireFrames.message(message, routingID: routingID), on: socketHandle)
         } catch {
             logger.error("could not encode a message", metadata: ["error": "\(error)"])
         }

@@ -119,14 +119,22 @@ public struct WorkerRegistry: Sendable {
             return [.refuse(routingID: routingID, .duplicateID("a live worker already registered as `\(id)`"))]
         }
         var actions: [Action] = []
-        if workers[id] != nil {
-            // The same worker again (it restarted): forget what it held before.
+        // The same worker again (it lost the router for a while, or restarted): its report of what
+        // it holds may predate drops already sent to it, so those stay excluded.
+        let previous = workers[id]
+        if previous != nil {
             actions.append(.workerLost(workerID: id, reason: "re-registered"))
         }
         let keySet = Set(keys)
-        workers[id] = Worker(id: id, routingID: routingID, pinned: pinned, lastHeard: now,
-                             held: held.intersection(keySet), target: [], awaitingVersion: nil,
-                             queuedDispatches: 0, residentBytes: 0)
+        var worker = Worker(id: id, routingID: routingID, pinned: pinned, lastHeard: now,
+                            held: held.intersection(keySet), target: [], awaitingVersion: nil,
+                            queuedDispatches: 0, residentBytes: 0)
+        if let previous {
+            worker.pendingDrops = previous.pendingDrops
+            worker.lastDropVersion = previous.lastDropVersion
+            worker.held.subtract(previous.pendingDrops)
+        }
+        workers[id] = worker
         actions.append(.welcome(workerID: id))
         actions += replan()
         actions.append(.routingChanged)
