@@ -10,11 +10,12 @@ final class SerialThread: @unchecked Sendable {
     private var jobs: [@Sendable () -> Void] = []
     private var stopped = false
     private var finished = false
+    private var running = false
+    private let name: String
 
+    /// The thread starts with the first job, so an object never used leaves no thread behind.
     init(name: String) {
-        let thread = Thread { [self] in loop() }
-        thread.name = name
-        thread.start()
+        self.name = name
     }
 
     /// Jobs waiting or running.
@@ -31,6 +32,12 @@ final class SerialThread: @unchecked Sendable {
         defer { condition.unlock() }
         guard !stopped else { return false }
         jobs.append(job)
+        if !running {
+            running = true
+            let thread = Thread { [self] in loop() }
+            thread.name = name
+            thread.start()
+        }
         condition.signal()
         return true
     }
@@ -44,10 +51,20 @@ final class SerialThread: @unchecked Sendable {
         return box.value
     }
 
+    /// Lets queued jobs finish, then ends the thread, without waiting for it.
+    func requestStop() {
+        condition.lock()
+        stopped = true
+        if !running { finished = true }
+        condition.broadcast()
+        condition.unlock()
+    }
+
     /// Lets queued jobs finish, then ends the thread; waits at most `timeout` for it.
     func stop(timeout: Duration = .seconds(5)) {
         condition.lock()
         stopped = true
+        if !running { finished = true }
         condition.broadcast()
         let deadline = Date().addingTimeInterval(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
         while !finished {

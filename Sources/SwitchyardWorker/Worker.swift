@@ -87,6 +87,13 @@ public final class Worker: @unchecked Sendable {
         }
     }
 
+    deinit {
+        // For workers driven with `start()`/`stop()` rather than `run()`: end the threads.
+        loaderThread.requestStop()
+        computeThread.requestStop()
+        reactorBox.withLock { $0 }?.shutdown()
+    }
+
     /// Connects, registers and serves until `stop()` (returns) or a final refusal (throws).
     public func run() async throws {
         try start()
@@ -99,7 +106,8 @@ public final class Worker: @unchecked Sendable {
         tearDown()
     }
 
-    /// Starts the reactor and connection timer without waiting; `run()` calls it.
+    /// Starts the reactor and connection timer without waiting; `run()` calls it. A worker driven
+    /// this way is stopped with `stop()` and its threads end when it is released.
     public func start() throws {
         let first = shared.withLock { shared -> Bool in
             defer { shared.started = true }
