@@ -11,7 +11,10 @@ echo "== build (debug)"
 swift build --build-tests
 
 echo "== swift test"
-swift test --skip-build --parallel --num-workers 2
+swift test --skip-build
+
+echo "== serving end to end: openai client, bench, SIGTERM"
+scripts/serving-e2e.sh "$(swift build --show-bin-path)/switchyard"
 
 if [ -x scripts/gen-protos.sh ]; then
     echo "== generated protobuf code is up to date"
