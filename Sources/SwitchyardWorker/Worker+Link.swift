@@ -36,6 +36,9 @@ extension Worker {
             let socket = try Socket(context, type: .dealer)
             do {
                 try SocketSetup.configureWorker(socket, routingID: configuration.workerID, maxMessageBytes: decoder.maxMessageBytes)
+                if let curve = configuration.curve {
+                    try socket.makeCurveClient(keyPair: curve.keys, serverKey: curve.routerKey)
+                }
                 try socket.connect(configuration.routerEndpoint)
             } catch {
                 socket.close()

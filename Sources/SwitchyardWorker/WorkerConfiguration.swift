@@ -1,4 +1,5 @@
 import Foundation
+import SwitchyardZMQ
 
 /// How a worker daemon runs; `switchyard worker` builds it from its flags, tests build it directly.
 public struct WorkerConfiguration: Sendable {
@@ -28,14 +29,28 @@ public struct WorkerConfiguration: Sendable {
     public var memoryBytes: UInt64
     /// Sent in `Register` for the router's logs.
     public var softwareVersion: String
+    /// CURVE: this worker's key pair and the router's public key; nil for plain text.
+    public var curve: Curve?
+
+    /// The keys of an encrypted link to the router.
+    public struct Curve: Sendable {
+        public var keys: CurveKeyPair
+        public var routerKey: CurveKey
+        public init(keys: CurveKeyPair, routerKey: CurveKey) {
+            self.keys = keys
+            self.routerKey = routerKey
+        }
+    }
 
     public init(
         routerEndpoint: String, modelDirectory: URL, workerID: String,
         pinnedExperts: Set<Int> = [], pinnedSpec: String = "", threads: Int = 1,
         heartbeatInterval: Duration = .milliseconds(500), liveness: Int = 3,
         minReconnectDelay: Duration = .milliseconds(100), maxReconnectDelay: Duration = .seconds(2),
-        maxBatchTokens: Int = 4096, memoryBytes: UInt64 = 0, softwareVersion: String = "0.1.0"
+        maxBatchTokens: Int = 4096, memoryBytes: UInt64 = 0, softwareVersion: String = "0.1.0",
+        curve: Curve? = nil
     ) {
+        self.curve = curve
         self.routerEndpoint = routerEndpoint
         self.modelDirectory = modelDirectory
         self.workerID = workerID

@@ -8,6 +8,9 @@ import SwitchyardTensor
 import SwitchyardTransport
 import SwitchyardWire
 import SwitchyardZMQ
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `switchyard router`: the serving front end whose experts run on workers over ZeroMQ.
 struct RouterCommand: AsyncParsableCommand {
@@ -36,6 +39,12 @@ struct RouterCommand: AsyncParsableCommand {
     @Option(name: .customLong("heartbeat-ms"), help: "Heartbeat interval both ways; a worker silent for 3 is dead.")
     var heartbeatMs: Int = 500
 
+    @Option(name: .customLong("curve-secret-key"), help: "CURVE: the router's secret key file (from `switchyard keygen`); encrypts all worker traffic.")
+    var curveSecretKey: String?
+
+    @Option(name: .customLong("allowed-workers"), help: "CURVE: file of allowed worker public keys, one per line; reloaded on SIGHUP.")
+    var allowedWorkers: String?
+
     @Option(name: .customLong("dispatch-timeout"), help: "Seconds a layer waits for a worker's reply before its requests fail.")
     var dispatchTimeout: Int = 30
 
@@ -44,6 +53,9 @@ struct RouterCommand: AsyncParsableCommand {
         guard (1...16).contains(replicas) else { throw ValidationError("--replicas must be between 1 and 16") }
         guard (10...60_000).contains(heartbeatMs) else { throw ValidationError("--heartbeat-ms must be between 10 and 60000") }
         guard dispatchTimeout >= 1 else { throw ValidationError("--dispatch-timeout must be at least 1 second") }
+        if (curveSecretKey == nil) != (allowedWorkers == nil) {
+            throw ValidationError("--curve-secret-key and --allowed-workers go together: without an allow-list any client knowing the router's public key could join")
+        }
         if let listen, !(listen.hasPrefix("tcp://") || listen.hasPrefix("ipc://")) {
             throw ValidationError("--listen must be a ZeroMQ endpoint like tcp://0.0.0.0:5555, got \(listen)")
         }
@@ -66,8 +78,23 @@ struct RouterCommand: AsyncParsableCommand {
             printError("router: cannot load model \(model): \(error)")
             throw ExitCode(1)
         }
-        let endpoint = listen ?? "tcp://127.0.0.1:5555"
-        logger.warning("router-worker traffic is not encrypted (no CURVE keys given); listening on \(endpoint)")
+        var curve: ClusterConfiguration.CurveSettings?
+        if let curveSecretKey, let allowedWorkers {
+            do {
+                curve = .init(serverKeys: try CurveKeyFiles.readSecret(curveSecretKey),
+                              allowedWorkers: try CurveKeyFiles.readAllowList(allowedWorkers))
+            } catch {
+                printError("router: \(error)")
+                throw ExitCode(1)
+            }
+        }
+        // Plain text stays on loopback unless --listen says otherwise.
+        let endpoint = listen ?? (curve == nil ? "tcp://127.0.0.1:5555" : "tcp://0.0.0.0:5555")
+        if curve == nil {
+            logger.warning("router-worker traffic is NOT encrypted (no --curve-secret-key); listening on \(endpoint)")
+        } else {
+            logger.info("router-worker traffic is encrypted with CURVE", metadata: ["allowed_workers": "\(curve!.allowedWorkers.count)"])
+        }
 
         let cluster: ClusterService
         do {
@@ -75,7 +102,8 @@ struct RouterCommand: AsyncParsableCommand {
                 modelConfig: config, fingerprint: fingerprint,
                 configuration: ClusterConfiguration(
                     listen: endpoint, heartbeatInterval: .milliseconds(heartbeatMs), liveness: 3, replicas: replicas,
-                    dispatchTimeout: .seconds(dispatchTimeout), maxBatchTokens: max(serving.maxBatchTokens, ModelIdentity.defaultMaxBatchTokens)))
+                    dispatchTimeout: .seconds(dispatchTimeout), maxBatchTokens: max(serving.maxBatchTokens, ModelIdentity.defaultMaxBatchTokens),
+                    curve: curve))
         } catch {
             printError("router: cannot listen for workers on \(endpoint): \(error)")
             throw ExitCode(1)
@@ -91,9 +119,33 @@ struct RouterCommand: AsyncParsableCommand {
             configuration: ServingConfiguration(host: serving.host, port: serving.port, modelName: name, apiKey: try serving.resolvedAPIKey()),
             service: service, cluster: cluster)
         logger.info("router serving", metadata: ["model": "\(name)", "workers_endpoint": "\(cluster.endpoint)", "http": "\(serving.host):\(serving.port)"])
+        let reload = allowedWorkers.map { path in
+            SignalHandler(SIGHUP) {
+                do {
+                    cluster.replaceAllowedWorkers(try CurveKeyFiles.readAllowList(path))
+                } catch {
+                    logger.error("SIGHUP: keeping the old allow-list: \(error)")
+                }
+            }
+        }
+        defer { reload?.cancel() }
         let app = ServingApplication.build(context) { port in
             logger.info("listening", metadata: ["port": "\(port)"])
         }
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
+}
+
+/// Runs a closure on a signal, on a dispatch queue rather than in the signal handler.
+final class SignalHandler: @unchecked Sendable {
+    private let source: DispatchSourceSignal
+
+    init(_ number: Int32, _ action: @escaping @Sendable () -> Void) {
+        signal(number, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler(handler: action)
+        source.resume()
+    }
+
+    func cancel() { source.cancel() }
 }

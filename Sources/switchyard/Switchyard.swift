@@ -18,6 +18,7 @@ struct Switchyard: AsyncParsableCommand {
             GenerateCommand.self,
             PerfCommand.self,
             BenchCommand.self,
+            KeygenCommand.self,
         ]
     )
 }

@@ -5,6 +5,7 @@ import Logging
 import SwitchyardRouter
 import SwitchyardTensor
 import SwitchyardWorker
+import SwitchyardTransport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,6 +35,12 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("heartbeat-ms"), help: "Heartbeat interval in milliseconds until the router sets its own.")
     var heartbeatMs: Int = 500
 
+    @Option(name: .customLong("curve-secret-key"), help: "CURVE: this worker's secret key file (from `switchyard keygen`).")
+    var curveSecretKey: String?
+
+    @Option(name: .customLong("router-public-key"), help: "CURVE: the router's public key file.")
+    var routerPublicKey: String?
+
     @Option(name: .customLong("max-batch-tokens"), help: "Most tokens of one router step (sizes the largest accepted dispatch).")
     var maxBatchTokens: Int = 4096
 
@@ -43,6 +50,9 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
         guard (1...60_000).contains(heartbeatMs) else { throw ValidationError("--heartbeat-ms must be between 1 and 60000") }
+        if (curveSecretKey == nil) != (routerPublicKey == nil) {
+            throw ValidationError("--curve-secret-key and --router-public-key go together")
+        }
         guard maxBatchTokens >= 1 else { throw ValidationError("--max-batch-tokens must be at least 1") }
         if let id {
             guard !id.isEmpty, id.utf8.count <= 255 else { throw ValidationError("--id must be 1...255 bytes") }
@@ -61,12 +71,21 @@ struct WorkerCommand: AsyncParsableCommand {
         let logger = Logger(label: "switchyard.worker")
         BLAS.setThreads(threads)
         let spec = try experts.map { try ExpertSpec(parsing: $0) }
+        var curve: WorkerConfiguration.Curve?
+        if let curveSecretKey, let routerPublicKey {
+            do {
+                curve = .init(keys: try CurveKeyFiles.readSecret(curveSecretKey), routerKey: try CurveKeyFiles.readPublic(routerPublicKey))
+            } catch {
+                printError("worker: \(error)")
+                throw ExitCode(1)
+            }
+        }
         let configuration = WorkerConfiguration(
             routerEndpoint: router, modelDirectory: URL(fileURLWithPath: model),
             workerID: id ?? WorkerConfiguration.defaultWorkerID(),
             pinnedExperts: spec?.ids ?? [], pinnedSpec: experts ?? "", threads: threads,
             heartbeatInterval: .milliseconds(heartbeatMs), maxBatchTokens: maxBatchTokens,
-            softwareVersion: SwitchyardVersion.current
+            softwareVersion: SwitchyardVersion.current, curve: curve
         )
         let worker: Worker
         do {

@@ -32,13 +32,13 @@ final class InProcessCluster: @unchecked Sendable {
         let weights = try RouterWeights.load(checkpoint, config: config)
         cluster = try ClusterService(
             modelConfig: config, fingerprint: try ModelIdentity.fingerprint(config: config, directory: directory),
-            configuration: ClusterConfiguration(listen: "tcp://127.0.0.1:*", heartbeatInterval: .milliseconds(200),
+            configuration: ClusterConfiguration(listen: "tcp://127.0.0.1:*", heartbeatInterval: .milliseconds(500),
                                                 dispatchTimeout: .seconds(20)),
             logger: quiet)
         let endpoint = cluster.endpoint
         workers = try pins.enumerated().map { index, pin in
             try Worker(configuration: WorkerConfiguration(routerEndpoint: endpoint, modelDirectory: directory,
-                                                          workerID: "w\(index)", pinnedExperts: pin, heartbeatInterval: .milliseconds(200)),
+                                                          workerID: "w\(index)", pinnedExperts: pin, heartbeatInterval: .milliseconds(500)),
                        logger: quiet)
         }
         for worker in workers { try worker.start() }

@@ -118,10 +118,10 @@ struct ProcessTests {
         let httpPort = Binary.freePort()
         let zmqPort = Binary.freePort()
         let endpoint = "tcp://127.0.0.1:\(zmqPort)"
-        let router = try Daemon(["router", "--model", model.path, "--port", String(httpPort), "--listen", endpoint, "--heartbeat-ms", "200"],
+        let router = try Daemon(["router", "--model", model.path, "--port", String(httpPort), "--listen", endpoint, "--heartbeat-ms", "500"],
                                 log: work.appendingPathComponent("router.log"))
         func startWorker(_ id: String) throws -> Daemon {
-            try Daemon(["worker", "--router", endpoint, "--model", model.path, "--id", id, "--heartbeat-ms", "200"],
+            try Daemon(["worker", "--router", endpoint, "--model", model.path, "--id", id, "--heartbeat-ms", "500"],
                        log: work.appendingPathComponent("\(id).log"))
         }
         let client = TestHTTPClient(port: httpPort)

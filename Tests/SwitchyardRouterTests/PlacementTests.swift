@@ -148,3 +148,27 @@ struct WorkerRegistryReRegistrationTests {
         for key in bLoad { #expect(registry.routing[key] == ["b"], "\(key) routed to \(registry.routing[key] ?? [])") }
     }
 }
+
+@Suite("WorkerRegistry after a worker is declared dead")
+struct WorkerRegistryDeathTests {
+    @Test func aWorkerBackFromTheDeadDoesNotResurrectKeysItWasToldToDrop() {
+        let keys = (0 ..< 4).map { ExpertKey(layer: 0, expert: $0) }
+        let t0 = ContinuousClock.now
+        var registry = WorkerRegistry(keys: keys, configuration: .init(heartbeatInterval: .milliseconds(100)))
+        var version: UInt64 = 0
+        for case .assign(_, let v, _, _) in registry.register(id: "a", routingID: [1], pinned: nil, held: [], now: t0) { version = v }
+        _ = registry.acknowledged(id: "a", version: version, loaded: Set(keys), residentBytes: 0, now: t0)
+        var bLoad: [ExpertKey] = []
+        for case .assign("b", let v, let load, _) in registry.register(id: "b", routingID: [2], pinned: nil, held: [], now: t0) {
+            version = v
+            bLoad = load
+        }
+        _ = registry.acknowledged(id: "b", version: version, loaded: Set(bLoad), residentBytes: 0, now: t0)
+        // a goes silent before acknowledging its drop, is declared dead, then comes back.
+        registry.heard(id: "b", now: t0 + .milliseconds(350))
+        _ = registry.tick(now: t0 + .milliseconds(350))
+        #expect(registry.workers["a"] == nil)
+        _ = registry.register(id: "a", routingID: [1], pinned: nil, held: Set(keys), now: t0 + .milliseconds(400))
+        for key in bLoad { #expect(registry.routing[key] == ["b"], "\(key) routed to \(registry.routing[key] ?? [])") }
+    }
+}

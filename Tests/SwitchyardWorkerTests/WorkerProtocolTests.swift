@@ -211,12 +211,14 @@ struct WorkerProtocolTests {
     @Test func silentRouterMakesTheWorkerReconnectAndReRegisterWithItsExperts() async throws {
         let model = TestModel.shared
         let router = try FakeRouter(limits: model.limits)
-        let running = try RunningWorker(router: router, id: "w-silent", heartbeatMs: 40)
+        // Intervals long enough that loading the assignment on a loaded CI machine stays inside
+        // the liveness window, short enough to keep the test fast.
+        let running = try RunningWorker(router: router, id: "w-silent", heartbeatMs: 250)
         let arrival = try #require(router.expect(.register))
-        try router.welcome(arrival.routingID, heartbeatMs: 40, liveness: 3)
+        try router.welcome(arrival.routingID, heartbeatMs: 250, liveness: 3)
         _ = try assign(router, arrival.routingID, version: 1, load: [(0, 3)])
-        // From now on the router says nothing: after 3 x 40 ms the worker must register again.
-        let again = try #require(router.expect(.register, timeout: .seconds(3)))
+        // From now on the router says nothing: after 3 x 250 ms the worker must register again.
+        let again = try #require(router.expect(.register, timeout: .seconds(10)))
         guard case .register(let register) = again.message else { Issue.record("not a register"); return }
         #expect(register.held == [ref(0, 3)])
         #expect(running.worker.statistics.connects >= 2)

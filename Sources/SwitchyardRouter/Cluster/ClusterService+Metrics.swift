@@ -23,6 +23,9 @@ extension ClusterService {
             guard let drops = self?.snapshot().drops else { return [] }
             return drops.all.map { (labels: PrometheusRegistry.labelText([("reason", $0.reason.label)]), value: Double($0.count)) }
         }
+        registry.counter("switchyard_refused_worker_keys_total", help: "Workers refused at the CURVE handshake (key not allowed).") { [weak self] in
+            [(labels: "", value: Double(self?.refusedWorkerKeys ?? 0))]
+        }
         registry.counter("switchyard_refused_registrations_total", help: "Worker registrations refused (model mismatch, bad pin, duplicate id).") { [weak self] in
             [(labels: "", value: Double(self?.snapshot().refusedRegistrations ?? 0))]
         }

@@ -55,6 +55,7 @@ public final class ClusterService: Service, Sendable {
     private let reactorBox = Mutex<Reactor?>(nil)
     private let socketHandle: SocketHandle
     private let zap: ZAPHandler?
+    private let refusedKeys = RefusalCount()
     private let context: Context
 
     /// Binds the worker socket and starts its reactor thread.
@@ -73,7 +74,12 @@ public final class ClusterService: Service, Sendable {
 
         context = try Context()
         if let curve = configuration.curve {
-            zap = try ZAPHandler(context: context, policy: ZAPPolicy(allowedCurveKeys: Set(curve.allowedWorkers), domain: "switchyard"))
+            let refusals = refusedKeys
+            zap = try ZAPHandler(context: context, policy: ZAPPolicy(allowedCurveKeys: Set(curve.allowedWorkers), domain: "switchyard")) { request, reply in
+                guard !reply.isAccepted else { return }
+                refusals.increment()
+                logger.warning("refused a worker at the CURVE handshake", metadata: ["address": "\(request.address)", "reason": "\(reply.statusText)"])
+            }
         } else {
             zap = nil
         }
@@ -139,6 +145,15 @@ public final class ClusterService: Service, Sendable {
         reactorBox.withLock { $0 = nil }
         context.shutdown()
     }
+
+    /// Replaces the allowed worker keys (SIGHUP reload); workers already connected stay.
+    public func replaceAllowedWorkers(_ keys: [CurveKey]) {
+        zap?.setAllowedKeys(Set(keys))
+        logger.info("allowed worker keys reloaded", metadata: ["keys": "\(keys.count)"])
+    }
+
+    /// Workers whose CURVE key the ZAP handler refused.
+    public var refusedWorkerKeys: UInt64 { refusedKeys.value }
 
     // MARK: Health and status
 
@@ -536,6 +551,13 @@ public final class ClusterService: Service, Sendable {
         ref.expert = UInt32(key.expert)
         return ref
     }
+}
+
+/// A count shared with the ZAP handler's thread.
+final class RefusalCount: Sendable {
+    private let count = Mutex<UInt64>(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: UInt64 { count.withLock { $0 } }
 }
 
 /// Traffic counters of the worker link.

@@ -72,6 +72,9 @@ public struct WorkerRegistry: Sendable {
     public private(set) var workers: [String: Worker] = [:]
     public private(set) var placementVersion: UInt64 = 0
     private var lastHeartbeatSent: ContinuousClock.Instant?
+    /// Drops sent to workers that then died or left, unacknowledged: if such a worker comes back
+    /// reporting those keys, its report may predate the drop it is still to apply.
+    private var departedPendingDrops: [String: Set<ExpertKey>] = [:]
     private let validExperts: Set<Int>
 
     public init(keys: [ExpertKey], configuration: Configuration = Configuration()) {
@@ -132,8 +135,12 @@ public struct WorkerRegistry: Sendable {
         if let previous {
             worker.pendingDrops = previous.pendingDrops
             worker.lastDropVersion = previous.lastDropVersion
-            worker.held.subtract(previous.pendingDrops)
         }
+        if let departed = departedPendingDrops.removeValue(forKey: id) {
+            worker.pendingDrops.formUnion(departed)
+            worker.lastDropVersion = placementVersion
+        }
+        worker.held.subtract(worker.pendingDrops)
         workers[id] = worker
         actions.append(.welcome(workerID: id))
         actions += replan()
@@ -165,7 +172,8 @@ public struct WorkerRegistry: Sendable {
 
     /// A worker left on purpose (Disconnect).
     public mutating func disconnected(id: String, reason: String) -> [Action] {
-        guard workers.removeValue(forKey: id) != nil else { return [] }
+        guard let gone = workers.removeValue(forKey: id) else { return [] }
+        remember(gone)
         return [.workerLost(workerID: id, reason: reason)] + replan() + [.routingChanged]
     }
 
@@ -175,7 +183,7 @@ public struct WorkerRegistry: Sendable {
         let deadline = configuration.heartbeatInterval * configuration.liveness
         let dead = workers.values.filter { now - $0.lastHeard > deadline }.map(\.id).sorted()
         for id in dead {
-            workers.removeValue(forKey: id)
+            if let gone = workers.removeValue(forKey: id) { remember(gone) }
             actions.append(.workerLost(workerID: id, reason: "silent for \(configuration.liveness) heartbeat intervals"))
         }
         if !dead.isEmpty {
@@ -195,6 +203,10 @@ public struct WorkerRegistry: Sendable {
         let deadline = configuration.heartbeatInterval * configuration.liveness
         for worker in workers.values { next = min(next, worker.lastHeard + deadline) }
         return max(next, now)
+    }
+
+    private mutating func remember(_ worker: Worker) {
+        if !worker.pendingDrops.isEmpty { departedPendingDrops[worker.id, default: []].formUnion(worker.pendingDrops) }
     }
 
     // MARK: Placement
