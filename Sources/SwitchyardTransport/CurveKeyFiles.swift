@@ -47,13 +47,13 @@ public enum CurveKeyFiles {
         }
     }
 
-    /// An allow-list: one Z85 public key per line; blank lines and `#` comments are skipped.
+    /// An allow-list: one Z85 public key per line; blank lines and lines starting with `#` are skipped.
     public static func readAllowList(_ path: String) throws -> [CurveKey] {
         var keys: [CurveKey] = []
         for (number, raw) in try read(path).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?
-                .trimmingCharacters(in: .whitespaces) ?? ""
-            if line.isEmpty { continue }
+            // Z85 uses `#` too, so only whole lines starting with it are comments.
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
             do {
                 keys.append(try CurveKey(z85: line))
             } catch {

@@ -70,6 +70,10 @@ struct CurveClusterTests {
         let list = directory.appendingPathComponent("allowed")
         try "# workers\n\(pair.publicKey.z85)\n\n".write(to: list, atomically: true, encoding: .utf8)
         #expect(try CurveKeyFiles.readAllowList(list.path) == [pair.publicKey])
+        // Z85 text may contain `#`: such a key is a key, not a comment.
+        let hashed = try CurveKey(z85: "0#" + String(repeating: "0", count: 38))
+        try "\(hashed.z85)\n".write(to: list, atomically: true, encoding: .utf8)
+        #expect(try CurveKeyFiles.readAllowList(list.path) == [hashed])
         try "not-a-key\n".write(to: list, atomically: true, encoding: .utf8)
         #expect(throws: CurveKeyFileError.self) { try CurveKeyFiles.readAllowList(list.path) }
     }
