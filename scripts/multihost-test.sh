@@ -58,7 +58,7 @@ router_ip="$(netns_address $router_host)"
 url="http://$router_ip:$http_port"
 
 work="$(mktemp -d /tmp/multihost.XXXXXX)"
-declare -A pids=()
+NETNS_LOG_DIR="$work"
 failures=()
 started_at=$SECONDS
 
@@ -74,44 +74,10 @@ show_logs() {
     done
 }
 
-# stop_process NAME SIGNAL SECONDS: signals it, waits up to SECONDS, then SIGKILLs. Returns its status.
-stop_process() {
-    local name="$1" signal="$2" limit="$3" pid="${pids[$1]:-}"
-    [ -n "$pid" ] || return 0
-    kill -"$signal" "$pid" 2>/dev/null || true
-    local status=0
-    wait_exit "$name" "$limit" || status=$?
-    if [ "$status" -eq 124 ]; then
-        log "$name (pid $pid) still running ${limit}s after SIG$signal: killing it"
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-        unset "pids[$name]"
-    fi
-    return "$status"
-}
-
-# wait_exit NAME SECONDS: waits for the process to end; its exit status, or 124 when it is still running.
-wait_exit() {
-    local name="$1" limit="$2" pid="${pids[$1]}"
-    local deadline=$((SECONDS + limit))
-    while kill -0 "$pid" 2>/dev/null; do
-        [ "$SECONDS" -ge "$deadline" ] && return 124
-        sleep 0.1
-    done
-    local status=0
-    wait "$pid" 2>/dev/null || status=$?
-    unset "pids[$name]"
-    return "$status"
-}
-
-running() { [ -n "${pids[$1]:-}" ] && kill -0 "${pids[$1]}" 2>/dev/null; }
-
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
-    local name
-    for name in "${!pids[@]}"; do kill -TERM "${pids[$name]}" 2>/dev/null || true; done
-    for name in "${!pids[@]}"; do stop_process "$name" TERM 10 >/dev/null 2>&1 || true; done
+    netns_stop_all
     netns_down
     if [ "$status" -ne 0 ] || [ "$keep" -eq 1 ]; then
         echo "multihost-test: logs and results kept in $work"
@@ -131,14 +97,6 @@ die() {
     exit 1
 }
 
-# start NAME HOST CMD...: runs CMD in HOST's namespace in the background, output in NAME.log.
-start() {
-    local name="$1" host="$2"; shift 2
-    # ip netns exec execs CMD, so $! is CMD's pid (a function or subshell here would not be).
-    ip netns exec "$(netns_name "$host")" "$@" >"$work/$name.log" 2>&1 &
-    pids[$name]=$!
-}
-
 # in_router CMD...: runs CMD on the router's host (where the clients are).
 in_router() { netns_exec router "$@"; }
 
@@ -149,7 +107,7 @@ wait_for() {
     local limit="$1" what="$2"; shift 2
     local deadline=$((SECONDS + limit))
     until "$@"; do
-        running router || die "the router exited while waiting for $what"
+        if [ -n "${NETNS_PIDS[router]:-}" ] && ! netns_running router; then die "the router exited while waiting for $what"; fi
         [ "$SECONDS" -ge "$deadline" ] && die "no $what within ${limit}s"
         sleep 0.2
     done
@@ -212,9 +170,9 @@ if [ -n "$delay$rate" ]; then
     shaping="$NETNS_DELAY_MODE"
     log "links: delay ${delay:-0} rate ${rate:-unlimited} on each host's egress ($shaping)"
     if [ "$NETNS_DELAY_MODE" = "relay" ]; then
-        log "this kernel has no netem: delay ${delay_ms} ms each way by scripts/delay_relay.py on each worker's link"
+        log "no netem here (tc: ${NETNS_NETEM_ERROR}): delay ${delay_ms} ms each way by scripts/delay_relay.py on each worker's link"
         for host in w1 w2 w3; do
-            start "relay-$host" "$host" python3 scripts/delay_relay.py --listen "127.0.0.1:$zmq_port" \
+            netns_start "relay-$host" "$host" python3 scripts/delay_relay.py --listen "127.0.0.1:$zmq_port" \
                 --connect "$router_ip:$zmq_port" --delay-ms "$delay_ms"
         done
         for host in w1 w2 w3; do
@@ -225,10 +183,10 @@ if [ -n "$delay$rate" ]; then
 fi
 
 export OPENBLAS_NUM_THREADS=1
-start router router "$bin" router --model "$work/model" --listen "tcp://$router_ip:$zmq_port" --host "$router_ip" \
+netns_start router router "$bin" router --model "$work/model" --listen "tcp://$router_ip:$zmq_port" --host "$router_ip" \
     --port "$http_port" --threads 1 --max-num-seqs 16 --heartbeat-ms 500 --dispatch-timeout 30
 start_worker() {
-    start "$1" "$1" "$bin" worker --router "$worker_router_endpoint" --model "$work/model" --id "$1" --threads 1 --heartbeat-ms 500
+    netns_start "$1" "$1" "$bin" worker --router "$worker_router_endpoint" --model "$work/model" --id "$1" --threads 1 --heartbeat-ms 500
 }
 start_worker w1
 start_worker w2
@@ -236,39 +194,39 @@ wait_for 90 "healthy router (/health 200) with workers w1 and w2" healthy
 wait_for 30 "settled placement on w1, w2" settled w1 w2
 log "cluster up: router $router_ip, workers w1 $(netns_address 2), w2 $(netns_address 3)"
 
-start probe router python3 scripts/cluster_probe.py probe --url "$url" --prompts "$work/prompts.jsonl" \
+netns_start probe router python3 scripts/cluster_probe.py probe --url "$url" --prompts "$work/prompts.jsonl" \
     --max-tokens "$probe_tokens" --stop-file "$work/stop-probe" --out "$work/probes.jsonl" --deadline 240
-start bench router "$bin" bench --url "$url" --num-prompts "$num_prompts" --max-concurrency "$concurrency" \
+netns_start bench router "$bin" bench --url "$url" --num-prompts "$num_prompts" --max-concurrency "$concurrency" \
     --input-len "$input_len" --output-len "$output_len" --vocab-size "$vocab" --temperature 0 --seed 11 \
     --max-duration 240 --result-json "$work/bench.json" --quiet
 log "load: bench $num_prompts requests, $concurrency streams, closed loop; probe: ${#prompts[@]} greedy prompts in rounds"
 wait_probe_round "before the join"
 
 log "join: starting w3 ($(netns_address 4)) under load"
-running bench || fail "the load ended before w3 joined (raise num_prompts)"
+netns_running bench || fail "the load ended before w3 joined (raise num_prompts)"
 start_worker w3
 wait_for 60 "settled placement on w1, w2, w3 after the join" settled w1 w2 w3
 log "join done: $(describe_cluster)"
 wait_probe_round "after the join"
 
 log "drain: SIGTERM to w1 under load"
-running bench || fail "the load ended before w1 was removed (raise num_prompts)"
+netns_running bench || fail "the load ended before w1 was removed (raise num_prompts)"
 status=0
-stop_process w1 TERM 60 || status=$?
+netns_stop w1 TERM 60 || status=$?
 if [ "$status" -eq 124 ]; then fail "w1 did not exit within 60 s of SIGTERM"
 elif [ "$status" -ne 0 ]; then fail "w1 exited with status $status after SIGTERM (graceful drain should exit 0)"
 else log "w1 exited 0"; fi
+netns_running bench || fail "the load ended before w1 finished draining (raise num_prompts)"
 wait_for 30 "settled placement on w2, w3 after the drain" settled w2 w3
 log "drain done: $(describe_cluster)"
 wait_probe_round "after the drain"
-running bench || fail "the load ended before the drain finished (raise num_prompts)"
 
 touch "$work/stop-probe"
 status=0
-wait_exit bench 300 || status=$?
+netns_wait_exit bench 300 || status=$?
 [ "$status" -eq 0 ] || fail "bench exited with status $status"
 status=0
-wait_exit probe 120 || status=$?
+netns_wait_exit probe 120 || status=$?
 [ "$status" -eq 0 ] || fail "the probe exited with status $status"
 
 if [ -f "$work/bench.json" ]; then
@@ -298,11 +256,11 @@ log "router dropped messages: $dropped"
 
 for name in w2 w3; do
     status=0
-    stop_process "$name" TERM 30 || status=$?
+    netns_stop "$name" TERM 30 || status=$?
     [ "$status" -eq 0 ] || fail "$name exited with status $status after SIGTERM"
 done
 status=0
-stop_process router TERM 30 || status=$?
+netns_stop router TERM 30 || status=$?
 [ "$status" -eq 0 ] || fail "the router exited with status $status after SIGTERM"
 
 if [ "${#failures[@]}" -ne 0 ]; then

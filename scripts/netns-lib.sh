@@ -4,12 +4,17 @@
 # it, addressed 10.77.0.N/24. Nothing touches the machine's own namespace, so several runs can
 # coexist (names carry the caller's pid) and deleting the namespaces removes every link.
 #
-# Callers set NETNS_PREFIX (e.g. "sy$$") before calling anything here.
+# Callers set NETNS_PREFIX (e.g. "sy$$") before calling anything here, and NETNS_LOG_DIR before
+# netns_start.
 
 NETNS_SUBNET="10.77.0"
 NETNS_CREATED=()
-# What the last netns_shape_link did: "netem", "relay" (delay by delay_relay.py; rate by tbf) or "none".
+# What the last netns_shape_link did: "netem", "relay" (delay by delay_relay.py, any rate by tbf),
+# "tbf" (rate only) or "none".
 NETNS_DELAY_MODE="none"
+NETNS_NETEM_ERROR=""
+# Processes netns_start started and not yet reaped: name -> pid.
+declare -A NETNS_PIDS=()
 
 # When namespaces cannot be used here, prints why and returns 0; otherwise prints nothing, returns 1.
 netns_unavailable_reason() {
@@ -77,9 +82,9 @@ netns_exec() {
 }
 
 # netns_shape_link HOST DELAY RATE: shapes the egress of HOST's link. DELAY like 1ms or "" (none),
-# RATE like 1gbit or "". Uses netem when the kernel has it; otherwise rate goes to tbf and sets
-# NETNS_DELAY_MODE=relay so the caller puts delay_relay.py on the path (netem is often left out of
-# minimal VM kernels: CONFIG_NET_SCH_NETEM).
+# RATE like 1gbit or "". Uses netem when the kernel has it; otherwise (NETNS_NETEM_ERROR says why)
+# rate goes to tbf and NETNS_DELAY_MODE=relay tells the caller to put delay_relay.py on the path
+# (netem is often left out of minimal VM kernels: CONFIG_NET_SCH_NETEM).
 netns_shape_link() {
     local host="$1" delay="$2" rate="$3"
     [ -z "$delay$rate" ] && { NETNS_DELAY_MODE="none"; return 0; }
@@ -91,10 +96,7 @@ netns_shape_link() {
         NETNS_DELAY_MODE="netem"
         return 0
     fi
-    if ! grep -qi "unknown" <<<"$error"; then
-        echo "tc qdisc add dev eth0 root netem ${args[*]} failed on $host: $error" >&2
-        return 1
-    fi
+    NETNS_NETEM_ERROR="$error"
     if [ -n "$rate" ]; then
         # Burst of 1 ms at the given rate, at least 64 KiB (one GSO segment); 50 ms of queue.
         netns_exec "$host" tc qdisc add dev eth0 root tbf rate "$rate" burst 256kb latency 50ms || return 1
@@ -112,4 +114,54 @@ if not match:
 value, unit = float(match.group(1)), match.group(2)
 print(value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit])
 PY
+}
+
+# netns_start NAME HOST CMD...: runs CMD in HOST's namespace in the background, output in
+# $NETNS_LOG_DIR/NAME.log. ip netns exec execs CMD, so the pid kept is CMD's own (a function or
+# subshell in between would leave CMD orphaned when it is signalled).
+netns_start() {
+    local name="$1" host="$2"; shift 2
+    ip netns exec "$(netns_name "$host")" "$@" >"$NETNS_LOG_DIR/$name.log" 2>&1 &
+    NETNS_PIDS[$name]=$!
+}
+
+netns_running() { [ -n "${NETNS_PIDS[$1]:-}" ] && kill -0 "${NETNS_PIDS[$1]}" 2>/dev/null; }
+
+# netns_wait_exit NAME SECONDS: waits for the process to end and returns its exit status, or 124
+# when it is still running after SECONDS.
+netns_wait_exit() {
+    local name="$1" limit="$2" pid="${NETNS_PIDS[$1]}"
+    local deadline=$((SECONDS + limit))
+    while kill -0 "$pid" 2>/dev/null; do
+        [ "$SECONDS" -ge "$deadline" ] && return 124
+        sleep 0.1
+    done
+    local status=0
+    wait "$pid" 2>/dev/null || status=$?
+    unset "NETNS_PIDS[$name]"
+    return "$status"
+}
+
+# netns_stop NAME SIGNAL SECONDS: signals the process, waits up to SECONDS, then SIGKILLs it.
+# Returns its exit status (124 when it had to be killed; 0 when it was not running).
+netns_stop() {
+    local name="$1" signal="$2" limit="$3" pid="${NETNS_PIDS[$1]:-}"
+    [ -n "$pid" ] || return 0
+    kill -"$signal" "$pid" 2>/dev/null || true
+    local status=0
+    netns_wait_exit "$name" "$limit" || status=$?
+    if [ "$status" -eq 124 ]; then
+        echo "$name (pid $pid) still running ${limit} s after SIG$signal: killing it" >&2
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        unset "NETNS_PIDS[$name]"
+    fi
+    return "$status"
+}
+
+# netns_stop_all: SIGTERM to every process still running, 10 s for all to end, then SIGKILL.
+netns_stop_all() {
+    local name
+    for name in "${!NETNS_PIDS[@]}"; do kill -TERM "${NETNS_PIDS[$name]}" 2>/dev/null || true; done
+    for name in "${!NETNS_PIDS[@]}"; do netns_stop "$name" TERM 10 >/dev/null 2>&1 || true; done
 }
