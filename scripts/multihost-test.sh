@@ -102,12 +102,18 @@ in_router() { netns_exec router "$@"; }
 
 cluster_json() { in_router curl -fsS --max-time 5 "$url/v1/cluster" 2>/dev/null; }
 
-# wait_for SECONDS WHAT CMD...: polls CMD until it succeeds; dies when time is up or the router died.
+# Processes that must stay up while the test waits for something (the router, relays, the probe).
+watched=()
+
+# wait_for SECONDS WHAT CMD...: polls CMD until it succeeds; dies when time is up or a watched
+# process has exited.
 wait_for() {
     local limit="$1" what="$2"; shift 2
-    local deadline=$((SECONDS + limit))
+    local deadline=$((SECONDS + limit)) name
     until "$@"; do
-        if [ -n "${NETNS_PIDS[router]:-}" ] && ! netns_running router; then die "the router exited while waiting for $what"; fi
+        for name in "${watched[@]}"; do
+            netns_running "$name" || die "$name exited while waiting for $what"
+        done
         [ "$SECONDS" -ge "$deadline" ] && die "no $what within ${limit}s"
         sleep 0.2
     done
@@ -135,12 +141,14 @@ held = " ".join("%s=%d" % (w["id"], w["experts"]) for w in status["workers"])
 print("%s experts, placement version %d" % (held, status["placement_version"]))' 2>/dev/null || echo "(no /v1/cluster)"
 }
 
-probe_answers() { [ -f "$work/probes.jsonl" ] && wc -l <"$work/probes.jsonl" || echo 0; }
+probe_answers() { if [ -f "$work/probes.jsonl" ]; then wc -l <"$work/probes.jsonl"; else echo 0; fi; }
+
+probe_answered() { [ "$(probe_answers)" -ge "$1" ]; }
 
 # wait_probe_round WHAT: waits until the probe has answered one more full round of prompts.
 wait_probe_round() {
     local target=$(( $(probe_answers) + ${#prompts[@]} ))
-    wait_for 120 "probe round $1" bash -c "[ \$(wc -l <'$work/probes.jsonl') -ge $target ]"
+    wait_for 120 "probe round $1" probe_answered "$target"
 }
 
 log "work directory $work, binary $bin"
@@ -174,6 +182,7 @@ if [ -n "$delay$rate" ]; then
         for host in w1 w2 w3; do
             netns_start "relay-$host" "$host" python3 scripts/delay_relay.py --listen "127.0.0.1:$zmq_port" \
                 --connect "$router_ip:$zmq_port" --delay-ms "$delay_ms"
+            watched+=("relay-$host")
         done
         for host in w1 w2 w3; do
             wait_for 10 "relay on $host" grep -q "relay ready" "$work/relay-$host.log"
@@ -185,6 +194,7 @@ fi
 export OPENBLAS_NUM_THREADS=1
 netns_start router router "$bin" router --model "$work/model" --listen "tcp://$router_ip:$zmq_port" --host "$router_ip" \
     --port "$http_port" --threads 1 --max-num-seqs 16 --heartbeat-ms 500 --dispatch-timeout 30
+watched+=(router)
 start_worker() {
     netns_start "$1" "$1" "$bin" worker --router "$worker_router_endpoint" --model "$work/model" --id "$1" --threads 1 --heartbeat-ms 500
 }
@@ -199,6 +209,7 @@ netns_start probe router python3 scripts/cluster_probe.py probe --url "$url" --p
 netns_start bench router "$bin" bench --url "$url" --num-prompts "$num_prompts" --max-concurrency "$concurrency" \
     --input-len "$input_len" --output-len "$output_len" --vocab-size "$vocab" --temperature 0 --seed 11 \
     --max-duration 240 --result-json "$work/bench.json" --quiet
+watched+=(probe)
 log "load: bench $num_prompts requests, $concurrency streams, closed loop; probe: ${#prompts[@]} greedy prompts in rounds"
 wait_probe_round "before the join"
 
@@ -222,6 +233,7 @@ log "drain done: $(describe_cluster)"
 wait_probe_round "after the drain"
 
 touch "$work/stop-probe"
+watched=(router)
 status=0
 netns_wait_exit bench 300 || status=$?
 [ "$status" -eq 0 ] || fail "bench exited with status $status"
