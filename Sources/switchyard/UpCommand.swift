@@ -78,8 +78,9 @@ struct UpCommand: AsyncParsableCommand {
             if let exited = children.first(where: { !$0.isRunning }) { failed = exited; break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        // Workers first, so the router sees them leave; then the router.
-        for child in children.reversed() { child.terminate(grace: .seconds(10)) }
+        // The router first: it finishes in-flight requests, then tells the workers it is leaving and
+        // they exit (a worker sent SIGTERM while its router serves would drain instead).
+        for child in children { child.terminate(grace: .seconds(10)) }
         if let failed {
             FileHandle.standardError.write(Data("up: \(failed.name) exited with status \(failed.exitStatus); stopped the others\n".utf8))
             throw ExitCode(1)
