@@ -80,6 +80,7 @@ cleanup() {
     netns_stop_all
     netns_down
     if [ "$status" -ne 0 ] || [ "$keep" -eq 1 ]; then
+        rm -rf "$work/model"
         echo "multihost-test: logs and results kept in $work"
     else
         rm -rf "$work"
