@@ -19,6 +19,7 @@ struct Switchyard: AsyncParsableCommand {
             PerfCommand.self,
             BenchCommand.self,
             KeygenCommand.self,
+            StatusCommand.self,
         ]
     )
 }
