@@ -122,14 +122,17 @@ wait_for() {
 
 healthy() { in_router curl -fs --max-time 5 -o /dev/null "$url/health"; }
 
-# settled [WORKER...]: /v1/cluster lists exactly these workers, each holding all its target experts.
+# settled [WORKER...]: /v1/cluster is ready, these are exactly its live workers (departed ones may
+# stay listed as left or dead, none is draining), each holding all its target experts.
 settled() {
     cluster_json | python3 -c '
 import json, sys
 status = json.load(sys.stdin)
 want = set(sys.argv[1:])
-workers = {w["id"]: w for w in status["workers"]}
-ok = status["ready"] and set(workers) == want and all(w["experts"] > 0 and w["experts"] == w["target_experts"] for w in workers.values())
+states = {w["id"]: w.get("state", "live") for w in status["workers"]}
+live = {w["id"]: w for w in status["workers"] if states[w["id"]] == "live"}
+ok = (status["ready"] and set(live) == want and "draining" not in states.values()
+      and all(w["experts"] > 0 and w["experts"] == w["target_experts"] for w in live.values()))
 sys.exit(0 if ok else 1)' "$@" 2>/dev/null
 }
 
@@ -138,7 +141,8 @@ describe_cluster() {
     cluster_json | python3 -c '
 import json, sys
 status = json.load(sys.stdin)
-held = " ".join("%s=%d" % (w["id"], w["experts"]) for w in status["workers"])
+held = " ".join("%s=%d%s" % (w["id"], w["experts"], "" if w.get("state", "live") == "live" else " (" + w["state"] + ")")
+                for w in status["workers"])
 print("%s experts, placement version %d" % (held, status["placement_version"]))' 2>/dev/null || echo "(no /v1/cluster)"
 }
 
@@ -264,17 +268,24 @@ else
 fi
 
 healthy || fail "the router is not healthy after the run"
-dropped="$(cluster_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["dropped_messages"])' 2>/dev/null || echo "?")"
-log "router dropped messages: $dropped"
+counters="$(cluster_json | python3 -c '
+import json, sys
+status = json.load(sys.stdin)
+print("dropped messages %s, dispatch re-sends %s, timeouts %s, failed calls %s" % (status["dropped_messages"] or "none",
+      status.get("dispatch_resends", "?"), status.get("dispatch_timeouts", "?"), status.get("failed_calls", "?")))' 2>/dev/null || echo "?")"
+log "router counters: $counters"
 
-for name in w2 w3; do
-    status=0
-    netns_stop "$name" TERM 30 || status=$?
-    [ "$status" -eq 0 ] || fail "$name exited with status $status after SIGTERM"
-done
+# Shutdown: the router first (SIGTERM finishes in-flight requests and exits 0); then the workers,
+# which have nowhere to drain to and must leave promptly once their router is gone.
 status=0
 netns_stop router TERM 30 || status=$?
 [ "$status" -eq 0 ] || fail "the router exited with status $status after SIGTERM"
+for name in w2 w3; do kill -TERM "${NETNS_PIDS[$name]}" 2>/dev/null || true; done
+for name in w2 w3; do
+    status=0
+    netns_stop "$name" TERM 15 || status=$?
+    [ "$status" -eq 0 ] || fail "$name exited with status $status after SIGTERM with its router gone"
+done
 
 if [ "${#failures[@]}" -ne 0 ]; then
     show_logs
