@@ -90,7 +90,8 @@ run() {
     ip netns exec "$(netns_name router)" "$bin" bench --url "$url" --num-prompts "$prompts" --max-concurrency "$concurrency" \
         --input-len "$input_len" --output-len "$output_len" --vocab-size "$vocab" --seed 1 \
         --result-json "$work/$name.json" --quiet >"$work/$name-bench.log" 2>&1
-    for process in w1 w2 router "$name-relay-w1" "$name-relay-w2"; do netns_stop "$process" TERM 30 || true; done
+    # The router first: a worker sent SIGTERM while its router serves would drain to the other one.
+    for process in router w1 w2 "$name-relay-w1" "$name-relay-w2"; do netns_stop "$process" TERM 30 || true; done
     for process in router w1 w2; do mv "$work/$process.log" "$work/$name-$process.log"; done
     netns_down
 }
