@@ -37,8 +37,11 @@ struct PerfCommand: AsyncParsableCommand {
     @Flag(help: "Instead of the engine: time A·Bᵀ on OpenBLAS against the streaming kernel on the bench shapes.")
     var kernels = false
 
-    @Option(name: .customLong("kernel-rows"), help: "Row counts for --kernels.")
+    @Option(name: .customLong("kernel-rows"), help: "Row counts for --kernels and --dispatch.")
     var kernelRows: String = "1,2,4,8,16,24,32,64"
+
+    @Flag(help: "Instead of the engine: one expert dispatch's round trip to an in-process worker over ZeroMQ on loopback, against the same compute in-process and a raw ZeroMQ ping-pong of the same bytes (needs --model).")
+    var dispatch = false
 
     func run() async throws {
         do {
@@ -53,7 +56,13 @@ struct PerfCommand: AsyncParsableCommand {
             }
             guard !batches.isEmpty else { throw EngineError.invalidArgument("--batch needs at least one size") }
             if kernels {
-                try runKernels()
+                try runKernels(rows: try parseRows())
+                return
+            }
+            if dispatch {
+                guard let model else { throw EngineError.invalidArgument("--dispatch needs --model DIR") }
+                DispatchBenchmark.printTable(try await DispatchBenchmark.run(directory: URL(fileURLWithPath: model),
+                                                                             rows: try parseRows(), iterations: 200))
                 return
             }
             let engine: Engine
@@ -84,13 +93,16 @@ struct PerfCommand: AsyncParsableCommand {
         }
     }
 
-    private func runKernels() throws {
-        let rows = try kernelRows.split(separator: ",").map { part -> Int in
+    private func parseRows() throws -> [Int] {
+        try kernelRows.split(separator: ",").map { part -> Int in
             guard let r = Int(part.trimmingCharacters(in: .whitespaces)), r > 0 else {
                 throw EngineError.invalidArgument("--kernel-rows takes positive integers like 1,8,16, got '\(part)'")
             }
             return r
         }
+    }
+
+    private func runKernels(rows: [Int]) throws {
         let results = KernelBenchmark.run(rows: rows, threads: threads)
         print("A·Bᵀ, \(threads) threads, streaming kernel \(StreamingGEMM.usesAVX2 ? "AVX2+FMA" : "portable"); weights rotate past the caches")
         print("rows      n      k  OpenBLAS GFLOP/s  streaming GFLOP/s  (weights GB/s)  streaming/OpenBLAS")
