@@ -6,30 +6,31 @@ import SwitchyardWire
 import SwitchyardWorker
 
 /// The worker's side of a graceful drain (what SIGTERM does) against a fake router.
-@Suite(.serialized, .timeLimit(.minutes(1)))
-struct WorkerDrainTests {
-    init() { BLAS.setThreads(1) }
-
+///
+/// Part of `WorkerProtocolTests` so they run serialized with it: the fake router's receive loop
+/// blocks a thread of the small cooperative pool, and two such suites at once starve the workers'
+/// `run()` tasks.
+extension WorkerProtocolTests {
     /// Welcomes the worker's registration and waits (bounded) until the worker has read the welcome.
-    private func registered(_ router: FakeRouter, _ running: RunningWorker) async throws -> [UInt8] {
+    private func drainRegistered(_ router: FakeRouter, _ running: RunningWorker) async throws -> [UInt8] {
         let arrival = try #require(router.expect(.register))
         try router.welcome(arrival.routingID, heartbeatMs: 500)
         #expect(await eventually { running.worker.statistics.welcomes >= 1 })
         return arrival.routingID
     }
 
-    private func drain(_ phase: Switchyard_V1_DrainPhase) -> WireMessage {
+    private func drainMessage(_ phase: Switchyard_V1_DrainPhase) -> WireMessage {
         var drain = Switchyard_V1_Drain()
         drain.phase = phase
         drain.detail = "test"
         return .drain(drain)
     }
 
-    @Test func asksTheRouterKeepsServingAndLeavesOnceReleased() async throws {
+    @Test func drainAsksTheRouterKeepsServingAndLeavesOnceReleased() async throws {
         let model = TestModel.shared
         let router = try FakeRouter(limits: model.limits)
         let running = try RunningWorker(router: router, id: "w-drain", heartbeatMs: 500)
-        let routingID = try await registered(router, running)
+        let routingID = try await drainRegistered(router, running)
         var assignment = Switchyard_V1_Assignment()
         assignment.placementVersion = 1
         assignment.load = [ref(0, 0)]
@@ -47,7 +48,7 @@ struct WorkerDrainTests {
         #expect(header.status == .ok && header.dispatchID == 5)
         #expect(await running.finished(timeout: .milliseconds(300)) == nil)
 
-        try router.send(drain(.released), to: routingID)
+        try router.send(drainMessage(.released), to: routingID)
         let goodbye = try #require(router.expect(.disconnect))
         guard case .disconnect(let disconnect) = goodbye.message else { Issue.record("not a disconnect"); return }
         #expect(disconnect.reason == .shutdown && disconnect.detail.contains("drained"))
@@ -55,10 +56,10 @@ struct WorkerDrainTests {
         #expect((try? result.get()) != nil)
     }
 
-    @Test func leavesAnywayWhenTheDrainTimesOut() async throws {
+    @Test func drainLeavesAnywayWhenTheDrainTimesOut() async throws {
         let router = try FakeRouter(limits: TestModel.shared.limits)
         let running = try RunningWorker(router: router, id: "w-drain-timeout", heartbeatMs: 500, drainTimeout: .milliseconds(600))
-        _ = try await registered(router, running)
+        _ = try await drainRegistered(router, running)
         let started = ContinuousClock.now
         running.worker.drain()
         _ = try #require(router.expect(.drain))
@@ -73,12 +74,12 @@ struct WorkerDrainTests {
     @Test func aDrainStartedByTheRouterNeedsNoRequestAndASecondDrainStopsAtOnce() async throws {
         let router = try FakeRouter(limits: TestModel.shared.limits)
         let running = try RunningWorker(router: router, id: "w-drain-admin", heartbeatMs: 500)
-        let routingID = try await registered(router, running)
-        try router.send(drain(.started), to: routingID)
+        let routingID = try await drainRegistered(router, running)
+        try router.send(drainMessage(.started), to: routingID)
         #expect(router.quiet(for: .milliseconds(300)))  // no request of its own
         #expect(await running.finished(timeout: .milliseconds(100)) == nil)
         // A worker message in the wrong direction is dropped and counted, not obeyed.
-        try router.send(drain(.requested), to: routingID)
+        try router.send(drainMessage(.requested), to: routingID)
         #expect(await eventually { running.worker.statistics.drops[.unexpectedKind] == 1 })
         running.worker.drain()  // the second signal: leave now
         _ = try #require(router.expect(.disconnect))
