@@ -126,7 +126,7 @@ struct ScaleOutProcessTests {
 
     @Test func replicasSurviveSigkillAndDrainsMoveExpertsFirst() async throws {
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: work) }
+        defer { if ProcessInfo.processInfo.environment["SWITCHYARD_KEEP_TEST_LOGS"] == nil { try? FileManager.default.removeItem(at: work) } }
         let model = work.appendingPathComponent("model")
         let maker = try Daemon(["init-model", "--family", "mixtral", "--preset", "tiny", "--seed", "11", "--out", model.path],
                                log: work.appendingPathComponent("init.log"))
