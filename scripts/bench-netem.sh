@@ -82,14 +82,18 @@ run() {
         endpoint="tcp://127.0.0.1:$zmq_port"
     fi
     netns_start router router "$bin" router --model "$model" --listen "tcp://$router_ip:$zmq_port" --host "$router_ip" \
-        --port "$http_port" --threads 1 --micro-batches "$micro_batches" --max-num-seqs "$concurrency"
+        --port "$http_port" --threads 1 --micro-batches "$micro_batches" --max-num-seqs "$concurrency" --served-model-name bench
     for host in w1 w2; do
         netns_start "$host" "$host" "$bin" worker --router "$endpoint" --model "$model" --id "$host" --threads 1
     done
     wait_healthy
-    ip netns exec "$(netns_name router)" "$bin" bench --url "$url" --num-prompts "$prompts" --max-concurrency "$concurrency" \
-        --input-len "$input_len" --output-len "$output_len" --vocab-size "$vocab" --seed 1 \
-        --result-json "$work/$name.json" --quiet >"$work/$name-bench.log" 2>&1
+    if ! ip netns exec "$(netns_name router)" "$bin" bench --url "$url" --model bench --num-prompts "$prompts" \
+        --max-concurrency "$concurrency" --input-len "$input_len" --output-len "$output_len" --vocab-size "$vocab" --seed 1 \
+        --result-json "$work/$name.json" --quiet >"$work/$name-bench.log" 2>&1; then
+        head -n 20 "$work/$name-bench.log"
+        echo "bench-netem: bench failed in run $name" >&2
+        return 1
+    fi
     # The router first: a worker sent SIGTERM while its router serves would drain to the other one.
     for process in router w1 w2 "$name-relay-w1" "$name-relay-w2"; do netns_stop "$process" TERM 30 || true; done
     for process in router w1 w2; do mv "$work/$process.log" "$work/$name-$process.log"; done

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Greedy probes for the multi-host test: the same fixed prompts, again and again, through a cluster.
 
-  cluster_probe.py probe --url URL --prompts FILE --max-tokens N --stop-file F --out OUT.jsonl [--deadline S]
+  cluster_probe.py probe --url URL [--model NAME] --prompts FILE --max-tokens N --stop-file F --out OUT.jsonl [--deadline S]
       Sends every prompt of FILE (one JSON token-id array per line) to URL's /v1/completions with
       temperature 0, in rounds, until F exists (then it finishes the round) or S seconds pass.
       Writes one JSON line per request: round, prompt index, token ids, finish reason or the error.
@@ -32,7 +32,7 @@ def model_name(url, timeout):
 def probe(args):
     prompts = [json.loads(line) for line in open(args.prompts) if line.strip()]
     started = time.monotonic()
-    model = model_name(args.url, args.timeout)
+    model = args.model or model_name(args.url, args.timeout)
     with open(args.out, "w") as out:
         round_number = 0
         while True:
@@ -89,6 +89,7 @@ def main():
     p.add_argument("--max-tokens", type=int, required=True)
     p.add_argument("--stop-file", required=True)
     p.add_argument("--out", required=True)
+    p.add_argument("--model", help="model name to send (default: the first of GET /v1/models)")
     p.add_argument("--deadline", type=float, default=300)
     p.add_argument("--timeout", type=float, default=60)
     c = commands.add_parser("compare")

@@ -198,7 +198,7 @@ fi
 
 export OPENBLAS_NUM_THREADS=1
 netns_start router router "$bin" router --model "$work/model" --listen "tcp://$router_ip:$zmq_port" --host "$router_ip" \
-    --port "$http_port" --threads 1 --max-num-seqs 16 --heartbeat-ms 500 --dispatch-timeout 30
+    --port "$http_port" --threads 1 --max-num-seqs 16 --heartbeat-ms 500 --dispatch-timeout 30 --served-model-name mh
 watched+=(router)
 start_worker() {
     netns_start "$1" "$1" "$bin" worker --router "$worker_router_endpoint" --model "$work/model" --id "$1" --threads 1 --heartbeat-ms 500
@@ -209,9 +209,9 @@ wait_for 90 "healthy router (/health 200) with workers w1 and w2" healthy
 wait_for 30 "settled placement on w1, w2" settled w1 w2
 log "cluster up: router $router_ip, workers w1 $(netns_address 2), w2 $(netns_address 3)"
 
-netns_start probe router python3 scripts/cluster_probe.py probe --url "$url" --prompts "$work/prompts.jsonl" \
+netns_start probe router python3 scripts/cluster_probe.py probe --url "$url" --model mh --prompts "$work/prompts.jsonl" \
     --max-tokens "$probe_tokens" --stop-file "$work/stop-probe" --out "$work/probes.jsonl" --deadline 240
-netns_start bench router "$bin" bench --url "$url" --num-prompts "$num_prompts" --max-concurrency "$concurrency" \
+netns_start bench router "$bin" bench --url "$url" --model mh --num-prompts "$num_prompts" --max-concurrency "$concurrency" \
     --input-len "$input_len" --output-len "$output_len" --vocab-size "$vocab" --temperature 0 --seed 11 \
     --max-duration 240 --result-json "$work/bench.json" --quiet
 watched+=(probe)
