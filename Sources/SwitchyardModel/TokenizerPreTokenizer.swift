@@ -1,27 +1,40 @@
 import Foundation
 
-/// Splits text into pre-tokens before BPE, as the `pre_tokenizer` of `tokenizer.json` says.
+/// Splits normalized text into pre-tokens before BPE, as the `pre_tokenizer` of `tokenizer.json` says.
 struct TokenizerPreTokenizer: @unchecked Sendable {
     /// GPT-2's split pattern (ByteLevel with `use_regex`).
     static let gpt2Pattern = #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
 
+    /// Where Metaspace puts a replacement character in front of a piece.
+    enum PrependScheme: String {
+        case always, first, never
+    }
+
     enum Step {
         /// Split on a regex, keeping every piece (matches and the text between them) in order.
         case split(NSRegularExpression)
-        /// Per piece: optionally prefix a space, optionally split with GPT-2's pattern, then map
-        /// bytes to the byte-level alphabet.
+        /// Per piece: optionally prefix a space, optionally split with GPT-2's pattern; BPE then
+        /// works on the bytes of each piece in the byte-level alphabet.
         case byteLevel(addPrefixSpace: Bool, regex: NSRegularExpression?)
+        /// SentencePiece's whitespace handling: spaces become `replacement`, which is prepended as
+        /// the scheme says (`first`: only to text at the very start of the input), and with
+        /// `split` every replacement starts a new piece.
+        case metaspace(replacement: String, prepend: PrependScheme, split: Bool)
     }
 
     let steps: [Step]
 
-    /// Whether pieces are mapped to the byte-level alphabet.
-    var isByteLevel: Bool {
-        steps.contains { if case .byteLevel = $0 { true } else { false } }
+    /// Whether BPE sees the bytes of each piece in the byte-level alphabet.
+    let isByteLevel: Bool
+
+    init(steps: [Step]) {
+        self.steps = steps
+        isByteLevel = steps.contains { if case .byteLevel = $0 { true } else { false } }
     }
 
-    /// The pre-tokens of `text`, in the byte-level alphabet when a ByteLevel step is present.
-    func split(_ text: String) -> [String] {
+    /// The pre-tokens of `text` (raw text; the byte-level mapping is the BPE model's job).
+    /// `atStart`: whether `text` begins at offset 0 of the input (Metaspace's `first` scheme).
+    func split(_ text: String, atStart: Bool) -> [String] {
         var pieces = [text]
         for step in steps {
             switch step {
@@ -29,13 +42,44 @@ struct TokenizerPreTokenizer: @unchecked Sendable {
                 pieces = pieces.flatMap { Self.isolate($0, regex) }
             case let .byteLevel(addPrefixSpace, regex):
                 pieces = pieces.flatMap { piece -> [String] in
-                    let prefixed = addPrefixSpace && !piece.hasPrefix(" ") ? " " + piece : piece
+                    let prefixed = addPrefixSpace && !piece.utf8.starts(with: " ".utf8) ? " " + piece : piece
                     return regex.map { Self.isolate(prefixed, $0) } ?? [prefixed]
                 }
+            case let .metaspace(replacement, prepend, split):
+                var result: [String] = []
+                for (index, piece) in pieces.enumerated() {
+                    var replaced = TokenizerText.replacing(piece, " ", with: replacement)
+                    let prefixed = replaced.utf8.starts(with: replacement.utf8)
+                    if !prefixed && (prepend == .always || (prepend == .first && atStart && index == 0)) {
+                        replaced = replacement + replaced
+                    }
+                    if split { result += Self.splitBefore(replaced, replacement) } else { result.append(replaced) }
+                }
+                pieces = result
             }
         }
-        guard isByteLevel else { return pieces }
-        return pieces.map { TokenizerByteLevel.encode($0.utf8) }
+        return pieces
+    }
+
+    /// `text` cut in front of every occurrence of `delimiter` (tokenizers' `MergedWithNext`).
+    static func splitBefore(_ text: String, _ delimiter: String) -> [String] {
+        let needle = Array(delimiter.utf8)
+        let bytes = Array(text.utf8)
+        var pieces: [String] = []
+        var start = 0
+        var index = 0
+        while index < bytes.count {
+            if index > start, bytes[index] == needle[0], index + needle.count <= bytes.count,
+               bytes[index..<(index + needle.count)].elementsEqual(needle) {
+                pieces.append(String(decoding: bytes[start..<index], as: UTF8.self))
+                start = index
+                index += needle.count
+                continue
+            }
+            index += 1
+        }
+        if start < bytes.count { pieces.append(String(decoding: bytes[start...], as: UTF8.self)) }
+        return pieces
     }
 
     /// Every match of `regex` and every gap between matches, in order, empty pieces dropped.

@@ -31,6 +31,9 @@ struct InitModelCommand: ParsableCommand {
     @Flag(help: "Replace a checkpoint already in the output directory.")
     var overwrite = false
 
+    @Flag(name: .customLong("no-tokenizer"), help: "Do not write tokenizer.json / tokenizer_config.json (the model then takes token ids only).")
+    var noTokenizer = false
+
     func validate() throws {
         _ = try parsed()
     }
@@ -51,7 +54,7 @@ struct InitModelCommand: ParsableCommand {
             }
             if overwrite {
                 for name in (try? manager.contentsOfDirectory(atPath: directory.path)) ?? []
-                where name.hasSuffix(".safetensors") || name == "model.safetensors.index.json" {
+                where name.hasSuffix(".safetensors") || name == "model.safetensors.index.json" || name.hasPrefix("tokenizer") {
                     try? manager.removeItem(at: directory.appendingPathComponent(name))
                 }
             }
@@ -61,12 +64,16 @@ struct InitModelCommand: ParsableCommand {
         do {
             let summary = try ModelInitializer.write(config: config, dtype: dtype, seed: seed, to: directory,
                                                      maxShardBytes: shardBytes)
+            if !noTokenizer {
+                let trained = try TokenizerTrainer.write(vocabSize: config.vocabSize, modelMaxLength: config.maxPositionEmbeddings, to: directory)
+                print("wrote a byte-level BPE tokenizer (\(trained.tokens.count) tokens, \(trained.merges.count) merges) to \(directory.path)")
+            }
             let seconds = Date().timeIntervalSince(start)
             let megabytes = Double(summary.bytes) / 1e6
             print(String(format: "wrote %@ %@ %@ (%d parameters, %.1f MB in %d file%@) to %@ in %.1f s",
                          family.rawValue, preset.rawValue, dtype.rawValue, summary.parameters, megabytes,
                          summary.files.count, summary.files.count == 1 ? "" : "s", directory.path, seconds))
-        } catch let error as ModelError {
+        } catch {
             printError("init-model: \(error)")
             throw ExitCode(1)
         }

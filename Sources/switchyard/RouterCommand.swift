@@ -78,6 +78,13 @@ struct RouterCommand: AsyncParsableCommand {
             printError("router: cannot load model \(model): \(error)")
             throw ExitCode(1)
         }
+        let tokenizer: Tokenizer?
+        do {
+            tokenizer = try ModelTokenizer.load(directory, modelVocabSize: config.vocabSize, logger: logger)
+        } catch {
+            printError("router: cannot load the tokenizer of \(model): \(error)")
+            throw ExitCode(1)
+        }
         var curve: ClusterConfiguration.CurveSettings?
         if let curveSecretKey, let allowedWorkers {
             do {
@@ -117,7 +124,7 @@ struct RouterCommand: AsyncParsableCommand {
         let name = serving.servedModelName ?? directory.standardizedFileURL.lastPathComponent
         let context = ServingContext(
             configuration: ServingConfiguration(host: serving.host, port: serving.port, modelName: name, apiKey: try serving.resolvedAPIKey()),
-            service: service, cluster: cluster)
+            service: service, tokenizer: tokenizer, cluster: cluster)
         logger.info("router serving", metadata: ["model": "\(name)", "workers_endpoint": "\(cluster.endpoint)", "http": "\(serving.host):\(serving.port)"])
         let reload = allowedWorkers.map { path in
             SignalHandler(SIGHUP) {

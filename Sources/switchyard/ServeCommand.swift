@@ -116,6 +116,13 @@ struct ServeCommand: AsyncParsableCommand {
             printError("serve: cannot load model \(model): \(error)")
             throw ExitCode(1)
         }
+        let tokenizer: Tokenizer?
+        do {
+            tokenizer = try ModelTokenizer.load(directory, modelVocabSize: engine.config.vocabSize, logger: logger)
+        } catch {
+            printError("serve: cannot load the tokenizer of \(model): \(error)")
+            throw ExitCode(1)
+        }
         let limits = serving.limits(for: engine.config)
         let metrics = ServingMetrics()
         engine.onRouted = { layer, counts in metrics.routed(layer: layer, expertCounts: counts) }
@@ -123,7 +130,7 @@ struct ServeCommand: AsyncParsableCommand {
         let name = serving.servedModelName ?? directory.standardizedFileURL.lastPathComponent
         let context = ServingContext(
             configuration: ServingConfiguration(host: serving.host, port: serving.port, modelName: name, apiKey: try serving.resolvedAPIKey()),
-            service: service)
+            service: service, tokenizer: tokenizer)
         logger.info("serving", metadata: ["model": "\(name)", "kv_cache_tokens": "\(limits.kvCapacityTokens)", "address": "\(serving.host):\(serving.port)"])
         let app = ServingApplication.build(context) { port in
             logger.info("listening", metadata: ["port": "\(port)"])

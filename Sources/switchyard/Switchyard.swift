@@ -16,6 +16,7 @@ struct Switchyard: AsyncParsableCommand {
             UpCommand.self,
             InitModelCommand.self,
             GenerateCommand.self,
+            TokenizeCommand.self,
             PerfCommand.self,
             BenchCommand.self,
             KeygenCommand.self,
