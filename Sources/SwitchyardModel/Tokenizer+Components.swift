@@ -50,7 +50,7 @@ extension Tokenizer {
             var prefix = false, useRegex = true
             if case let .bool(value)? = fields["add_prefix_space"] { prefix = value }
             if case let .bool(value)? = fields["use_regex"] { useRegex = value }
-            return [.byteLevel(addPrefixSpace: prefix, regex: useRegex ? try regex(TokenizerPreTokenizer.gpt2Pattern, path: path) : nil)]
+            return [.byteLevel(addPrefixSpace: prefix, gpt2Split: useRegex)]
         case "Split":
             if case .bool(true)? = fields["invert"] { throw TokenizerError.unsupported(path: path, what: "Split with invert") }
             if case let .string(behavior)? = fields["behavior"], behavior != "Isolated" {
@@ -59,7 +59,11 @@ extension Tokenizer {
             guard case let .object(pattern)? = fields["pattern"] else {
                 throw TokenizerError.invalidFile(path: path, reason: "Split pre_tokenizer without a pattern")
             }
-            if case let .string(source)? = pattern["Regex"] { return [.split(try regex(source, path: path))] }
+            if case let .string(source)? = pattern["Regex"] {
+                // GPT-2's own pattern runs by hand; any other through NSRegularExpression.
+                if source == TokenizerPreTokenizer.gpt2Pattern { return [.gpt2Split] }
+                return [.split(try regex(source, path: path))]
+            }
             if case let .string(literal)? = pattern["String"] { return [.split(try regex(NSRegularExpression.escapedPattern(for: literal), path: path))] }
             throw TokenizerError.invalidFile(path: path, reason: "Split pattern is neither Regex nor String")
         case "Metaspace":

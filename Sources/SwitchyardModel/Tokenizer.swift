@@ -8,9 +8,9 @@ import Foundation
 /// between them is normalized, pre-tokenized and encoded by the BPE model; decoding maps ids to
 /// token strings and runs the decoder steps.
 ///
-/// Immutable apart from a lock-guarded cache of pre-token encodings, so one instance is shared by
+/// Immutable apart from a thread-safe cache of pre-token encodings, so one instance is shared by
 /// every request.
-public final class Tokenizer: @unchecked Sendable {
+public final class Tokenizer: Sendable {
     let model: TokenizerBPE
     let normalizer: TokenizerNormalizer
     let preTokenizer: TokenizerPreTokenizer
@@ -30,11 +30,8 @@ public final class Tokenizer: @unchecked Sendable {
     public let prefixIDs: [Int32]
     public let suffixIDs: [Int32]
 
-    private let cacheLock = NSLock()
-    private var cache: [TokenizerKey: [Int32]] = [:]
-    private static let cacheLimit = 100_000
-    /// Longer pre-tokens (a whole SentencePiece segment can be one) are not cached.
-    private static let cachedPieceBytes = 96
+    /// Encodings of recent pre-tokens (a whole SentencePiece segment can be one; long ones are not cached).
+    private let cache = TokenizerWordCache()
 
     init(model: TokenizerBPE, normalizer: TokenizerNormalizer, preTokenizer: TokenizerPreTokenizer, decoder: TokenizerDecoder,
          addedTokens: [TokenizerAddedTokens.Token], bosTokenID: Int32?, eosTokenID: Int32?, prefixIDs: [Int32], suffixIDs: [Int32]) {
@@ -91,20 +88,53 @@ public final class Tokenizer: @unchecked Sendable {
         var ids: [Int32] = []
         ids.reserveCapacity(text.utf8.count / 3 + 2)
         if addSpecialTokens { ids.append(contentsOf: prefixIDs) }
-        for segment in addedTokens.segments(Array(text.utf8)) {
+        let bytes = Array(text.utf8)
+        for segment in addedTokens.segments(bytes) {
             switch segment {
             case let .token(id):
                 ids.append(id)
-            case let .text(bytes):
-                var segmentText = String(decoding: bytes, as: UTF8.self)
-                if !normalizer.isEmpty { segmentText = normalizer.normalize(segmentText) }
-                for piece in preTokenizer.split(segmentText, atStart: bytes.startIndex == 0) {
-                    encodePiece(piece, into: &ids)
-                }
+            case let .text(run):
+                encodeSegment(run, into: &ids)
             }
         }
         if addSpecialTokens { ids.append(contentsOf: suffixIDs) }
         return ids
+    }
+
+    /// One run of text between added tokens: normalize, pre-tokenize, BPE each piece.
+    private func encodeSegment(_ run: ArraySlice<UInt8>, into ids: inout [Int32]) {
+        if normalizer.isEmpty && preTokenizer.isPlainGPT2 {
+            // GPT-2 style: split byte ranges by hand, no strings.
+            run.withUnsafeBufferPointer { bytes in
+                TokenizerGPT2Split.forEachPiece(bytes) { range in
+                    encodePiece(UnsafeBufferPointer(rebasing: bytes[range]), into: &ids)
+                }
+            }
+            return
+        }
+        var text = String(decoding: run, as: UTF8.self)
+        if !normalizer.isEmpty { text = normalizer.normalize(text) }
+        for var piece in preTokenizer.split(text, atStart: run.startIndex == 0) {
+            piece.withUTF8 { encodePiece($0, into: &ids) }
+        }
+    }
+
+    /// One pre-token (UTF-8 bytes), through the word cache.
+    private func encodePiece(_ piece: UnsafeBufferPointer<UInt8>, into ids: inout [Int32]) {
+        let cacheable = piece.count <= TokenizerWordCache.maxWordBytes
+        let hash = cacheable ? TokenizerWordCache.hash(piece) : 0
+        if cacheable, cache.lookUp(piece, hash: hash, into: &ids) { return }
+        let start = ids.count
+        if preTokenizer.isByteLevel {
+            if model.ignoreMerges, let id = model.vocab[TokenizerKey(TokenizerByteLevel.encode(piece))] {
+                ids.append(id)
+            } else {
+                model.encode(bytes: piece, byteIDs: byteLevelIDs, into: &ids)
+            }
+        } else {
+            model.encode(utf8: piece, into: &ids)
+        }
+        if cacheable { cache.insert(piece, hash: hash, ids: ids[start...]) }
     }
 
     /// The text of `ids`; ids outside the vocabulary are an error. Invalid UTF-8 becomes U+FFFD.
@@ -125,40 +155,5 @@ public final class Tokenizer: @unchecked Sendable {
         guard let token = token(of: id) else { return nil }
         if let added = addedByID[id] { return added.content }
         return decoder.bytes(ofToken: token)
-    }
-
-    private func encodePiece(_ piece: String, into ids: inout [Int32]) {
-        let cacheable = piece.utf8.count <= Self.cachedPieceBytes
-        if cacheable {
-            cacheLock.lock()
-            let cached = cache[TokenizerKey(piece)]
-            cacheLock.unlock()
-            if let cached {
-                ids.append(contentsOf: cached)
-                return
-            }
-        }
-        let start = ids.count
-        if preTokenizer.isByteLevel {
-            if model.ignoreMerges {
-                let mapped = TokenizerByteLevel.encode(piece.utf8)
-                if let id = model.vocab[TokenizerKey(mapped)] { ids.append(id) } else { encodeBytes(piece, into: &ids) }
-            } else {
-                encodeBytes(piece, into: &ids)
-            }
-        } else {
-            model.encode(piece[...], into: &ids)
-        }
-        guard cacheable else { return }
-        let encoded = Array(ids[start...])
-        cacheLock.lock()
-        if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
-        cache[TokenizerKey(piece)] = encoded
-        cacheLock.unlock()
-    }
-
-    private func encodeBytes(_ piece: String, into ids: inout [Int32]) {
-        var piece = piece
-        piece.withUTF8 { model.encode(bytes: $0, byteIDs: byteLevelIDs, into: &ids) }
     }
 }

@@ -1,15 +1,12 @@
 /// A BPE model: vocabulary, merge ranks, unknown/byte-fallback handling and the merge loop over
 /// one pre-token, with the semantics of the `tokenizers` package's `BPE` model.
 struct TokenizerBPE: Sendable {
-    struct Merge: Sendable {
-        var rank: Int32
-        var merged: Int32
-    }
+    typealias Merge = TokenizerMergeTable.Merge
 
     /// Token string (exact bytes) -> id.
     let vocab: [TokenizerKey: Int32]
     /// (left id, right id) packed into 64 bits -> rank and merged id.
-    let merges: [UInt64: Merge]
+    let merges: TokenizerMergeTable
     let unknownID: Int32?
     /// Whether consecutive unknown characters become one unknown token.
     let fuseUnknown: Bool
@@ -37,14 +34,12 @@ struct TokenizerBPE: Sendable {
         } else {
             unknownID = nil
         }
-        var merges: [UInt64: Merge] = [:]
-        merges.reserveCapacity(mergePairs.count)
+        var merges = TokenizerMergeTable(capacity: mergePairs.count)
         for (rank, (left, right)) in mergePairs.enumerated() {
             guard let a = vocab[TokenizerKey(left)], let b = vocab[TokenizerKey(right)], let merged = vocab[TokenizerKey(left + right)] else {
                 throw TokenizerError.invalidFile(path: path, reason: "merge \(rank) (\"\(left)\" \"\(right)\") uses tokens not in the vocabulary")
             }
-            let key = Self.key(a, b)
-            if merges[key] == nil { merges[key] = Merge(rank: Int32(rank), merged: merged) }
+            merges.insertIfAbsent(Self.key(a, b), Merge(rank: Int32(rank), merged: merged))
         }
         self.merges = merges
         var scalars = [Int32](repeating: -1, count: 0x10000)
@@ -79,16 +74,20 @@ struct TokenizerBPE: Sendable {
         scalar.value < 0x10000 ? scalarIDs[Int(scalar.value)] : astralScalarIDs[scalar.value] ?? -1
     }
 
-    /// Appends the ids of one pre-token given as text in the model's alphabet.
-    func encode(_ word: Substring, into output: inout [Int32]) {
-        if ignoreMerges, let id = vocab[TokenizerKey(word)] {
+    /// Appends the ids of one pre-token given as UTF-8 text in the model's alphabet.
+    func encode(utf8 word: UnsafeBufferPointer<UInt8>, into output: inout [Int32]) {
+        if ignoreMerges, let id = vocab[TokenizerKey(String(decoding: word, as: UTF8.self))] {
             output.append(id)
             return
         }
         var symbols: [Int32] = []
-        symbols.reserveCapacity(word.utf8.count)
+        symbols.reserveCapacity(word.count)
         var pendingUnknown = false
-        for scalar in word.unicodeScalars {
+        var index = 0
+        while index < word.count {
+            let (value, length) = TokenizerGPT2Split.decode(word, at: index)
+            index += length
+            let scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
             let id = id(of: scalar)
             if id >= 0 {
                 if pendingUnknown, let unknownID { symbols.append(unknownID) }

@@ -13,9 +13,11 @@ struct TokenizerPreTokenizer: @unchecked Sendable {
     enum Step {
         /// Split on a regex, keeping every piece (matches and the text between them) in order.
         case split(NSRegularExpression)
-        /// Per piece: optionally prefix a space, optionally split with GPT-2's pattern; BPE then
-        /// works on the bytes of each piece in the byte-level alphabet.
-        case byteLevel(addPrefixSpace: Bool, regex: NSRegularExpression?)
+        /// Split with GPT-2's pattern (a `Split` step whose regex is exactly that pattern).
+        case gpt2Split
+        /// Per piece: optionally prefix a space, optionally split with GPT-2's pattern
+        /// (`TokenizerGPT2Split`); BPE then works on the bytes of each piece in the byte-level alphabet.
+        case byteLevel(addPrefixSpace: Bool, gpt2Split: Bool)
         /// SentencePiece's whitespace handling: spaces become `replacement`, which is prepended as
         /// the scheme says (`first`: only to text at the very start of the input), and with
         /// `split` every replacement starts a new piece.
@@ -26,10 +28,18 @@ struct TokenizerPreTokenizer: @unchecked Sendable {
 
     /// Whether BPE sees the bytes of each piece in the byte-level alphabet.
     let isByteLevel: Bool
+    /// Whether the whole pre-tokenizer is GPT-2's (ByteLevel with its regex, no prefix space), which
+    /// `Tokenizer` runs on byte ranges without building strings.
+    let isPlainGPT2: Bool
 
     init(steps: [Step]) {
         self.steps = steps
         isByteLevel = steps.contains { if case .byteLevel = $0 { true } else { false } }
+        switch (steps.first, steps.count) {
+        case (.byteLevel(false, true)?, 1): isPlainGPT2 = true
+        case (.gpt2Split?, 2): if case .byteLevel(false, false) = steps[1] { isPlainGPT2 = true } else { isPlainGPT2 = false }
+        default: isPlainGPT2 = false
+        }
     }
 
     /// The pre-tokens of `text` (raw text; the byte-level mapping is the BPE model's job).
@@ -40,10 +50,12 @@ struct TokenizerPreTokenizer: @unchecked Sendable {
             switch step {
             case let .split(regex):
                 pieces = pieces.flatMap { Self.isolate($0, regex) }
-            case let .byteLevel(addPrefixSpace, regex):
+            case .gpt2Split:
+                pieces = pieces.flatMap(Self.gpt2Pieces)
+            case let .byteLevel(addPrefixSpace, gpt2Split):
                 pieces = pieces.flatMap { piece -> [String] in
                     let prefixed = addPrefixSpace && !piece.utf8.starts(with: " ".utf8) ? " " + piece : piece
-                    return regex.map { Self.isolate(prefixed, $0) } ?? [prefixed]
+                    return gpt2Split ? Self.gpt2Pieces(prefixed) : [prefixed]
                 }
             case let .metaspace(replacement, prepend, split):
                 var result: [String] = []
@@ -59,6 +71,15 @@ struct TokenizerPreTokenizer: @unchecked Sendable {
             }
         }
         return pieces
+    }
+
+    static func gpt2Pieces(_ text: String) -> [String] {
+        var text = text
+        return text.withUTF8 { bytes in
+            var pieces: [String] = []
+            TokenizerGPT2Split.forEachPiece(bytes) { pieces.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[$0]), as: UTF8.self)) }
+            return pieces
+        }
     }
 
     /// `text` cut in front of every occurrence of `delimiter` (tokenizers' `MergedWithNext`).

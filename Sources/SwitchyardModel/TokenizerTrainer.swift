@@ -19,7 +19,7 @@ public enum TokenizerTrainer {
         var tokens = specialTokens
         for byte in 0..<256 { tokens.append(String(TokenizerByteLevel.characters[byte])) }
         let firstByteID = Int32(specialTokens.count)
-        let splitter = TokenizerPreTokenizer(steps: [.byteLevel(addPrefixSpace: false, regex: try! NSRegularExpression(pattern: TokenizerPreTokenizer.gpt2Pattern))])
+        let splitter = TokenizerPreTokenizer(steps: [.byteLevel(addPrefixSpace: false, gpt2Split: true)])
         var wordCounts: [String: Int] = [:]
         for piece in splitter.split(corpus, atStart: true) { wordCounts[piece, default: 0] += 1 }
         // Sorted so training does not depend on dictionary order.

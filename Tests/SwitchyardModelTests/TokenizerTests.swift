@@ -68,6 +68,17 @@ struct TokenizerTests {
         #expect(mistral.bytes(of: space) == [0x20])
     }
 
+    @Test func handWrittenGPT2SplitMatchesTheRegex() throws {
+        let regex = try NSRegularExpression(pattern: TokenizerPreTokenizer.gpt2Pattern)
+        let alphabet: [String] = [" ", " ", "  ", "\t", "\n", "\r\n", "\u{A0}", "\u{3000}", "a", "Z", "é", "e\u{301}", "ß", "日", "한",
+                                  "1", "42", "½", "٣", "'", "'s", "'t", "'re", "'ll", "'S", "''", ".", ",", "!?", "$", "_", "-", "👍", "👍🏽", "🇺🇸", "\u{200B}"]
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<400 {
+            let text = (0..<Int.random(in: 1...14, using: &random)).map { _ in alphabet.randomElement(using: &random)! }.joined()
+            #expect(TokenizerPreTokenizer.gpt2Pieces(text) == TokenizerPreTokenizer.isolate(text, regex), "\(text.debugDescription)")
+        }
+    }
+
     @Test func longWordsMergeTheSameWithTheHeap() throws {
         let (fixture, tokenizer) = try TokenizerFixture.load("llama_sentencepiece")
         var random = SystemRandomNumberGenerator()
