@@ -34,11 +34,16 @@ struct InitModelCommand: ParsableCommand {
     @Flag(name: .customLong("no-tokenizer"), help: "Do not write tokenizer.json / tokenizer_config.json (the model then takes token ids only).")
     var noTokenizer = false
 
+    @Flag(name: .customLong("tokenizer-only"), help: "Only add the tokenizer to the checkpoint already in --out (its config.json gives the vocabulary size).")
+    var tokenizerOnly = false
+
     func validate() throws {
         _ = try parsed()
+        if tokenizerOnly && noTokenizer { throw ValidationError("--tokenizer-only and --no-tokenizer contradict each other") }
     }
 
     func run() throws {
+        if tokenizerOnly { return try writeTokenizerOnly() }
         let (family, preset, dtype, shardBytes) = try parsed()
         let directory = URL(fileURLWithPath: out)
         let manager = FileManager.default
@@ -73,6 +78,24 @@ struct InitModelCommand: ParsableCommand {
             print(String(format: "wrote %@ %@ %@ (%d parameters, %.1f MB in %d file%@) to %@ in %.1f s",
                          family.rawValue, preset.rawValue, dtype.rawValue, summary.parameters, megabytes,
                          summary.files.count, summary.files.count == 1 ? "" : "s", directory.path, seconds))
+        } catch {
+            printError("init-model: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    private func writeTokenizerOnly() throws {
+        let directory = URL(fileURLWithPath: out)
+        do {
+            let config = try ModelConfig.load(directory: directory)
+            if Tokenizer.exists(in: directory), !overwrite {
+                printError("init-model: --out \(out) already has a tokenizer.json; pass --overwrite to replace it")
+                throw ExitCode(1)
+            }
+            let trained = try TokenizerTrainer.write(vocabSize: config.vocabSize, modelMaxLength: config.maxPositionEmbeddings, to: directory)
+            print("wrote a byte-level BPE tokenizer (\(trained.tokens.count) tokens, \(trained.merges.count) merges) to \(directory.path)")
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             printError("init-model: \(error)")
             throw ExitCode(1)

@@ -89,7 +89,7 @@ struct TokenizeCommand: ParsableCommand {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let result = TokenizerBenchmark.run(tokenizer, lines: lines, minimumSeconds: seconds)
         if json {
-            print("{\"bytes\": \(result.bytes), \"tokens\": \(result.tokens), \"seconds\": \(result.seconds), \"mb_per_s\": \(result.megabytesPerSecond)}")
+            print("{\"bytes\": \(result.bytes), \"tokens\": \(result.tokens), \"seconds\": \(result.seconds), \"mb_per_s\": \(result.megabytesPerSecond), \"ids_hash\": \(result.idsHash)}")
         } else {
             print(String(format: "swift encode: %.2f MB/s (%d bytes, %d tokens per pass, %d passes in %.2f s, 1 thread)",
                          result.megabytesPerSecond, result.bytes, result.tokens, result.passes, result.seconds))

@@ -68,5 +68,10 @@ struct TokenizeCommandTests {
         #expect(try await run(["init-model", "--preset", "tiny", "--no-tokenizer", "--out", noTokenizer]).status == 0)
         let text = try await run(["generate", "--model", noTokenizer, "--prompt", "hi"])
         #expect(text.status != 0 && text.output.contains("tokenizer.json"), "\(text.output)")
+        // --tokenizer-only adds one to an existing checkpoint, once.
+        #expect(try await run(["init-model", "--tokenizer-only", "--out", noTokenizer]).status == 0)
+        #expect(try await run(["generate", "--model", noTokenizer, "--prompt", "hi", "--max-tokens", "1", "--threads", "1"]).status == 0)
+        let again = try await run(["init-model", "--tokenizer-only", "--out", noTokenizer])
+        #expect(again.status != 0 && again.output.contains("already has a tokenizer.json"), "\(again.output)")
     }
 }
