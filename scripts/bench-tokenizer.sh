@@ -9,10 +9,10 @@ cd "$(dirname "$0")/.."
 megabytes="${1:-4}"
 seconds="${2:-3}"
 python3 -c "import tokenizers" 2>/dev/null || python3 -m pip install -q tokenizers
-swift build -c release --product switchyard >/dev/null
-bin="$(swift build -c release --show-bin-path)/switchyard"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+swift build -c release --product switchyard >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+bin="$(swift build -c release --show-bin-path)/switchyard"
 python3 scripts/bench_tokenizer.py prepare "$work" --megabytes "$megabytes"
 
 printf "%-14s %12s %12s %8s  %s\n" tokenizer "swift MB/s" "python MB/s" ratio "same ids"
