@@ -32,10 +32,12 @@ let package = Package(
             name: "COpenBLAS",
             linkerSettings: [.linkedLibrary("openblas")]
         ),
+        // Hand-written matmul kernels; optimised even in debug builds so tests stay fast.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
 
         // Libraries.
         .target(name: "SwitchyardZMQ", dependencies: ["CZeroMQ"], swiftSettings: swiftSettings),
-        .target(name: "SwitchyardTensor", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
+        .target(name: "SwitchyardTensor", dependencies: ["COpenBLAS", "CKernels"], swiftSettings: swiftSettings),
         .target(
             name: "SwitchyardModel",
             dependencies: ["SwitchyardTensor", .product(name: "Logging", package: "swift-log")],

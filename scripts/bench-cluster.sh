@@ -60,7 +60,10 @@ tokens = up["total_input_tokens"] + up["total_output_tokens"]
 sent = after["bytes_sent"] - before["bytes_sent"]
 received = after["bytes_received"] - before["bytes_received"]
 print(f"perf decode tok/s at batch 64:          {perf['decode_tok_s']:.1f}")
-print(f"serve output tok/s (64 streams):         {serve['output_throughput']:.1f}  ({serve['output_throughput'] / perf['decode_tok_s']:.2f} of perf)")
+print(f"perf end-to-end output tok/s (prefill + decode of the same work): {perf['e2e_output_tok_s']:.1f}")
+print(f"serve output tok/s (64 streams):         {serve['output_throughput']:.1f}  "
+      f"({serve['output_throughput'] / perf['e2e_output_tok_s']:.2f} of perf end-to-end, "
+      f"{serve['output_throughput'] / perf['decode_tok_s']:.2f} of perf decode alone)")
 print(f"up --workers 2 output tok/s:             {up['output_throughput']:.1f}  ({up['output_throughput'] / serve['output_throughput']:.2f} of serve)")
 print(f"wire bytes per token per layer: sent {sent / tokens / layers:.0f}, received {received / tokens / layers:.0f}; "
       f"minimum per worker touched {hidden * 4} each way")

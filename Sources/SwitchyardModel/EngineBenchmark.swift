@@ -16,6 +16,10 @@ public enum EngineBenchmark {
         public var decodeGFLOPS: Double
         /// Weight bytes a decode step read (distinct experts actually routed) per second, in GB/s.
         public var decodeWeightGBS: Double
+        /// Generated tokens (`batch x genLength`, the first from the prefill) over prefill plus decode
+        /// time: what a server doing exactly this work (the prompts arrive together, each generates
+        /// `genLength`) would report as output throughput, with nothing else in the way.
+        public var endToEndTokensPerSecond: Double
     }
 
     /// Runs one batch size. The engine's `onRouted` is used during the run and restored after.
@@ -65,7 +69,8 @@ public enum EngineBenchmark {
             decodeTokensPerSecond: decodeTokens / decodeSeconds,
             prefillGFLOPS: prefillFlops / prefillSeconds / 1e9,
             decodeGFLOPS: decodeFlops / decodeSeconds / 1e9,
-            decodeWeightGBS: stepBytes * Double(steps) / decodeSeconds / 1e9
+            decodeWeightGBS: stepBytes * Double(steps) / decodeSeconds / 1e9,
+            endToEndTokensPerSecond: Double(batch * genLength) / (prefillSeconds + decodeSeconds)
         )
     }
 

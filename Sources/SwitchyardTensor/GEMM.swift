@@ -3,12 +3,18 @@ import COpenBLAS
 /// Matrix products through OpenBLAS on raw row-major pointers.
 ///
 /// Weights are stored `[out, in]` as in PyTorch's `Linear`, so the product the model needs is
-/// `C = A · Bᵀ` (`A` is `[m, k]` activations, `B` is `[n, k]` weights). One row takes the gemv
-/// path (and two rows, one gemv each): it streams the weight without gemm's packing, which is what batch-1 decode needs.
+/// `C = A · Bᵀ` (`A` is `[m, k]` activations, `B` is `[n, k]` weights). Up to `streamingRowLimit`
+/// rows take `StreamingGEMM`, which streams the weight once without gemm's packing (decode steps and
+/// small expert groups); more rows take OpenBLAS's sgemm.
 public enum GEMM {
-    /// Up to this many rows, `A · Bᵀ` runs one gemv per row: OpenBLAS's gemm packs `B` first, which
-    /// for so few rows costs more than streaming the weight once per row (measured on the bench shape).
-    public static let gemvRowLimit = 2
+    /// Up to this many rows of `A`, `A · Bᵀ` runs on `StreamingGEMM`: OpenBLAS's gemm packs `B`
+    /// first, which for few rows costs as much as the product. Measured with `switchyard perf
+    /// --kernels` on the bench shapes (README, performance). Set once at start-up, before any
+    /// product runs (`switchyard perf --streaming-rows` compares limits; 0 sends everything to OpenBLAS).
+    nonisolated(unsafe) public static var streamingRowLimit = defaultStreamingRowLimit
+
+    /// The measured default of `streamingRowLimit`.
+    public static let defaultStreamingRowLimit = 64
 
     /// `C[m, n] = A[m, k] · B[n, k]ᵀ + beta · C`, all row-major with leading dimensions in floats.
     @inline(__always)
@@ -24,10 +30,24 @@ public enum GEMM {
             scaleRows(c, rows: m, cols: n, ldc: ldc, beta: beta)
             return
         }
-        if m <= gemvRowLimit {
-            for r in 0..<m {
-                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, b, Int32(ldb), a + r * lda, 1, beta, c + r * ldc, 1)
-            }
+        if m <= streamingRowLimit {
+            StreamingGEMM.multiplyTransposed(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, beta: beta)
+        } else {
+            blasMultiplyTransposed(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, beta: beta)
+        }
+    }
+
+    /// `C = A · Bᵀ + beta · C` always through OpenBLAS (sgemv for one row, sgemm otherwise); `k > 0`.
+    @inline(__always)
+    public static func blasMultiplyTransposed(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        beta: Float = 0
+    ) {
+        if m == 1 {
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, b, Int32(ldb), a, 1, beta, c, 1)
         } else {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
                         1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))

@@ -31,9 +31,23 @@ struct PerfCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
+    @Option(name: .customLong("streaming-rows"), help: "Products with up to this many rows use the streaming kernel, more use OpenBLAS (0: OpenBLAS only).")
+    var streamingRows: Int = GEMM.defaultStreamingRowLimit
+
+    @Flag(help: "Instead of the engine: time A·Bᵀ on OpenBLAS against the streaming kernel on the bench shapes.")
+    var kernels = false
+
+    @Option(name: .customLong("kernel-rows"), help: "Row counts for --kernels and --dispatch.")
+    var kernelRows: String = "1,2,4,8,16,24,32,64"
+
+    @Flag(help: "Instead of the engine: one expert dispatch's round trip to an in-process worker over ZeroMQ on loopback, against the same compute in-process and a raw ZeroMQ ping-pong of the same bytes (needs --model).")
+    var dispatch = false
+
     func run() async throws {
         do {
             BLAS.setThreads(threads)
+            guard streamingRows >= 0 else { throw EngineError.invalidArgument("--streaming-rows must be >= 0") }
+            GEMM.streamingRowLimit = streamingRows
             let batches = try batch.split(separator: ",").map { part -> Int in
                 guard let b = Int(part.trimmingCharacters(in: .whitespaces)), b > 0 else {
                     throw EngineError.invalidArgument("--batch takes positive integers like 1,8,32,64, got '\(part)'")
@@ -41,6 +55,16 @@ struct PerfCommand: AsyncParsableCommand {
                 return b
             }
             guard !batches.isEmpty else { throw EngineError.invalidArgument("--batch needs at least one size") }
+            if kernels {
+                try runKernels(rows: try parseRows())
+                return
+            }
+            if dispatch {
+                guard let model else { throw EngineError.invalidArgument("--dispatch needs --model DIR") }
+                DispatchBenchmark.printTable(try await DispatchBenchmark.run(directory: URL(fileURLWithPath: model),
+                                                                             rows: try parseRows(), iterations: 200))
+                return
+            }
             let engine: Engine
             if let model {
                 engine = try Engine.load(directory: URL(fileURLWithPath: model))
@@ -69,14 +93,33 @@ struct PerfCommand: AsyncParsableCommand {
         }
     }
 
+    private func parseRows() throws -> [Int] {
+        try kernelRows.split(separator: ",").map { part -> Int in
+            guard let r = Int(part.trimmingCharacters(in: .whitespaces)), r > 0 else {
+                throw EngineError.invalidArgument("--kernel-rows takes positive integers like 1,8,16, got '\(part)'")
+            }
+            return r
+        }
+    }
+
+    private func runKernels(rows: [Int]) throws {
+        let results = KernelBenchmark.run(rows: rows, threads: threads)
+        print("A·Bᵀ, \(threads) threads, streaming kernel \(StreamingGEMM.usesAVX2 ? "AVX2+FMA" : "portable"); weights rotate past the caches")
+        print("rows      n      k  OpenBLAS GFLOP/s  streaming GFLOP/s  (weights GB/s)  streaming/OpenBLAS")
+        for r in results {
+            print(String(format: "%4d  %5d  %5d  %16.1f  %17.1f  (%13.1f)  %18.2f", r.rows, r.n, r.k, r.blasGFLOPS,
+                         r.streamingGFLOPS, r.streamingWeightGBS, r.streamingGFLOPS / r.blasGFLOPS))
+        }
+    }
+
     private func printTable(_ results: [EngineBenchmark.Result], sgemm: Double, memory: Double) {
         print(String(format: "machine: sgemm %.1f GFLOP/s, memory read %.1f GB/s (%d BLAS threads)", sgemm, memory, threads))
-        print("batch  prefill tok/s  (GFLOP/s, %sgemm)  decode tok/s  (GFLOP/s, %sgemm)  (weights GB/s, %mem)")
+        print("batch  prefill tok/s  (GFLOP/s, %sgemm)  decode tok/s  (GFLOP/s, %sgemm)  (weights GB/s, %mem)  end-to-end output tok/s")
         for r in results {
-            print(String(format: "%5d  %13.1f  (%7.1f, %5.1f%%)  %12.1f  (%7.1f, %5.1f%%)  (%6.1f, %5.1f%%)",
+            print(String(format: "%5d  %13.1f  (%7.1f, %5.1f%%)  %12.1f  (%7.1f, %5.1f%%)  (%6.1f, %5.1f%%)  %23.1f",
                          r.batch, r.prefillTokensPerSecond, r.prefillGFLOPS, 100 * r.prefillGFLOPS / sgemm,
                          r.decodeTokensPerSecond, r.decodeGFLOPS, 100 * r.decodeGFLOPS / sgemm,
-                         r.decodeWeightGBS, 100 * r.decodeWeightGBS / memory))
+                         r.decodeWeightGBS, 100 * r.decodeWeightGBS / memory, r.endToEndTokensPerSecond))
         }
     }
 
@@ -85,7 +128,7 @@ struct PerfCommand: AsyncParsableCommand {
         let rows = results.map { r in
             "{\"batch\": \(r.batch), \"prefill_tok_s\": \(f(r.prefillTokensPerSecond)), \"decode_tok_s\": \(f(r.decodeTokensPerSecond)), "
                 + "\"prefill_gflops\": \(f(r.prefillGFLOPS)), \"decode_gflops\": \(f(r.decodeGFLOPS)), "
-                + "\"decode_weight_gbs\": \(f(r.decodeWeightGBS)), "
+                + "\"decode_weight_gbs\": \(f(r.decodeWeightGBS)), \"e2e_output_tok_s\": \(f(r.endToEndTokensPerSecond)), "
                 + "\"prefill_sgemm_fraction\": \(f(r.prefillGFLOPS / sgemm)), \"decode_sgemm_fraction\": \(f(r.decodeGFLOPS / sgemm)), "
                 + "\"decode_mem_fraction\": \(f(r.decodeWeightGBS / memory))}"
         }

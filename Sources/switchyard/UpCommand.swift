@@ -78,8 +78,12 @@ struct UpCommand: AsyncParsableCommand {
             if let exited = children.first(where: { !$0.isRunning }) { failed = exited; break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        // Workers first, so the router sees them leave; then the router.
-        for child in children.reversed() { child.terminate(grace: .seconds(10)) }
+        // The router first: it stops accepting and finishes in-flight requests, which need the
+        // workers; then the workers, all at once.
+        router.terminate(grace: .seconds(30))
+        let workerProcesses = children.dropFirst()
+        workerProcesses.forEach { $0.signalTerminate() }
+        workerProcesses.forEach { $0.terminate(grace: .seconds(10)) }
         if let failed {
             FileHandle.standardError.write(Data("up: \(failed.name) exited with status \(failed.exitStatus); stopped the others\n".utf8))
             throw ExitCode(1)
@@ -131,6 +135,11 @@ final class ChildProcess: @unchecked Sendable {
 
     var isRunning: Bool { process.isRunning }
     var exitStatus: Int32 { process.isRunning ? 0 : process.terminationStatus }
+
+    /// Sends SIGTERM without waiting.
+    func signalTerminate() {
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+    }
 
     /// SIGTERM, then SIGKILL when it is still running after `grace`.
     func terminate(grace: Duration) {

@@ -175,4 +175,36 @@ struct ProcessTests {
         #expect(try await second.wait() == 0, "\(second.output)")
         #expect(try await router.wait() == 0, "\(router.output)")
     }
+
+    @Test func upRunsARouterAndWorkersAndStopsThemAllOnSIGTERM() async throws {
+        let model = try await initModel()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let httpPort = Binary.freePort()
+        let up = try Daemon(["up", "--model", model.path, "--workers", "2", "--port", String(httpPort),
+                             "--zmq-port", String(Binary.freePort())],
+                            log: work.appendingPathComponent("up.log"))
+        let client = TestHTTPClient(port: httpPort)
+        try await waitHealthy(client, timeout: .seconds(60))
+        try await waitForWorkers(client, ["worker-1", "worker-2"])
+        let response = try await greedy(client)
+        #expect(response.status == 200, "\(response.text)")
+        // Every child's output reaches ours, prefixed by its name.
+        #expect(up.output.contains("router | "), "\(up.output)")
+        #expect(up.output.contains("worker-1 | ") && up.output.contains("worker-2 | "), "\(up.output)")
+
+        up.signal(SIGTERM)
+        #expect(try await up.wait(timeout: .seconds(60)) == 0, "\(up.output)")
+        // No child outlives `up`.
+        #expect(childrenRunning(using: model).isEmpty, "still running: \(childrenRunning(using: model))")
+    }
+
+    /// Pids of processes whose command line mentions `model` (the children of `up`).
+    func childrenRunning(using model: URL) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            let text = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+            return text.contains(model.path) && !text.contains(" up ")
+        }
+    }
 }

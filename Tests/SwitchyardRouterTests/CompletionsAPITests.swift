@@ -204,6 +204,20 @@ struct CompletionsAPITests {
         await server.stop()
     }
 
+    @Test func clientDisconnectCancelsANonStreamedRequest() async throws {
+        // Nothing is written to a non-streamed client until the end: the server must notice the
+        // closed connection itself, or the sequence would run all 2000 tokens for nobody.
+        let server = try await ServingHarness.start()
+        let connection = try server.client.open("POST", "/v1/completions", json: #"{"prompt":[1,2,3],"max_tokens":2000,"ignore_eos":true}"#)
+        try await server.waitUntil("the sequence to run") { server.service.runningCount == 1 }
+        connection.close()
+        try await server.waitUntil("the abandoned sequence to be freed") { server.service.runningCount == 0 }
+        #expect(server.service.metrics.registry.render().contains(#"switchyard_request_failure_total{reason="cancelled"} 1"#))
+        // The server goes on serving.
+        #expect(try await server.post(["prompt": [1], "max_tokens": 2]).status == 200)
+        await server.stop()
+    }
+
     @Test func apiKeyIsEnforcedOnTheAPIButNotOnHealth() async throws {
         let server = try await ServingHarness.start(apiKey: "sekret")
         let denied = try await server.post(["prompt": [1], "max_tokens": 1])

@@ -8,7 +8,7 @@ import SwitchyardModel
 struct CompletionsEndpoint: Sendable {
     let context: ServingContext
 
-    func handle(_ request: Request, context requestContext: BasicRequestContext) async throws -> Response {
+    func handle(_ request: Request, context requestContext: ServingRequestContext) async throws -> Response {
         var request = request
         let body: ByteBuffer
         do {
@@ -47,7 +47,13 @@ struct CompletionsEndpoint: Sendable {
         if completion.stream {
             return responder.streamingResponse(handles)
         }
-        return try await responder.fullResponse(handles)
+        // Nothing is written until the whole answer is ready: watch the connection so a client that
+        // goes away cancels its sequences (a streamed response finds out on its next write).
+        let watcher = await requestContext.closeWatcher()
+        let submitted = handles
+        watcher?.onClientClose { for handle in submitted { handle.cancel() } }
+        defer { watcher?.clear() }
+        return try await responder.fullResponse(submitted)
     }
 
     /// Token ids of every prompt, checked against the vocabulary and context length.
@@ -217,6 +223,9 @@ struct CompletionResponder: Sendable {
             switch error {
             case .shuttingDown: .unavailable(error.description)
             case .engineFailed: .unavailable(error.description)
+            // Only a client that already went away sees this (nginx's "client closed request").
+            case .cancelled: OpenAIError(status: .init(code: 499, reasonPhrase: "Client Closed Request"),
+                                         message: error.description, type: "invalid_request_error", code: "cancelled")
             }
         default: .internalError("\(error)")
         }

@@ -70,7 +70,7 @@ public enum ServingApplication {
         logger: Logger = Logger(label: "switchyard.http"),
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: ServingRequestContext.self)
         router.add(middleware: OpenAIErrorMiddleware(metrics: context.service.metrics, apiKey: context.configuration.apiKey))
         let completions = CompletionsEndpoint(context: context)
 
@@ -100,6 +100,7 @@ public enum ServingApplication {
 
         return Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionCloseWatcher()])),
             configuration: .init(address: .hostname(context.configuration.host, port: context.configuration.port),
                                  serverName: "switchyard"),
             // Shut down in reverse order: HTTP first, then the engine, then the worker link.
@@ -150,7 +151,7 @@ enum JSONResponse {
 
 /// Answers every error in OpenAI's JSON shape, enforces the API key on `/v1/*`, and counts requests.
 struct OpenAIErrorMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = ServingRequestContext
     let metrics: ServingMetrics
     let apiKey: String?
 

@@ -116,15 +116,17 @@ public final class EngineService: Service, Sendable {
         }
     }
 
-    /// Cancels a sequence and frees its cache; nothing happens when it already ended.
+    /// Cancels a sequence and frees its cache; its token stream ends with `GenerationError.cancelled`.
+    /// Nothing happens when it already ended.
     public func cancel(_ id: SequenceID) {
-        let removed = core.withLock { core -> Bool in
-            guard core.sequences.removeValue(forKey: id) != nil else { return false }
+        let removed = core.withLock { core -> Sequence? in
+            guard let sequence = core.sequences.removeValue(forKey: id) else { return nil }
             core.scheduler.finish(id)
-            return true
+            return sequence
         }
-        if removed {
+        if let removed {
             metrics.requestFailed("cancelled")
+            removed.continuation.finish(throwing: GenerationError.cancelled)
             wake.yield()
         }
     }

@@ -50,11 +50,14 @@ public enum GenerationError: Error, Sendable, Equatable, CustomStringConvertible
     case engineFailed(String)
     /// The server shut down before the sequence finished.
     case shuttingDown
+    /// The sequence was cancelled (its client went away, or a stop string ended it).
+    case cancelled
 
     public var description: String {
         switch self {
         case .engineFailed(let reason): "generation failed: \(reason)"
         case .shuttingDown: "the server is shutting down"
+        case .cancelled: "the request was cancelled"
         }
     }
 }
