@@ -171,6 +171,7 @@ struct TokenizerBPE: Sendable {
     /// a popped pair that no longer exists is skipped.
     func heapMerge(_ symbols: inout [Int32]) {
         let count = symbols.count
+        guard count > 1 else { return }
         var next = [Int32](unsafeUninitializedCapacity: count) { buffer, initialized in
             for index in 0..<count { buffer[index] = index + 1 < count ? Int32(index + 1) : -1 }
             initialized = count

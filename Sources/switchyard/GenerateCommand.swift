@@ -50,8 +50,18 @@ struct GenerateCommand: AsyncParsableCommand {
         do {
             BLAS.setThreads(threads)
             let directory = URL(fileURLWithPath: model)
-            // Without a tokenizer, --prompt-ids still works and the output is ids only.
-            let tokenizer = prompt != nil || Tokenizer.exists(in: directory) ? try Tokenizer.load(directory: directory) : nil
+            // --prompt needs the tokenizer; with --prompt-ids it only adds "text" to the output.
+            let tokenizer: Tokenizer?
+            if prompt != nil {
+                tokenizer = try Tokenizer.load(directory: directory)
+            } else if Tokenizer.exists(in: directory) {
+                do { tokenizer = try Tokenizer.load(directory: directory) } catch {
+                    printError("generate: ignoring the tokenizer (output as ids only): \(error)")
+                    tokenizer = nil
+                }
+            } else {
+                tokenizer = nil
+            }
             let prompt: [Int32]
             if let text = self.prompt, let tokenizer {
                 prompt = tokenizer.encode(text, addSpecialTokens: true)
