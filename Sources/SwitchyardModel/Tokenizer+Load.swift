@@ -25,11 +25,22 @@ extension Tokenizer {
 
     /// Builds a tokenizer from the bytes of `tokenizer.json` and `tokenizer_config.json`.
     public convenience init(tokenizerJSON: Data, configJSON: Data? = nil, path: String = "tokenizer.json") throws {
-        let root = try Self.object(tokenizerJSON, path: path)
+        let parsed: TokenizerJSONValue
+        do {
+            parsed = try TokenizerJSONParser.parse(Array(tokenizerJSON))
+        } catch {
+            throw TokenizerError.invalidFile(path: path, reason: error.description)
+        }
+        guard case let .object(root) = parsed.config else {
+            throw TokenizerError.invalidFile(path: path, reason: "not a JSON object")
+        }
         guard case let .object(modelJSON)? = root["model"] else {
             throw TokenizerError.invalidFile(path: path, reason: "no \"model\" object")
         }
-        let model = try Self.parseModel(modelJSON, path: path)
+        // The vocabulary from the exact-key pairs, not the dictionary.
+        var vocabPairs: [TokenizerJSONValue.Member]?
+        if case let .object(members)? = parsed.member("model")?.member("vocab") { vocabPairs = members }
+        let model = try Self.parseModel(modelJSON, vocab: vocabPairs, path: path)
         let normalizer = TokenizerNormalizer(steps: try Self.parseNormalizer(root["normalizer"], path: path))
         let preTokenizer = TokenizerPreTokenizer(steps: try Self.parsePreTokenizer(root["pre_tokenizer"], path: path))
         let decoder = TokenizerDecoder(steps: try Self.parseDecoder(root["decoder"], path: path))
@@ -88,7 +99,8 @@ extension Tokenizer {
         return value == .null ? "null" : "unknown"
     }
 
-    private static func parseModel(_ json: [String: ConfigJSON], path: String) throws -> TokenizerBPE {
+    private static func parseModel(_ json: [String: ConfigJSON], vocab vocabPairs: [TokenizerJSONValue.Member]?,
+                                   path: String) throws -> TokenizerBPE {
         let type: String
         if case let .string(name)? = json["type"] { type = name } else { type = "BPE" }
         guard type == "BPE" else { throw TokenizerError.unsupported(path: path, what: "model type \(type) (only BPE)") }
@@ -100,12 +112,12 @@ extension Tokenizer {
         if case let .number(dropout)? = json["dropout"], dropout > 0 {
             throw TokenizerError.unsupported(path: path, what: "BPE dropout (encoding would not be deterministic)")
         }
-        guard case let .object(vocabJSON)? = json["vocab"] else {
+        guard let vocabJSON = vocabPairs else {
             throw TokenizerError.invalidFile(path: path, reason: "model has no \"vocab\" object")
         }
         var vocab: [TokenizerKey: Int32] = [:]
         vocab.reserveCapacity(vocabJSON.count)
-        for (token, value) in vocabJSON {
+        for (token, value) in vocabJSON.map({ ($0.key, $0.value) }) {
             guard case let .number(number) = value, number >= 0, number < 16_777_216, number == number.rounded() else {
                 throw TokenizerError.invalidFile(path: path, reason: "vocab id of \"\(token)\" is not an integer in 0..<2^24")
             }

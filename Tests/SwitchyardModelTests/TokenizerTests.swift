@@ -79,6 +79,16 @@ struct TokenizerTests {
         }
     }
 
+    @Test func canonicallyEquivalentTokensStayDistinct() throws {
+        // "e" + U+0301 and the precomposed "é" are different tokens (Swift's String == says equal).
+        let json = #"{"model": {"type": "BPE", "vocab": {"e": 0, "\u0301": 1, "e\u0301": 2, "\u00e9": 3}, "merges": [["e", "\u0301"]]}}"#
+        let tokenizer = try Tokenizer(tokenizerJSON: Data(json.utf8))
+        #expect(tokenizer.vocabSize == 4)
+        #expect(tokenizer.encode("e\u{301}") == [2])
+        #expect(tokenizer.encode("\u{e9}") == [3])
+        #expect(tokenizer.token(of: 2)?.unicodeScalars.count == 2 && tokenizer.token(of: 3)?.unicodeScalars.count == 1)
+    }
+
     @Test func longWordsMergeTheSameWithTheHeap() throws {
         let (fixture, tokenizer) = try TokenizerFixture.load("llama_sentencepiece")
         var random = SystemRandomNumberGenerator()
@@ -174,6 +184,9 @@ struct TokenizerTests {
         }
         #expect { try Tokenizer(tokenizerJSON: Data(#"{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [], "unk_token": "<unk>"}}"#.utf8)) } throws: {
             String(describing: $0).contains("unk_token")
+        }
+        #expect { try Tokenizer(tokenizerJSON: Data(#"{"model": {"type": "BPE", "vocab": {"a": 0,}}}"#.utf8)) } throws: {
+            String(describing: $0).contains("invalid JSON at byte")
         }
         let empty = try TemporaryDirectory()
         #expect(throws: TokenizerError.missingFile(path: empty.url.appendingPathComponent("tokenizer.json").path)) {
