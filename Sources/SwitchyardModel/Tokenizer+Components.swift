@@ -60,8 +60,9 @@ extension Tokenizer {
                 throw TokenizerError.invalidFile(path: path, reason: "Split pre_tokenizer without a pattern")
             }
             if case let .string(source)? = pattern["Regex"] {
-                // GPT-2's own pattern runs by hand; any other through NSRegularExpression.
+                // GPT-2's, Qwen2's and Llama 3's patterns run by hand; any other through NSRegularExpression.
                 if source == TokenizerPreTokenizer.gpt2Pattern { return [.gpt2Split] }
+                if let maxDigits = TokenizerQwenSplit.maxDigits(ofPattern: source) { return [.qwenSplit(maxDigits: maxDigits)] }
                 return [.split(try regex(source, path: path))]
             }
             if case let .string(literal)? = pattern["String"] { return [.split(try regex(NSRegularExpression.escapedPattern(for: literal), path: path))] }

@@ -103,10 +103,10 @@ public final class Tokenizer: Sendable {
 
     /// One run of text between added tokens: normalize, pre-tokenize, BPE each piece.
     private func encodeSegment(_ run: ArraySlice<UInt8>, into ids: inout [Int32]) {
-        if normalizer.isEmpty && preTokenizer.isPlainGPT2 {
-            // GPT-2 style: split byte ranges by hand, no strings.
+        if normalizer.isEmpty, let splitter = preTokenizer.byteRangeSplitter {
+            // GPT-2 / Qwen style: split byte ranges by hand, no strings.
             run.withUnsafeBufferPointer { bytes in
-                TokenizerGPT2Split.forEachPiece(bytes) { range in
+                splitter.forEachPiece(bytes) { range in
                     encodePiece(UnsafeBufferPointer(rebasing: bytes[range]), into: &ids)
                 }
             }

@@ -15,6 +15,8 @@ struct TokenizerPreTokenizer: @unchecked Sendable {
         case split(NSRegularExpression)
         /// Split with GPT-2's pattern (a `Split` step whose regex is exactly that pattern).
         case gpt2Split
+        /// Split with Qwen2's (`maxDigits` 1) or Llama 3's (3) pattern, by hand.
+        case qwenSplit(maxDigits: Int)
         /// Per piece: optionally prefix a space, optionally split with GPT-2's pattern
         /// (`TokenizerGPT2Split`); BPE then works on the bytes of each piece in the byte-level alphabet.
         case byteLevel(addPrefixSpace: Bool, gpt2Split: Bool)
@@ -28,18 +30,33 @@ struct TokenizerPreTokenizer: @unchecked Sendable {
 
     /// Whether BPE sees the bytes of each piece in the byte-level alphabet.
     let isByteLevel: Bool
-    /// Whether the whole pre-tokenizer is GPT-2's (ByteLevel with its regex, no prefix space), which
-    /// `Tokenizer` runs on byte ranges without building strings.
-    let isPlainGPT2: Bool
+    /// A hand-written splitter that, followed by the byte-level mapping, is the whole
+    /// pre-tokenizer; `Tokenizer` then runs it on byte ranges without building strings.
+    enum ByteRangeSplitter {
+        case gpt2
+        case qwen(maxDigits: Int)
+
+        func forEachPiece(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void) {
+            switch self {
+            case .gpt2: TokenizerGPT2Split.forEachPiece(bytes, body)
+            case let .qwen(maxDigits): TokenizerQwenSplit.forEachPiece(bytes, maxDigits: maxDigits, body)
+            }
+        }
+    }
+
+    let byteRangeSplitter: ByteRangeSplitter?
 
     init(steps: [Step]) {
         self.steps = steps
         isByteLevel = steps.contains { if case .byteLevel = $0 { true } else { false } }
+        var splitter: ByteRangeSplitter?
         switch (steps.first, steps.count) {
-        case (.byteLevel(false, true)?, 1): isPlainGPT2 = true
-        case (.gpt2Split?, 2): if case .byteLevel(false, false) = steps[1] { isPlainGPT2 = true } else { isPlainGPT2 = false }
-        default: isPlainGPT2 = false
+        case (.byteLevel(false, true)?, 1): splitter = .gpt2
+        case (.gpt2Split?, 2): if case .byteLevel(false, false) = steps[1] { splitter = .gpt2 }
+        case let (.qwenSplit(maxDigits)?, 2): if case .byteLevel(false, false) = steps[1] { splitter = .qwen(maxDigits: maxDigits) }
+        default: break
         }
+        byteRangeSplitter = splitter
     }
 
     /// The pre-tokens of `text` (raw text; the byte-level mapping is the BPE model's job).
@@ -52,6 +69,8 @@ struct TokenizerPreTokenizer: @unchecked Sendable {
                 pieces = pieces.flatMap { Self.isolate($0, regex) }
             case .gpt2Split:
                 pieces = pieces.flatMap(Self.gpt2Pieces)
+            case let .qwenSplit(maxDigits):
+                pieces = pieces.flatMap { Self.pieces($0, .qwen(maxDigits: maxDigits)) }
             case let .byteLevel(addPrefixSpace, gpt2Split):
                 pieces = pieces.flatMap { piece -> [String] in
                     let prefixed = addPrefixSpace && !piece.utf8.starts(with: " ".utf8) ? " " + piece : piece
@@ -73,11 +92,13 @@ struct TokenizerPreTokenizer: @unchecked Sendable {
         return pieces
     }
 
-    static func gpt2Pieces(_ text: String) -> [String] {
+    static func gpt2Pieces(_ text: String) -> [String] { pieces(text, .gpt2) }
+
+    static func pieces(_ text: String, _ splitter: ByteRangeSplitter) -> [String] {
         var text = text
         return text.withUTF8 { bytes in
             var pieces: [String] = []
-            TokenizerGPT2Split.forEachPiece(bytes) { pieces.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[$0]), as: UTF8.self)) }
+            splitter.forEachPiece(bytes) { pieces.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[$0]), as: UTF8.self)) }
             return pieces
         }
     }

@@ -79,6 +79,19 @@ struct TokenizerTests {
         }
     }
 
+    @Test(arguments: [1, 3])
+    func handWrittenQwenSplitMatchesTheRegex(maxDigits: Int) throws {
+        let pattern = maxDigits == 1 ? TokenizerQwenSplit.qwenPattern : TokenizerQwenSplit.llama3Pattern
+        let regex = try NSRegularExpression(pattern: pattern)
+        let alphabet: [String] = [" ", " ", "  ", "\t", "\n", "\r\n", "\n\n", " \n ", "\u{A0}", "a", "Z", "é", "e\u{301}", "日", "1", "42", "12345",
+                                  "½", "'", "'s", "'T", "'Re", "'LL", "''", ".", "(", "!?", "$", "_", "👍", "👍🏽", "\u{200B}"]
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<400 {
+            let text = (0..<Int.random(in: 1...14, using: &random)).map { _ in alphabet.randomElement(using: &random)! }.joined()
+            #expect(TokenizerPreTokenizer.pieces(text, .qwen(maxDigits: maxDigits)) == TokenizerPreTokenizer.isolate(text, regex), "\(text.debugDescription)")
+        }
+    }
+
     @Test func canonicallyEquivalentTokensStayDistinct() throws {
         // "e" + U+0301 and the precomposed "é" are different tokens (Swift's String == says equal).
         let json = #"{"model": {"type": "BPE", "vocab": {"e": 0, "\u0301": 1, "e\u0301": 2, "\u00e9": 3}, "merges": [["e", "\u0301"]]}}"#
