@@ -294,7 +294,7 @@ expect_failure() {
         echo "  FAIL  $name: $check passed on a broken copy"
         failures=$((failures + 1))
     else
-        echo "  ok    $name is caught"
+        echo "  ok    $name is caught: $(grep -m1 . "$work/negative-$check.log" | cut -c1-110)"
     fi
 }
 copy="$(broken_copy yaml)"; printf 'data:\n  a: 1\n  a: 2\n' >> "$copy/kubernetes/common/configmap.yaml"
