@@ -78,6 +78,7 @@ run_check() {
     fi
 }
 require() { command -v "$1" >/dev/null 2>&1 || { echo "$1 is not installed"; return 1; }; }
+have() { command -v "$1" >/dev/null 2>&1; }
 
 # --- checks (each takes the tree to check, so the negative controls can point it at a copy) ----
 yaml_files() { find "$1" -name '*.yaml' -o -name '*.yml' | sort; }
@@ -96,11 +97,24 @@ check_compose() {
     fi
 }
 
-# Renders a kustomization to stdout.
+# Renders a kustomization to stdout; without kubectl, the manifests it lists directly and through
+# its bases (no namespace or other transformations), which is enough for schema validation.
 render() {
-    if command -v kubectl >/dev/null 2>&1; then kubectl kustomize "$1"
-    else echo "kubectl is not installed" >&2; return 1
-    fi
+    if have kubectl; then kubectl kustomize "$1"; return; fi
+    python3 - "$1" <<'PY'
+import os, sys, yaml
+def manifests(directory):
+    kustomization = yaml.safe_load(open(os.path.join(directory, "kustomization.yaml")))
+    for entry in kustomization.get("resources", []):
+        path = os.path.normpath(os.path.join(directory, entry))
+        if os.path.isdir(path):
+            yield from manifests(path)
+        else:
+            yield path
+for path in manifests(sys.argv[1]):
+    print("---")
+    print(open(path).read())
+PY
 }
 
 # The pod templates inside LeaderWorkerSets, as Pods, so their schema is checked too.
@@ -138,7 +152,7 @@ check_kubernetes() {
         rendered="$work/$(basename "$variant").rendered.yaml"
         render "$variant" > "$rendered"
         grep -q '^kind: ' "$rendered" || { echo "$variant renders nothing"; return 1; }
-        if kubectl get --raw /version --request-timeout=3s >/dev/null 2>&1; then
+        if have kubectl && kubectl get --raw /version --request-timeout=3s >/dev/null 2>&1; then
             kubectl apply --dry-run=client --validate=false -f "$rendered"
         fi
         if [ -n "$kube_validate" ]; then
@@ -257,22 +271,24 @@ check_local() {
 }
 
 echo "== deploy/: static checks"
-run_check yaml check_yaml "$repo/deploy"
-run_check compose check_compose "$repo/deploy"
-if command -v kubectl >/dev/null 2>&1; then
-    kubectl get --raw /version --request-timeout=3s >/dev/null 2>&1 || skipped+=("kubectl apply --dry-run=client (no cluster to discover the API from)")
-    run_check kubernetes check_kubernetes "$repo/deploy"
-else
-    skipped+=("kubernetes (no kubectl)")
+# A tool that is missing (and could not be installed) skips its check, with a line saying so.
+if have yamllint; then run_check yaml check_yaml "$repo/deploy"; else skipped+=("yaml (no yamllint)"); fi
+if have docker-compose; then run_check compose check_compose "$repo/deploy"; else skipped+=("compose (no docker-compose)"); fi
+have kubectl || skipped+=("kubectl kustomize (no kubectl; manifests validated unrendered)")
+if have kubectl && ! kubectl get --raw /version --request-timeout=3s >/dev/null 2>&1; then
+    skipped+=("kubectl apply --dry-run=client (no cluster to discover the API from)")
 fi
 [ -n "$kube_validate" ] || skipped+=("kubernetes schemas (no kubernetes-validate)")
-run_check systemd check_systemd "$repo/deploy"
+if have kubectl || [ -n "$kube_validate" ]; then run_check kubernetes check_kubernetes "$repo/deploy"; fi
+if have systemd-analyze && [ -d /lib/systemd/system ]; then run_check systemd check_systemd "$repo/deploy"
+else skipped+=("systemd (no systemd-analyze)"); fi
+have shellcheck || skipped+=("shellcheck (not installed; bash -n and sh -n only)")
 run_check scripts check_scripts "$repo/deploy"
 run_check dockerfile check_dockerfile "$repo/deploy"
-run_check probe check_probe
+if have curl; then run_check probe check_probe; else skipped+=("probe (no curl)"); fi
 if [ -n "$bin" ] && [ -x "$bin" ]; then
-    command -v kubectl >/dev/null 2>&1 && run_check secret check_secret || skipped+=("secret (no kubectl)")
-    run_check local check_local
+    if have kubectl; then run_check secret check_secret; else skipped+=("secret (no kubectl)"); fi
+    if have curl; then run_check local check_local; else skipped+=("local (no curl)"); fi
 else
     skipped+=("secret, local (no switchyard binary given)")
 fi
@@ -283,6 +299,18 @@ broken_copy() {
     local copy="$work/broken-$1"
     rm -rf "$copy"; cp -a "$repo/deploy" "$copy"
     echo "$copy"
+}
+# Replaces OLD by NEW in FILE; fails when OLD is not there (a control that breaks nothing would
+# pass vacuously).
+replace_in() {
+    python3 - "$@" <<'PY'
+import sys
+path, old, new = sys.argv[1:4]
+text = open(path).read()
+if old not in text:
+    sys.exit(f"negative control: {old!r} not found in {path}")
+open(path, "w").write(text.replace(old, new, 1))
+PY
 }
 expect_failure() {
     local name="$1" check="$2" copy="$3" status=0
@@ -297,27 +325,33 @@ expect_failure() {
         echo "  ok    $name is caught: $(grep -m1 . "$work/negative-$check.log" | cut -c1-110)"
     fi
 }
-copy="$(broken_copy yaml)"; printf 'data:\n  a: 1\n  a: 2\n' >> "$copy/kubernetes/common/configmap.yaml"
-expect_failure "duplicate YAML key" check_yaml "$copy"
-copy="$(broken_copy compose)"; sed -i 's/^  router:$/  router:\n    restrat: always/' "$copy/compose/compose.yaml"
-expect_failure "unknown compose service key" check_compose "$copy"
-if command -v kubectl >/dev/null 2>&1; then
-    copy="$(broken_copy kustomize)"; sed -i 's/- worker.yaml/- workers.yaml/' "$copy/kubernetes/statefulset/kustomization.yaml"
-    expect_failure "missing kustomize resource" check_kubernetes "$copy"
-    if [ -n "$kube_validate" ]; then
-        copy="$(broken_copy schema)"; sed -i 's/^  replicas: 2$/  replicas: two/' "$copy/kubernetes/statefulset/worker.yaml"
-        expect_failure "StatefulSet replicas not a number" check_kubernetes "$copy"
-        copy="$(broken_copy lws)"; sed -i 's/terminationGracePeriodSeconds: 20/terminationGracePeriod: 20/' "$copy/kubernetes/leaderworkerset/leaderworkerset.yaml"
-        expect_failure "unknown field in a LeaderWorkerSet pod template" check_kubernetes "$copy"
-    fi
+if have yamllint; then
+    copy="$(broken_copy yaml)"; printf 'data:\n  a: 1\n  a: 2\n' >> "$copy/kubernetes/common/configmap.yaml"
+    expect_failure "duplicate YAML key" check_yaml "$copy"
 fi
-copy="$(broken_copy systemd)"; sed -i 's/^Restart=always/Restat=always/' "$copy/systemd/switchyard-router.service"
-expect_failure "misspelled unit key" check_systemd "$copy"
-copy="$(broken_copy systemd-exec)"; sed -i 's|^ExecStart=/usr/local/bin/switchyard|ExecStart=/usr/local/bin/switchyardd|' "$copy/systemd/switchyard-worker@.service"
-expect_failure "ExecStart binary that does not exist" check_systemd "$copy"
+if have docker-compose; then
+    copy="$(broken_copy compose)"; replace_in "$copy/compose/compose.yaml" $'\n  router:\n' $'\n  router:\n    restrat: always\n'
+    expect_failure "unknown compose service key" check_compose "$copy"
+fi
+if have kubectl; then
+    copy="$(broken_copy kustomize)"; replace_in "$copy/kubernetes/statefulset/kustomization.yaml" "- worker.yaml" "- workers.yaml"
+    expect_failure "missing kustomize resource" check_kubernetes "$copy"
+fi
+if [ -n "$kube_validate" ]; then
+    copy="$(broken_copy schema)"; replace_in "$copy/kubernetes/statefulset/worker.yaml" "  replicas: 2" "  replicas: two"
+    expect_failure "StatefulSet replicas not a number" check_kubernetes "$copy"
+    copy="$(broken_copy lws)"; replace_in "$copy/kubernetes/leaderworkerset/leaderworkerset.yaml" "terminationGracePeriodSeconds: 20" "terminationGracePeriod: 20"
+    expect_failure "unknown field in a LeaderWorkerSet pod template" check_kubernetes "$copy"
+fi
+if have systemd-analyze && [ -d /lib/systemd/system ]; then
+    copy="$(broken_copy systemd)"; replace_in "$copy/systemd/switchyard-router.service" "Restart=always" "Restat=always"
+    expect_failure "misspelled unit key" check_systemd "$copy"
+    copy="$(broken_copy systemd-exec)"; replace_in "$copy/systemd/switchyard-worker@.service" "ExecStart=/usr/local/bin/switchyard " "ExecStart=/usr/local/bin/switchyardd "
+    expect_failure "ExecStart binary that does not exist" check_systemd "$copy"
+fi
 copy="$(broken_copy scripts)"; printf 'if [ 1 ]; then\n' >> "$copy/local/cluster.sh"
 expect_failure "shell syntax error" check_scripts "$copy"
-copy="$(broken_copy dockerfile)"; sed -i 's|^COPY Sources Sources|COPY Source Sources|' "$copy/compose/Dockerfile"
+copy="$(broken_copy dockerfile)"; replace_in "$copy/compose/Dockerfile" "COPY Sources Sources" "COPY Source Sources"
 expect_failure "Dockerfile COPY of a missing path" check_dockerfile "$copy"
 
 for skip in "${skipped[@]}"; do echo "  skip  $skip"; done
