@@ -7,6 +7,11 @@ struct Switchyard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchyard",
         abstract: "Serve Mixture-of-Experts language models across machines.",
+        discussion: """
+        Every --flag of every command can also come from the environment variable \
+        SWITCHYARD_<FLAG> (upper case, - as _): --allowed-workers is SWITCHYARD_ALLOWED_WORKERS. \
+        The command line wins; empty values count as unset; boolean flags take 1/true/yes or 0/false/no.
+        """,
         version: SwitchyardVersion.current,
         subcommands: [
             VersionCommand.self,
