@@ -92,6 +92,7 @@ check_yaml() {
 check_compose() {
     if command -v docker-compose >/dev/null 2>&1; then
         docker-compose -f "$1/compose/compose.yaml" config -q
+        docker-compose -f "$1/compose/compose.yaml" --env-file "$1/compose/env.example" config -q
     else
         echo "docker-compose is not installed"; return 1
     fi

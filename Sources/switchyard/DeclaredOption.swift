@@ -46,14 +46,14 @@ struct DeclaredOption: Sendable, Equatable {
         case .flag:
             let names = longNames + singleDashLongNames
             return names.compactMap { name in
-                if let positive = invertedName(of: name), names.contains(positive) { return nil }
+                if let positive = positiveName(ofInverted: name), names.contains(positive) { return nil }
                 return (Self.environmentVariable(for: name), name)
             }
         }
     }
 
     /// `x` for `no-x` (the inverted half of an inversion pair), nil otherwise.
-    func invertedName(of name: String) -> String? {
+    func positiveName(ofInverted name: String) -> String? {
         name.hasPrefix("no-") ? String(name.dropFirst(3)) : nil
     }
 
