@@ -5,7 +5,7 @@ import Testing
 
 /// Precedence, values and errors of `SWITCHYARD_*` variables, on the real command tree and on
 /// small hand-built tables for the shapes no command uses yet.
-@Suite("Flags from the environment")
+@Suite("Flags from the environment", .serialized)
 struct EnvironmentArgumentsTests {
     let table: CommandOptionTable
 

@@ -5,7 +5,7 @@ import Testing
 /// Every option of every command is reachable through its `SWITCHYARD_*` variable. The commands
 /// and their options are enumerated from the help screens (an independent view of the parser), so
 /// a new flag on any command, or a new command, is covered without touching this test.
-@Suite("Every flag has an environment variable")
+@Suite("Every flag has an environment variable", .serialized)
 struct EnvironmentCoverageTests {
     /// An option as its help screen line shows it: `  --max-batch-tokens <max-batch-tokens>  ...`.
     struct HelpOption: CustomStringConvertible {
