@@ -16,6 +16,9 @@ swift test --skip-build
 echo "== serving end to end: openai client, bench, SIGTERM"
 scripts/serving-e2e.sh "$(swift build --show-bin-path)/switchyard"
 
+echo "== deploy/: compose, Kubernetes, systemd and script checks"
+scripts/check-deploy.sh "$(swift build --show-bin-path)/switchyard"
+
 if [ -x scripts/gen-protos.sh ]; then
     echo "== generated protobuf code is up to date"
     scripts/gen-protos.sh --check

@@ -61,6 +61,12 @@ struct RouterCommand: AsyncParsableCommand {
         }
     }
 
+    /// Where workers connect: `--listen` when given, else all interfaces with CURVE and only
+    /// loopback without it (plain text never leaves the machine unless asked to).
+    static func workerEndpoint(listen: String?, encrypted: Bool) -> String {
+        listen ?? (encrypted ? "tcp://0.0.0.0:5555" : "tcp://127.0.0.1:5555")
+    }
+
     func run() async throws {
         LoggingBootstrap.once()
         let logger = Logger(label: "switchyard.router")
@@ -88,8 +94,7 @@ struct RouterCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
-        // Plain text stays on loopback unless --listen says otherwise.
-        let endpoint = listen ?? (curve == nil ? "tcp://127.0.0.1:5555" : "tcp://0.0.0.0:5555")
+        let endpoint = Self.workerEndpoint(listen: listen, encrypted: curve != nil)
         if curve == nil {
             logger.warning("router-worker traffic is NOT encrypted (no --curve-secret-key); listening on \(endpoint)")
         } else {

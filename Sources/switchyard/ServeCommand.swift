@@ -51,7 +51,8 @@ struct ServingOptions: ParsableArguments {
         guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must not be negative") }
     }
 
-    /// The API key from the flag, the file, or `SWITCHYARD_API_KEY`.
+    /// The API key from the flag or the file (`SWITCHYARD_API_KEY` reaches `--api-key` like every
+    /// `SWITCHYARD_*` variable reaches its flag, see `EnvironmentArguments`).
     func resolvedAPIKey() throws -> String? {
         if let apiKey, !apiKey.isEmpty { return apiKey }
         if let apiKeyFile {
@@ -62,7 +63,6 @@ struct ServingOptions: ParsableArguments {
             guard !key.isEmpty else { throw ValidationError("--api-key-file \(apiKeyFile) is empty") }
             return key
         }
-        if let key = ProcessInfo.processInfo.environment["SWITCHYARD_API_KEY"], !key.isEmpty { return key }
         return nil
     }
 
