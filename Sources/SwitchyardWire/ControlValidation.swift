@@ -23,6 +23,13 @@ enum ControlValidation {
         guard message.liveness >= 1 else { throw .invalidField("welcome with liveness 0") }
     }
 
+    static func check(_ message: Switchyard_V1_Drain) throws(WireError) {
+        switch message.phase {
+        case .requested, .started, .released: return
+        case .unspecified, .UNRECOGNIZED: throw .invalidField("drain without a known phase (\(message.phase))")
+        }
+    }
+
     static func check(_ message: Switchyard_V1_Assignment, _ limits: ModelLimits) throws(WireError) {
         try checkRefs(message.load, limits)
         try checkRefs(message.drop, limits)

@@ -7,6 +7,7 @@ public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
     case assignmentAck = 5
     case heartbeat = 6
     case disconnect = 7
+    case drain = 8
     case dispatch = 16
     case reply = 17
 
@@ -27,6 +28,7 @@ public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
         case .assignmentAck: "assignment-ack"
         case .heartbeat: "heartbeat"
         case .disconnect: "disconnect"
+        case .drain: "drain"
         case .dispatch: "dispatch"
         case .reply: "reply"
         }

@@ -60,6 +60,10 @@ public struct WireDecoder: Sendable {
             return .heartbeat(try Self.parse(Switchyard_V1_Heartbeat.self, headerFrame, kind))
         case .disconnect:
             return .disconnect(try Self.parse(Switchyard_V1_Disconnect.self, headerFrame, kind))
+        case .drain:
+            let message = try Self.parse(Switchyard_V1_Drain.self, headerFrame, kind)
+            try ControlValidation.check(message)
+            return .drain(message)
         case .dispatch:
             let header = try Self.parse(Switchyard_V1_DispatchHeader.self, headerFrame, kind)
             let rowsFrame = frames[WireFormat.rowsFrameIndex]

@@ -17,6 +17,7 @@ extension WireMessage {
         case .assignmentAck(let message): return [header, try Self.serialize(message, kind)]
         case .heartbeat(let message): return [header, try Self.serialize(message, kind)]
         case .disconnect(let message): return [header, try Self.serialize(message, kind)]
+        case .drain(let message): return [header, try Self.serialize(message, kind)]
         case .dispatch(let message, let rows):
             try DispatchValidation.checkShape(message, rowsBytes: rows.count)
             return [header, try Self.serialize(message, kind), .tensor(rows)]

@@ -16,6 +16,8 @@ extension WireMessage: CustomStringConvertible {
             return "heartbeat seq=\(m.sequence) version=\(m.placementVersion) queued=\(m.queuedDispatches)"
         case .disconnect(let m):
             return "disconnect reason=\(m.reason) detail=\"\(m.detail)\""
+        case .drain(let m):
+            return "drain phase=\(m.phase) detail=\"\(m.detail)\""
         case .dispatch(let h, let rows):
             return "dispatch id=\(h.dispatchID) step=\(h.step) mb=\(h.microBatch) layer=\(h.layer) "
                 + "segments=\(h.segments.count) rows=\(h.totalRows) tokens=\(h.tokenCount) \(h.dtype.wireName) bytes=\(rows.count)"

@@ -15,6 +15,8 @@ public enum WireMessage: Sendable, Equatable {
     case heartbeat(Switchyard_V1_Heartbeat)
     /// Either way, before leaving.
     case disconnect(Switchyard_V1_Disconnect)
+    /// Either way: a step of a graceful drain (worker asks; router starts, then releases).
+    case drain(Switchyard_V1_Drain)
     /// Router -> worker: `rows` holds `header.totalRows` rows of `header.hiddenSize` elements.
     case dispatch(Switchyard_V1_DispatchHeader, rows: TensorBytes)
     /// Worker -> router: `rows` holds `header.rows` rows when status is OK, nil on ERROR.
@@ -30,6 +32,7 @@ public enum WireMessage: Sendable, Equatable {
         case .assignmentAck: .assignmentAck
         case .heartbeat: .heartbeat
         case .disconnect: .disconnect
+        case .drain: .drain
         case .dispatch: .dispatch
         case .reply: .reply
         }

@@ -7,7 +7,9 @@ import SwitchyardZMQ
 extension Worker {
     /// Reactor thread: advances the link state machine and performs its actions.
     func tick() {
-        perform(link.tick(now: .now))
+        let now = ContinuousClock.now
+        perform(link.tick(now: now))
+        checkDrainDeadline(now: now)
     }
 
     /// Reactor thread.
@@ -22,6 +24,12 @@ extension Worker {
             case .heartbeat:
                 sendHeartbeat()
             case .disconnect(let delay, let reason):
+                if isDraining {
+                    // Nothing can route here without a router: the drain is over.
+                    leave(detail: "leaving: lost the router while draining (\(reason))")
+                    closeSocket()
+                    return
+                }
                 logger.warning("lost the router (\(reason)): reconnecting in \(delay)")
                 closeSocket()
             }

@@ -54,6 +54,8 @@ extension Worker {
                 "router.id": .string(welcome.routerID), "heartbeat_ms": .stringConvertible(welcome.heartbeatIntervalMs),
                 "liveness": .stringConvertible(welcome.liveness),
             ])
+            // Registered again mid-drain (the router restarted or lost us): ask again.
+            if isDraining { sendDrainRequest() }
         case .refusal(let refusal):
             refused(refusal)
         case .assignment(let assignment):
@@ -64,7 +66,13 @@ extension Worker {
             break
         case .disconnect(let disconnect):
             logger.warning("router disconnected (\(disconnect.reason)): \(disconnect.detail)")
+            if isDraining {
+                leave(detail: "leaving: the router left while this worker was draining")
+                return
+            }
             perform(link.routerLeft(now: .now))
+        case .drain(let drain):
+            received(drain)
         case .register, .assignmentAck, .reply:
             drop(.unexpectedKind, "a worker does not accept \(message.kind) messages")
         }

@@ -16,8 +16,9 @@ import SwitchyardZMQ
 ///   (it alone touches the `ExpertStore`);
 /// * the loader thread reads assigned experts from the checkpoint, one assignment at a time.
 ///
-/// `run()` returns after `stop()` (having sent `Disconnect`), or throws when the router refuses
-/// the worker for good. Every malformed or unexpected message is dropped, logged and counted.
+/// `run()` returns after `stop()` (having sent `Disconnect`), after a graceful `drain()`, or throws
+/// when the router refuses the worker for good. Every malformed or unexpected message is dropped,
+/// logged and counted.
 public final class Worker: @unchecked Sendable {
     // Safety of @unchecked Sendable: `link`, `socket` and `heartbeatSequence` are touched only on
     // the reactor thread (inside its handler and timers); `store` and `computer` only on the compute
@@ -40,6 +41,8 @@ public final class Worker: @unchecked Sendable {
 
     var link: WorkerLink
     var heartbeatSequence: UInt64 = 0
+    /// Reactor thread: where a graceful drain stands.
+    var drainState = WorkerDrainState.serving
 
     /// State read and written by more than one thread.
     struct Shared: Sendable {
@@ -139,17 +142,24 @@ public final class Worker: @unchecked Sendable {
             return
         }
         reactor.schedule(after: .zero) { [weak self] _ in
-            guard let self else { return }
-            guard link.state != .stopped else { return }
-            link.stop()
-            shared.withLock { $0.stopping = true }
-            var disconnect = Switchyard_V1_Disconnect()
-            disconnect.reason = .shutdown
-            disconnect.detail = "worker \(configuration.workerID) shutting down"
-            send(.disconnect(disconnect))
-            logger.info("worker stopping: disconnect sent")
-            exit.finish(.success(()))
+            self?.leave(detail: "shutting down")
         }
+    }
+
+    /// Reactor thread: sends `Disconnect` once and makes `run()` return.
+    func leave(detail: String) {
+        let first = shared.withLock { shared -> Bool in
+            defer { shared.stopping = true }
+            return !shared.stopping
+        }
+        guard first else { return }
+        link.stop()
+        var disconnect = Switchyard_V1_Disconnect()
+        disconnect.reason = .shutdown
+        disconnect.detail = "worker \(configuration.workerID) \(detail)"
+        send(.disconnect(disconnect))
+        logger.info("worker stopping: \(detail)")
+        exit.finish(.success(()))
     }
 
     /// A snapshot of the counters.

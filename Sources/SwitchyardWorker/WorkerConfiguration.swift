@@ -31,6 +31,9 @@ public struct WorkerConfiguration: Sendable {
     public var softwareVersion: String
     /// CURVE: this worker's key pair and the router's public key; nil for plain text.
     public var curve: Curve?
+    /// Longest a graceful drain (`Worker.drain()`, SIGTERM) waits for the router to move this
+    /// worker's experts elsewhere before the worker leaves anyway.
+    public var drainTimeout: Duration
 
     /// The keys of an encrypted link to the router.
     public struct Curve: Sendable {
@@ -48,8 +51,9 @@ public struct WorkerConfiguration: Sendable {
         heartbeatInterval: Duration = .milliseconds(500), liveness: Int = 3,
         minReconnectDelay: Duration = .milliseconds(100), maxReconnectDelay: Duration = .seconds(2),
         maxBatchTokens: Int = 4096, memoryBytes: UInt64 = 0, softwareVersion: String = "0.1.0",
-        curve: Curve? = nil
+        curve: Curve? = nil, drainTimeout: Duration = .seconds(60)
     ) {
+        self.drainTimeout = drainTimeout
         self.curve = curve
         self.routerEndpoint = routerEndpoint
         self.modelDirectory = modelDirectory

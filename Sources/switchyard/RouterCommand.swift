@@ -45,7 +45,7 @@ struct RouterCommand: AsyncParsableCommand {
     @Option(name: .customLong("allowed-workers"), help: "CURVE: file of allowed worker public keys, one per line; reloaded on SIGHUP.")
     var allowedWorkers: String?
 
-    @Option(name: .customLong("dispatch-timeout"), help: "Seconds a layer waits for a worker's reply before its requests fail.")
+    @Option(name: .customLong("dispatch-timeout"), help: "Seconds a dispatch waits for a worker's reply before it is re-sent to another holder (up to 3 sends), or its requests fail.")
     var dispatchTimeout: Int = 30
 
     func validate() throws {

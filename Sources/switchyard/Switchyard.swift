@@ -26,6 +26,7 @@ struct Switchyard: AsyncParsableCommand {
             PerfCommand.self,
             BenchCommand.self,
             KeygenCommand.self,
+            StatusCommand.self,
         ]
     )
 

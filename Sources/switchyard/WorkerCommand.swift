@@ -44,6 +44,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-batch-tokens"), help: "Most tokens of one router step (sizes the largest accepted dispatch).")
     var maxBatchTokens: Int = 4096
 
+    @Option(name: .customLong("drain-timeout"), help: "Seconds SIGTERM waits for the router to move this worker's experts elsewhere before leaving anyway.")
+    var drainTimeout: Double = 60
+
     func validate() throws {
         guard router.hasPrefix("tcp://") || router.hasPrefix("ipc://") || router.hasPrefix("inproc://") else {
             throw ValidationError("--router must be a ZeroMQ endpoint like tcp://HOST:5555, got \(router)")
@@ -54,6 +57,9 @@ struct WorkerCommand: AsyncParsableCommand {
             throw ValidationError("--curve-secret-key and --router-public-key go together")
         }
         guard maxBatchTokens >= 1 else { throw ValidationError("--max-batch-tokens must be at least 1") }
+        guard drainTimeout.isFinite, (0...86_400).contains(drainTimeout) else {
+            throw ValidationError("--drain-timeout must be between 0 and 86400 seconds")
+        }
         if let id {
             guard !id.isEmpty, id.utf8.count <= 255 else { throw ValidationError("--id must be 1...255 bytes") }
         }
@@ -85,7 +91,8 @@ struct WorkerCommand: AsyncParsableCommand {
             workerID: id ?? WorkerConfiguration.defaultWorkerID(),
             pinnedExperts: spec?.ids ?? [], pinnedSpec: experts ?? "", threads: threads,
             heartbeatInterval: .milliseconds(heartbeatMs), maxBatchTokens: maxBatchTokens,
-            softwareVersion: SwitchyardVersion.current, curve: curve
+            softwareVersion: SwitchyardVersion.current, curve: curve,
+            drainTimeout: .milliseconds(Int64(drainTimeout * 1000))
         )
         let worker: Worker
         do {
@@ -94,7 +101,8 @@ struct WorkerCommand: AsyncParsableCommand {
             printError("worker: \(error)")
             throw ExitCode(1)
         }
-        let signals = StopSignals { worker.stop() }
+        // SIGTERM/SIGINT drain gracefully (the router moves the experts away first); a second one stops at once.
+        let signals = StopSignals { worker.drain() }
         defer { signals.cancel() }
         do {
             try await worker.run()

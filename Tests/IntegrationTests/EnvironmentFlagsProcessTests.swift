@@ -51,6 +51,8 @@ struct EnvironmentFlagsProcessTests {
         let worker = try Daemon(["worker"], log: work.appendingPathComponent("worker.log"), environment: [
             "SWITCHYARD_ROUTER": endpoint, "SWITCHYARD_MODEL": model.path, "SWITCHYARD_ID": "env-worker",
             "SWITCHYARD_HEARTBEAT_MS": "500",
+            // SIGTERM drains; with no other worker to take the experts, the drain ends after this.
+            "SWITCHYARD_DRAIN_TIMEOUT": "1",
         ])
         let client = TestHTTPClient(port: httpPort)
         let deadline = ContinuousClock.now + .seconds(30)
@@ -69,6 +71,7 @@ struct EnvironmentFlagsProcessTests {
 
         worker.signal(SIGTERM)
         #expect(try await worker.wait() == 0, "\(worker.output)")
+        #expect(worker.output.contains("drain timed out"), "\(worker.output)")
         router.signal(SIGTERM)
         #expect(try await router.wait() == 0, "\(router.output)")
     }

@@ -83,6 +83,13 @@ enum Fixtures {
         return message
     }
 
+    static var drain: Switchyard_V1_Drain {
+        var message = Switchyard_V1_Drain()
+        message.phase = .requested
+        message.detail = "SIGTERM"
+        return message
+    }
+
     /// Three rows: expert 1 gets tokens 0 and 1, expert 5 gets token 0.
     static var dispatchHeader: Switchyard_V1_DispatchHeader {
         var header = Switchyard_V1_DispatchHeader()
@@ -123,7 +130,7 @@ enum Fixtures {
     static var allMessages: [WireMessage] {
         [
             .register(register), .welcome(welcome), .refusal(refusal), .assignment(assignment),
-            .assignmentAck(ack), .heartbeat(heartbeat), .disconnect(disconnect),
+            .assignmentAck(ack), .heartbeat(heartbeat), .disconnect(disconnect), .drain(drain),
             .dispatch(dispatchHeader, rows: dispatchRows), .reply(reply, rows: replyRows),
             .reply(.failure(answering: dispatchHeader, error: "expert 5 not loaded"), rows: nil),
         ]

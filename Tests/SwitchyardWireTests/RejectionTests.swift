@@ -215,6 +215,11 @@ struct RejectionTests {
         var welcome = Fixtures.welcome
         welcome.heartbeatIntervalMs = 0
         expectReason(Fixtures.rawControl(.welcome, welcome), .invalidField)
+        var drain = Fixtures.drain
+        drain.phase = .unspecified
+        expectReason(Fixtures.rawControl(.drain, drain), .invalidField)
+        drain.phase = .UNRECOGNIZED(9)
+        expectReason(Fixtures.rawControl(.drain, drain), .invalidField)
         expectReason(Fixtures.rawReply { $0.status = .unspecified }, .invalidField)
         expectReason(Fixtures.rawReply(rows: nil) { $0.status = .error; $0.rows = 2 }, .invalidField)
         expectReason(Fixtures.rawReply { $0.hiddenSize = 8 }, .invalidField)

@@ -97,18 +97,18 @@ final class RunningWorker: Sendable {
     let worker: Worker
     private let outcome = OutcomeBox()
 
-    convenience init(router: FakeRouter, id: String, pinned: Set<Int> = [], heartbeatMs: Int = 100) throws {
-        try self.init(endpoint: router.endpoint, id: id, pinned: pinned, heartbeatMs: heartbeatMs)
+    convenience init(router: FakeRouter, id: String, pinned: Set<Int> = [], heartbeatMs: Int = 100, drainTimeout: Duration = .seconds(60)) throws {
+        try self.init(endpoint: router.endpoint, id: id, pinned: pinned, heartbeatMs: heartbeatMs, drainTimeout: drainTimeout)
     }
 
-    init(endpoint: String, id: String, pinned: Set<Int> = [], heartbeatMs: Int = 100) throws {
+    init(endpoint: String, id: String, pinned: Set<Int> = [], heartbeatMs: Int = 100, drainTimeout: Duration = .seconds(60)) throws {
         let model = TestModel.shared
         let configuration = WorkerConfiguration(
             routerEndpoint: endpoint, modelDirectory: model.directory, workerID: id,
             pinnedExperts: pinned, pinnedSpec: pinned.isEmpty ? "" : pinned.sorted().map(String.init).joined(separator: ","),
             threads: 1, heartbeatInterval: .milliseconds(heartbeatMs), liveness: 3,
             minReconnectDelay: .milliseconds(20), maxReconnectDelay: .milliseconds(200),
-            maxBatchTokens: TestModel.maxBatchTokens, softwareVersion: "test"
+            maxBatchTokens: TestModel.maxBatchTokens, softwareVersion: "test", drainTimeout: drainTimeout
         )
         let worker = try Worker(configuration: configuration)
         self.worker = worker

@@ -1,16 +1,26 @@
-/// The JSON body of `GET /v1/cluster`.
-struct ClusterStatus: Encodable {
-    struct Worker: Encodable {
-        var id: String
-        var experts: Int
-        var targetExperts: Int
-        var inFlightRows: Int
-        var queuedDispatches: Int
-        var residentBytes: UInt64
-        var pinned: String?
+import Hummingbird
+
+/// The JSON body of `GET /v1/cluster` (the router encodes it, `switchyard status` decodes it).
+public struct ClusterStatus: Codable, Sendable {
+    public struct Worker: Codable, Sendable {
+        public var id: String
+        /// `live`, `draining`, `dead` or `left`.
+        public var state: String
+        /// Keys held (acknowledged), the count and as `L0:0-3 L1:0-3` text.
+        public var experts: Int
+        public var held: String
+        public var targetExperts: Int
+        public var inFlightRows: Int
+        public var queuedDispatches: Int
+        public var residentBytes: UInt64
+        public var pinned: String?
+        public var lastHeartbeatAgeSeconds: Double
+        /// Why a departed worker left.
+        public var reason: String?
 
         enum CodingKeys: String, CodingKey {
-            case id, experts, pinned
+            case id, state, experts, held, pinned, reason
+            case lastHeartbeatAgeSeconds = "last_heartbeat_age_seconds"
             case targetExperts = "target_experts"
             case inFlightRows = "in_flight_rows"
             case queuedDispatches = "queued_dispatches"
@@ -18,17 +28,20 @@ struct ClusterStatus: Encodable {
         }
     }
 
-    var status: String
-    var ready: Bool
-    var placementVersion: UInt64
-    var workers: [Worker]
-    var missingExperts: Int
-    var missing: String?
-    var dispatches: UInt64
-    var bytesSent: UInt64
-    var bytesReceived: UInt64
-    var droppedMessages: [String: UInt64]
-    var refusedRegistrations: UInt64
+    public var status: String
+    public var ready: Bool
+    public var placementVersion: UInt64
+    public var workers: [Worker]
+    public var missingExperts: Int
+    public var missing: String?
+    public var dispatches: UInt64
+    public var bytesSent: UInt64
+    public var bytesReceived: UInt64
+    public var droppedMessages: [String: UInt64]
+    public var refusedRegistrations: UInt64
+    public var resends: UInt64
+    public var timeouts: UInt64
+    public var failedCalls: UInt64
 
     enum CodingKeys: String, CodingKey {
         case status, ready, workers, missing, dispatches
@@ -38,6 +51,9 @@ struct ClusterStatus: Encodable {
         case bytesReceived = "bytes_received"
         case droppedMessages = "dropped_messages"
         case refusedRegistrations = "refused_registrations"
+        case resends = "dispatch_resends"
+        case timeouts = "dispatch_timeouts"
+        case failedCalls = "failed_calls"
     }
 
     init(_ snapshot: ClusterSnapshot, health: HealthReport) {
@@ -45,8 +61,9 @@ struct ClusterStatus: Encodable {
         ready = health.ready
         placementVersion = snapshot.placementVersion
         workers = snapshot.workers.map {
-            Worker(id: $0.id, experts: $0.experts, targetExperts: $0.target, inFlightRows: $0.inFlightRows,
-                   queuedDispatches: $0.queuedDispatches, residentBytes: $0.residentBytes, pinned: $0.pinned)
+            Worker(id: $0.id, state: $0.state.rawValue, experts: $0.experts, held: $0.held, targetExperts: $0.target,
+                   inFlightRows: $0.inFlightRows, queuedDispatches: $0.queuedDispatches, residentBytes: $0.residentBytes,
+                   pinned: $0.pinned, lastHeartbeatAgeSeconds: ($0.lastHeardSeconds * 1000).rounded() / 1000, reason: $0.reason)
         }
         missingExperts = snapshot.missing
         missing = health.detail["missing_experts"]
@@ -55,5 +72,43 @@ struct ClusterStatus: Encodable {
         bytesReceived = snapshot.statistics.bytesReceived
         droppedMessages = Dictionary(uniqueKeysWithValues: snapshot.drops.all.filter { $0.count > 0 }.map { ($0.reason.label, $0.count) })
         refusedRegistrations = snapshot.refusedRegistrations
+        resends = snapshot.statistics.resends
+        timeouts = snapshot.statistics.timeouts
+        failedCalls = snapshot.statistics.failedCalls
+    }
+}
+
+/// `POST /v1/cluster/workers/{id}/drain`: starts a graceful drain of one worker.
+enum ClusterDrainEndpoint {
+    struct Body: Encodable {
+        var worker: String
+        var state: String
+        var detail: String
+    }
+
+    /// 202 when the drain started, 200 when it was already under way, 404 for an unknown worker
+    /// or a server without a cluster.
+    static func handle(_ cluster: ClusterService?, workerID: String?) throws -> Response {
+        guard let cluster else {
+            throw OpenAIError(status: .notFound, message: "This server runs every expert in-process: there is no cluster.",
+                              type: "invalid_request_error", code: "not_found")
+        }
+        guard let workerID, !workerID.isEmpty else {
+            throw OpenAIError(status: .badRequest, message: "Name the worker: POST /v1/cluster/workers/{id}/drain.",
+                              type: "invalid_request_error", code: "invalid_worker")
+        }
+        switch cluster.drain(workerID: workerID) {
+        case .unknownWorker:
+            throw OpenAIError(status: .notFound, message: "No registered worker has id `\(workerID)`; GET /v1/cluster lists them.",
+                              type: "invalid_request_error", param: "id", code: "unknown_worker")
+        case .alreadyDraining:
+            return try JSONResponse.make(Body(worker: workerID, state: "draining", detail: "the drain was already under way"))
+        case .started:
+            var response = try JSONResponse.make(Body(
+                worker: workerID, state: "draining",
+                detail: "no new experts go to this worker; its experts move to other workers, then it is released and exits"))
+            response.status = .accepted
+            return response
+        }
     }
 }

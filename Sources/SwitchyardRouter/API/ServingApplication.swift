@@ -93,6 +93,9 @@ public enum ServingApplication {
             }
             return try JSONResponse.make(ClusterStatus(cluster.snapshot(), health: cluster.health()))
         }
+        router.post("/v1/cluster/workers/:id/drain") { _, requestContext in
+            try ClusterDrainEndpoint.handle(context.cluster, workerID: requestContext.parameters.get("id"))
+        }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: context.service.metrics.registry.render())))

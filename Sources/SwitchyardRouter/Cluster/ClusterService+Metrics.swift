@@ -3,7 +3,7 @@ extension ClusterService {
     /// messages by reason.
     public func registerMetrics(_ registry: PrometheusRegistry) {
         registry.gauge("switchyard_workers", help: "Workers registered and alive.") { [weak self] in
-            Double(self?.snapshot().workers.count ?? 0)
+            Double(self?.snapshot().workers.filter { $0.state == .live || $0.state == .draining }.count ?? 0)
         }
         registry.gauge("switchyard_experts_missing", help: "Experts (layer, expert) without a live holder.") { [weak self] in
             Double(self?.snapshot().missing ?? 0)
@@ -13,6 +13,18 @@ extension ClusterService {
         }
         registry.counter("switchyard_dispatches_total", help: "Dispatches sent to workers.") { [weak self] in
             [(labels: "", value: Double(self?.snapshot().statistics.dispatches ?? 0))]
+        }
+        registry.counter("switchyard_dispatch_resends_total", help: "Dispatches re-sent to another holder after their worker died, refused or timed out.") { [weak self] in
+            [(labels: "", value: Double(self?.snapshot().statistics.resends ?? 0))]
+        }
+        registry.counter("switchyard_dispatch_timeouts_total", help: "Dispatches whose reply missed the dispatch timeout.") { [weak self] in
+            [(labels: "", value: Double(self?.snapshot().statistics.timeouts ?? 0))]
+        }
+        registry.counter("switchyard_dispatch_failed_calls_total", help: "Layer calls failed because no live holder could take their rows.") { [weak self] in
+            [(labels: "", value: Double(self?.snapshot().statistics.failedCalls ?? 0))]
+        }
+        registry.gauge("switchyard_workers_draining", help: "Workers being drained.") { [weak self] in
+            Double(self?.snapshot().workers.filter { $0.state == .draining }.count ?? 0)
         }
         registry.counter("switchyard_dispatch_bytes_total", help: "Row bytes on the worker link, by direction.") { [weak self] in
             let stats = self?.snapshot().statistics ?? ClusterStatistics()

@@ -19,9 +19,10 @@ public enum Placement {
         }
     }
 
-    /// The target holdings of every worker.
+    /// The target holdings of every worker. `copies` (from ``ExpertReplication``) overrides
+    /// `replicas` per key.
     public static func plan(keys: [ExpertKey], workers: [Worker], replicas: Int = 1,
-                            current: [String: Set<ExpertKey>] = [:]) -> [String: Set<ExpertKey>] {
+                            current: [String: Set<ExpertKey>] = [:], copies: [ExpertKey: Int] = [:]) -> [String: Set<ExpertKey>] {
         let replicas = max(1, replicas)
         var target: [String: Set<ExpertKey>] = [:]
         let free = workers.filter { $0.pinned == nil }.map(\.id).sorted()
@@ -39,8 +40,9 @@ public enum Placement {
         // Keys the free workers must carry, and how many copies of each.
         var needs: [(key: ExpertKey, copies: Int)] = []
         for key in keys.sorted() {
-            let copies = min(free.count, replicas - (pinnedCover[key] ?? 0))
-            if copies > 0 { needs.append((key, copies)) }
+            let wanted = max(1, copies[key] ?? replicas)
+            let count = min(free.count, wanted - (pinnedCover[key] ?? 0))
+            if count > 0 { needs.append((key, count)) }
         }
         let total = needs.reduce(0) { $0 + $1.copies }
         // Each free worker carries floor or ceil of the average.

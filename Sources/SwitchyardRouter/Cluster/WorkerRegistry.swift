@@ -9,6 +9,12 @@ import SwitchyardModel
 /// because of a rebalance. Liveness follows the Paranoid Pirate pattern: a worker silent for
 /// `liveness` heartbeat intervals is dead.
 ///
+/// A graceful drain (the worker asked, or an admin call) marks a worker draining: placement gives
+/// it nothing, its keys are loaded elsewhere with the same two phases, it is told to drop each key
+/// once enough others hold it, and once it holds nothing and acknowledged that, it is released
+/// (`Action.released`) and leaves the registry. Until then it serves what it still holds, so a
+/// drain never makes a key missing; if no other worker can take a key, the drain waits.
+///
 /// The shell (`ClusterService`) feeds events with the current time and performs the actions.
 public struct WorkerRegistry: Sendable {
     public struct Configuration: Sendable, Equatable {
@@ -43,7 +49,26 @@ public struct WorkerRegistry: Sendable {
         public var pendingDrops: Set<ExpertKey> = []
         /// Version of the last drop assignment.
         public var lastDropVersion: UInt64 = 0
+        /// Being drained: placement gives it nothing; released once it holds nothing.
+        public var draining = false
     }
+
+    /// A worker that is no longer registered, kept for status pages.
+    public struct Departed: Sendable, Equatable {
+        public enum Cause: String, Sendable, Equatable {
+            /// Silent too long, or its socket failed.
+            case dead
+            /// It said goodbye (Disconnect) or was released after a drain.
+            case left
+        }
+        public var id: String
+        public var cause: Cause
+        public var reason: String
+        public var lastHeard: ContinuousClock.Instant
+    }
+
+    /// How many departed workers status keeps (the most recent).
+    public static let departedKept = 16
 
     /// Why a registration was refused.
     public enum RefusalReason: Sendable, Equatable {
@@ -65,12 +90,19 @@ public struct WorkerRegistry: Sendable {
         case workerLost(workerID: String, reason: String)
         /// The routing table changed (shells refresh snapshots).
         case routingChanged
+        /// A drain of this worker began: tell it (it then stops on its own deadline if the drain stalls).
+        case drainStarted(workerID: String, reason: String)
+        /// A drained worker holds nothing and nothing routes to it: tell it to go. It has left the
+        /// registry; anything still in flight to it must be re-sent.
+        case released(workerID: String, routingID: [UInt8])
     }
 
     public let keys: [ExpertKey]
     public let configuration: Configuration
     public private(set) var workers: [String: Worker] = [:]
     public private(set) var placementVersion: UInt64 = 0
+    /// Workers that left or died, most recent last, at most `departedKept`.
+    public private(set) var departed: [Departed] = []
     private var lastHeartbeatSent: ContinuousClock.Instant?
     /// Drops sent to workers that then died or left, unacknowledged: if such a worker comes back
     /// reporting those keys, its report may predate the drop it is still to apply.
@@ -135,6 +167,7 @@ public struct WorkerRegistry: Sendable {
         if let previous {
             worker.pendingDrops = previous.pendingDrops
             worker.lastDropVersion = previous.lastDropVersion
+            worker.draining = previous.draining
         }
         if let departed = departedPendingDrops.removeValue(forKey: id) {
             worker.pendingDrops.formUnion(departed)
@@ -142,6 +175,7 @@ public struct WorkerRegistry: Sendable {
         }
         worker.held.subtract(worker.pendingDrops)
         workers[id] = worker
+        departed.removeAll { $0.id == id }
         actions.append(.welcome(workerID: id))
         actions += replan()
         actions.append(.routingChanged)
@@ -160,7 +194,20 @@ public struct WorkerRegistry: Sendable {
         workers[id] = worker
         var actions = releaseDrops()
         actions.append(.routingChanged)
-        return actions
+        return actions + releaseDrained()
+    }
+
+    /// Starts a graceful drain of a worker (its own request or an admin call). Nil when no such
+    /// worker is registered; a worker already draining gets no second start.
+    public mutating func drain(id: String, reason: String, now: ContinuousClock.Instant) -> [Action]? {
+        guard let worker = workers[id] else { return nil }
+        guard !worker.draining else { return [] }
+        workers[id]!.draining = true
+        workers[id]!.lastHeard = max(worker.lastHeard, now)
+        var actions: [Action] = [.drainStarted(workerID: id, reason: reason)]
+        actions += replan()
+        actions.append(.routingChanged)
+        return actions + releaseDrained()
     }
 
     /// Any message from a worker proves it alive.
@@ -173,8 +220,8 @@ public struct WorkerRegistry: Sendable {
     /// A worker left on purpose (Disconnect).
     public mutating func disconnected(id: String, reason: String) -> [Action] {
         guard let gone = workers.removeValue(forKey: id) else { return [] }
-        remember(gone)
-        return [.workerLost(workerID: id, reason: reason)] + replan() + [.routingChanged]
+        remember(gone, cause: .left, reason: reason)
+        return [.workerLost(workerID: id, reason: reason)] + replan() + [.routingChanged] + releaseDrained()
     }
 
     /// Time passes: send heartbeats when due, declare silent workers dead.
@@ -183,12 +230,14 @@ public struct WorkerRegistry: Sendable {
         let deadline = configuration.heartbeatInterval * configuration.liveness
         let dead = workers.values.filter { now - $0.lastHeard > deadline }.map(\.id).sorted()
         for id in dead {
-            if let gone = workers.removeValue(forKey: id) { remember(gone) }
-            actions.append(.workerLost(workerID: id, reason: "silent for \(configuration.liveness) heartbeat intervals"))
+            let reason = "silent for \(configuration.liveness) heartbeat intervals"
+            if let gone = workers.removeValue(forKey: id) { remember(gone, cause: .dead, reason: reason) }
+            actions.append(.workerLost(workerID: id, reason: reason))
         }
         if !dead.isEmpty {
             actions += replan()
             actions.append(.routingChanged)
+            actions += releaseDrained()
         }
         if lastHeartbeatSent.map({ now - $0 >= configuration.heartbeatInterval }) ?? true {
             lastHeartbeatSent = now
@@ -205,8 +254,32 @@ public struct WorkerRegistry: Sendable {
         return max(next, now)
     }
 
-    private mutating func remember(_ worker: Worker) {
+    /// Declares a worker dead now, whatever its heartbeats said (its socket failed).
+    public mutating func lost(id: String, reason: String) -> [Action] {
+        guard let gone = workers.removeValue(forKey: id) else { return [] }
+        remember(gone, cause: .dead, reason: reason)
+        return [.workerLost(workerID: id, reason: reason)] + replan() + [.routingChanged] + releaseDrained()
+    }
+
+    private mutating func remember(_ worker: Worker, cause: Departed.Cause, reason: String) {
         if !worker.pendingDrops.isEmpty { departedPendingDrops[worker.id, default: []].formUnion(worker.pendingDrops) }
+        departed.removeAll { $0.id == worker.id }
+        departed.append(Departed(id: worker.id, cause: cause, reason: reason, lastHeard: worker.lastHeard))
+        if departed.count > Self.departedKept { departed.removeFirst(departed.count - Self.departedKept) }
+    }
+
+    /// Releases draining workers that hold nothing and have acknowledged their last assignment.
+    private mutating func releaseDrained() -> [Action] {
+        var actions: [Action] = []
+        for id in workers.keys.sorted() {
+            let worker = workers[id]!
+            guard worker.draining, worker.held.isEmpty, worker.awaitingVersion == nil else { continue }
+            workers[id] = nil
+            remember(worker, cause: .left, reason: "drained")
+            actions.append(.released(workerID: id, routingID: worker.routingID))
+        }
+        if !actions.isEmpty { actions.append(.routingChanged) }
+        return actions
     }
 
     // MARK: Placement
@@ -214,7 +287,8 @@ public struct WorkerRegistry: Sendable {
     /// Recomputes targets and asks workers to load what they lack.
     private mutating func replan() -> [Action] {
         let live = workers.values.sorted { $0.id < $1.id }
-        let plan = Placement.plan(keys: keys, workers: live.map { Placement.Worker(id: $0.id, pinned: $0.pinned) },
+        let placeable = live.filter { !$0.draining }
+        let plan = Placement.plan(keys: keys, workers: placeable.map { Placement.Worker(id: $0.id, pinned: $0.pinned) },
                                   replicas: configuration.replicas,
                                   current: workers.mapValues(\.held))
         var actions: [Action] = []

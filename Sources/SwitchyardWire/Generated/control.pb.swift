@@ -17,7 +17,10 @@
 /// Conversation: a worker connects (DEALER) and sends Register; the router answers Welcome or
 /// Refusal; the router sends Assignment whenever placement changes and the worker answers
 /// AssignmentAck once the experts are mapped; both sides send Heartbeat every interval; either
-/// side may send Disconnect before leaving.
+/// side may send Disconnect before leaving. A worker that wants to leave without failing requests
+/// sends Drain REQUESTED and keeps serving; the router moves its experts to other workers (the same
+/// two-phase load/ack/switch/drop as any rebalance) and answers Drain RELEASED once nothing routes to
+/// it; the worker then finishes what it has queued, sends Disconnect and exits.
 
 import SwiftProtobuf
 
@@ -78,6 +81,56 @@ public nonisolated enum Switchyard_V1_DisconnectReason: SwiftProtobuf.Enum, Swif
     .heartbeatTimeout,
     .protocolError,
     .replaced,
+  ]
+
+}
+
+/// Where a graceful drain stands.
+public nonisolated enum Switchyard_V1_DrainPhase: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// Worker -> router: the worker wants to leave (SIGTERM); it keeps serving until released.
+  case requested // = 1
+
+  /// Router -> worker: the router is draining this worker (after its request or an admin call):
+  /// no new experts go to it and its experts are being placed elsewhere.
+  case started // = 2
+
+  /// Router -> worker: nothing routes to the worker any more and it holds nothing; it may exit.
+  case released // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .requested
+    case 2: self = .started
+    case 3: self = .released
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .requested: return 1
+    case .started: return 2
+    case .released: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Switchyard_V1_DrainPhase] = [
+    .unspecified,
+    .requested,
+    .started,
+    .released,
   ]
 
 }
@@ -364,6 +417,21 @@ public nonisolated struct Switchyard_V1_Disconnect: Sendable {
   public init() {}
 }
 
+/// Either way: one step of a graceful drain.
+public nonisolated struct Switchyard_V1_Drain: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var phase: Switchyard_V1_DrainPhase = .unspecified
+
+  public var detail: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 /// Either way: a refusal of a registration, or an error about a previous message.
 public nonisolated struct Switchyard_V1_Refusal: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -385,6 +453,10 @@ fileprivate nonisolated let _protobuf_package = "switchyard.v1"
 
 nonisolated extension Switchyard_V1_DisconnectReason: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DISCONNECT_REASON_UNSPECIFIED\0\u{1}DISCONNECT_REASON_SHUTDOWN\0\u{1}DISCONNECT_REASON_RESTART\0\u{1}DISCONNECT_REASON_HEARTBEAT_TIMEOUT\0\u{1}DISCONNECT_REASON_PROTOCOL_ERROR\0\u{1}DISCONNECT_REASON_REPLACED\0")
+}
+
+nonisolated extension Switchyard_V1_DrainPhase: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DRAIN_PHASE_UNSPECIFIED\0\u{1}DRAIN_PHASE_REQUESTED\0\u{1}DRAIN_PHASE_STARTED\0\u{1}DRAIN_PHASE_RELEASED\0")
 }
 
 nonisolated extension Switchyard_V1_ErrorCode: SwiftProtobuf._ProtoNameProviding {
@@ -784,6 +856,41 @@ nonisolated extension Switchyard_V1_Disconnect: SwiftProtobuf.Message, SwiftProt
 
   public static func ==(lhs: Switchyard_V1_Disconnect, rhs: Switchyard_V1_Disconnect) -> Bool {
     if lhs.reason != rhs.reason {return false}
+    if lhs.detail != rhs.detail {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Switchyard_V1_Drain: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Drain"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}phase\0\u{1}detail\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.phase) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.detail) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.phase != .unspecified {
+      try visitor.visitSingularEnumField(value: self.phase, fieldNumber: 1)
+    }
+    if !self.detail.isEmpty {
+      try visitor.visitSingularStringField(value: self.detail, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Switchyard_V1_Drain, rhs: Switchyard_V1_Drain) -> Bool {
+    if lhs.phase != rhs.phase {return false}
     if lhs.detail != rhs.detail {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true

@@ -1,0 +1,56 @@
+import SwitchyardWire
+
+/// Traffic counters of the worker link.
+public struct ClusterStatistics: Sendable, Equatable {
+    public var dispatches: UInt64 = 0
+    public var rowsSent: UInt64 = 0
+    public var bytesSent: UInt64 = 0
+    public var bytesReceived: UInt64 = 0
+    public var computeMicros: UInt64 = 0
+    /// Dispatches re-sent to another holder after their worker died, refused or timed out.
+    public var resends: UInt64 = 0
+    /// Dispatches that timed out waiting for their reply.
+    public var timeouts: UInt64 = 0
+    /// Layer calls failed because no other live holder could take a dispatch.
+    public var failedCalls: UInt64 = 0
+}
+
+/// What `/v1/cluster` shows.
+public struct ClusterSnapshot: Sendable {
+    /// Where a worker stands: serving, being drained, or gone.
+    public enum WorkerState: String, Sendable {
+        case live
+        case draining
+        /// Declared dead (silent for `liveness` heartbeats, or its socket failed).
+        case dead
+        /// Said goodbye, or was released after a drain.
+        case left
+    }
+
+    public struct Worker: Sendable {
+        public var id: String
+        public var state: WorkerState
+        /// Keys (layer, expert) held and acknowledged: what routing uses.
+        public var experts: Int
+        /// The held keys as `L0:0-3 L1:0-3` text.
+        public var held: String
+        /// Keys placement wants the worker to hold.
+        public var target: Int
+        /// Rows dispatched to the worker whose replies have not arrived: its load.
+        public var inFlightRows: Int
+        public var queuedDispatches: Int
+        public var residentBytes: UInt64
+        public var pinned: String?
+        /// Seconds since the router last heard from the worker.
+        public var lastHeardSeconds: Double
+        /// Why a departed worker left.
+        public var reason: String?
+    }
+    public var placementVersion: UInt64
+    /// Registered workers first (by id), then departed ones (most recent last).
+    public var workers: [Worker]
+    public var missing: Int
+    public var drops: DropCounter
+    public var statistics: ClusterStatistics
+    public var refusedRegistrations: UInt64
+}
