@@ -136,6 +136,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SwitchyardCLITests",
+            dependencies: ["switchyard", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: ["SwitchyardRouter", "SwitchyardWorker", "SwitchyardModel", "SwitchyardTransport", "SwitchyardWire",
                            "SwitchyardZMQ", "SwitchyardTensor", "TestSupport"],

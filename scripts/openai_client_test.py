@@ -62,7 +62,19 @@ def main() -> int:
     except openai.NotFoundError:
         pass
 
-    print(f"openai client: ok (greedy ids {token_ids})")
+    # Text in, text out: `init-model` writes a tokenizer, so string prompts and stop strings work.
+    text_request = dict(model=model, prompt="Hello, world! Once upon a time", max_tokens=12, temperature=0,
+                        extra_body={"ignore_eos": True})
+    text = client.completions.create(**text_request).choices[0].text
+    assert isinstance(text, str) and text, f"no text: {text!r}"
+    streamed_text = "".join(c.text for chunk in client.completions.create(stream=True, **text_request) for c in chunk.choices)
+    assert streamed_text == text, f"streamed {streamed_text!r} != {text!r}"
+    if len(text) >= 4:
+        stop = text[len(text) // 2:len(text) // 2 + 2]
+        stopped = client.completions.create(stop=[stop], **text_request).choices[0]
+        assert stopped.finish_reason == "stop" and stopped.text == text[:text.index(stop)], (stop, stopped)
+
+    print(f"openai client: ok (greedy ids {token_ids}, text {text!r})")
     return 0
 
 

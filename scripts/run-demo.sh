@@ -14,6 +14,10 @@ if [ ! -f "$model/config.json" ]; then
     echo "run: creating the bench model (Mixtral-shaped, 0.49B parameters, f32) in $model"
     "$bin" init-model --family mixtral --preset bench --seed 1 --out "$model"
 fi
+if [ ! -f "$model/tokenizer.json" ]; then
+    echo "run: adding a tokenizer to $model (written by an older init-model)"
+    "$bin" init-model --tokenizer-only --out "$model"
+fi
 
 port="${SWITCHYARD_DEMO_PORT:-8000}"
 "$bin" up --model "$model" --workers 2 --port "$port" --zmq-port "${SWITCHYARD_DEMO_ZMQ_PORT:-5555}" &
@@ -37,6 +41,10 @@ for prompt in "[1, 15, 27, 300]" "[2, 2, 2]" "[31999, 7]"; do
         -d "{\"prompt\": $prompt, \"max_tokens\": 12, \"temperature\": 0, \"return_token_ids\": true}"
     echo
 done
+echo "== POST /v1/completions with a text prompt and a stop string (random weights: the words are noise)"
+curl -s "http://127.0.0.1:$port/v1/completions" -H 'Content-Type: application/json' \
+    -d '{"prompt": "Once upon a time, the router", "max_tokens": 16, "temperature": 0, "stop": ["\n\n"]}'
+echo
 echo "== streamed"
 curl -sN "http://127.0.0.1:$port/v1/completions" -H 'Content-Type: application/json' \
     -d '{"prompt": [5, 6, 7], "max_tokens": 6, "stream": true, "stream_options": {"include_usage": true}, "return_token_ids": true}'

@@ -19,6 +19,9 @@ scripts/serving-e2e.sh "$(swift build --show-bin-path)/switchyard"
 echo "== multi-host: router + 3 workers in network namespaces, join and drain under load"
 scripts/multihost-test.sh --binary "$(swift build --show-bin-path)/switchyard" --netem-delay 1ms --rate 1gbit
 
+echo "== deploy/: compose, Kubernetes, systemd and script checks"
+scripts/check-deploy.sh "$(swift build --show-bin-path)/switchyard"
+
 if [ -x scripts/gen-protos.sh ]; then
     echo "== generated protobuf code is up to date"
     scripts/gen-protos.sh --check

@@ -23,10 +23,14 @@ public struct GenerationResult: Sendable, Equatable {
 
     /// The one-line JSON object `switchyard generate --json` prints:
     /// `{"prompt_token_ids": [...], "token_ids": [...], "logprobs": [...], "finish_reason": "..."}`.
-    public var json: String {
+    public var json: String { json(text: nil) }
+
+    /// The same object with `"text"` (the decoded output) added when `text` is given.
+    public func json(text: String?) -> String {
         func list<T>(_ xs: [T], _ f: (T) -> String) -> String { "[" + xs.map(f).joined(separator: ", ") + "]" }
         let logprobText = list(logprobs) { $0.isFinite ? "\($0)" : "null" }
         return "{\"prompt_token_ids\": \(list(promptTokenIDs) { "\($0)" }), \"token_ids\": \(list(tokenIDs) { "\($0)" }), "
-            + "\"logprobs\": \(logprobText), \"finish_reason\": \"\(finishReason.rawValue)\"}"
+            + "\"logprobs\": \(logprobText), \"finish_reason\": \"\(finishReason.rawValue)\""
+            + (text.map { ", \"text\": " + JSONStringLiteral.quoted($0) } ?? "") + "}"
     }
 }

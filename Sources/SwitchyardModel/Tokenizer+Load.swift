@@ -25,81 +25,103 @@ extension Tokenizer {
 
     /// Builds a tokenizer from the bytes of `tokenizer.json` and `tokenizer_config.json`.
     public convenience init(tokenizerJSON: Data, configJSON: Data? = nil, path: String = "tokenizer.json") throws {
-        let root = try Self.object(tokenizerJSON, path: path)
+        let parsed: TokenizerJSONValue
+        do {
+            parsed = try TokenizerJSONParser.parse(Array(tokenizerJSON))
+        } catch {
+            throw TokenizerError.invalidFile(path: path, reason: error.description)
+        }
+        guard case let .object(root) = parsed.config else {
+            throw TokenizerError.invalidFile(path: path, reason: "not a JSON object")
+        }
         guard case let .object(modelJSON)? = root["model"] else {
             throw TokenizerError.invalidFile(path: path, reason: "no \"model\" object")
         }
-        let model = try Self.parseModel(modelJSON, path: path)
+        // The vocabulary from the exact-key pairs, not the dictionary.
+        var vocabPairs: [TokenizerJSONValue.Member]?
+        if case let .object(members)? = parsed.member("model")?.member("vocab") { vocabPairs = members }
+        let model = try Self.parseModel(modelJSON, vocab: vocabPairs, path: path)
+        let normalizer = TokenizerNormalizer(steps: try Self.parseNormalizer(root["normalizer"], path: path))
         let preTokenizer = TokenizerPreTokenizer(steps: try Self.parsePreTokenizer(root["pre_tokenizer"], path: path))
-        if let normalizer = root["normalizer"], normalizer != .null {
-            throw TokenizerError.unsupported(path: path, what: "normalizer \(Self.typeName(normalizer))")
-        }
-        let decoderType = root["decoder"].map(Self.typeName) ?? "null"
-        guard ["ByteLevel", "null"].contains(decoderType) else {
-            throw TokenizerError.unsupported(path: path, what: "decoder \(decoderType)")
-        }
+        let decoder = TokenizerDecoder(steps: try Self.parseDecoder(root["decoder"], path: path))
         let added = try Self.parseAddedTokens(root["added_tokens"], path: path)
+        func lookUp(_ content: String) -> Int32? {
+            added.first { $0.content == Array(content.utf8) }?.id ?? model.vocab[TokenizerKey(content)]
+        }
 
         var config: [String: ConfigJSON] = [:]
         if let configJSON { config = try Self.object(configJSON, path: "tokenizer_config.json") }
-        func tokenID(_ key: String) -> Int32? {
-            let content: String?
+        func configToken(_ key: String) throws -> Int32? {
+            let content: String
             switch config[key] {
             case let .string(text)?: content = text
-            case let .object(fields)?: if case let .string(text)? = fields["content"] { content = text } else { content = nil }
-            default: content = nil
+            case let .object(fields)?:
+                guard case let .string(text)? = fields["content"] else { return nil }
+                content = text
+            default: return nil
             }
-            guard let content else { return nil }
-            return model.vocab[content] ?? added.first { $0.content == Array(content.utf8) }?.id
+            guard let id = lookUp(content) else {
+                throw TokenizerError.invalidFile(path: "tokenizer_config.json", reason: "\(key) \"\(content)\" is not a token of tokenizer.json")
+            }
+            return id
         }
         func flag(_ key: String) -> Bool? {
             if case let .bool(value)? = config[key] { return value }
             return nil
         }
-        var bos = tokenID("bos_token"), eos = tokenID("eos_token")
-        var addsBOS = flag("add_bos_token") ?? false, addsEOS = flag("add_eos_token") ?? false
-        if let template = Self.templateSpecials(root["post_processor"], vocab: model.vocab, added: added) {
-            if let first = template.first { bos = bos ?? first; addsBOS = flag("add_bos_token") ?? true }
-            if let last = template.last { eos = eos ?? last; addsEOS = flag("add_eos_token") ?? true }
+        let template = try Self.parseTemplate(root["post_processor"], lookUp: lookUp, path: path)
+        let bos = try configToken("bos_token") ?? template?.prefix.first
+        let eos = try configToken("eos_token") ?? template?.suffix.last
+        // Explicit add_bos_token / add_eos_token win (transformers rebuilds the template from
+        // them); otherwise the post-processor's template decides.
+        var prefix = template?.prefix ?? [], suffix = template?.suffix ?? []
+        if let addsBOS = flag("add_bos_token") {
+            if addsBOS, bos == nil { throw TokenizerError.invalidFile(path: "tokenizer_config.json", reason: "add_bos_token without a bos_token") }
+            prefix = addsBOS ? [bos!] : []
         }
-        self.init(model: model, preTokenizer: preTokenizer, addedTokens: added, bosTokenID: bos, eosTokenID: eos,
-                  addsBOS: addsBOS, addsEOS: addsEOS, byteLevelDecoding: decoderType == "ByteLevel" || preTokenizer.isByteLevel)
+        if let addsEOS = flag("add_eos_token") {
+            if addsEOS, eos == nil { throw TokenizerError.invalidFile(path: "tokenizer_config.json", reason: "add_eos_token without an eos_token") }
+            suffix = addsEOS ? [eos!] : []
+        }
+        self.init(model: model, normalizer: normalizer, preTokenizer: preTokenizer, decoder: decoder, addedTokens: added,
+                  bosTokenID: bos, eosTokenID: eos, prefixIDs: prefix, suffixIDs: suffix)
     }
 
-    private static func object(_ data: Data, path: String) throws -> [String: ConfigJSON] {
+    static func object(_ data: Data, path: String) throws -> [String: ConfigJSON] {
         guard case let .object(object)? = try? JSONDecoder().decode(ConfigJSON.self, from: data) else {
             throw TokenizerError.invalidFile(path: path, reason: "not a JSON object")
         }
         return object
     }
 
-    private static func typeName(_ value: ConfigJSON) -> String {
+    static func typeName(_ value: ConfigJSON) -> String {
         if case let .object(fields) = value, case let .string(type)? = fields["type"] { return type }
         return value == .null ? "null" : "unknown"
     }
 
-    private static func parseModel(_ json: [String: ConfigJSON], path: String) throws -> TokenizerBPE {
+    private static func parseModel(_ json: [String: ConfigJSON], vocab vocabPairs: [TokenizerJSONValue.Member]?,
+                                   path: String) throws -> TokenizerBPE {
         let type: String
         if case let .string(name)? = json["type"] { type = name } else { type = "BPE" }
         guard type == "BPE" else { throw TokenizerError.unsupported(path: path, what: "model type \(type) (only BPE)") }
-        if case .bool(true)? = json["byte_fallback"] {
-            throw TokenizerError.unsupported(path: path, what: "BPE byte_fallback (SentencePiece-style) is not implemented yet")
-        }
         for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
             if case let .string(value)? = json[key], !value.isEmpty {
                 throw TokenizerError.unsupported(path: path, what: "BPE \(key)")
             }
         }
-        guard case let .object(vocabJSON)? = json["vocab"] else {
+        if case let .number(dropout)? = json["dropout"], dropout > 0 {
+            throw TokenizerError.unsupported(path: path, what: "BPE dropout (encoding would not be deterministic)")
+        }
+        guard let vocabJSON = vocabPairs else {
             throw TokenizerError.invalidFile(path: path, reason: "model has no \"vocab\" object")
         }
-        var vocab: [String: Int32] = [:]
+        var vocab: [TokenizerKey: Int32] = [:]
         vocab.reserveCapacity(vocabJSON.count)
-        for (token, value) in vocabJSON {
-            guard case let .number(number) = value, number >= 0, number < 2_147_483_648, number == number.rounded() else {
-                throw TokenizerError.invalidFile(path: path, reason: "vocab id of \"\(token)\" is not a non-negative integer")
+        for (token, value) in vocabJSON.map({ ($0.key, $0.value) }) {
+            guard case let .number(number) = value, number >= 0, number < 16_777_216, number == number.rounded() else {
+                throw TokenizerError.invalidFile(path: path, reason: "vocab id of \"\(token)\" is not an integer in 0..<2^24")
             }
-            vocab[token] = Int32(number)
+            vocab[TokenizerKey(token)] = Int32(number)
         }
         var pairs: [(String, String)] = []
         if case let .array(items)? = json["merges"] {
@@ -107,9 +129,12 @@ extension Tokenizer {
             for (index, item) in items.enumerated() {
                 switch item {
                 case let .string(line):
-                    let parts = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
-                    guard parts.count == 2 else { throw TokenizerError.invalidFile(path: path, reason: "merge \(index) \"\(line)\" is not \"a b\"") }
-                    pairs.append((String(parts[0]), String(parts[1])))
+                    // Split on the byte: " " followed by a combining mark or emoji modifier is one Character.
+                    let parts = line.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
+                    guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                        throw TokenizerError.invalidFile(path: path, reason: "merge \(index) \"\(line)\" is not \"a b\"")
+                    }
+                    pairs.append((String(decoding: parts[0], as: UTF8.self), String(decoding: parts[1], as: UTF8.self)))
                 case let .array(parts) where parts.count == 2:
                     guard case let .string(a) = parts[0], case let .string(b) = parts[1] else { fallthrough }
                     pairs.append((a, b))
@@ -118,56 +143,21 @@ extension Tokenizer {
                 }
             }
         }
-        var unknown: Int32?
-        if case let .string(token)? = json["unk_token"] { unknown = vocab[token] }
-        var ignoreMerges = false
-        if case .bool(true)? = json["ignore_merges"] { ignoreMerges = true }
-        return try TokenizerBPE(vocab: vocab, mergePairs: pairs, unknownID: unknown, ignoreMerges: ignoreMerges, path: path)
-    }
-
-    private static func parsePreTokenizer(_ json: ConfigJSON?, path: String) throws -> [TokenizerPreTokenizer.Step] {
-        guard let json, json != .null else { return [] }
-        guard case let .object(fields) = json, case let .string(type)? = fields["type"] else {
-            throw TokenizerError.invalidFile(path: path, reason: "pre_tokenizer has no type")
+        func flag(_ key: String, default value: Bool) -> Bool {
+            if case let .bool(flag)? = json[key] { return flag }
+            return value
         }
-        func regex(_ pattern: String) throws -> NSRegularExpression {
-            do {
-                return try NSRegularExpression(pattern: pattern)
-            } catch {
-                throw TokenizerError.unsupported(path: path, what: "pre_tokenizer regex \(pattern): \(error)")
-            }
-        }
-        switch type {
-        case "Sequence":
-            guard case let .array(items)? = fields["pretokenizers"] else {
-                throw TokenizerError.invalidFile(path: path, reason: "Sequence pre_tokenizer without \"pretokenizers\"")
-            }
-            return try items.flatMap { try parsePreTokenizer($0, path: path) }
-        case "ByteLevel":
-            var prefix = false, useRegex = true
-            if case let .bool(value)? = fields["add_prefix_space"] { prefix = value }
-            if case let .bool(value)? = fields["use_regex"] { useRegex = value }
-            return [.byteLevel(addPrefixSpace: prefix, regex: useRegex ? try regex(TokenizerPreTokenizer.gpt2Pattern) : nil)]
-        case "Split":
-            if case .bool(true)? = fields["invert"] { throw TokenizerError.unsupported(path: path, what: "Split with invert") }
-            if case let .string(behavior)? = fields["behavior"], behavior != "Isolated" {
-                throw TokenizerError.unsupported(path: path, what: "Split behavior \(behavior) (only Isolated)")
-            }
-            guard case let .object(pattern)? = fields["pattern"] else {
-                throw TokenizerError.invalidFile(path: path, reason: "Split pre_tokenizer without a pattern")
-            }
-            if case let .string(source)? = pattern["Regex"] { return [.split(try regex(source))] }
-            if case let .string(literal)? = pattern["String"] { return [.split(try regex(NSRegularExpression.escapedPattern(for: literal)))] }
-            throw TokenizerError.invalidFile(path: path, reason: "Split pattern is neither Regex nor String")
-        default:
-            throw TokenizerError.unsupported(path: path, what: "pre_tokenizer \(type)")
-        }
+        var unknown: String?
+        if case let .string(token)? = json["unk_token"] { unknown = token }
+        return try TokenizerBPE(vocab: vocab, mergePairs: pairs, unknownToken: unknown, fuseUnknown: flag("fuse_unk", default: false),
+                                byteFallback: flag("byte_fallback", default: false), ignoreMerges: flag("ignore_merges", default: false),
+                                path: path)
     }
 
     private static func parseAddedTokens(_ json: ConfigJSON?, path: String) throws -> [TokenizerAddedTokens.Token] {
         guard case let .array(items)? = json else { return [] }
         return try items.map { item in
-            guard case let .object(fields) = item, case let .number(id)? = fields["id"], id >= 0, id < 2_147_483_648, id == id.rounded(),
+            guard case let .object(fields) = item, case let .number(id)? = fields["id"], id >= 0, id < 16_777_216, id == id.rounded(),
                   case let .string(content)? = fields["content"] else {
                 throw TokenizerError.invalidFile(path: path, reason: "added token entry without id and content")
             }
@@ -177,18 +167,31 @@ extension Tokenizer {
         }
     }
 
-    /// The special-token ids a TemplateProcessing post-processor puts around a single sequence:
-    /// `[first?, last?]` positions (nil when there is no template).
-    private static func templateSpecials(_ json: ConfigJSON?, vocab: [String: Int32], added: [TokenizerAddedTokens.Token]) -> (first: Int32?, last: Int32?)? {
-        guard case let .object(fields)? = json, case .string("TemplateProcessing")? = fields["type"],
-              case let .array(single)? = fields["single"] else { return nil }
-        func special(_ item: ConfigJSON) -> Int32? {
-            guard case let .object(entry) = item, case let .object(token)? = entry["SpecialToken"],
-                  case let .string(name)? = token["id"] else { return nil }
-            return vocab[name] ?? added.first { $0.content == Array(name.utf8) }?.id
+    /// The ids a TemplateProcessing post-processor puts before and after a single sequence
+    /// (nil without one; other post-processors add nothing).
+    private static func parseTemplate(_ json: ConfigJSON?, lookUp: (String) -> Int32?, path: String) throws -> (prefix: [Int32], suffix: [Int32])? {
+        guard case let .object(fields)? = json, case .string("TemplateProcessing")? = fields["type"] else { return nil }
+        guard case let .array(single)? = fields["single"] else {
+            throw TokenizerError.invalidFile(path: path, reason: "TemplateProcessing without a \"single\" template")
         }
-        let first = single.first.flatMap(special)
-        let last = single.count > 1 ? single.last.flatMap(special) : nil
-        return (first, last)
+        var specials: [String: [Int32]] = [:]
+        if case let .object(table)? = fields["special_tokens"] {
+            for (name, entry) in table {
+                guard case let .object(entry) = entry, case let .array(ids)? = entry["ids"] else { continue }
+                specials[name] = ids.compactMap { if case let .number(id) = $0, id >= 0, id < 16_777_216 { Int32(id) } else { nil } }
+            }
+        }
+        var prefix: [Int32] = [], suffix: [Int32] = []
+        var seenSequence = false
+        for item in single {
+            guard case let .object(entry) = item else { continue }
+            if entry["Sequence"] != nil { seenSequence = true; continue }
+            guard case let .object(token)? = entry["SpecialToken"], case let .string(name)? = token["id"] else { continue }
+            guard let ids = specials[name] ?? lookUp(name).map({ [$0] }) else {
+                throw TokenizerError.invalidFile(path: path, reason: "post_processor names special token \"\(name)\" that is not in the vocabulary")
+            }
+            if seenSequence { suffix += ids } else { prefix += ids }
+        }
+        return (prefix, suffix)
     }
 }

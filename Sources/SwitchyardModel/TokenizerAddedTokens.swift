@@ -16,28 +16,29 @@ struct TokenizerAddedTokens: Sendable {
 
     let tokens: [Token]
     /// Tokens by first byte, longest first.
-    private let byFirstByte: [UInt8: [Int]]
+    private let byFirstByte: [[Int]]
 
     init(_ tokens: [Token]) {
         self.tokens = tokens
-        var index: [UInt8: [Int]] = [:]
+        var index = [[Int]](repeating: [], count: 256)
         for (position, token) in tokens.enumerated() where !token.content.isEmpty {
-            index[token.content[0], default: []].append(position)
+            index[Int(token.content[0])].append(position)
         }
-        for key in index.keys {
-            index[key]!.sort { tokens[$0].content.count > tokens[$1].content.count }
+        for key in index.indices {
+            index[key].sort { tokens[$0].content.count > tokens[$1].content.count }
         }
         byFirstByte = index
     }
 
     /// Splits UTF-8 `text` into plain runs and added tokens (longest match at the earliest position).
     func segments(_ text: [UInt8]) -> [Segment] {
-        guard !byFirstByte.isEmpty else { return [.text(text[...])] }
+        guard !tokens.isEmpty else { return [.text(text[...])] }
         var segments: [Segment] = []
         var start = 0
         var position = 0
         while position < text.count {
-            guard let candidates = byFirstByte[text[position]],
+            let candidates = byFirstByte[Int(text[position])]
+            guard !candidates.isEmpty,
                   let match = candidates.first(where: { Self.matches(text, at: position, tokens[$0].content) }) else {
                 position += 1
                 continue

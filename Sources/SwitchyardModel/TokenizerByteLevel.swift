@@ -33,14 +33,17 @@ enum TokenizerByteLevel {
         return text
     }
 
-    /// Appends the bytes a table string stands for; characters outside the table are kept as UTF-8.
+    /// Appends the bytes a table string stands for; a token with a character outside the table is
+    /// kept as its UTF-8 (as the `tokenizers` ByteLevel decoder does).
     static func decode(_ token: String, into output: inout [UInt8]) {
+        let start = output.count
         for scalar in token.unicodeScalars {
-            if let byte = bytes[scalar.value] {
-                output.append(byte)
-            } else {
-                output.append(contentsOf: String(scalar).utf8)
+            guard let byte = bytes[scalar.value] else {
+                output.removeSubrange(start...)
+                output.append(contentsOf: token.utf8)
+                return
             }
+            output.append(byte)
         }
     }
 }

@@ -3,18 +3,21 @@ import Foundation
 import SwitchyardModel
 import SwitchyardTensor
 
-/// `switchyard generate`: runs the single-process engine on a prompt of token ids.
+/// `switchyard generate`: runs the single-process engine on a prompt of token ids or text.
 struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Generate tokens from a prompt of token ids with the single-process engine."
+        abstract: "Generate from a prompt (text, with the model's tokenizer.json, or token ids) with the single-process engine."
     )
 
     @Option(help: "Hugging Face model directory (config.json + *.safetensors).")
     var model: String
 
     @Option(name: .customLong("prompt-ids"), help: "Comma-separated prompt token ids, e.g. 5,17,2.")
-    var promptIDs: String
+    var promptIDs: String?
+
+    @Option(help: "Prompt text, encoded with the model directory's tokenizer.json (BOS/EOS as tokenizer_config.json says).")
+    var prompt: String?
 
     @Option(name: .customLong("max-tokens"), help: "Tokens to generate at most.")
     var maxTokens: Int = 16
@@ -34,23 +37,48 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(help: "OpenBLAS threads.")
     var threads: Int = 2
 
-    @Flag(help: "Print one JSON object with prompt_token_ids, token_ids, logprobs and finish_reason.")
+    @Flag(help: "Print one JSON object with prompt_token_ids, token_ids, logprobs and finish_reason (and text with a tokenizer).")
     var json = false
+
+    func validate() throws {
+        guard (promptIDs == nil) != (prompt == nil) else {
+            throw ValidationError("give exactly one of --prompt TEXT and --prompt-ids IDS")
+        }
+    }
 
     func run() async throws {
         do {
             BLAS.setThreads(threads)
-            let prompt = try Generator.parseTokenIDs(promptIDs)
+            let directory = URL(fileURLWithPath: model)
+            // --prompt needs the tokenizer; with --prompt-ids it only adds "text" to the output.
+            let tokenizer: Tokenizer?
+            if prompt != nil {
+                tokenizer = try Tokenizer.load(directory: directory)
+            } else if Tokenizer.exists(in: directory) {
+                do { tokenizer = try Tokenizer.load(directory: directory) } catch {
+                    printError("generate: ignoring the tokenizer (output as ids only): \(error)")
+                    tokenizer = nil
+                }
+            } else {
+                tokenizer = nil
+            }
+            let prompt: [Int32]
+            if let text = self.prompt, let tokenizer {
+                prompt = tokenizer.encode(text, addSpecialTokens: true)
+            } else {
+                prompt = try Generator.parseTokenIDs(promptIDs ?? "")
+            }
             let params = SamplingParams(temperature: temperature, topK: topK, topP: topP, seed: seed)
             try params.validate()
-            let engine = try Engine.load(directory: URL(fileURLWithPath: model))
+            let engine = try Engine.load(directory: directory)
             let generator = Generator(engine: engine)
             try generator.validate(prompt: prompt, maxTokens: maxTokens, params: params)
             let result = try await generator.generate(prompt: prompt, maxTokens: maxTokens, params: params)
+            let text = tokenizer.map { $0.decodeKnown(result.tokenIDs, skipSpecialTokens: true) }
             if json {
-                print(result.json)
+                print(text.map { result.json(text: $0) } ?? result.json)
             } else {
-                print(result.tokenIDs.map(String.init).joined(separator: " "))
+                print(text ?? result.tokenIDs.map(String.init).joined(separator: " "))
             }
         } catch {
             printError("generate: \(error)")

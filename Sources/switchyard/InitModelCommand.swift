@@ -31,11 +31,19 @@ struct InitModelCommand: ParsableCommand {
     @Flag(help: "Replace a checkpoint already in the output directory.")
     var overwrite = false
 
+    @Flag(name: .customLong("no-tokenizer"), help: "Do not write tokenizer.json / tokenizer_config.json (the model then takes token ids only).")
+    var noTokenizer = false
+
+    @Flag(name: .customLong("tokenizer-only"), help: "Only add the tokenizer to the checkpoint already in --out (its config.json gives the vocabulary size).")
+    var tokenizerOnly = false
+
     func validate() throws {
         _ = try parsed()
+        if tokenizerOnly && noTokenizer { throw ValidationError("--tokenizer-only and --no-tokenizer contradict each other") }
     }
 
     func run() throws {
+        if tokenizerOnly { return try writeTokenizerOnly() }
         let (family, preset, dtype, shardBytes) = try parsed()
         let directory = URL(fileURLWithPath: out)
         let manager = FileManager.default
@@ -51,7 +59,7 @@ struct InitModelCommand: ParsableCommand {
             }
             if overwrite {
                 for name in (try? manager.contentsOfDirectory(atPath: directory.path)) ?? []
-                where name.hasSuffix(".safetensors") || name == "model.safetensors.index.json" {
+                where name.hasSuffix(".safetensors") || name == "model.safetensors.index.json" || name.hasPrefix("tokenizer") {
                     try? manager.removeItem(at: directory.appendingPathComponent(name))
                 }
             }
@@ -61,12 +69,34 @@ struct InitModelCommand: ParsableCommand {
         do {
             let summary = try ModelInitializer.write(config: config, dtype: dtype, seed: seed, to: directory,
                                                      maxShardBytes: shardBytes)
+            if !noTokenizer {
+                let trained = try TokenizerTrainer.write(vocabSize: config.vocabSize, modelMaxLength: config.maxPositionEmbeddings, to: directory)
+                print("wrote a byte-level BPE tokenizer (\(trained.tokens.count) tokens, \(trained.merges.count) merges) to \(directory.path)")
+            }
             let seconds = Date().timeIntervalSince(start)
             let megabytes = Double(summary.bytes) / 1e6
             print(String(format: "wrote %@ %@ %@ (%d parameters, %.1f MB in %d file%@) to %@ in %.1f s",
                          family.rawValue, preset.rawValue, dtype.rawValue, summary.parameters, megabytes,
                          summary.files.count, summary.files.count == 1 ? "" : "s", directory.path, seconds))
-        } catch let error as ModelError {
+        } catch {
+            printError("init-model: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    private func writeTokenizerOnly() throws {
+        let directory = URL(fileURLWithPath: out)
+        do {
+            let config = try ModelConfig.load(directory: directory)
+            if Tokenizer.exists(in: directory), !overwrite {
+                printError("init-model: --out \(out) already has a tokenizer.json; pass --overwrite to replace it")
+                throw ExitCode(1)
+            }
+            let trained = try TokenizerTrainer.write(vocabSize: config.vocabSize, modelMaxLength: config.maxPositionEmbeddings, to: directory)
+            print("wrote a byte-level BPE tokenizer (\(trained.tokens.count) tokens, \(trained.merges.count) merges) to \(directory.path)")
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
             printError("init-model: \(error)")
             throw ExitCode(1)
         }

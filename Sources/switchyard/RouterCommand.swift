@@ -61,6 +61,12 @@ struct RouterCommand: AsyncParsableCommand {
         }
     }
 
+    /// Where workers connect: `--listen` when given, else all interfaces with CURVE and only
+    /// loopback without it (plain text never leaves the machine unless asked to).
+    static func workerEndpoint(listen: String?, encrypted: Bool) -> String {
+        listen ?? (encrypted ? "tcp://0.0.0.0:5555" : "tcp://127.0.0.1:5555")
+    }
+
     func run() async throws {
         LoggingBootstrap.once()
         let logger = Logger(label: "switchyard.router")
@@ -78,6 +84,13 @@ struct RouterCommand: AsyncParsableCommand {
             printError("router: cannot load model \(model): \(error)")
             throw ExitCode(1)
         }
+        let tokenizer: Tokenizer?
+        do {
+            tokenizer = try ModelTokenizer.load(directory, modelVocabSize: config.vocabSize, logger: logger)
+        } catch {
+            printError("router: cannot load the tokenizer of \(model): \(error)")
+            throw ExitCode(1)
+        }
         var curve: ClusterConfiguration.CurveSettings?
         if let curveSecretKey, let allowedWorkers {
             do {
@@ -88,8 +101,7 @@ struct RouterCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
-        // Plain text stays on loopback unless --listen says otherwise.
-        let endpoint = listen ?? (curve == nil ? "tcp://127.0.0.1:5555" : "tcp://0.0.0.0:5555")
+        let endpoint = Self.workerEndpoint(listen: listen, encrypted: curve != nil)
         if curve == nil {
             logger.warning("router-worker traffic is NOT encrypted (no --curve-secret-key); listening on \(endpoint)")
         } else {
@@ -117,7 +129,7 @@ struct RouterCommand: AsyncParsableCommand {
         let name = serving.servedModelName ?? directory.standardizedFileURL.lastPathComponent
         let context = ServingContext(
             configuration: ServingConfiguration(host: serving.host, port: serving.port, modelName: name, apiKey: try serving.resolvedAPIKey()),
-            service: service, cluster: cluster)
+            service: service, tokenizer: tokenizer, cluster: cluster)
         logger.info("router serving", metadata: ["model": "\(name)", "workers_endpoint": "\(cluster.endpoint)", "http": "\(serving.host):\(serving.port)"])
         let reload = allowedWorkers.map { path in
             SignalHandler(SIGHUP) {

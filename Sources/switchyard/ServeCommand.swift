@@ -51,7 +51,8 @@ struct ServingOptions: ParsableArguments {
         guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must not be negative") }
     }
 
-    /// The API key from the flag, the file, or `SWITCHYARD_API_KEY`.
+    /// The API key from the flag or the file (`SWITCHYARD_API_KEY` reaches `--api-key` like every
+    /// `SWITCHYARD_*` variable reaches its flag, see `EnvironmentArguments`).
     func resolvedAPIKey() throws -> String? {
         if let apiKey, !apiKey.isEmpty { return apiKey }
         if let apiKeyFile {
@@ -62,7 +63,6 @@ struct ServingOptions: ParsableArguments {
             guard !key.isEmpty else { throw ValidationError("--api-key-file \(apiKeyFile) is empty") }
             return key
         }
-        if let key = ProcessInfo.processInfo.environment["SWITCHYARD_API_KEY"], !key.isEmpty { return key }
         return nil
     }
 
@@ -116,6 +116,13 @@ struct ServeCommand: AsyncParsableCommand {
             printError("serve: cannot load model \(model): \(error)")
             throw ExitCode(1)
         }
+        let tokenizer: Tokenizer?
+        do {
+            tokenizer = try ModelTokenizer.load(directory, modelVocabSize: engine.config.vocabSize, logger: logger)
+        } catch {
+            printError("serve: cannot load the tokenizer of \(model): \(error)")
+            throw ExitCode(1)
+        }
         let limits = serving.limits(for: engine.config)
         let metrics = ServingMetrics()
         engine.onRouted = { layer, counts in metrics.routed(layer: layer, expertCounts: counts) }
@@ -123,7 +130,7 @@ struct ServeCommand: AsyncParsableCommand {
         let name = serving.servedModelName ?? directory.standardizedFileURL.lastPathComponent
         let context = ServingContext(
             configuration: ServingConfiguration(host: serving.host, port: serving.port, modelName: name, apiKey: try serving.resolvedAPIKey()),
-            service: service)
+            service: service, tokenizer: tokenizer)
         logger.info("serving", metadata: ["model": "\(name)", "kv_cache_tokens": "\(limits.kvCapacityTokens)", "address": "\(serving.host):\(serving.port)"])
         let app = ServingApplication.build(context) { port in
             logger.info("listening", metadata: ["port": "\(port)"])

@@ -36,7 +36,7 @@ final class Daemon: @unchecked Sendable {
     let process = Process()
     let log: URL
 
-    init(_ arguments: [String], log: URL) throws {
+    init(_ arguments: [String], log: URL, environment extra: [String: String] = [:]) throws {
         self.log = log
         FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: Binary.path)
@@ -46,6 +46,7 @@ final class Daemon: @unchecked Sendable {
         process.standardError = handle
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_NUM_THREADS"] = "1"
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         try process.run()
     }

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import TestSupport
+import SwitchyardModel
+import SwitchyardTensor
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,19 +17,29 @@ struct ScaleOutProcessTests {
     static let prompts: [[Int]] = [[1, 2, 3, 4], [9, 8, 7], [5], [11, 12, 13, 14, 15, 16]]
     static let maxTokens = 12
 
-    /// The single-process engine's greedy tokens for each prompt (`switchyard generate`).
+    /// The single-process engine's greedy tokens for each prompt.
     func reference(model: URL) async throws -> [[Int]] {
-        var result: [[Int]] = []
-        for (index, prompt) in Self.prompts.enumerated() {
-            let run = try Daemon(["generate", "--model", model.path, "--prompt-ids", prompt.map(String.init).joined(separator: ","),
-                                  "--max-tokens", String(Self.maxTokens), "--temperature", "0", "--json"],
-                                 log: work.appendingPathComponent("generate-\(index).log"))
-            #expect(try await run.wait() == 0, "\(run.output)")
-            let line = run.output.split(separator: "\n").last { $0.hasPrefix("{") } ?? ""
-            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-            result.append(try #require(object?["token_ids"] as? [Int], "generate printed \(run.output)"))
+        BLAS.setThreads(1)
+        let engine = try Engine.load(directory: model)
+        return try await greedyBatch(engine, prompts: Self.prompts.map { $0.map(Int32.init) }, steps: Self.maxTokens)
+            .map { $0.tokens.map(Int.init) }
+    }
+
+    /// Waits (at most `limit`) until this test process has used under a third of a core for a
+    /// second: the other suites of the run have finished their timing-sensitive work, which the
+    /// processes this test starts would otherwise disturb.
+    func waitUntilTheRunIsQuiet(limit: Duration = .seconds(40)) async throws {
+        func cpuSeconds() -> Double {
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
         }
-        return result
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            let before = cpuSeconds()
+            try await Task.sleep(for: .seconds(1))
+            if cpuSeconds() - before < 0.33 { return }
+        }
     }
 
     /// Client threads each sending greedy requests back to back until `stop` is set; records
@@ -54,7 +66,7 @@ struct ScaleOutProcessTests {
                         let prompt = (index + sent) % ScaleOutProcessTests.prompts.count
                         sent += 1
                         let body = "{\"prompt\":\(ScaleOutProcessTests.prompts[prompt]),\"max_tokens\":\(ScaleOutProcessTests.maxTokens),"
-                            + "\"temperature\":0,\"return_token_ids\":true}"
+                            + "\"temperature\":0,\"ignore_eos\":true,\"return_token_ids\":true}"
                         let outcome: Outcome
                         do {
                             let response = try client.post("/v1/completions", json: body)
@@ -64,6 +76,8 @@ struct ScaleOutProcessTests {
                             outcome = Outcome(prompt: prompt, status: -1, tokens: nil, text: "\(error)")
                         }
                         lock.withLock { outcomes.append(outcome) }
+                        // A breath between requests: other suites of the run time things on this CPU.
+                        Thread.sleep(forTimeInterval: 0.02)
                     }
                     lock.withLock { running -= 1 }
                 }.start()
@@ -125,6 +139,7 @@ struct ScaleOutProcessTests {
     }
 
     @Test func replicasSurviveSigkillAndDrainsMoveExpertsFirst() async throws {
+        try await waitUntilTheRunIsQuiet()
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { if ProcessInfo.processInfo.environment["SWITCHYARD_KEEP_TEST_LOGS"] == nil { try? FileManager.default.removeItem(at: work) } }
         let model = work.appendingPathComponent("model")
@@ -135,13 +150,18 @@ struct ScaleOutProcessTests {
 
         let httpPort = Binary.freePort()
         let endpoint = "tcp://127.0.0.1:\(Binary.freePort())"
-        let router = try Daemon(["router", "--model", model.path, "--port", String(httpPort), "--listen", endpoint,
+        /// The cluster runs niced: the timing-sensitive suites running beside this one keep the CPU.
+        func niced(_ daemon: Daemon) -> Daemon {
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(daemon.process.processIdentifier), 10)
+            return daemon
+        }
+        let router = niced(try Daemon(["router", "--model", model.path, "--port", String(httpPort), "--listen", endpoint,
                                  "--heartbeat-ms", "500", "--replicas", "2", "--dispatch-timeout", "10"],
-                                log: work.appendingPathComponent("router.log"))
+                                log: work.appendingPathComponent("router.log")))
         func startWorker(_ id: String, drainTimeout: Int = 30) throws -> Daemon {
-            try Daemon(["worker", "--router", endpoint, "--model", model.path, "--id", id, "--heartbeat-ms", "500",
+            niced(try Daemon(["worker", "--router", endpoint, "--model", model.path, "--id", id, "--heartbeat-ms", "500",
                         "--drain-timeout", String(drainTimeout)],
-                       log: work.appendingPathComponent("\(id).log"))
+                       log: work.appendingPathComponent("\(id).log")))
         }
         let client = TestHTTPClient(port: httpPort)
         let w1 = try startWorker("w1")
@@ -154,12 +174,12 @@ struct ScaleOutProcessTests {
 
         // 1. SIGKILL w2 mid-load: its in-flight dispatches are re-sent to the other holders.
         let load = Load()
-        load.start(clients: 4, port: httpPort)
-        try await load.wait(more: 8)
+        load.start(clients: 2, port: httpPort)
+        try await load.wait(more: 4)
         w2.signal(SIGKILL)
         _ = try await w2.wait()
         try await waitFor(client, "w2 declared dead") { workers($0)["w2"]?["state"] as? String == "dead" }
-        try await load.wait(more: 8)
+        try await load.wait(more: 4)
         expectAllSucceeded(load, reference, "after SIGKILL")
 
         // 2. SIGTERM w3 under load: a graceful drain; w1 takes everything, then w3 exits 0.
@@ -183,7 +203,7 @@ struct ScaleOutProcessTests {
         try await load.wait(more: 4)
         try await load.finish()
         expectAllSucceeded(load, reference, "after the admin drain")
-        #expect(load.count >= 24)
+        #expect(load.count >= 16)
 
         // 4. `switchyard status` shows the story.
         let status = try Daemon(["status", "--url", "http://127.0.0.1:\(httpPort)"], log: work.appendingPathComponent("status.log"))

@@ -111,16 +111,18 @@ struct EndToEndTests {
 
     @Test("a stalled server shows in latency from intended start, not in service time")
     func coordinatedOmissionLive() async throws {
-        try await FakeOpenAIServer.with(.stallFirst(stall: .milliseconds(600))) { port, _ in
+        // The stall is long against service times on a loaded machine (hundreds of ms when the
+        // whole suite runs at once on 2 cores), so the two latencies stay far apart.
+        try await FakeOpenAIServer.with(.stallFirst(stall: .milliseconds(2000))) { port, _ in
             let result = try await Self.run(Self.config(port: port) {
                 $0.numPrompts = 12; $0.requestRate = 50; $0.maxConcurrency = 1; $0.outputLength = 2
             })
             let s = result.summary
             #expect(s.completed == 12)
             // Only the first request is slow to serve; the ones queued behind it waited to be sent.
-            #expect(s.e2el.p90 < 300)
-            #expect(s.e2elFromIntended.p90 > 300)
-            #expect(s.sendDelay.max > 300)
+            #expect(s.e2el.p90 < 1000)
+            #expect(s.e2elFromIntended.p90 > 1000)
+            #expect(s.sendDelay.max > 1000)
         }
     }
 

@@ -70,11 +70,12 @@ struct CompletionRequestTests {
 struct TextAccumulatorTests {
     /// Token n decodes to the n-th character of a fixed alphabet; 99 is half a UTF-8 character.
     struct LetterTokenizer: ServingTokenizer {
-        func encode(_ text: String) throws -> [Int32] { text.unicodeScalars.map { Int32($0.value) - 97 } }
-        func decode(_ tokens: [Int32]) -> String {
+        func encode(_ text: String, addSpecialTokens: Bool) throws -> [Int32] { text.unicodeScalars.map { Int32($0.value) - 97 } }
+        func tokenName(_ token: Int32) -> String { text(of: [token]) }
+        func text(of tokens: ArraySlice<Int32>) -> String {
             var text = ""
-            for (index, token) in tokens.enumerated() {
-                if token == 99 { text += index == tokens.count - 1 ? "\u{FFFD}" : "é" } else {
+            for (index, token) in zip(tokens.indices, tokens) {
+                if token == 99 { text += index == tokens.endIndex - 1 ? "\u{FFFD}" : "é" } else {
                     text.unicodeScalars.append(Unicode.Scalar(UInt32(97 + token))!)
                 }
             }
@@ -96,6 +97,16 @@ struct TextAccumulatorTests {
         #expect(text.append(2, final: false) == "")
         #expect(text.append(4, final: false) == "ce")
         #expect(text.append(2, final: true) == "c")
+    }
+
+    @Test func findsAStopStringSpanningTokensAndKeepsTheTextBefore() {
+        var text = TextAccumulator(tokenizer: LetterTokenizer(), stopStrings: ["xyz", "bcd"])
+        var out = ""
+        for (index, token) in [0, 1, 2, 4, 1, 2, 3, 0].enumerated() {  // a b c e b c d a
+            out += text.append(Int32(token), final: index == 7)
+            if text.stopped { break }
+        }
+        #expect(text.stopped && out == "abce" && text.emitted == "abce")
     }
 
     @Test func neverEmitsHalfACharacter() {

@@ -16,6 +16,13 @@ enum TinyModel {
         }
         return url
     }()
+
+    /// The byte-level BPE `init-model` writes for the tiny model (ids < its vocabulary of 512).
+    static let tokenizer: Tokenizer = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("switchyard-router-tests-tokenizer-\(getpid())")
+        try! TokenizerTrainer.write(vocabSize: 512, modelMaxLength: 2048, to: url)
+        return try! Tokenizer.load(directory: url)
+    }()
 }
 
 /// An in-process `serve`: the real engine on the tiny model behind the real HTTP application,
@@ -26,7 +33,7 @@ final class ServingHarness: @unchecked Sendable {
     let engine: Engine
     private let task: Task<Void, any Error>
 
-    static func start(limits: SchedulerLimits? = nil, apiKey: String? = nil) async throws -> ServingHarness {
+    static func start(limits: SchedulerLimits? = nil, apiKey: String? = nil, tokenizer: (any ServingTokenizer)? = nil) async throws -> ServingHarness {
         BLAS.setThreads(1)
         let engine = try Engine.load(directory: TinyModel.directory)
         let metrics = ServingMetrics()
@@ -38,7 +45,7 @@ final class ServingHarness: @unchecked Sendable {
             metrics: metrics)
         let context = ServingContext(
             configuration: ServingConfiguration(host: "127.0.0.1", port: 0, modelName: "tiny", apiKey: apiKey),
-            service: service)
+            service: service, tokenizer: tokenizer)
         let port = Mutex<Int?>(nil)
         let app = ServingApplication.build(context) { bound in port.withLock { $0 = bound } }
         let task = Task { try await app.runService(gracefulShutdownSignals: []) }

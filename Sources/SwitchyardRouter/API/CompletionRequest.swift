@@ -27,6 +27,9 @@ public struct CompletionRequest: Sendable, Equatable {
     /// Number of top alternatives per position in `logprobs`, nil when not asked.
     public var logprobs: Int?
     public var returnTokenIDs: Bool
+    /// Whether a text prompt gets BOS/EOS as the tokenizer's config says (vLLM's
+    /// `add_special_tokens`, default true).
+    public var addSpecialTokens: Bool = true
 
     /// Most alternatives `logprobs` may ask for.
     public static let maxLogprobs = 20
@@ -88,13 +91,15 @@ public struct CompletionRequest: Sendable, Equatable {
         } else {
             logprobs = try reader.int("logprobs", range: 0...maxLogprobs)
         }
-        return CompletionRequest(
+        var request = CompletionRequest(
             model: model, prompt: prompt, maxTokens: maxTokens, temperature: Float(temperature),
             topP: Float(topP), topK: topK <= 0 ? 0 : topK, seed: seed, stopStrings: stopStrings,
             stopTokenIDs: stopTokenIDs, ignoreEOS: try reader.bool("ignore_eos") ?? false, stream: stream,
             includeUsageInStream: includeUsage, logprobs: logprobs,
             returnTokenIDs: try reader.bool("return_token_ids") ?? false
         )
+        request.addSpecialTokens = try reader.bool("add_special_tokens") ?? true
+        return request
     }
 
     static func parsePrompt(_ value: JSONValue?) throws(OpenAIError) -> Prompt {

@@ -74,7 +74,7 @@ struct CompletionsEndpoint: Sendable {
             }
             var encoded: [[Int32]] = []
             for text in texts {
-                do { encoded.append(try tokenizer.encode(text)) } catch {
+                do { encoded.append(try tokenizer.encode(text, addSpecialTokens: completion.addSpecialTokens)) } catch {
                     throw .invalid("The prompt could not be tokenized: \(error)", param: "prompt")
                 }
             }
@@ -311,7 +311,7 @@ struct ChoiceBuilder {
 
     /// A token as text for logprobs; `token_id:N` without a tokenizer, as vLLM writes it.
     func tokenName(_ token: Int32) -> String {
-        if let tokenizer { return tokenizer.decode([token]) }
+        if let tokenizer { return tokenizer.tokenName(token) }
         return "token_id:\(token)"
     }
 
