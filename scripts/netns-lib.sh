@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: the NETNS_* variables are read by the callers
 # Network namespaces for the multi-host scripts (sourced by multihost-test.sh and bench-netem.sh).
 #
 # A "switch" namespace holds a bridge; each host is a namespace with one veth (eth0) plugged into
