@@ -19,10 +19,23 @@ public struct BenchRunner: Sendable {
     }
 
     /// The model to name in requests: the given one, else the first of `GET /v1/models`.
+    /// A connection that fails (a server that just became healthy can drop the first one) is
+    /// retried `attempts` times, `pause` apart; an answer that is not a model list is not.
     /// Throws `HTTPClientError` or `BenchInputError` when the server cannot say.
-    public func resolveModel(_ given: String?, timeouts: HTTPTimeouts) async throws -> String {
+    public func resolveModel(_ given: String?, timeouts: HTTPTimeouts, attempts: Int = 3,
+                             pause: Duration = .milliseconds(300)) async throws -> String {
         if let given { return given }
-        return try await ModelLookup(client: client).firstModel(timeouts: timeouts)
+        let lookup = ModelLookup(client: client)
+        var attempt = 1
+        while true {
+            do {
+                return try await lookup.firstModel(timeouts: timeouts)
+            } catch let error as HTTPClientError where attempt < attempts {
+                logger.info("GET /v1/models failed (\(error)); retrying")
+                attempt += 1
+                try await Task.sleep(for: pause)
+            }
+        }
     }
 
     /// The prompts of a run, from the configuration's source and seed; a prompt file shorter than

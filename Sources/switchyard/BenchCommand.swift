@@ -131,8 +131,9 @@ struct BenchCommand: AsyncParsableCommand {
         do {
             modelName = try await runner.resolveModel(config.model, timeouts: timeouts)
         } catch {
-            modelName = "default"
-            printError("bench: cannot learn the model name from \(config.url)/v1/models (\(error)); sending model \"default\" (pass --model NAME)")
+            // Guessing a name would turn every request into a 404: say so and stop instead.
+            printError("bench: cannot learn the model name from \(config.url)/v1/models (\(error)); pass --model NAME")
+            throw ExitCode(1)
         }
         let prompts: [BenchPrompt]
         do {

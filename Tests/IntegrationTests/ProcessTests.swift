@@ -208,4 +208,14 @@ struct ProcessTests {
             return text.contains(model.path) && !text.contains(" up ")
         }
     }
+
+    @Test func benchStopsWithAClearErrorWhenTheModelNameCannotBeLearned() async throws {
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let bench = try Daemon(["bench", "--url", "http://127.0.0.1:\(Binary.freePort())", "--num-prompts", "2",
+                                "--input-len", "4", "--output-len", "2", "--quiet"],
+                               log: work.appendingPathComponent("bench.log"))
+        #expect(try await bench.wait() == 1, "\(bench.output)")
+        #expect(bench.output.contains("pass --model NAME"), "\(bench.output)")
+    }
 }

@@ -35,6 +35,14 @@ struct ErrorHandlingTests {
         await #expect(throws: HTTPClientError.self) {
             _ = try await ModelLookup(client: BenchHTTPClient(url: config.url)).firstModel(timeouts: HTTPTimeouts(connect: 1, read: 1, total: 1))
         }
+        // The model lookup retries a failed connection, a bounded number of times, then gives up.
+        let lookupStarted = ContinuousClock.now
+        await #expect(throws: HTTPClientError.self) {
+            _ = try await BenchRunner(client: BenchHTTPClient(url: config.url))
+                .resolveModel(nil, timeouts: HTTPTimeouts(connect: 1, read: 1, total: 1), attempts: 3, pause: .milliseconds(200))
+        }
+        let lookupTime = ContinuousClock.now - lookupStarted
+        #expect(lookupTime >= .milliseconds(400) && lookupTime < .seconds(5), "\(lookupTime)")
     }
 
     @Test("HTTP 500 answers are counted with their status and message")

@@ -5,8 +5,8 @@ import Testing
 struct GEMMTests {
     init() { BLAS.setThreads(1) }
 
-    @Test("A · Bᵀ on odd shapes, including the one-row gemv path",
-          arguments: [(1, 5, 7), (1, 33, 65), (2, 9, 5), (3, 17, 9), (17, 31, 64), (64, 1, 13)])
+    @Test("A · Bᵀ on odd shapes: one row, few rows (streaming kernel) and many (OpenBLAS)",
+          arguments: [(1, 5, 7), (1, 33, 65), (2, 9, 5), (3, 17, 9), (17, 31, 64), (64, 1, 13), (70, 40, 33)])
     func transposed(shape: (Int, Int, Int)) {
         let (m, n, k) = shape
         let a = randomMatrix(m, k, seed: 1)
