@@ -218,4 +218,20 @@ struct ProcessTests {
         #expect(try await bench.wait() == 1, "\(bench.output)")
         #expect(bench.output.contains("pass --model NAME"), "\(bench.output)")
     }
+
+    @Test func perfDispatchMeasuresARoundTripAndRejectsBadRows() async throws {
+        let model = try await initModel()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let perf = try Daemon(["perf", "--model", model.path, "--dispatch", "--kernel-rows", "1,4", "--threads", "1"],
+                              log: work.appendingPathComponent("perf.log"))
+        #expect(try await perf.wait(timeout: .seconds(120)) == 0, "\(perf.output)")
+        let rows = perf.output.split(separator: "\n").filter { $0.trimmingCharacters(in: .whitespaces).hasPrefix("1 ") || $0.trimmingCharacters(in: .whitespaces).hasPrefix("4 ") }
+        #expect(rows.count == 2, "\(perf.output)")
+        let bad = try Daemon(["perf", "--model", model.path, "--dispatch", "--kernel-rows", "0"], log: work.appendingPathComponent("bad.log"))
+        #expect(try await bad.wait() == 1)
+        #expect(bad.output.contains("--kernel-rows takes positive integers"), "\(bad.output)")
+        let noModel = try Daemon(["perf", "--dispatch"], log: work.appendingPathComponent("nomodel.log"))
+        #expect(try await noModel.wait() == 1)
+        #expect(noModel.output.contains("--dispatch needs --model"), "\(noModel.output)")
+    }
 }

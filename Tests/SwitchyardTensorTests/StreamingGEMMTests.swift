@@ -62,3 +62,14 @@ struct StreamingGEMMTests {
         #expect(maxDifference(viaGEMM, viaBLAS) < 1e-3)
     }
 }
+
+@Suite("KernelBenchmark")
+struct KernelBenchmarkTests {
+    @Test("one result per shape and row count, with positive throughputs")
+    func measuresEveryPoint() {
+        let results = KernelBenchmark.run(rows: [1, 4], shapes: [(n: 96, k: 64), (n: 50, k: 40)], threads: 1,
+                                          seconds: 0.01, cacheBytes: 1 << 16)
+        #expect(results.map { [$0.rows, $0.n, $0.k] } == [[1, 96, 64], [4, 96, 64], [1, 50, 40], [4, 50, 40]])
+        #expect(results.allSatisfy { $0.blasGFLOPS > 0 && $0.streamingGFLOPS > 0 && $0.streamingWeightGBS > 0 })
+    }
+}
