@@ -60,6 +60,7 @@ extension Engine {
             RoPE.rotate(k, heads: config.numKVHeads, headDim: hd, cos: state.cosTable.row(r), sin: state.sinTable.row(r))
         }
         let window = config.slidingWindow(layer: layer)
+        state.decodeInputs.removeAll(keepingCapacity: true)
         for (i, input) in inputs.enumerated() {
             let cache = input.cache
             let first = state.rowStart[i]
@@ -73,9 +74,28 @@ extension Engine {
                     (cache.values(layer: layer, head: g) + position * hd).update(from: v + g * hd, count: hd)
                 }
             }
-            attention.compute(q: state.qkv.row(first), ldQ: width, rows: input.tokens.count, start: cache.length,
-                              cache: cache, layer: layer, window: window,
-                              output: state.attention.row(first), ldOut: qDim, scratch: state.scores)
+            if input.tokens.count == 1 {
+                state.decodeInputs.append(i)
+            } else {
+                // Prefill chunks in turn: their score products use the BLAS threads themselves.
+                attention.compute(q: state.qkv.row(first), ldQ: width, rows: input.tokens.count, start: cache.length,
+                                  cache: cache, layer: layer, window: window,
+                                  output: state.attention.row(first), ldOut: qDim, scratch: state.scores)
+            }
+        }
+        // Decode rows (one query each, no BLAS calls) run concurrently, a few sequences per claim.
+        let threads = self.threads ?? BLAS.threadCount
+        let scores = state.decodeAttentionScratch(workers: threads)
+        let perClaim = 4
+        ParallelFor.run(count: (state.decodeInputs.count + perClaim - 1) / perClaim, threads: threads) { chunk, worker in
+            for n in (chunk * perClaim)..<min(state.decodeInputs.count, (chunk + 1) * perClaim) {
+                let i = state.decodeInputs[n]
+                let input = inputs[inputs.startIndex + i]
+                let first = state.rowStart[i]
+                attention.compute(q: state.qkv.row(first), ldQ: width, rows: 1, start: input.cache.length,
+                                  cache: input.cache, layer: layer, window: window,
+                                  output: state.attention.row(first), ldOut: qDim, scratch: scores[worker])
+            }
         }
         GEMM.multiplyTransposed(m: rows, n: h, k: qDim, a: state.attention.base, lda: qDim, b: w.o.base, ldb: qDim,
                                 c: state.x.base, ldc: h, beta: 1)

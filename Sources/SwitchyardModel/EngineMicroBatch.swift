@@ -21,6 +21,10 @@ final class EngineMicroBatch: @unchecked Sendable {
     let sharedLogits: Matrix
     let last: Matrix
     let scores = Matrix(rows: 0, cols: 1)
+    /// Per worker thread: the scores of the decode row it is attending (`decodeAttentionScratch`).
+    private var workerScores: [Matrix] = []
+    /// Inputs (offsets into the step's inputs) with one new token, whose attention runs concurrently.
+    var decodeInputs: [Int] = []
     var routes = ExpertRoutes(rows: 0, slotsPerRow: 1, expertIDs: [], weights: [])
     var counts: [Int] = []
 
@@ -37,6 +41,12 @@ final class EngineMicroBatch: @unchecked Sendable {
         gateLogits = Matrix(rows: 0, cols: max(config.numExperts, 1))
         sharedLogits = Matrix(rows: 0, cols: 1)
         last = Matrix(rows: 0, cols: h)
+    }
+
+    /// Score buffers for `workers` concurrent decode attentions, made before going concurrent.
+    func decodeAttentionScratch(workers: Int) -> [Matrix] {
+        while workerScores.count < workers { workerScores.append(Matrix(rows: 0, cols: 1)) }
+        return workerScores
     }
 
     /// Lays out the rows of `inputs` and sizes every buffer for them.

@@ -18,18 +18,30 @@ public final class ExpertFFN: @unchecked Sendable {
     }
 
     /// Computes `output[r] = FFN(input[r])` for `rows` contiguous rows (leading dimension `hiddenSize`).
-    /// `hidden` needs `rows * 2I` floats and `activated` `rows * I`.
+    /// `hidden` needs `rows * 2I` floats and `activated` `rows * I`. With `threads`, both products
+    /// run on `StreamingGEMM` with that many threads (callers computing experts concurrently pass 1);
+    /// without, `GEMM` picks the kernel and uses the BLAS threads.
     @inline(__always)
     public func compute(
         input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>,
-        hidden: UnsafeMutablePointer<Float>, activated: UnsafeMutablePointer<Float>
+        hidden: UnsafeMutablePointer<Float>, activated: UnsafeMutablePointer<Float>, threads: Int? = nil
     ) {
         let i = intermediateSize
-        GEMM.multiplyTransposed(m: rows, n: 2 * i, k: hiddenSize, a: input, lda: hiddenSize,
-                                b: gateUp.base, ldb: hiddenSize, c: hidden, ldc: 2 * i)
+        if let threads {
+            StreamingGEMM.multiplyTransposed(m: rows, n: 2 * i, k: hiddenSize, a: input, lda: hiddenSize,
+                                             b: gateUp.base, ldb: hiddenSize, c: hidden, ldc: 2 * i, threads: threads)
+        } else {
+            GEMM.multiplyTransposed(m: rows, n: 2 * i, k: hiddenSize, a: input, lda: hiddenSize,
+                                    b: gateUp.base, ldb: hiddenSize, c: hidden, ldc: 2 * i)
+        }
         SwiGLU.apply(gate: hidden, up: hidden + i, ldIn: 2 * i, output: activated, ldOut: i, rows: rows, cols: i)
-        GEMM.multiplyTransposed(m: rows, n: hiddenSize, k: i, a: activated, lda: i,
-                                b: down.base, ldb: i, c: output, ldc: hiddenSize)
+        if let threads {
+            StreamingGEMM.multiplyTransposed(m: rows, n: hiddenSize, k: i, a: activated, lda: i,
+                                             b: down.base, ldb: i, c: output, ldc: hiddenSize, threads: threads)
+        } else {
+            GEMM.multiplyTransposed(m: rows, n: hiddenSize, k: i, a: activated, lda: i,
+                                    b: down.base, ldb: i, c: output, ldc: hiddenSize)
+        }
     }
 
     /// Bytes of weights held.

@@ -12,6 +12,8 @@ public final class LocalExpertBackend: ExpertBackend, @unchecked Sendable {
     /// `experts[layer][expert]`, nil where not held.
     private let experts: [[ExpertFFN?]]
     private let lock = NSLock()
+    /// Threads for concurrent expert compute; nil uses `BLAS.threadCount`. Set before the first call.
+    public var threads: Int?
     private var pool: [LocalExpertBackendScratch] = []
 
     /// Loads `experts` (all of the model when nil) from `checkpoint`.
@@ -85,35 +87,83 @@ public final class LocalExpertBackend: ExpertBackend, @unchecked Sendable {
             guard layerExperts[Int(id)] != nil else { throw EngineError.expertNotLoaded(layer: layer, expert: Int(id)) }
         }
         output.resize(rows: routes.rows)
-        output.zero()
         guard routes.rows > 0 else { return }
 
         let scratch = takeScratch()
         defer { returnScratch(scratch) }
         scratch.prepare(routes: routes, experts: count)
+        scratch.gathered.resize(rows: scratch.assigned)
+        scratch.results.resize(rows: scratch.assigned)
 
-        let assigned = scratch.assigned
-        scratch.gathered.resize(rows: assigned)
-        scratch.results.resize(rows: assigned)
-        for pos in 0..<assigned {
-            let row = Int(scratch.order[pos]) / routes.slotsPerRow
-            scratch.gathered.row(pos).update(from: input.row(row), count: h)
+        let threads = self.threads ?? BLAS.threadCount
+        if threads > 1, scratch.largestGroup <= GEMM.streamingRowLimit {
+            computeExpertsConcurrently(layerExperts, input: input, scratch: scratch, threads: threads)
+        } else {
+            computeExpertsInTurn(layerExperts, input: input, scratch: scratch)
         }
-        for e in 0..<count {
+        combine(routes: routes, scratch: scratch, output: output, threads: threads)
+    }
+
+    /// Large groups (prefill): one expert after another, each product split over the BLAS threads.
+    private func computeExpertsInTurn(_ layerExperts: [ExpertFFN?], input: Matrix, scratch: LocalExpertBackendScratch) {
+        for e in 0..<layerExperts.count {
             let start = scratch.offsets[e]
             let rows = scratch.offsets[e + 1] - start
             guard rows > 0, let ffn = layerExperts[e] else { continue }
-            let i = ffn.intermediateSize
-            scratch.hidden.resize(rows: rows * 2 * i)
-            scratch.activated.resize(rows: rows * i)
+            scratch.gather(input: input, positions: start..<(start + rows))
+            let buffers = scratch.buffers(worker: 0, rows: rows, intermediate: ffn.intermediateSize)
             ffn.compute(input: scratch.gathered.row(start), rows: rows, output: scratch.results.row(start),
-                        hidden: scratch.hidden.base, activated: scratch.activated.base)
+                        hidden: buffers.hidden, activated: buffers.activated)
         }
+    }
+
+    /// Small groups (decode): whole experts run concurrently, one thread each, largest group first.
+    ///
+    /// Splitting each of a decode step's small products over the threads costs a hand-off per
+    /// product (two per expert per layer) and leaves the activation single-threaded; one thread per
+    /// expert needs one hand-off per layer and keeps each expert's intermediate rows in its core's cache.
+    private func computeExpertsConcurrently(
+        _ layerExperts: [ExpertFFN?], input: Matrix, scratch: LocalExpertBackendScratch, threads: Int
+    ) {
+        scratch.sortActiveExpertsBySize()
+        scratch.reserveWorkers(threads)
+        ParallelFor.run(count: scratch.activeExperts.count, threads: threads) { item, worker in
+            let e = scratch.activeExperts[item]
+            let start = scratch.offsets[e]
+            let rows = scratch.offsets[e + 1] - start
+            guard let ffn = layerExperts[e] else { return }
+            scratch.gather(input: input, positions: start..<(start + rows))
+            let buffers = scratch.buffers(worker: worker, rows: rows, intermediate: ffn.intermediateSize)
+            ffn.compute(input: scratch.gathered.row(start), rows: rows, output: scratch.results.row(start),
+                        hidden: buffers.hidden, activated: buffers.activated, threads: 1)
+        }
+    }
+
+    /// `output[r] = Σ weight · result` over row `r`'s routed slots, added in expert order (the order
+    /// results are stored in), rows split over the threads.
+    private func combine(routes: ExpertRoutes, scratch: LocalExpertBackendScratch, output: Matrix, threads: Int) {
+        let h = config.hiddenSize
+        let slots = routes.slotsPerRow
+        let rowsPerChunk = 16
         routes.weights.withUnsafeBufferPointer { weights in
-            for pos in 0..<assigned {
-                let slot = Int(scratch.order[pos])
-                VectorOps.addScaled(scratch.results.row(pos), alpha: weights[slot],
-                                    into: output.row(slot / routes.slotsPerRow), count: h)
+            ParallelFor.run(count: (routes.rows + rowsPerChunk - 1) / rowsPerChunk, threads: threads) { chunk, _ in
+                for row in (chunk * rowsPerChunk)..<min(routes.rows, (chunk + 1) * rowsPerChunk) {
+                    let out = output.row(row)
+                    out.update(repeating: 0, count: h)
+                    // The row's result positions in increasing order (a selection over top-k slots).
+                    var previous = Int32(-1)
+                    while true {
+                        var best = Int32.max
+                        var bestSlot = -1
+                        for s in (row * slots)..<((row + 1) * slots) {
+                            let position = scratch.slotPosition[s]
+                            if position > previous, position < best { best = position; bestSlot = s }
+                        }
+                        guard bestSlot >= 0 else { break }
+                        VectorOps.addScaled(scratch.results.row(Int(best)), alpha: weights[bestSlot], into: out, count: h)
+                        previous = best
+                    }
+                }
             }
         }
     }

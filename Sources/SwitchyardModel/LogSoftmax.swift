@@ -3,15 +3,10 @@ import SwitchyardTensor
 
 /// Log-probabilities from raw logits: `log_softmax(x)_i = x_i - max - log Σ exp(x_j - max)`.
 public enum LogSoftmax {
-    /// `log Σ exp(x_j)`, computed stably.
+    /// `log Σ exp(x_j)`, computed stably (`Softmax.logSumExp`).
     public static func logSumExp(_ logits: UnsafeBufferPointer<Float>) -> Float {
         guard let base = logits.baseAddress, !logits.isEmpty else { return -.infinity }
-        var maxValue = base[0]
-        for i in 1..<logits.count where base[i] > maxValue { maxValue = base[i] }
-        guard maxValue.isFinite else { return maxValue }
-        var sum: Double = 0
-        for i in 0..<logits.count { sum += Double(expf(base[i] - maxValue)) }
-        return maxValue + Float(log(sum))
+        return Softmax.logSumExp(base, count: logits.count)
     }
 
     /// Writes the log-softmax of `logits` into `into` (`logits.count` floats).

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Numerically stable softmax (max subtracted) in place.
@@ -16,5 +17,12 @@ public enum Softmax {
         }
         let inverse = 1 / sum
         for i in 0..<count { x[i] *= inverse }
+    }
+
+    /// `log Σ exp(x[i])` over `count` floats, computed stably (shifted by the maximum; vectorised
+    /// exponentials summed in double, `CKernels`). An infinite or NaN maximum is returned as is.
+    @inline(__always)
+    public static func logSumExp(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        sy_log_sum_exp(x, Int32(count))
     }
 }

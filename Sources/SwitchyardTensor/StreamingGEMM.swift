@@ -7,7 +7,7 @@ import Dispatch
 /// OpenBLAS's gemm copies ("packs") the whole weight before multiplying; with few rows that copy
 /// costs as much as the product, and its gemv re-reads the weight once per row. This kernel
 /// (CKernels, AVX2+FMA) reads each weight row once and dots it with every row of `A`, which stays in
-/// cache. The columns of `C` are split across `BLAS.threadCount` threads. Each output depends only
+/// cache. The columns of `C` are cut into chunks that `BLAS.threadCount` threads claim. Each output depends only
 /// on its own row of `A`, so a row's result does not change with the batch it is in.
 public enum StreamingGEMM {
     /// Below this many weight floats (`n * k`) one thread does the whole product (splitting costs more).
@@ -15,6 +15,10 @@ public enum StreamingGEMM {
 
     /// Columns of `C` per thread are a multiple of this (the kernel's tile width is 3 columns).
     static let columnGrain = 48
+
+    /// Column chunks per thread: enough to rebalance around a preempted thread, few enough that each
+    /// chunk still streams a long run of weight rows.
+    static let chunksPerThread = 4
 
     /// Whether the AVX2+FMA kernel is in use (otherwise a portable loop).
     public static var usesAVX2: Bool { sy_kernels_use_avx2() != 0 }
@@ -34,16 +38,13 @@ public enum StreamingGEMM {
             sy_sgemm_nt_columns(Int32(m), Int32(k), a, Int32(lda), b, Int32(ldb), c, Int32(ldc), beta, 0, Int32(n))
             return
         }
-        let perTask = ((n + tasks - 1) / tasks + columnGrain - 1) / columnGrain * columnGrain
-        // Raw addresses cross into the concurrent closure; every task writes disjoint columns of C.
-        let addresses = (a: UInt(bitPattern: a), b: UInt(bitPattern: b), c: UInt(bitPattern: c))
-        DispatchQueue.concurrentPerform(iterations: tasks) { t in
-            let start = t * perTask
-            let end = min(n, start + perTask)
-            guard start < end,
-                  let a = UnsafePointer<Float>(bitPattern: addresses.a),
-                  let b = UnsafePointer<Float>(bitPattern: addresses.b),
-                  let c = UnsafeMutablePointer<Float>(bitPattern: addresses.c) else { return }
+        // A few chunks per thread, claimed dynamically (ParallelFor), so a preempted thread's share
+        // is taken over by the others instead of stalling the product.
+        let chunks = min(n / columnGrain, tasks * chunksPerThread)
+        let perChunk = ((n + chunks - 1) / chunks + columnGrain - 1) / columnGrain * columnGrain
+        ParallelFor.run(count: (n + perChunk - 1) / perChunk, threads: tasks) { chunk, _ in
+            let start = chunk * perChunk
+            let end = min(n, start + perChunk)
             sy_sgemm_nt_columns(Int32(m), Int32(k), a, Int32(lda), b, Int32(ldb), c, Int32(ldc), beta,
                                 Int32(start), Int32(end))
         }

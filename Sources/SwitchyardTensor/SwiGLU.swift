@@ -1,6 +1,8 @@
+import CKernels
 import Foundation
 
-/// The gated activation of every expert: `silu(gate) * up`, with `silu(x) = x / (1 + e^-x)`.
+/// The gated activation of every expert: `silu(gate) * up`, with `silu(x) = x / (1 + e^-x)`
+/// (vectorised exponentials in `CKernels`).
 public enum SwiGLU {
     /// For each of `rows` rows: `output[i] = silu(gate[i]) * up[i]` for `cols` elements.
     /// `gate` and `up` may live in one fused row (`[gate | up]`), hence separate leading dimensions.
@@ -11,13 +13,7 @@ public enum SwiGLU {
         rows: Int, cols: Int
     ) {
         for r in 0..<rows {
-            let g = gate + r * ldIn
-            let u = up + r * ldIn
-            let y = output + r * ldOut
-            for i in 0..<cols {
-                let x = g[i]
-                y[i] = x / (1 + expf(-x)) * u[i]
-            }
+            sy_swiglu(gate + r * ldIn, up + r * ldIn, output + r * ldOut, Int32(cols))
         }
     }
 

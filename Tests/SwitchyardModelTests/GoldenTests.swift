@@ -63,6 +63,31 @@ struct GoldenTests {
         }
     }
 
+    @Test("prompts decoding together on two threads follow the reference step by step", arguments: fixtureNames)
+    func batchedDecodeOnTwoThreads(name: String) async throws {
+        let fixture = try GoldenFixture.load(name)
+        let engine = try Engine.load(directory: fixture.directory)
+        // Decode attention and experts run concurrently (their own thread count, not the shared BLAS one).
+        engine.threads = 2
+        let backend = try #require(engine.experts as? LocalExpertBackend)
+        backend.threads = 2
+        let prompts = fixture.prompts
+        let steps = try #require(prompts.map(\.greedyTokenIDs.count).min())
+        let caches = prompts.map { KVCache(config: engine.config, capacity: $0.tokenIDs.count + steps) }
+        var logits = try await engine.forward(zip(caches, prompts).map { EngineInput(cache: $0, tokens: $1.tokenIDs) })
+        for step in 0..<steps {
+            for (b, prompt) in prompts.enumerated() {
+                let row = UnsafeBufferPointer(start: logits.row(b), count: logits.cols)
+                let lp = LogSoftmax.logprob(of: Int(prompt.greedyTokenIDs[step]), row)
+                #expect(abs(Double(lp) - prompt.greedyLogprobs[step]) < GoldenFixture.logprobTolerance,
+                        "\(name) prompt \(b) step \(step): logprob \(lp) vs \(prompt.greedyLogprobs[step])")
+            }
+            if step + 1 < steps {
+                logits = try await engine.forward(zip(caches, prompts).map { EngineInput(cache: $0, tokens: [$1.greedyTokenIDs[step]]) })
+            }
+        }
+    }
+
     @Test("a batch of the fixture's prompts decoded together matches the reference", arguments: fixtureNames)
     func batched(name: String) async throws {
         let fixture = try GoldenFixture.load(name)

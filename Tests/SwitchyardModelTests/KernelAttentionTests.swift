@@ -62,12 +62,18 @@ struct KernelAttentionTests {
         #expect(worst < 1e-5)
     }
 
-    @Test("grouped expert compute equals the per-row sum of weighted experts", arguments: ["mixtral", "qwen2_moe"])
-    func groupedExperts(name: String) async throws {
+    /// (family, threads, rows): one thread; two threads with small groups (experts computed
+    /// concurrently, one thread each); two threads with groups past the streaming limit (in turn).
+    static let groupedCases: [(String, Int, Int)] = [
+        ("mixtral", 1, 7), ("qwen2_moe", 1, 7), ("mixtral", 2, 7), ("qwen2_moe", 2, 7), ("mixtral", 2, 150),
+    ]
+
+    @Test("grouped expert compute equals the per-row sum of weighted experts", arguments: groupedCases)
+    func groupedExperts(name: String, threads: Int, rows: Int) async throws {
         let config = TestModels.config(name)
         let backend = try LocalExpertBackend.random(config: config, seed: 4)
+        backend.threads = threads
         let layer = 1
-        let rows = 7
         var g = SeededGenerator(seed: 5)
         let input = Matrix.random(rows: rows, cols: config.hiddenSize, scale: 1, generator: &g)
         let experts = config.ffnExperts(layer: layer)

@@ -17,4 +17,11 @@ void sy_sgemm_nt_columns(int m, int k, const float *a, int lda, const float *b, 
 /// 1 when the AVX2+FMA path is in use, 0 for the portable loop.
 int sy_kernels_use_avx2(void);
 
+/// `log Σ exp(x[i])` over `n` floats, computed stably (shifted by the maximum; an infinite or NaN
+/// maximum is returned as is). AVX2 exponentials with relative error below 1e-7, summed in double.
+float sy_log_sum_exp(const float *x, int n);
+
+/// `out[i] = silu(gate[i]) * up[i]` with `silu(g) = g / (1 + e^-g)`, for `n` floats.
+void sy_swiglu(const float *gate, const float *up, float *out, int n);
+
 #endif

@@ -31,10 +31,17 @@ public final class EngineService: Service, Sendable {
         case stopped
     }
 
+    /// A sequence's sampler, by reference: the engine loop samples outside the lock (rows
+    /// concurrently), and only the engine loop ever touches it.
+    final class SamplerSlot: @unchecked Sendable {
+        var sampler: Sampler
+        init(_ sampler: Sampler) { self.sampler = sampler }
+    }
+
     struct Sequence {
         var request: GenerationRequest
         var tokens: [Int32]
-        var sampler: Sampler
+        let sampler: SamplerSlot
         var cache: KVCache?
         var generated = 0
         let arrival: ContinuousClock.Instant
@@ -92,7 +99,7 @@ public final class EngineService: Service, Sendable {
             switch rejection {
             case nil:
                 core.sequences[id] = Sequence(
-                    request: request, tokens: request.promptTokens, sampler: Sampler(params: request.sampling),
+                    request: request, tokens: request.promptTokens, sampler: SamplerSlot(Sampler(params: request.sampling)),
                     arrival: .now, continuation: continuation)
                 return .success(id)
             case .queueFull(let limit)?:
@@ -223,30 +230,24 @@ public final class EngineService: Service, Sendable {
         }
         metrics.promptTokens(promptTokens)
 
+        let sampled = sample(plan: plan, logits: logits)
         var finished: [(AsyncThrowingStream<GeneratedToken, any Error>.Continuation, GeneratedToken)] = []
         var emitted: [(AsyncThrowingStream<GeneratedToken, any Error>.Continuation, GeneratedToken)] = []
-        let vocab = logits.cols
         let now = ContinuousClock.now
         core.withLock { core in
             core.scheduler.completed(plan)
             core.steps += 1
             for (row, feed) in plan.feeds.enumerated() where feed.samples {
-                guard var sequence = core.sequences[feed.id] else { continue }
-                let rowLogits = UnsafeBufferPointer(start: logits.row(row), count: vocab)
-                let sampled = sequence.sampler.sample(logits: rowLogits)
-                var token = GeneratedToken(token: sampled.token, logprob: sampled.logprob, topLogprobs: [], finishReason: nil)
-                if let top = sequence.request.topLogprobs, top > 0 {
-                    token.topLogprobs = TopLogprobs.top(rowLogits, count: top, logSumExp: TopLogprobs.logSumExp(rowLogits))
-                }
+                guard var sequence = core.sequences[feed.id], var token = sampled[row] else { continue }
                 sequence.generated += 1
-                sequence.tokens.append(sampled.token)
+                sequence.tokens.append(token.token)
                 if sequence.generated == 1 {
                     metrics.timeToFirstToken((now - sequence.arrival).seconds)
                 } else if let last = sequence.lastToken {
                     metrics.interTokenLatency((now - last).seconds)
                 }
                 sequence.lastToken = now
-                if sequence.request.stopTokenIDs.contains(sampled.token) {
+                if sequence.request.stopTokenIDs.contains(token.token) {
                     token.finishReason = .stop
                 } else if sequence.generated >= sequence.request.maxNewTokens {
                     token.finishReason = .length
@@ -270,6 +271,36 @@ public final class EngineService: Service, Sendable {
             continuation.yield(token)
             continuation.finish()
         }
+    }
+
+    /// The token each sampling row of `plan` draws (nil for rows that do not sample, or whose
+    /// sequence is gone), rows sampled concurrently outside the lock: a step's 64 rows over a
+    /// 32000-entry vocabulary are otherwise a serial stretch of every step.
+    private func sample(plan: Scheduler.StepPlan, logits: Matrix) -> [GeneratedToken?] {
+        let samplers = core.withLock { core in
+            plan.feeds.map { feed -> (SamplerSlot, Int)? in
+                guard feed.samples, let sequence = core.sequences[feed.id] else { return nil }
+                return (sequence.sampler, sequence.request.topLogprobs ?? 0)
+            }
+        }
+        var tokens = [GeneratedToken?](repeating: nil, count: samplers.count)
+        let vocab = logits.cols
+        tokens.withUnsafeMutableBufferPointer { tokens in
+            let rowsPerClaim = 8
+            ParallelFor.run(count: (samplers.count + rowsPerClaim - 1) / rowsPerClaim) { chunk, _ in
+                for row in (chunk * rowsPerClaim)..<min(samplers.count, (chunk + 1) * rowsPerClaim) {
+                    guard let (slot, top) = samplers[row] else { continue }
+                    let rowLogits = UnsafeBufferPointer(start: logits.row(row), count: vocab)
+                    let drawn = slot.sampler.sample(logits: rowLogits)
+                    var token = GeneratedToken(token: drawn.token, logprob: drawn.logprob, topLogprobs: [], finishReason: nil)
+                    if top > 0 {
+                        token.topLogprobs = TopLogprobs.top(rowLogits, count: top, logSumExp: LogSoftmax.logSumExp(rowLogits))
+                    }
+                    tokens[row] = token
+                }
+            }
+        }
+        return tokens
     }
 
     private func fail(_ ids: [SequenceID], _ error: GenerationError, reason: String) {

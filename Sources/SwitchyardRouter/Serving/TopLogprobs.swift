@@ -1,14 +1,5 @@
 /// Log-softmax statistics of one row of logits, computed without allocating.
 enum TopLogprobs {
-    /// log Σ exp(logits), computed stably.
-    static func logSumExp(_ logits: UnsafeBufferPointer<Float>) -> Float {
-        var maximum = -Float.infinity
-        for value in logits where value > maximum { maximum = value }
-        var sum: Float = 0
-        for value in logits { sum += expf(value - maximum) }
-        return maximum + logf(sum)
-    }
-
     /// The `count` most likely tokens with their log-probabilities, best first.
     static func top(_ logits: UnsafeBufferPointer<Float>, count: Int, logSumExp: Float) -> [TokenLogprob] {
         guard count > 0 else { return [] }
