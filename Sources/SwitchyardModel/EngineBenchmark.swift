@@ -20,6 +20,17 @@ public enum EngineBenchmark {
         /// time: what a server doing exactly this work (the prompts arrive together, each generates
         /// `genLength`) would report as output throughput, with nothing else in the way.
         public var endToEndTokensPerSecond: Double
+
+        public init(batch: Int, prefillTokensPerSecond: Double, decodeTokensPerSecond: Double, prefillGFLOPS: Double,
+                    decodeGFLOPS: Double, decodeWeightGBS: Double, endToEndTokensPerSecond: Double) {
+            self.batch = batch
+            self.prefillTokensPerSecond = prefillTokensPerSecond
+            self.decodeTokensPerSecond = decodeTokensPerSecond
+            self.prefillGFLOPS = prefillGFLOPS
+            self.decodeGFLOPS = decodeGFLOPS
+            self.decodeWeightGBS = decodeWeightGBS
+            self.endToEndTokensPerSecond = endToEndTokensPerSecond
+        }
     }
 
     /// Runs one batch size. The engine's `onRouted` is used during the run and restored after.

@@ -28,6 +28,9 @@ struct PerfCommand: AsyncParsableCommand {
     @Option(help: "OpenBLAS threads.")
     var threads: Int = 2
 
+    @Option(help: "Runs per batch size: the table shows each metric's median over them and the best decode (a shared VM only ever slows a run down).")
+    var `repeat`: Int = 1
+
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
@@ -55,6 +58,7 @@ struct PerfCommand: AsyncParsableCommand {
                 return b
             }
             guard !batches.isEmpty else { throw EngineError.invalidArgument("--batch needs at least one size") }
+            guard (1...100).contains(`repeat`) else { throw EngineError.invalidArgument("--repeat must be between 1 and 100") }
             if kernels {
                 try runKernels(rows: try parseRows())
                 return
@@ -76,9 +80,13 @@ struct PerfCommand: AsyncParsableCommand {
             let sgemm = MachineLimits.sgemmGFLOPS()
             let memory = MachineLimits.memoryReadGBS(threads: threads)
             _ = try await EngineBenchmark.run(engine: engine, batch: 1, promptLength: 4, genLength: 2)  // warm-up
-            var results: [EngineBenchmark.Result] = []
+            var results: [PerfRuns] = []
             for b in batches {
-                results.append(try await EngineBenchmark.run(engine: engine, batch: b, promptLength: promptLen, genLength: genLen))
+                var runs: [EngineBenchmark.Result] = []
+                for _ in 0..<`repeat` {
+                    runs.append(try await EngineBenchmark.run(engine: engine, batch: b, promptLength: promptLen, genLength: genLen))
+                }
+                results.append(PerfRuns(runs))
             }
             if json {
                 printJSON(results, sgemm: sgemm, memory: memory)
@@ -112,26 +120,62 @@ struct PerfCommand: AsyncParsableCommand {
         }
     }
 
-    private func printTable(_ results: [EngineBenchmark.Result], sgemm: Double, memory: Double) {
+    private func printTable(_ results: [PerfRuns], sgemm: Double, memory: Double) {
         print(String(format: "machine: sgemm %.1f GFLOP/s, memory read %.1f GB/s (%d BLAS threads)", sgemm, memory, threads))
+        if `repeat` > 1 { print("each number is the median of \(`repeat`) runs; best decode and every run's decode follow") }
         print("batch  prefill tok/s  (GFLOP/s, %sgemm)  decode tok/s  (GFLOP/s, %sgemm)  (weights GB/s, %mem)  end-to-end output tok/s")
-        for r in results {
+        for runs in results {
+            let r = runs.median
             print(String(format: "%5d  %13.1f  (%7.1f, %5.1f%%)  %12.1f  (%7.1f, %5.1f%%)  (%6.1f, %5.1f%%)  %23.1f",
                          r.batch, r.prefillTokensPerSecond, r.prefillGFLOPS, 100 * r.prefillGFLOPS / sgemm,
                          r.decodeTokensPerSecond, r.decodeGFLOPS, 100 * r.decodeGFLOPS / sgemm,
                          r.decodeWeightGBS, 100 * r.decodeWeightGBS / memory, r.endToEndTokensPerSecond))
+            if `repeat` > 1 {
+                let all = runs.runs.map { String(format: "%.1f", $0.decodeTokensPerSecond) }.joined(separator: ", ")
+                print(String(format: "       best decode %.1f tok/s; runs: %@", runs.bestDecode, all))
+            }
         }
     }
 
-    private func printJSON(_ results: [EngineBenchmark.Result], sgemm: Double, memory: Double) {
+    private func printJSON(_ results: [PerfRuns], sgemm: Double, memory: Double) {
         func f(_ x: Double) -> String { String(format: "%.3f", x) }
-        let rows = results.map { r in
-            "{\"batch\": \(r.batch), \"prefill_tok_s\": \(f(r.prefillTokensPerSecond)), \"decode_tok_s\": \(f(r.decodeTokensPerSecond)), "
+        func list(_ values: [Double]) -> String { "[" + values.map(f).joined(separator: ", ") + "]" }
+        let rows = results.map { runs in
+            let r = runs.median
+            return "{\"batch\": \(r.batch), \"prefill_tok_s\": \(f(r.prefillTokensPerSecond)), \"decode_tok_s\": \(f(r.decodeTokensPerSecond)), "
                 + "\"prefill_gflops\": \(f(r.prefillGFLOPS)), \"decode_gflops\": \(f(r.decodeGFLOPS)), "
                 + "\"decode_weight_gbs\": \(f(r.decodeWeightGBS)), \"e2e_output_tok_s\": \(f(r.endToEndTokensPerSecond)), "
                 + "\"prefill_sgemm_fraction\": \(f(r.prefillGFLOPS / sgemm)), \"decode_sgemm_fraction\": \(f(r.decodeGFLOPS / sgemm)), "
-                + "\"decode_mem_fraction\": \(f(r.decodeWeightGBS / memory))}"
+                + "\"decode_mem_fraction\": \(f(r.decodeWeightGBS / memory)), \"runs\": \(runs.runs.count), "
+                + "\"decode_tok_s_best\": \(f(runs.bestDecode)), \"decode_tok_s_runs\": \(list(runs.runs.map(\.decodeTokensPerSecond))), "
+                + "\"prefill_tok_s_runs\": \(list(runs.runs.map(\.prefillTokensPerSecond)))}"
         }
         print("{\"results\": [\(rows.joined(separator: ", "))], \"limits\": {\"sgemm_gflops\": \(f(sgemm)), \"mem_read_gbs\": \(f(memory)), \"threads\": \(threads)}}")
     }
+}
+
+/// The runs of one batch size and their per-metric medians.
+struct PerfRuns {
+    let runs: [EngineBenchmark.Result]
+
+    init(_ runs: [EngineBenchmark.Result]) {
+        precondition(!runs.isEmpty)
+        self.runs = runs
+    }
+
+    /// Each metric's median over the runs (the middle value, or the mean of the middle two).
+    var median: EngineBenchmark.Result {
+        func m(_ metric: (EngineBenchmark.Result) -> Double) -> Double {
+            let sorted = runs.map(metric).sorted()
+            let mid = sorted.count / 2
+            return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+        }
+        return EngineBenchmark.Result(
+            batch: runs[0].batch,
+            prefillTokensPerSecond: m(\.prefillTokensPerSecond), decodeTokensPerSecond: m(\.decodeTokensPerSecond),
+            prefillGFLOPS: m(\.prefillGFLOPS), decodeGFLOPS: m(\.decodeGFLOPS), decodeWeightGBS: m(\.decodeWeightGBS),
+            endToEndTokensPerSecond: m(\.endToEndTokensPerSecond))
+    }
+
+    var bestDecode: Double { runs.map(\.decodeTokensPerSecond).max()! }
 }

@@ -130,7 +130,8 @@ struct RouterCommand: AsyncParsableCommand {
         let context = ServingContext(
             configuration: ServingConfiguration(host: serving.host, port: serving.port, modelName: name, apiKey: try serving.resolvedAPIKey()),
             service: service, tokenizer: tokenizer, cluster: cluster)
-        logger.info("router serving", metadata: ["model": "\(name)", "workers_endpoint": "\(cluster.endpoint)", "http": "\(serving.host):\(serving.port)"])
+        logger.info("router serving", metadata: ["model": "\(name)", "workers_endpoint": "\(cluster.endpoint)", "http": "\(serving.host):\(serving.port)",
+                                                 "micro_batches": "\(microBatches)", "threads": "\(threads)"])
         let reload = allowedWorkers.map { path in
             SignalHandler(SIGHUP) {
                 do {

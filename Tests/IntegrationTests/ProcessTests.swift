@@ -192,6 +192,11 @@ struct ProcessTests {
         // Every child's output reaches ours, prefixed by its name.
         #expect(up.output.contains("router | "), "\(up.output)")
         #expect(up.output.contains("worker-1 | ") && up.output.contains("worker-2 | "), "\(up.output)")
+        // Co-located processes share the cores: the router gets all of them, each worker its share,
+        // and overlap is off (the router's phase and the workers' take turns).
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        #expect(up.output.contains("(\(cores) threads), 2 workers") && up.output.contains("(\(max(1, cores / 2)) threads each)"), "\(up.output)")
+        #expect(up.output.contains("micro_batches=1"), "\(up.output)")
 
         up.signal(SIGTERM)
         #expect(try await up.wait(timeout: .seconds(60)) == 0, "\(up.output)")
@@ -217,6 +222,29 @@ struct ProcessTests {
                                log: work.appendingPathComponent("bench.log"))
         #expect(try await bench.wait() == 1, "\(bench.output)")
         #expect(bench.output.contains("pass --model NAME"), "\(bench.output)")
+    }
+
+    @Test func perfRepeatReportsMediansAndEveryRunAndRejectsZero() async throws {
+        let model = try await initModel()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let perf = try Daemon(["perf", "--model", model.path, "--batch", "1,2", "--prompt-len", "4", "--gen-len", "3",
+                               "--repeat", "3", "--threads", "1", "--json"], log: work.appendingPathComponent("perf.log"))
+        #expect(try await perf.wait(timeout: .seconds(180)) == 0, "\(perf.output)")
+        let line = try #require(perf.output.split(separator: "\n").first { $0.hasPrefix("{\"results\"") })
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let results = try #require(object["results"] as? [[String: Any]])
+        #expect(results.map { $0["batch"] as? Int } == [1, 2])
+        for r in results {
+            #expect(r["runs"] as? Int == 3)
+            let runs = try #require(r["decode_tok_s_runs"] as? [Double])
+            #expect(runs.count == 3 && runs.allSatisfy { $0 > 0 })
+            let median = try #require(r["decode_tok_s"] as? Double)
+            #expect(abs(median - runs.sorted()[1]) < 0.01, "\(r)")
+            #expect(abs((r["decode_tok_s_best"] as? Double ?? 0) - runs.max()!) < 0.01)
+        }
+        let bad = try Daemon(["perf", "--model", model.path, "--repeat", "0"], log: work.appendingPathComponent("bad.log"))
+        #expect(try await bad.wait() == 1)
+        #expect(bad.output.contains("--repeat must be between 1 and 100"), "\(bad.output)")
     }
 
     @Test func perfDispatchMeasuresARoundTripAndRejectsBadRows() async throws {
