@@ -96,7 +96,10 @@ public final class LocalExpertBackend: ExpertBackend, @unchecked Sendable {
         scratch.results.resize(rows: scratch.assigned)
 
         let threads = self.threads ?? BLAS.threadCount
-        if threads > 1, scratch.largestGroup <= GEMM.streamingRowLimit {
+        // Concurrent experts need small groups (each expert on one thread) and at least two experts
+        // per thread, so that claiming can even out uneven groups or a preempted thread; otherwise
+        // (batch 1 routes 2 experts) each product is split over the threads instead.
+        if threads > 1, scratch.largestGroup <= GEMM.streamingRowLimit, scratch.activeExperts.count >= 2 * threads {
             computeExpertsConcurrently(layerExperts, input: input, scratch: scratch, threads: threads)
         } else {
             computeExpertsInTurn(layerExperts, input: input, scratch: scratch)

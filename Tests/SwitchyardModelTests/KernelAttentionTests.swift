@@ -63,9 +63,10 @@ struct KernelAttentionTests {
     }
 
     /// (family, threads, rows): one thread; two threads with small groups (experts computed
-    /// concurrently, one thread each); two threads with groups past the streaming limit (in turn).
+    /// concurrently, one thread each); two threads with groups past the streaming limit, or one row
+    /// (3 experts: too few to share out), in turn.
     static let groupedCases: [(String, Int, Int)] = [
-        ("mixtral", 1, 7), ("qwen2_moe", 1, 7), ("mixtral", 2, 7), ("qwen2_moe", 2, 7), ("mixtral", 2, 150),
+        ("mixtral", 1, 7), ("qwen2_moe", 1, 7), ("mixtral", 2, 7), ("qwen2_moe", 2, 7), ("mixtral", 2, 150), ("mixtral", 2, 1),
     ]
 
     @Test("grouped expert compute equals the per-row sum of weighted experts", arguments: groupedCases)
