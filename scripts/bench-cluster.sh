@@ -9,7 +9,8 @@
 # ratios are taken within a round (runs a minute apart) and their median over rounds is printed,
 # with wire bytes per token per layer.
 # Usage: scripts/bench-cluster.sh [MODEL_DIR]   (default models/bench, created when missing)
-#        SWITCHYARD_BENCH_ROUNDS (3), SWITCHYARD_BENCH_PROMPTS (128) change the amount of work.
+#        SWITCHYARD_BENCH_ROUNDS (3), SWITCHYARD_BENCH_PROMPTS (128), SWITCHYARD_BENCH_INPUT_LEN (32) and
+#        SWITCHYARD_BENCH_OUTPUT_LEN (32) change the amount of work.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product switchyard >/dev/null
@@ -20,8 +21,8 @@ out="$(mktemp -d)"
 prompts="${SWITCHYARD_BENCH_PROMPTS:-128}"
 rounds="${SWITCHYARD_BENCH_ROUNDS:-3}"
 concurrency=64
-input_len=32
-output_len=32
+input_len="${SWITCHYARD_BENCH_INPUT_LEN:-32}"
+output_len="${SWITCHYARD_BENCH_OUTPUT_LEN:-32}"
 
 wait_healthy() {
     for _ in $(seq 1 900); do curl -fs "http://127.0.0.1:$1/health" >/dev/null 2>&1 && return 0; sleep 0.2; done
