@@ -24,7 +24,7 @@ public struct Sampler {
         let lse = LogSoftmax.logSumExp(logits)
         if params.temperature <= 0 || params.topK == 1 {
             let token = VectorOps.argmax(base, count: n)
-            return SampledToken(token: Int32(token), logprob: base[token] - lse)
+            return SampledToken(token: Int32(token), logprob: base[token] - lse, logSumExp: lse)
         }
         let k = params.topK > 0 ? min(params.topK, n) : n
         if ids.count != k {
@@ -42,7 +42,7 @@ public struct Sampler {
         }
         swap(&idBuffer, &ids)
         swap(&valueBuffer, &values)
-        return SampledToken(token: chosen, logprob: base[Int(chosen)] - lse)
+        return SampledToken(token: chosen, logprob: base[Int(chosen)] - lse, logSumExp: lse)
     }
 
     /// Candidates sorted by logit (descending), softmax at the temperature, top-p cut, then a draw.

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import SwitchyardModel
 @testable import switchyard
@@ -28,5 +29,32 @@ struct PerfRunsTests {
     @Test func repeatParsesAndDefaultsToOne() throws {
         #expect(try PerfCommand.parse(["--synthetic"]).repeat == 1)
         #expect(try PerfCommand.parse(["--synthetic", "--repeat", "5"]).repeat == 5)
+    }
+}
+
+@Suite("up flags")
+struct UpFlagsTests {
+    @Test func threadsAndMicroBatchesDefaultToTheSharedCoreSetup() throws {
+        let model = FileManager.default.temporaryDirectory.appendingPathComponent("up-flags-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: model) }
+        try Data("{}".utf8).write(to: model.appendingPathComponent("config.json"))
+        let up = try UpCommand.parse(["--model", model.path, "--workers", "3"])
+        #expect(up.routerThreads == nil && up.workerThreads == nil)  // resolved from the core count at run time
+        #expect(up.microBatches == 1)
+        #expect(try UpCommand.parse(["--model", model.path, "--micro-batches", "2", "--router-threads", "4"]).microBatches == 2)
+    }
+
+    @Test(arguments: [(["--micro-batches", "0"], "--micro-batches must be between 1 and 8"),
+                      (["--micro-batches", "9"], "--micro-batches must be between 1 and 8"),
+                      (["--router-threads", "0"], "--router-threads must be between 1 and 256"),
+                      (["--worker-threads", "0"], "--worker-threads must be between 1 and 256")])
+    func badValuesAreRejectedWithTheFlagsName(flags: [String], message: String) {
+        do {
+            _ = try UpCommand.parse(["--model", "/nonexistent"] + flags)
+            Issue.record("\(flags) was accepted")
+        } catch {
+            #expect(UpCommand.message(for: error).contains(message), "\(UpCommand.message(for: error))")
+        }
     }
 }

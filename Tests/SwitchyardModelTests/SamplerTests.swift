@@ -39,8 +39,13 @@ struct SamplerTests {
     @Test("logprob is the raw log-softmax whatever temperature, top-k or top-p")
     func logprobs() {
         let ref = logSoftmax(logits)
-        for token in draw(SamplingParams(temperature: 0.7, topK: 3, topP: 0.9, seed: 5), 100) {
-            #expect(abs(Double(token.logprob) - ref[Int(token.token)]) < 1e-5)
+        let lse = Double(logits[0]) - ref[0]
+        for params in [SamplingParams(temperature: 0.7, topK: 3, topP: 0.9, seed: 5), .greedy] {
+            for token in draw(params, 100) {
+                #expect(abs(Double(token.logprob) - ref[Int(token.token)]) < 1e-5)
+                // The row's log-sum-exp comes along, for other tokens' log-probabilities.
+                #expect(abs(Double(token.logSumExp) - lse) < 1e-5)
+            }
         }
     }
 

@@ -6,13 +6,11 @@ import SwitchyardModel
 /// elsewhere first, it drops them only once they are, and it is released once it holds nothing.
 @Suite("WorkerRegistry drain")
 struct DrainTests {
-    let keys = (0 ..< 2).flatMap { layer in (0 ..< 4).map { ExpertKey(layer: layer, expert: $0) } }
+    let keys = RegistryTestSupport.keys
     let t0 = ContinuousClock.now
 
     func assignments(_ actions: [WorkerRegistry.Action]) -> [String: (load: [ExpertKey], drop: [ExpertKey], version: UInt64)] {
-        var result: [String: (load: [ExpertKey], drop: [ExpertKey], version: UInt64)] = [:]
-        for case .assign(let id, let version, let load, let drop) in actions { result[id] = (load, drop, version) }
-        return result
+        RegistryTestSupport.assignments(actions)
     }
 
     func unwrap<T>(_ value: T?) throws -> T { try #require(value) }

@@ -294,7 +294,7 @@ public final class EngineService: Service, Sendable {
                     let drawn = slot.sampler.sample(logits: rowLogits)
                     var token = GeneratedToken(token: drawn.token, logprob: drawn.logprob, topLogprobs: [], finishReason: nil)
                     if top > 0 {
-                        token.topLogprobs = TopLogprobs.top(rowLogits, count: top, logSumExp: LogSoftmax.logSumExp(rowLogits))
+                        token.topLogprobs = TopLogprobs.top(rowLogits, count: top, logSumExp: drawn.logSumExp)
                     }
                     tokens[row] = token
                 }
