@@ -35,8 +35,8 @@ extension Engine {
         let rows = state.rows
         RMSNorm.apply(input: state.x.base, ldIn: h, output: state.xn.base, ldOut: h, rows: rows, cols: h,
                       weight: w.inputNorm.base, eps: config.rmsNormEps)
-        GEMM.multiplyTransposed(m: rows, n: width, k: h, a: state.xn.base, lda: h, b: w.qkv.base, ldb: h,
-                                c: state.qkv.base, ldc: width)
+        let threads = self.threads ?? BLAS.threadCount
+        w.qkv.multiply(m: rows, a: state.xn.base, lda: h, c: state.qkv.base, ldc: width, threads: threads)
         if let bias = w.qkvBias { VectorOps.addBias(bias.base, to: state.qkv.base, rows: rows, cols: width, ldx: width) }
         for r in 0..<rows {
             let q = state.qkv.row(r)
@@ -84,7 +84,6 @@ extension Engine {
             }
         }
         // Decode rows (one query each, no BLAS calls) run concurrently, a few sequences per claim.
-        let threads = self.threads ?? BLAS.threadCount
         let scores = state.decodeAttentionScratch(workers: threads)
         let perClaim = 4
         ParallelFor.run(count: (state.decodeInputs.count + perClaim - 1) / perClaim, threads: threads) { chunk, worker in
@@ -97,8 +96,7 @@ extension Engine {
                                   output: state.attention.row(first), ldOut: qDim, scratch: scores[worker])
             }
         }
-        GEMM.multiplyTransposed(m: rows, n: h, k: qDim, a: state.attention.base, lda: qDim, b: w.o.base, ldb: qDim,
-                                c: state.x.base, ldc: h, beta: 1)
+        w.o.multiply(m: rows, a: state.attention.base, lda: qDim, c: state.x.base, ldc: h, beta: 1, threads: threads)
         if let bias = w.oBias { VectorOps.addBias(bias.base, to: state.x.base, rows: rows, cols: h, ldx: h) }
     }
 
@@ -111,13 +109,13 @@ extension Engine {
                       weight: w.postNorm.base, eps: config.rmsNormEps)
         var logits: UnsafeMutablePointer<Float>?
         var shared: UnsafePointer<Float>?
+        let threads = self.threads ?? BLAS.threadCount
         if let gate = w.gate {
-            GEMM.multiplyTransposed(m: rows, n: config.numExperts, k: h, a: state.xn.base, lda: h, b: gate.base, ldb: h,
-                                    c: state.gateLogits.base, ldc: state.gateLogits.cols)
+            gate.multiply(m: rows, a: state.xn.base, lda: h, c: state.gateLogits.base, ldc: state.gateLogits.cols,
+                          threads: threads)
             logits = state.gateLogits.base
             if let sharedGate = w.sharedGate {
-                GEMM.multiplyTransposed(m: rows, n: 1, k: h, a: state.xn.base, lda: h, b: sharedGate.base, ldb: h,
-                                        c: state.sharedLogits.base, ldc: 1)
+                sharedGate.multiply(m: rows, a: state.xn.base, lda: h, c: state.sharedLogits.base, ldc: 1, threads: threads)
                 shared = UnsafePointer(state.sharedLogits.base)
             }
         }
@@ -143,7 +141,7 @@ extension Engine {
             RMSNorm.apply(input: state.x.row(lastRow), ldIn: h, output: state.last.row(i), ldOut: h, rows: 1, cols: h,
                           weight: weights.finalNorm.base, eps: config.rmsNormEps)
         }
-        GEMM.multiplyTransposed(m: inputs.count, n: config.vocabSize, k: h, a: state.last.base, lda: h,
-                                b: weights.head.base, ldb: h, c: logits.row(logitRow), ldc: config.vocabSize)
+        weights.head.multiply(m: inputs.count, a: state.last.base, lda: h, c: logits.row(logitRow), ldc: config.vocabSize,
+                              threads: threads ?? BLAS.threadCount)
     }
 }

@@ -14,6 +14,10 @@ public final class LocalExpertBackend: ExpertBackend, @unchecked Sendable {
     private let lock = NSLock()
     /// Threads for concurrent expert compute; nil uses `BLAS.threadCount`. Set before the first call.
     public var threads: Int?
+
+    /// Experts run concurrently (one thread each) only while every group has at most this many rows;
+    /// larger groups (prefill) split each product over the threads instead.
+    static let concurrentGroupLimit = 64
     private var pool: [LocalExpertBackendScratch] = []
 
     /// Loads `experts` (all of the model when nil) from `checkpoint`.
@@ -99,16 +103,18 @@ public final class LocalExpertBackend: ExpertBackend, @unchecked Sendable {
         // Concurrent experts need small groups (each expert on one thread) and at least two experts
         // per thread, so that claiming can even out uneven groups or a preempted thread; otherwise
         // (batch 1 routes 2 experts) each product is split over the threads instead.
-        if threads > 1, scratch.largestGroup <= GEMM.streamingRowLimit, scratch.activeExperts.count >= 2 * threads {
+        if threads > 1, scratch.largestGroup <= Self.concurrentGroupLimit, scratch.activeExperts.count >= 2 * threads {
             computeExpertsConcurrently(layerExperts, input: input, scratch: scratch, threads: threads)
         } else {
-            computeExpertsInTurn(layerExperts, input: input, scratch: scratch)
+            computeExpertsInTurn(layerExperts, input: input, scratch: scratch, threads: threads)
         }
         combine(routes: routes, scratch: scratch, output: output, threads: threads)
     }
 
     /// Large groups (prefill): one expert after another, each product split over the BLAS threads.
-    private func computeExpertsInTurn(_ layerExperts: [ExpertFFN?], input: Matrix, scratch: LocalExpertBackendScratch) {
+    private func computeExpertsInTurn(
+        _ layerExperts: [ExpertFFN?], input: Matrix, scratch: LocalExpertBackendScratch, threads: Int
+    ) {
         for e in 0..<layerExperts.count {
             let start = scratch.offsets[e]
             let rows = scratch.offsets[e + 1] - start
@@ -116,7 +122,7 @@ public final class LocalExpertBackend: ExpertBackend, @unchecked Sendable {
             scratch.gather(input: input, positions: start..<(start + rows))
             let buffers = scratch.buffers(worker: 0, rows: rows, intermediate: ffn.intermediateSize)
             ffn.compute(input: scratch.gathered.row(start), rows: rows, output: scratch.results.row(start),
-                        hidden: buffers.hidden, activated: buffers.activated)
+                        hidden: buffers.hidden, activated: buffers.activated, threads: threads)
         }
     }
 

@@ -7,11 +7,11 @@ extension RouterWeights {
         /// `1 x hidden`.
         public let inputNorm: Matrix
         /// `[qDim + 2 kvDim, hidden]`: rows of q, then k, then v.
-        public let qkv: Matrix
+        public let qkv: PackedWeight
         /// `1 x (qDim + 2 kvDim)` when the family has q/k/v biases.
         public let qkvBias: Matrix?
         /// `[hidden, qDim]`.
-        public let o: Matrix
+        public let o: PackedWeight
         /// `1 x hidden` when the o projection has a bias.
         public let oBias: Matrix?
         /// q and k norm weights: `1 x headDim` (per head) or `1 x qDim` / `1 x kvDim` (full).
@@ -20,9 +20,9 @@ extension RouterWeights {
         /// `1 x hidden`.
         public let postNorm: Matrix
         /// The router gate `[numExperts, hidden]` of a sparse layer.
-        public let gate: Matrix?
+        public let gate: PackedWeight?
         /// The shared expert's gate `1 x hidden` (qwen2_moe sparse layers).
-        public let sharedGate: Matrix?
+        public let sharedGate: PackedWeight?
 
         /// Checks every shape against `config` for `layer` and fuses q, k, v (and their biases).
         public init(
@@ -74,19 +74,21 @@ extension RouterWeights {
                 }
             }
             self.inputNorm = inputNorm
-            self.qkv = Matrix.stacked([q, k, v])
-            self.o = o
+            self.qkv = PackedWeight(stacking: [q, k, v])
+            self.o = PackedWeight(o)
             self.oBias = oBias
             self.qNorm = config.qkNorm == .none ? nil : qNorm
             self.kNorm = config.qkNorm == .none ? nil : kNorm
             self.postNorm = postNorm
-            self.gate = config.isSparse(layer: layer) ? gate : nil
-            self.sharedGate = config.isSparse(layer: layer) && config.hasSharedExpert ? sharedGate : nil
+            self.gate = config.isSparse(layer: layer) ? gate.map(PackedWeight.init) : nil
+            self.sharedGate = config.isSparse(layer: layer) && config.hasSharedExpert ? sharedGate.map(PackedWeight.init) : nil
         }
 
-        var floatCount: Int {
-            [inputNorm, qkv, o, postNorm].reduce(0) { $0 + $1.count }
-                + [qkvBias, oBias, qNorm, kNorm, gate, sharedGate].reduce(0) { $0 + ($1?.count ?? 0) }
+        var byteCount: Int {
+            let vectors = [inputNorm, postNorm].reduce(0) { $0 + $1.count }
+                + [qkvBias, oBias, qNorm, kNorm].reduce(0) { $0 + ($1?.count ?? 0) }
+            return vectors * MemoryLayout<Float>.stride
+                + [qkv, o].reduce(0) { $0 + $1.byteCount } + [gate, sharedGate].reduce(0) { $0 + ($1?.byteCount ?? 0) }
         }
     }
 }

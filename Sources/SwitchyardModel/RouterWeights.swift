@@ -10,8 +10,9 @@ public final class RouterWeights: @unchecked Sendable {
     public let layers: [Layer]
     /// `1 x hidden`.
     public let finalNorm: Matrix
-    /// `[vocab, hidden]`; the same object as `embed` when embeddings are tied.
-    public let head: Matrix
+    /// `[vocab, hidden]`, packed for the product. With tied embeddings it is a packed copy of `embed`
+    /// (the lookup reads rows of `embed`; the product reads panels).
+    public let head: PackedWeight
 
     /// Assembles weights, checking every shape against `config`.
     public init(config: ModelConfig, embed: Matrix, layers: [Layer], finalNorm: Matrix, head: Matrix) throws {
@@ -25,14 +26,13 @@ public final class RouterWeights: @unchecked Sendable {
         self.embed = embed
         self.layers = layers
         self.finalNorm = finalNorm
-        self.head = head
+        self.head = PackedWeight(head)
     }
 
-    /// Bytes of f32 weights held (a tied head counted once).
+    /// Bytes of f32 weights held (a tied head's packed copy included).
     public var byteCount: Int {
-        var floats = embed.count + finalNorm.count + (head === embed ? 0 : head.count)
-        for layer in layers { floats += layer.floatCount }
-        return floats * MemoryLayout<Float>.stride
+        (embed.count + finalNorm.count) * MemoryLayout<Float>.stride + head.byteCount
+            + layers.reduce(0) { $0 + $1.byteCount }
     }
 
     static func check(_ name: String, _ m: Matrix, _ shape: [Int]) throws {

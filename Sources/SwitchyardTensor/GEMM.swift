@@ -2,14 +2,14 @@ import COpenBLAS
 
 /// Matrix products through OpenBLAS on raw row-major pointers.
 ///
-/// Weights are stored `[out, in]` as in PyTorch's `Linear`, so the product the model needs is
-/// `C = A · Bᵀ` (`A` is `[m, k]` activations, `B` is `[n, k]` weights). Up to `streamingRowLimit`
-/// rows take `StreamingGEMM`, which streams the weight once without gemm's packing (decode steps and
-/// small expert groups); more rows take OpenBLAS's sgemm.
+/// Products of activations with activations (attention's queries · cached keys, probabilities ·
+/// values): `C = A · Bᵀ` with `B` `[n, k]` row-major, as a KV cache stores keys. Up to
+/// `streamingRowLimit` rows take `StreamingGEMM`, which reads `B` once without gemm's packing
+/// (decode queries); more rows take OpenBLAS's sgemm. Weights go through `PackedWeight` instead,
+/// packed once at load.
 public enum GEMM {
     /// Up to this many rows of `A`, `A · Bᵀ` runs on `StreamingGEMM`: OpenBLAS's gemm packs `B`
-    /// first, which for few rows costs as much as the product. Measured with `switchyard perf
-    /// --kernels` on the bench shapes (README, performance). Set once at start-up, before any
+    /// first, which for few rows costs as much as the product. Set once at start-up, before any
     /// product runs (`switchyard perf --streaming-rows` compares limits; 0 sends everything to OpenBLAS).
     nonisolated(unsafe) public static var streamingRowLimit = defaultStreamingRowLimit
 

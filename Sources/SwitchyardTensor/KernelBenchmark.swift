@@ -1,7 +1,8 @@
 import Dispatch
 
-/// Times `A · Bᵀ` on OpenBLAS against `StreamingGEMM` for given row counts and weight shapes, the
-/// measurement behind `GEMM.streamingRowLimit` (`switchyard perf --kernels`).
+/// Times `A · Bᵀ` on OpenBLAS, `StreamingGEMM` (unpacked weights) and `PackedWeight` for given row
+/// counts and weight shapes (`switchyard perf --kernels`): the measurement behind the engine
+/// multiplying every weight through `PackedWeight`.
 ///
 /// Each shape rotates through enough distinct weight copies to exceed the last-level cache, as a
 /// model's layers do, so the numbers include reading the weights from memory.
@@ -15,6 +16,9 @@ public enum KernelBenchmark {
         public var streamingGFLOPS: Double
         /// Weight bytes the streaming kernel read per second, in GB/s.
         public var streamingWeightGBS: Double
+        public var packedGFLOPS: Double
+        /// Weight bytes the packed kernel read per second, in GB/s.
+        public var packedWeightGBS: Double
     }
 
     /// The weight shapes of the bench preset: fused gate-up, down, fused qkv, head.
@@ -28,6 +32,7 @@ public enum KernelBenchmark {
             let copies = max(2, cacheBytes / (shape.n * shape.k * MemoryLayout<Float>.stride))
             var g = SeededGenerator(seed: UInt64(shape.n * 31 + shape.k))
             let weights = (0..<copies).map { _ in Matrix.random(rows: shape.n, cols: shape.k, scale: 0.1, generator: &g) }
+            let packed = weights.map(PackedWeight.init)
             let maxRows = rows.max() ?? 1
             let a = Matrix.random(rows: maxRows, cols: shape.k, scale: 1, generator: &g)
             let c = Matrix(rows: maxRows, cols: shape.n)
@@ -42,9 +47,15 @@ public enum KernelBenchmark {
                                                      b: weights[w].base, ldb: shape.k, c: c.base, ldc: shape.n,
                                                      threads: threads)
                 }
+                let packedTime = time(seconds, copies) { w in
+                    packed[w].multiply(m: m, a: a.base, lda: shape.k, c: c.base, ldc: shape.n, threads: threads)
+                }
+                let weightBytes = Double(shape.n * shape.k * MemoryLayout<Float>.stride)
                 results.append(Result(rows: m, n: shape.n, k: shape.k, blasGFLOPS: flops / blas / 1e9,
                                       streamingGFLOPS: flops / streaming / 1e9,
-                                      streamingWeightGBS: Double(shape.n * shape.k * 4) / streaming / 1e9))
+                                      streamingWeightGBS: weightBytes / streaming / 1e9,
+                                      packedGFLOPS: flops / packedTime / 1e9,
+                                      packedWeightGBS: weightBytes / packedTime / 1e9))
             }
         }
         return results

@@ -161,12 +161,12 @@ struct EngineTests {
         let w = good.layers[0]
         #expect(throws: EngineError.self) {
             try RouterWeights.Layer(config: config, layer: 0, inputNorm: w.inputNorm, q: Matrix(rows: 32, cols: 31),
-                                    k: Matrix(rows: 16, cols: 32), v: Matrix(rows: 16, cols: 32), o: w.o,
-                                    postNorm: w.postNorm, gate: w.gate)
+                                    k: Matrix(rows: 16, cols: 32), v: Matrix(rows: 16, cols: 32), o: w.o.unpacked(),
+                                    postNorm: w.postNorm, gate: w.gate?.unpacked())
         }
         #expect(throws: EngineError.missingWeight("model.layers.0.mlp.gate.weight")) {
             try RouterWeights.Layer(config: config, layer: 0, inputNorm: w.inputNorm, q: Matrix(rows: 32, cols: 32),
-                                    k: Matrix(rows: 16, cols: 32), v: Matrix(rows: 16, cols: 32), o: w.o,
+                                    k: Matrix(rows: 16, cols: 32), v: Matrix(rows: 16, cols: 32), o: w.o.unpacked(),
                                     postNorm: w.postNorm, gate: nil)
         }
     }

@@ -71,5 +71,6 @@ struct KernelBenchmarkTests {
                                           seconds: 0.01, cacheBytes: 1 << 16)
         #expect(results.map { [$0.rows, $0.n, $0.k] } == [[1, 96, 64], [4, 96, 64], [1, 50, 40], [4, 50, 40]])
         #expect(results.allSatisfy { $0.blasGFLOPS > 0 && $0.streamingGFLOPS > 0 && $0.streamingWeightGBS > 0 })
+        #expect(results.allSatisfy { $0.packedGFLOPS > 0 && $0.packedWeightGBS > 0 })
     }
 }

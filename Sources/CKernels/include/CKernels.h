@@ -14,6 +14,28 @@
 void sy_sgemm_nt_columns(int m, int k, const float *a, int lda, const float *b, int ldb,
                          float *c, int ldc, float beta, int j0, int j1);
 
+/// Output rows (weight rows) per panel of a packed weight.
+#define SY_PANEL_WIDTH 16
+
+/// The packed layout of a weight `W[n, k]` (nn.Linear's `[out, in]`): `ceil(n / 16)` panels, each
+/// `k x 16` floats, k-major: `W[j, col]` is at `((j / 16) * k + col) * 16 + j % 16`. Rows past `n`
+/// in the last panel are zero. One step over k reads 16 consecutive floats of a panel, which a
+/// micro-kernel multiplies by one broadcast element of each of up to 6 rows of A.
+
+/// Writes `count` rows of a row-major source (leading dimension `ld` floats, `k` columns) into a
+/// packed weight of `k` columns as its rows `first ..< first + count`.
+void sy_pack_rows(int k, const float *src, long ld, int count, float *packed, int first);
+
+/// Reads `W[row, col]` of a packed weight of `k` columns.
+float sy_packed_element(int k, const float *packed, int row, int col);
+
+/// `C[r, j] = sum_k A[r, k] * W[j, k] + beta * C[r, j]` for rows `r < m` and the columns of panels
+/// `p0 <= p < p1` (columns `16 p0 ..< min(16 p1, n)`), `W` packed as above, `A` and `C` row-major.
+/// Each output is one accumulator summed in k order whatever `m` is, so a row's result does not
+/// depend on the other rows in the batch. Callers split the panels across threads.
+void sy_sgemm_packed(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc,
+                     float beta, int p0, int p1);
+
 /// 1 when the AVX2+FMA path is in use, 0 for the portable loop.
 int sy_kernels_use_avx2(void);
 

@@ -1,0 +1,200 @@
+// C = A · Wᵀ on weights packed into column panels. See CKernels.h.
+#include "CKernels.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define SY_X86 1
+#else
+#define SY_X86 0
+#endif
+
+#define NR SY_PANEL_WIDTH
+/// Rows of A per micro-kernel call: 6 rows x 2 vectors = 12 accumulators, plus 2 weight vectors
+/// and a broadcast, in the 16 AVX2 registers.
+#define MR 6
+/// Depth of one pass: a 16 KiB slice of a panel, which stays in L1 while every row group uses it.
+#define KC 256
+/// Rows of A per block; the partial sums of a block (MC x 16 floats) live on the stack.
+#define MC 96
+/// Panels the one-row path reads at once: 8 independent accumulators hide the FMA latency.
+#define GEMV_PANELS 4
+
+static inline long packed_offset(int row, int col, int k) {
+    return ((long)(row / NR) * k + col) * NR + row % NR;
+}
+
+void sy_pack_rows(int k, const float *src, long ld, int count, float *packed, int first) {
+    for (int r = 0; r < count; r++) {
+        const float *row = src + (long)r * ld;
+        int j = first + r;
+        float *dst = packed + packed_offset(j, 0, k);
+        for (int col = 0; col < k; col++) dst[(long)col * NR] = row[col];
+    }
+}
+
+float sy_packed_element(int k, const float *packed, int row, int col) {
+    return packed[packed_offset(row, col, k)];
+}
+
+/// Writes rows of a block's partial sums `t` (stride NR) to C: `C = t + beta * C`, first `cols` columns.
+static void write_block(const float *t, int rows, int cols, float *c, int ldc, float beta) {
+    for (int y = 0; y < rows; y++) {
+        float *out = c + (long)y * ldc;
+        const float *in = t + y * NR;
+        if (beta == 0.0f) {
+            for (int x = 0; x < cols; x++) out[x] = in[x];
+        } else {
+            // Two statements, so the compiler does not fuse them into an FMA: the one-row path
+            // rounds the same way.
+            for (int x = 0; x < cols; x++) {
+                float scaled = beta * out[x];
+                out[x] = in[x] + scaled;
+            }
+        }
+    }
+}
+
+/// Splits `rows` into groups of at most MR, as even as possible (8 rows: 4 + 4, not 6 + 2), so no
+/// group is left with too few accumulators to keep the FMA units busy. Returns the group count.
+static int row_groups(int rows, int *sizes) {
+    int groups = (rows + MR - 1) / MR;
+    for (int g = 0; g < groups; g++) sizes[g] = rows / groups + (g < rows % groups ? 1 : 0);
+    return groups;
+}
+
+/// The portable path: the same loops and the same order of additions per output, in scalar code.
+static void packed_portable(int m, int n, int k, const float *a, int lda, const float *w, float *c, int ldc,
+                            float beta, int p0, int p1) {
+    float t[MC * NR];
+    for (int r0 = 0; r0 < m; r0 += MC) {
+        int mc = m - r0 < MC ? m - r0 : MC;
+        for (int p = p0; p < p1; p++) {
+            const float *panel = w + (long)p * k * NR;
+            for (int i = 0; i < mc * NR; i++) t[i] = 0.0f;
+            for (int y = 0; y < mc; y++) {
+                const float *x = a + (long)(r0 + y) * lda;
+                float *acc = t + y * NR;
+                for (int kk = 0; kk < k; kk++)
+                    for (int col = 0; col < NR; col++) acc[col] += x[kk] * panel[(long)kk * NR + col];
+            }
+            int cols = n - p * NR < NR ? n - p * NR : NR;
+            write_block(t, mc, cols, c + (long)r0 * ldc + p * NR, ldc, beta);
+        }
+    }
+}
+
+#if SY_X86
+#define SY_AVX2 __attribute__((target("avx2,fma")))
+
+/// R rows of A against one panel slice of depth kc: `t[y][0..16] (+)= Σ a[y][kk] * w[kk][0..16]`,
+/// one accumulator per output summed in k order. While it runs it prefetches `prefetch_lines`
+/// cache lines from `prefetch` (part of the next slice), so the next slice's memory latency
+/// overlaps this slice's arithmetic.
+#define SY_MICRO(R)                                                                                  \
+    SY_AVX2 static void micro_##R(int kc, const float *a, int lda, const float *w, float *t, int first, \
+                                  const float *prefetch, int prefetch_lines) {                      \
+        __m256 lo[R], hi[R];                                                                         \
+        for (int y = 0; y < R; y++) {                                                                \
+            lo[y] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(t + y * NR);                       \
+            hi[y] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(t + y * NR + 8);                   \
+        }                                                                                            \
+        for (int kk = 0; kk < kc; kk++) {                                                            \
+            if (kk < prefetch_lines) _mm_prefetch((const char *)(prefetch + (long)kk * NR), _MM_HINT_T0); \
+            __m256 w0 = _mm256_load_ps(w + (long)kk * NR);                                           \
+            __m256 w1 = _mm256_load_ps(w + (long)kk * NR + 8);                                       \
+            for (int y = 0; y < R; y++) {                                                            \
+                __m256 v = _mm256_broadcast_ss(a + (long)y * lda + kk);                              \
+                lo[y] = _mm256_fmadd_ps(v, w0, lo[y]);                                               \
+                hi[y] = _mm256_fmadd_ps(v, w1, hi[y]);                                               \
+            }                                                                                        \
+        }                                                                                            \
+        for (int y = 0; y < R; y++) {                                                                \
+            _mm256_storeu_ps(t + y * NR, lo[y]);                                                     \
+            _mm256_storeu_ps(t + y * NR + 8, hi[y]);                                                 \
+        }                                                                                            \
+    }
+
+SY_MICRO(1)
+SY_MICRO(2)
+SY_MICRO(3)
+SY_MICRO(4)
+SY_MICRO(5)
+SY_MICRO(6)
+
+typedef void (*micro_fn)(int, const float *, int, const float *, float *, int, const float *, int);
+static const micro_fn micro[MR + 1] = {0, micro_1, micro_2, micro_3, micro_4, micro_5, micro_6};
+
+/// Blocks of up to MC rows; for each panel, slices of depth KC; for each slice, every row group.
+/// The slice (16 KiB) is read from memory once per block and from L1 by the other row groups.
+SY_AVX2 static void packed_avx2(int m, int n, int k, const float *a, int lda, const float *w, float *c, int ldc,
+                                float beta, int p0, int p1) {
+    float t[MC * NR] __attribute__((aligned(32)));
+    int sizes[(MC + MR - 1) / MR];
+    for (int r0 = 0; r0 < m; r0 += MC) {
+        int mc = m - r0 < MC ? m - r0 : MC;
+        int groups = row_groups(mc, sizes);
+        for (int p = p0; p < p1; p++) {
+            const float *panel = w + (long)p * k * NR;
+            for (int kb = 0; kb < k; kb += KC) {
+                int kc = k - kb < KC ? k - kb : KC;
+                // Panels are contiguous, so what follows this slice is the next slice or panel.
+                // Each row group prefetches its share of it; past the end a prefetch is a no-op.
+                const float *next = panel + (long)(kb + kc) * NR;
+                int share = (KC + groups - 1) / groups;
+                for (int g = 0, r = 0; g < groups; r += sizes[g], g++) {
+                    micro[sizes[g]](kc, a + (long)(r0 + r) * lda + kb, lda, panel + (long)kb * NR, t + r * NR,
+                                    kb == 0, next + (long)g * share * NR, share);
+                }
+            }
+            int cols = n - p * NR < NR ? n - p * NR : NR;
+            write_block(t, mc, cols, c + (long)r0 * ldc + p * NR, ldc, beta);
+        }
+    }
+}
+
+/// One row of A against GEMV_PANELS full panels at a time: the same per-output order of additions
+/// as `packed_avx2` (so a row's result does not depend on m), with 8 independent accumulators
+/// instead of 2. Leftover and partial panels go through `packed_avx2`.
+SY_AVX2 static void packed_one_row(int n, int k, const float *a, const float *w, float *c, float beta,
+                                   int p0, int p1) {
+    int p = p0;
+    for (; p + GEMV_PANELS <= p1 && (p + GEMV_PANELS) * NR <= n; p += GEMV_PANELS) {
+        __m256 acc[GEMV_PANELS][2];
+        for (int q = 0; q < GEMV_PANELS; q++) acc[q][0] = acc[q][1] = _mm256_setzero_ps();
+        const float *panels = w + (long)p * k * NR;
+        for (int kk = 0; kk < k; kk++) {
+            __m256 v = _mm256_broadcast_ss(a + kk);
+            for (int q = 0; q < GEMV_PANELS; q++) {
+                const float *row = panels + ((long)q * k + kk) * NR;
+                acc[q][0] = _mm256_fmadd_ps(v, _mm256_load_ps(row), acc[q][0]);
+                acc[q][1] = _mm256_fmadd_ps(v, _mm256_load_ps(row + 8), acc[q][1]);
+            }
+        }
+        for (int q = 0; q < GEMV_PANELS; q++) {
+            float *out = c + (p + q) * NR;
+            for (int h = 0; h < 2; h++) {
+                __m256 sum = acc[q][h];
+                if (beta != 0.0f) sum = _mm256_add_ps(sum, _mm256_mul_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(out + 8 * h)));
+                _mm256_storeu_ps(out + 8 * h, sum);
+            }
+        }
+    }
+    if (p < p1) packed_avx2(1, n, k, a, k, w, c, 0, beta, p, p1);
+}
+#endif
+
+void sy_sgemm_packed(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc,
+                     float beta, int p0, int p1) {
+    if (m <= 0 || p1 <= p0) return;
+#if SY_X86
+    if (sy_kernels_use_avx2()) {
+        if (m == 1) {
+            packed_one_row(n, k, a, packed, c, beta, p0, p1);
+        } else {
+            packed_avx2(m, n, k, a, lda, packed, c, ldc, beta, p0, p1);
+        }
+        return;
+    }
+#endif
+    packed_portable(m, n, k, a, lda, packed, c, ldc, beta, p0, p1);
+}

@@ -1,0 +1,119 @@
+import CKernels
+
+/// A weight `W[rows, cols]` (nn.Linear's `[out, in]`) rearranged once, at load, for `C = A · Wᵀ`.
+///
+/// The rows are cut into panels of 16; each panel is stored column by column (`cols x 16` floats,
+/// contiguous). A step of the product reads 16 consecutive weights and multiplies them by one
+/// element of each of up to 6 rows of `A` (a broadcast), so 12 FMAs need 2 weight loads, against
+/// 7 loads in a dot-product kernel on the unpacked layout, and no horizontal sums. The weight is
+/// streamed from memory once per 96 rows of `A`, and one pass over a 16 KiB slice serves every row
+/// group from L1. Each output is a single accumulator summed in k order, so a row's result is the
+/// same whatever batch it is in. (CKernels' `sy_sgemm_packed`; measured with `switchyard perf
+/// --kernels`.)
+public final class PackedWeight: @unchecked Sendable {
+    /// Output features (`n` of the product).
+    public let rows: Int
+    /// Input features (`k`).
+    public let cols: Int
+    /// `panelCount * cols` rows of 16 floats; rows past `rows` in the last panel are zero.
+    private let storage: Matrix
+
+    /// Rows of `W` per panel.
+    public static let panelWidth = Int(SY_PANEL_WIDTH)
+
+    /// Below this many weight floats one thread does the whole product (splitting costs more).
+    static let parallelThreshold = 1 << 16
+
+    /// Panel chunks per thread: enough to rebalance around a preempted thread, few enough that
+    /// each chunk streams a long run of weights.
+    static let chunksPerThread = 4
+
+    /// Chunks are a multiple of this many panels: the one-row kernel takes 4 panels at a time.
+    static let panelGrain = 4
+
+    /// Packs `parts` stacked top to bottom (e.g. gate over up, or q over k over v), all with the
+    /// same number of columns.
+    public init(stacking parts: [Matrix]) {
+        precondition(!parts.isEmpty, "nothing to pack")
+        let cols = parts[0].cols
+        precondition(parts.allSatisfy { $0.cols == cols }, "stacked weights must have the same number of columns")
+        rows = parts.reduce(0) { $0 + $1.rows }
+        self.cols = cols
+        let panels = (rows + Self.panelWidth - 1) / Self.panelWidth
+        storage = Matrix(rows: max(panels * cols, 1), cols: Self.panelWidth)
+        var first = 0
+        for part in parts where part.rows > 0 {
+            sy_pack_rows(Int32(cols), part.base, cols, Int32(part.rows), storage.base, Int32(first))
+            first += part.rows
+        }
+    }
+
+    /// Packs one weight.
+    public convenience init(_ matrix: Matrix) {
+        self.init(stacking: [matrix])
+    }
+
+    /// The number of panels.
+    public var panelCount: Int { (rows + Self.panelWidth - 1) / Self.panelWidth }
+
+    /// `W[row, col]` (for tests and checks; not for hot paths).
+    public subscript(row: Int, col: Int) -> Float {
+        precondition(row >= 0 && row < rows && col >= 0 && col < cols, "(\(row), \(col)) is outside \(rows) x \(cols)")
+        return sy_packed_element(Int32(cols), storage.base, Int32(row), Int32(col))
+    }
+
+    /// The weight in its original row-major layout.
+    public func unpacked() -> Matrix {
+        let matrix = Matrix(rows: rows, cols: cols)
+        for r in 0..<rows {
+            for c in 0..<cols { matrix[r, c] = self[r, c] }
+        }
+        return matrix
+    }
+
+    /// Bytes held (the padding of the last panel included).
+    public var byteCount: Int { panelCount * cols * Self.panelWidth * MemoryLayout<Float>.stride }
+
+    /// `C[m, rows] = A[m, cols] · Wᵀ + beta · C`, `A` and `C` row-major with leading dimensions in
+    /// floats, on up to `threads` threads (each claims chunks of panels).
+    public func multiply(
+        m: Int, a: UnsafePointer<Float>, lda: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        beta: Float = 0, threads: Int = BLAS.threadCount
+    ) {
+        guard m > 0, rows > 0 else { return }
+        guard cols > 0 else {
+            for r in 0..<m {
+                for j in 0..<rows { c[r * ldc + j] = beta == 0 ? 0 : beta * c[r * ldc + j] }
+            }
+            return
+        }
+        let panels = panelCount
+        let tasks = min(max(1, threads), panels)
+        if tasks <= 1 || rows * cols < Self.parallelThreshold {
+            sy_sgemm_packed(Int32(m), Int32(rows), Int32(cols), a, Int32(lda), storage.base, c, Int32(ldc), beta,
+                            0, Int32(panels))
+            return
+        }
+        let chunks = min(panels, tasks * Self.chunksPerThread)
+        let perChunk = ((panels + chunks - 1) / chunks + Self.panelGrain - 1) / Self.panelGrain * Self.panelGrain
+        ParallelFor.run(count: (panels + perChunk - 1) / perChunk, threads: tasks) { chunk, _ in
+            let start = chunk * perChunk
+            let end = min(panels, start + perChunk)
+            sy_sgemm_packed(Int32(m), Int32(rows), Int32(cols), a, Int32(lda), storage.base, c, Int32(ldc), beta,
+                            Int32(start), Int32(end))
+        }
+    }
+
+    /// `c = a · Wᵀ` (or `c += a · Wᵀ` when `accumulate`) on whole matrices; `c` is resized to `a.rows`.
+    public func multiply(_ a: Matrix, into c: Matrix, accumulate: Bool = false, threads: Int = BLAS.threadCount) {
+        precondition(a.cols == cols, "inner dimensions differ: \(a.cols) vs \(cols)")
+        precondition(c.cols == rows, "output has \(c.cols) columns, expected \(rows)")
+        if accumulate {
+            precondition(c.rows == a.rows, "accumulating into \(c.rows) rows, expected \(a.rows)")
+        } else {
+            c.resize(rows: a.rows)
+        }
+        multiply(m: a.rows, a: a.base, lda: a.cols, c: c.base, ldc: c.cols, beta: accumulate ? 1 : 0, threads: threads)
+    }
+}

@@ -1,0 +1,79 @@
+import Testing
+@testable import SwitchyardTensor
+
+@Suite("PackedWeight")
+struct PackedWeightTests {
+    @Test("A · Wᵀ matches the double-precision reference: partial panels, several depth slices, row blocks",
+          arguments: [(1, 7, 5), (1, 128, 300), (1, 200, 33), (2, 97, 64), (5, 301, 1031), (8, 64, 257),
+                      (13, 150, 8), (32, 96, 100), (100, 50, 520), (197, 33, 70)], [1, 2, 3])
+    func matchesReference(shape: (Int, Int, Int), threads: Int) {
+        let (m, n, k) = shape
+        let a = randomMatrix(m, k, seed: 1)
+        let w = randomMatrix(n, k, seed: 2)
+        let c = Matrix(rows: m, cols: n)
+        PackedWeight(w).multiply(a, into: c, threads: threads)
+        #expect(maxDifference(c, NaiveMatmul.multiplyTransposed(a, w)) < 1e-4 * Float(k).squareRoot())
+    }
+
+    @Test("packing keeps every element; stacked parts follow one another")
+    func packingRoundTrips() {
+        let top = randomMatrix(21, 9, seed: 3)
+        let middle = Matrix(rows: 0, cols: 9)
+        let bottom = randomMatrix(14, 9, seed: 4)
+        let packed = PackedWeight(stacking: [top, middle, bottom])
+        #expect(packed.rows == 35 && packed.cols == 9 && packed.panelCount == 3)
+        #expect(packed.byteCount == 3 * 16 * 9 * 4)
+        let expected = Matrix.stacked([top, bottom])
+        #expect(packed.unpacked().toArray() == expected.toArray())
+        #expect(packed[34, 8] == bottom[13, 8])
+    }
+
+    @Test("beta = 1 accumulates; leading dimensions larger than the columns used are respected", arguments: [1, 6, 40])
+    func stridedAccumulate(m: Int) {
+        let (n, k) = (130, 300)
+        let a = randomMatrix(m, k + 3, seed: 5)
+        let w = randomMatrix(n, k, seed: 6)
+        let c = randomMatrix(m, n + 2, seed: 7)
+        let before = c.copy()
+        PackedWeight(w).multiply(m: m, a: a.base, lda: k + 3, c: c.base, ldc: n + 2, beta: 1, threads: 2)
+        for r in 0..<m {
+            for j in 0..<(n + 2) {
+                var expected = Double(before[r, j])
+                if j < n {
+                    for p in 0..<k { expected += Double(a[r, p]) * Double(w[j, p]) }
+                }
+                #expect(abs(Double(c[r, j]) - expected) < 1e-3, "row \(r) column \(j)")
+            }
+        }
+    }
+
+    @Test("a row's result is bit for bit the same whatever the other rows and the thread count")
+    func rowsAreIndependent() {
+        let (n, k) = (250, 515)
+        let a = randomMatrix(130, k, seed: 8)
+        let packed = PackedWeight(randomMatrix(n, k, seed: 9))
+        let alone = Matrix(rows: 1, cols: n)
+        packed.multiply(m: 1, a: a.row(0), lda: k, c: alone.base, ldc: n, threads: 1)
+        for (m, threads) in [(2, 1), (3, 2), (5, 2), (8, 3), (17, 2), (97, 2), (130, 1)] {
+            let c = Matrix(rows: m, cols: n)
+            packed.multiply(m: m, a: a.base, lda: k, c: c.base, ldc: n, threads: threads)
+            for j in 0..<n { #expect(c[0, j] == alone[0, j], "m \(m) column \(j)") }
+        }
+        // Row 100 in a block that starts at row 96 matches row 100 computed alone too.
+        let big = Matrix(rows: 130, cols: n)
+        packed.multiply(a, into: big, threads: 2)
+        packed.multiply(m: 1, a: a.row(100), lda: k, c: alone.base, ldc: n, threads: 2)
+        for j in 0..<n { #expect(big[100, j] == alone[0, j], "column \(j)") }
+    }
+
+    @Test("zero depth gives zeros, or scales C by beta")
+    func zeroDepth() {
+        let packed = PackedWeight(Matrix(rows: 5, cols: 0))
+        let c = Matrix(rows: 2, cols: 5, values: [Float](repeating: 2, count: 10))
+        let a = Matrix(rows: 2, cols: 0)
+        packed.multiply(m: 2, a: a.base, lda: 0, c: c.base, ldc: 5, beta: 0.5)
+        #expect(c.toArray() == [Float](repeating: 1, count: 10))
+        packed.multiply(m: 2, a: a.base, lda: 0, c: c.base, ldc: 5)
+        #expect(c.toArray() == [Float](repeating: 0, count: 10))
+    }
+}
