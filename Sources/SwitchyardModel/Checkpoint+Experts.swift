@@ -5,6 +5,20 @@ extension Checkpoint {
     /// (`numExperts`) or a dense layer's MLP (`0`). Reads the per-expert Hub layout, or slices the
     /// fused `experts.gate_up_proj [E, 2I, H]` / `experts.down_proj [E, H, I]` layout.
     public func expertFFN(layer: Int, expert: Int) throws -> ExpertFFNWeights {
+        let sources = try expertSources(layer: layer, expert: expert)
+        return ExpertFFNWeights(gate: try matrix(sources.gate), up: try matrix(sources.up), down: try matrix(sources.down))
+    }
+
+    /// One FFN expert read straight into the packed layout the engine computes with (no f32 copy
+    /// of each projection first): what routers and workers load.
+    public func packedExpertFFN(layer: Int, expert: Int) throws -> ExpertFFN {
+        let sources = try expertSources(layer: layer, expert: expert)
+        return ExpertFFN(gateUp: try packedWeight([sources.gate, sources.up]), down: try packedWeight([sources.down]))
+    }
+
+    /// Where one expert's gate, up and down projections are, after checking that the expert exists,
+    /// that the filter admits it and that every shape is as the config says.
+    private func expertSources(layer: Int, expert: Int) throws -> (gate: TensorRows, up: TensorRows, down: TensorRows) {
         let key = ExpertKey(layer: layer, expert: expert)
         guard layer >= 0, layer < config.numLayers else {
             throw ModelError.noSuchExpert(layer: layer, expert: expert, reason: "the model has \(config.numLayers) layers")
@@ -20,16 +34,18 @@ extension Checkpoint {
         let gateName = WeightNames.expertProjection(config, layer: layer, expert: expert, .gate)
         let isRouted = config.isSparse(layer: layer) && expert < config.numExperts
         if !isRouted || resolve(gateName) != nil {
-            return ExpertFFNWeights(
-                gate: try matrix(gateName, shape: [inner, hidden]),
-                up: try matrix(WeightNames.expertProjection(config, layer: layer, expert: expert, .up), shape: [inner, hidden]),
-                down: try matrix(WeightNames.expertProjection(config, layer: layer, expert: expert, .down), shape: [hidden, inner])
+            return (
+                gate: try rows(of: gateName, shape: [inner, hidden]),
+                up: try rows(of: WeightNames.expertProjection(config, layer: layer, expert: expert, .up), shape: [inner, hidden]),
+                down: try rows(of: WeightNames.expertProjection(config, layer: layer, expert: expert, .down), shape: [hidden, inner])
             )
         }
-        return try fusedExpertFFN(key, hidden: hidden, inner: inner, perExpertName: gateName)
+        return try fusedExpertSources(key, hidden: hidden, inner: inner, perExpertName: gateName)
     }
 
-    private func fusedExpertFFN(_ key: ExpertKey, hidden: Int, inner: Int, perExpertName: String) throws -> ExpertFFNWeights {
+    private func fusedExpertSources(
+        _ key: ExpertKey, hidden: Int, inner: Int, perExpertName: String
+    ) throws -> (gate: TensorRows, up: TensorRows, down: TensorRows) {
         let gateUpName = WeightNames.fusedGateUp(layer: key.layer)
         let downName = WeightNames.fusedDown(layer: key.layer)
         guard let gateUp = resolve(gateUpName) ?? resolve(gateUpName + ".weight"),
@@ -46,12 +62,10 @@ extension Checkpoint {
                                            expected: [experts, hidden, inner], actual: down.info.shape)
         }
         let block = inner * hidden
-        let gate = Matrix(rows: inner, cols: hidden)
-        let up = Matrix(rows: inner, cols: hidden)
-        let downMatrix = Matrix(rows: hidden, cols: inner)
-        try copy(gateUp, elementOffset: key.expert * 2 * block, count: block, into: gate.base)
-        try copy(gateUp, elementOffset: key.expert * 2 * block + block, count: block, into: up.base)
-        try copy(down, elementOffset: key.expert * block, count: block, into: downMatrix.base)
-        return ExpertFFNWeights(gate: gate, up: up, down: downMatrix)
+        return (
+            gate: TensorRows(entry: gateUp, elementOffset: key.expert * 2 * block, rows: inner, cols: hidden),
+            up: TensorRows(entry: gateUp, elementOffset: key.expert * 2 * block + block, rows: inner, cols: hidden),
+            down: TensorRows(entry: down, elementOffset: key.expert * block, rows: hidden, cols: inner)
+        )
     }
 }

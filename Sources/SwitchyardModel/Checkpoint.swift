@@ -90,15 +90,55 @@ public final class Checkpoint: @unchecked Sendable {
     /// An f32 copy of a tensor; `shape` must equal its shape (a 1-D `[n]` tensor comes back as `1 x n`,
     /// more than two dimensions are flattened into rows).
     public func matrix(_ name: String, shape: [Int]) throws -> Matrix {
+        try matrix(try rows(of: name, shape: shape))
+    }
+
+    /// A run of rows of one tensor: a whole tensor, or one expert's block of a fused one.
+    struct TensorRows {
+        var entry: Entry
+        /// The element the first row starts at.
+        var elementOffset: Int
+        var rows: Int
+        var cols: Int
+    }
+
+    /// All of a tensor as rows; `shape` must equal its shape (more than two dimensions are
+    /// flattened into rows).
+    func rows(of name: String, shape: [Int]) throws -> TensorRows {
         let entry = try loadable(name)
         guard entry.info.shape == shape else {
             throw ModelError.shapeMismatch(path: entry.file.path, tensor: entry.info.name, expected: shape, actual: entry.info.shape)
         }
         let cols = shape.last ?? 1
-        let rows = shape.count <= 1 ? 1 : shape.dropLast().reduce(1, *)
-        let matrix = Matrix(rows: rows, cols: cols)
-        try copy(entry, elementOffset: 0, count: rows * cols, into: matrix.base)
+        return TensorRows(entry: entry, elementOffset: 0, rows: shape.count <= 1 ? 1 : shape.dropLast().reduce(1, *), cols: cols)
+    }
+
+    /// An f32 copy of `source`.
+    func matrix(_ source: TensorRows) throws -> Matrix {
+        let matrix = Matrix(rows: source.rows, cols: source.cols)
+        try copy(source.entry, elementOffset: source.elementOffset, count: source.rows * source.cols, into: matrix.base)
         return matrix
+    }
+
+    /// `sources` stacked top to bottom (same column count), converted to f32 and packed in one pass
+    /// without an intermediate copy of the whole weight.
+    func packedWeight(_ sources: [TensorRows]) throws -> PackedWeight {
+        let cols = sources.first?.cols ?? 0
+        precondition(sources.allSatisfy { $0.cols == cols }, "stacked tensors must have the same number of columns")
+        return try PackedWeight(rows: sources.reduce(0) { $0 + $1.rows }, cols: cols) { first, count, destination in
+            var partStart = 0
+            var written = 0
+            for source in sources {
+                let lower = max(first + written, partStart)
+                let upper = min(first + count, partStart + source.rows)
+                if lower < upper {
+                    try copy(source.entry, elementOffset: source.elementOffset + (lower - partStart) * cols,
+                             count: (upper - lower) * cols, into: destination + written * cols)
+                    written += upper - lower
+                }
+                partStart += source.rows
+            }
+        }
     }
 
     /// An f32 copy of a tensor of `count` elements (any shape with that many elements).

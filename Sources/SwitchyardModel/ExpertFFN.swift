@@ -10,11 +10,19 @@ public final class ExpertFFN: @unchecked Sendable {
     public let intermediateSize: Int
     public let hiddenSize: Int
 
-    public init(_ weights: ExpertFFNWeights) {
-        gateUp = PackedWeight(stacking: [weights.gate, weights.up])
-        down = PackedWeight(weights.down)
-        intermediateSize = weights.intermediateSize
-        hiddenSize = weights.hiddenSize
+    /// An expert from weights already packed: `gateUp` `[2I, H]` (gate rows, then up rows) and
+    /// `down` `[H, I]`.
+    public init(gateUp: PackedWeight, down: PackedWeight) {
+        precondition(gateUp.rows % 2 == 0 && down.rows == gateUp.cols && down.cols == gateUp.rows / 2,
+                     "gate-up must be [2I, H] and down [H, I]")
+        self.gateUp = gateUp
+        self.down = down
+        intermediateSize = down.cols
+        hiddenSize = down.rows
+    }
+
+    public convenience init(_ weights: ExpertFFNWeights) {
+        self.init(gateUp: PackedWeight(stacking: [weights.gate, weights.up]), down: PackedWeight(weights.down))
     }
 
     /// Computes `output[r] = FFN(input[r])` for `rows` contiguous rows (leading dimension `hiddenSize`).

@@ -20,36 +20,54 @@ public final class LocalExpertBackend: ExpertBackend, @unchecked Sendable {
     static let concurrentGroupLimit = 64
     private var pool: [LocalExpertBackendScratch] = []
 
-    /// Loads `experts` (all of the model when nil) from `checkpoint`.
+    /// Loads `experts` (all of the model when nil) from `checkpoint`, straight into the packed layout.
     public convenience init(checkpoint: Checkpoint, config: ModelConfig, experts keys: Set<ExpertKey>? = nil) throws {
-        var weights: [ExpertKey: ExpertFFNWeights] = [:]
+        var loaded: [ExpertKey: ExpertFFN] = [:]
         let wanted = keys.map { $0.sorted() } ?? LocalExpertBackend.allKeys(config)
         for key in wanted {
-            guard key.layer >= 0, key.layer < config.numLayers, key.expert >= 0, key.expert < config.ffnExperts(layer: key.layer) else {
-                throw EngineError.invalidRoute(layer: key.layer, expert: key.expert,
-                                               experts: key.layer >= 0 && key.layer < config.numLayers ? config.ffnExperts(layer: key.layer) : 0)
-            }
-            weights[key] = try checkpoint.expertFFN(layer: key.layer, expert: key.expert)
+            try Self.checkKey(key, config)
+            loaded[key] = try checkpoint.packedExpertFFN(layer: key.layer, expert: key.expert)
         }
-        try self.init(config: config, weights: weights)
+        try self.init(config: config, experts: loaded)
     }
 
     /// A backend over weights already in memory (synthetic models, tests), checking their shapes.
-    public init(config: ModelConfig, weights: [ExpertKey: ExpertFFNWeights]) throws {
-        self.config = config
-        var table: [[ExpertFFN?]] = (0..<config.numLayers).map { Array(repeating: nil, count: config.ffnExperts(layer: $0)) }
+    public convenience init(config: ModelConfig, weights: [ExpertKey: ExpertFFNWeights]) throws {
+        var loaded: [ExpertKey: ExpertFFN] = [:]
         for (key, w) in weights {
-            guard key.layer >= 0, key.layer < config.numLayers, key.expert >= 0, key.expert < table[key.layer].count else {
-                throw EngineError.invalidRoute(layer: key.layer, expert: key.expert, experts: 0)
-            }
+            try Self.checkKey(key, config)
             let size = config.expertIntermediateSize(layer: key.layer, expert: key.expert)
             let name = "model.layers.\(key.layer).mlp.experts.\(key.expert)"
             try RouterWeights.check(name + ".gate_proj.weight", w.gate, [size, config.hiddenSize])
             try RouterWeights.check(name + ".up_proj.weight", w.up, [size, config.hiddenSize])
             try RouterWeights.check(name + ".down_proj.weight", w.down, [config.hiddenSize, size])
-            table[key.layer][key.expert] = ExpertFFN(w)
+            loaded[key] = ExpertFFN(w)
+        }
+        try self.init(config: config, experts: loaded)
+    }
+
+    /// A backend over packed experts, checking their keys and sizes against `config`.
+    public init(config: ModelConfig, experts loaded: [ExpertKey: ExpertFFN]) throws {
+        self.config = config
+        var table: [[ExpertFFN?]] = (0..<config.numLayers).map { Array(repeating: nil, count: config.ffnExperts(layer: $0)) }
+        for (key, ffn) in loaded {
+            try Self.checkKey(key, config)
+            let size = config.expertIntermediateSize(layer: key.layer, expert: key.expert)
+            guard ffn.intermediateSize == size, ffn.hiddenSize == config.hiddenSize else {
+                throw EngineError.weightShape(name: "model.layers.\(key.layer).mlp.experts.\(key.expert).down_proj.weight",
+                                              expected: [config.hiddenSize, size], actual: [ffn.hiddenSize, ffn.intermediateSize])
+            }
+            table[key.layer][key.expert] = ffn
         }
         experts = table
+    }
+
+    private static func checkKey(_ key: ExpertKey, _ config: ModelConfig) throws {
+        let layerExists = key.layer >= 0 && key.layer < config.numLayers
+        guard layerExists, key.expert >= 0, key.expert < config.ffnExperts(layer: key.layer) else {
+            throw EngineError.invalidRoute(layer: key.layer, expert: key.expert,
+                                           experts: layerExists ? config.ffnExperts(layer: key.layer) : 0)
+        }
     }
 
     /// Every FFN expert key of `config`, in order.

@@ -31,20 +31,49 @@ public final class PackedWeight: @unchecked Sendable {
     /// Chunks are a multiple of this many panels: the one-row kernel takes 4 panels at a time.
     static let panelGrain = 4
 
-    /// Packs `parts` stacked top to bottom (e.g. gate over up, or q over k over v), all with the
-    /// same number of columns.
-    public init(stacking parts: [Matrix]) {
-        precondition(!parts.isEmpty, "nothing to pack")
-        let cols = parts[0].cols
-        precondition(parts.allSatisfy { $0.cols == cols }, "stacked weights must have the same number of columns")
-        rows = parts.reduce(0) { $0 + $1.rows }
+    /// Packs a `rows x cols` weight whose rows `fill` writes, a panel (16 rows) at a time:
+    /// `fill(firstRow, count, destination)` writes rows `firstRow ..< firstRow + count` row-major
+    /// (`cols` floats each) to `destination`. Only the packed storage and one panel's staging
+    /// buffer are allocated, so a checkpoint's tensor can be converted and packed in one pass.
+    public init(rows: Int, cols: Int, fill: (_ firstRow: Int, _ count: Int, _ destination: UnsafeMutablePointer<Float>) throws -> Void) rethrows {
+        precondition(rows >= 0 && cols >= 0, "weight dimensions must not be negative")
+        self.rows = rows
         self.cols = cols
         let panels = (rows + Self.panelWidth - 1) / Self.panelWidth
         storage = Matrix(rows: max(panels * cols, 1), cols: Self.panelWidth)
-        var first = 0
-        for part in parts where part.rows > 0 {
-            sy_pack_rows(Int32(cols), part.base, cols, Int32(part.rows), storage.base, Int32(first))
-            first += part.rows
+        let staging = UnsafeMutablePointer<Float>.allocate(capacity: max(1, Self.panelWidth * cols))
+        defer { staging.deallocate() }
+        for first in stride(from: 0, to: rows, by: Self.panelWidth) {
+            let count = min(Self.panelWidth, rows - first)
+            try fill(first, count, staging)
+            sy_pack_rows(Int32(cols), staging, cols, Int32(count), storage.base, Int32(first))
+        }
+    }
+
+    /// Packs `parts` stacked top to bottom (e.g. gate over up, or q over k over v), all with the
+    /// same number of columns.
+    public convenience init(stacking parts: [Matrix]) {
+        precondition(!parts.isEmpty, "nothing to pack")
+        let cols = parts[0].cols
+        precondition(parts.allSatisfy { $0.cols == cols }, "stacked weights must have the same number of columns")
+        let sources = parts.filter { $0.rows > 0 }
+        self.init(rows: sources.reduce(0) { $0 + $1.rows }, cols: cols) { first, count, destination in
+            PackedWeight.copyStackedRows(sources, first: first, count: count, into: destination)
+        }
+    }
+
+    /// Copies rows `first ..< first + count` of `parts` stacked into `destination`.
+    private static func copyStackedRows(_ parts: [Matrix], first: Int, count: Int, into destination: UnsafeMutablePointer<Float>) {
+        var partStart = 0
+        var written = 0
+        for part in parts {
+            let lower = max(first + written, partStart)
+            let upper = min(first + count, partStart + part.rows)
+            if lower < upper {
+                (destination + written * part.cols).update(from: part.row(lower - partStart), count: (upper - lower) * part.cols)
+                written += upper - lower
+            }
+            partStart += part.rows
         }
     }
 

@@ -42,8 +42,7 @@ public struct ExpertLoader: Sendable {
         outcome.mappedBytes = checkpoint.mappedBytes
         for key in valid.sorted() {
             do {
-                let weights = try checkpoint.expertFFN(layer: key.layer, expert: key.expert)
-                outcome.loaded[key] = ExpertFFN(weights)
+                outcome.loaded[key] = try checkpoint.packedExpertFFN(layer: key.layer, expert: key.expert)
             } catch {
                 outcome.failed.append((key, "\(error)"))
             }

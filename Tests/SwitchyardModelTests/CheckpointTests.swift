@@ -135,7 +135,21 @@ struct CheckpointTests {
         #expect(!worker.has(WeightNames.embedTokens))
         #expect(throws: ModelError.self) { try worker.matrix(WeightNames.embedTokens, shape: [512, 64]) }
         #expect(throws: ModelError.self) { try worker.expertFFN(layer: 1, expert: 3) }
+        #expect(throws: ModelError.self) { try worker.packedExpertFFN(layer: 1, expert: 3) }
         #expect(throws: ModelError.self) { try tiny.open(.experts([ExpertKey(layer: 0, expert: 9)])) }
+    }
+
+    @Test("an expert packed straight from the checkpoint equals the packed f32 copy", arguments: [DType.f32, .bf16])
+    func packedExpertMatchesCopy(dtype: DType) throws {
+        let tiny = try TinyCheckpoint(.mixtral, dtype: dtype)
+        let checkpoint = try tiny.open()
+        for key in [ExpertKey(layer: 0, expert: 0), ExpertKey(layer: 1, expert: 3)] {
+            let direct = try checkpoint.packedExpertFFN(layer: key.layer, expert: key.expert)
+            let copy = ExpertFFN(try checkpoint.expertFFN(layer: key.layer, expert: key.expert))
+            #expect(direct.gateUp.unpacked().toArray() == copy.gateUp.unpacked().toArray())
+            #expect(direct.down.unpacked().toArray() == copy.down.unpacked().toArray())
+            #expect(direct.intermediateSize == copy.intermediateSize && direct.hiddenSize == copy.hiddenSize)
+        }
     }
 
     @Test func nonExpertFilterSkipsEveryExpert() throws {
@@ -229,6 +243,10 @@ struct CheckpointTests {
         #expect(worker.mappedBytes == 3 * inner * hidden * 4)
         let sliced = try worker.expertFFN(layer: 1, expert: 3)
         #expect(sliced.down.toArray() == (try reference.expertFFN(layer: 1, expert: 3)).down.toArray())
+        let packed = try worker.packedExpertFFN(layer: 1, expert: 3)
+        let expected = Matrix.stacked([sliced.gate, sliced.up])
+        #expect(packed.gateUp.unpacked().toArray() == expected.toArray())
+        #expect(packed.down.unpacked().toArray() == sliced.down.toArray())
         #expect(throws: ModelError.self) { try worker.expertFFN(layer: 1, expert: 2) }
     }
 

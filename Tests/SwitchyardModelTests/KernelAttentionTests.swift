@@ -149,4 +149,21 @@ struct KernelAttentionTests {
         }
         #expect(backend.heldExperts == [ExpertKey(layer: 0, expert: 1)])
     }
+
+    @Test("packed experts of the wrong size or for keys the model lacks are rejected")
+    func packedExpertChecks() throws {
+        let config = TestModels.config("mixtral")
+        let h = config.hiddenSize
+        let i = config.expertIntermediateSize(layer: 0, expert: 0)
+        let wrong = ExpertFFN(gateUp: PackedWeight(Matrix(rows: 2 * (i + 1), cols: h)), down: PackedWeight(Matrix(rows: h, cols: i + 1)))
+        #expect(throws: EngineError.weightShape(name: "model.layers.0.mlp.experts.0.down_proj.weight",
+                                                expected: [h, i], actual: [h, i + 1])) {
+            try LocalExpertBackend(config: config, experts: [ExpertKey(layer: 0, expert: 0): wrong])
+        }
+        let right = ExpertFFN(gateUp: PackedWeight(Matrix(rows: 2 * i, cols: h)), down: PackedWeight(Matrix(rows: h, cols: i)))
+        #expect(throws: EngineError.invalidRoute(layer: 0, expert: 9, experts: config.numExperts)) {
+            try LocalExpertBackend(config: config, experts: [ExpertKey(layer: 0, expert: 9): right])
+        }
+        #expect(try LocalExpertBackend(config: config, experts: [ExpertKey(layer: 0, expert: 0): right]).heldExperts.count == 1)
+    }
 }

@@ -77,3 +77,31 @@ struct PackedWeightTests {
         #expect(c.toArray() == [Float](repeating: 0, count: 10))
     }
 }
+
+@Suite("PackedWeight filled by a loader")
+struct PackedWeightFillTests {
+    struct Stop: Error {}
+
+    @Test("rows arrive a panel at a time, in order, and land where the row-major weight has them")
+    func fillsPanelByPanel() {
+        var calls: [[Int]] = []
+        let packed = PackedWeight(rows: 37, cols: 5) { first, count, destination in
+            calls.append([first, count])
+            for r in 0..<count {
+                for c in 0..<5 { destination[r * 5 + c] = Float((first + r) * 10 + c) }
+            }
+        }
+        #expect(calls == [[0, 16], [16, 16], [32, 5]])
+        #expect(packed[36, 4] == 364 && packed[17, 0] == 170)
+    }
+
+    @Test("a loader's error stops packing and is rethrown")
+    func fillErrorPropagates() {
+        #expect(throws: Stop.self) {
+            _ = try PackedWeight(rows: 40, cols: 3) { first, count, destination in
+                if first >= 16 { throw Stop() }
+                destination.update(repeating: 0, count: count * 3)
+            }
+        }
+    }
+}
