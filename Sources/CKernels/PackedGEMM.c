@@ -16,8 +16,6 @@
 #define KC 256
 /// Rows of A per block; the partial sums of a block (MC x 16 floats) live on the stack.
 #define MC 96
-/// Panels the one-row path reads at once: 8 independent accumulators hide the FMA latency.
-#define GEMV_PANELS 4
 
 static inline long packed_offset(int row, int col, int k) {
     return ((long)(row / NR) * k + col) * NR + row % NR;
@@ -44,8 +42,8 @@ static void write_block(const float *t, int rows, int cols, float *c, int ldc, f
         if (beta == 0.0f) {
             for (int x = 0; x < cols; x++) out[x] = in[x];
         } else {
-            // Two statements, so the compiler does not fuse them into an FMA: the one-row path
-            // rounds the same way.
+            // Two statements, so the compiler does not fuse them into an FMA: the few-rows paths
+            // round the same way.
             for (int x = 0; x < cols; x++) {
                 float scaled = beta * out[x];
                 out[x] = in[x] + scaled;
@@ -152,35 +150,51 @@ SY_AVX2 static void packed_avx2(int m, int n, int k, const float *a, int lda, co
     }
 }
 
-/// One row of A against GEMV_PANELS full panels at a time: the same per-output order of additions
-/// as `packed_avx2` (so a row's result does not depend on m), with 8 independent accumulators
-/// instead of 2. Leftover and partial panels go through `packed_avx2`.
-SY_AVX2 static void packed_one_row(int n, int k, const float *a, const float *w, float *c, float beta,
-                                   int p0, int p1) {
-    int p = p0;
-    for (; p + GEMV_PANELS <= p1 && (p + GEMV_PANELS) * NR <= n; p += GEMV_PANELS) {
-        __m256 acc[GEMV_PANELS][2];
-        for (int q = 0; q < GEMV_PANELS; q++) acc[q][0] = acc[q][1] = _mm256_setzero_ps();
-        const float *panels = w + (long)p * k * NR;
-        for (int kk = 0; kk < k; kk++) {
-            __m256 v = _mm256_broadcast_ss(a + kk);
-            for (int q = 0; q < GEMV_PANELS; q++) {
-                const float *row = panels + ((long)q * k + kk) * NR;
-                acc[q][0] = _mm256_fmadd_ps(v, _mm256_load_ps(row), acc[q][0]);
-                acc[q][1] = _mm256_fmadd_ps(v, _mm256_load_ps(row + 8), acc[q][1]);
-            }
-        }
-        for (int q = 0; q < GEMV_PANELS; q++) {
-            float *out = c + (p + q) * NR;
-            for (int h = 0; h < 2; h++) {
-                __m256 sum = acc[q][h];
-                if (beta != 0.0f) sum = _mm256_add_ps(sum, _mm256_mul_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(out + 8 * h)));
-                _mm256_storeu_ps(out + 8 * h, sum);
-            }
-        }
+/// R rows of A (R = 1, 2 or 3) against P full panels at a time, over all of k: 2 R P independent
+/// accumulators (8 or 12) where the general path would have only 2 R, and P weight streams. The
+/// same chain of additions per output as `packed_avx2` (so a row's result does not depend on m);
+/// leftover and partial panels go through `packed_avx2`.
+#define SY_FEW(R, P)                                                                                    \
+    SY_AVX2 static void few_rows_##R(int n, int k, const float *a, int lda, const float *w, float *c, int ldc, \
+                                     float beta, int p0, int p1) {                                      \
+        int p = p0;                                                                                     \
+        for (; p + P <= p1 && (p + P) * NR <= n; p += P) {                                              \
+            __m256 acc[R][P][2];                                                                        \
+            for (int y = 0; y < R; y++)                                                                 \
+                for (int q = 0; q < P; q++) acc[y][q][0] = acc[y][q][1] = _mm256_setzero_ps();          \
+            const float *panels = w + (long)p * k * NR;                                                 \
+            for (int kk = 0; kk < k; kk++) {                                                            \
+                __m256 lo[P], hi[P];                                                                    \
+                for (int q = 0; q < P; q++) {                                                           \
+                    lo[q] = _mm256_load_ps(panels + ((long)q * k + kk) * NR);                           \
+                    hi[q] = _mm256_load_ps(panels + ((long)q * k + kk) * NR + 8);                       \
+                }                                                                                       \
+                for (int y = 0; y < R; y++) {                                                           \
+                    __m256 v = _mm256_broadcast_ss(a + (long)y * lda + kk);                             \
+                    for (int q = 0; q < P; q++) {                                                       \
+                        acc[y][q][0] = _mm256_fmadd_ps(v, lo[q], acc[y][q][0]);                         \
+                        acc[y][q][1] = _mm256_fmadd_ps(v, hi[q], acc[y][q][1]);                         \
+                    }                                                                                   \
+                }                                                                                       \
+            }                                                                                           \
+            for (int y = 0; y < R; y++) {                                                               \
+                for (int q = 0; q < P; q++) {                                                           \
+                    float *out = c + (long)y * ldc + (p + q) * NR;                                      \
+                    for (int h = 0; h < 2; h++) {                                                       \
+                        __m256 sum = acc[y][q][h];                                                      \
+                        if (beta != 0.0f)                                                               \
+                            sum = _mm256_add_ps(sum, _mm256_mul_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(out + 8 * h))); \
+                        _mm256_storeu_ps(out + 8 * h, sum);                                             \
+                    }                                                                                   \
+                }                                                                                       \
+            }                                                                                           \
+        }                                                                                               \
+        if (p < p1) packed_avx2(R, n, k, a, lda, w, c, ldc, beta, p, p1);                               \
     }
-    if (p < p1) packed_avx2(1, n, k, a, k, w, c, 0, beta, p, p1);
-}
+
+SY_FEW(1, 4)
+SY_FEW(2, 2)
+SY_FEW(3, 2)
 #endif
 
 void sy_sgemm_packed(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc,
@@ -188,10 +202,11 @@ void sy_sgemm_packed(int m, int n, int k, const float *a, int lda, const float *
     if (m <= 0 || p1 <= p0) return;
 #if SY_X86
     if (sy_kernels_use_avx2()) {
-        if (m == 1) {
-            packed_one_row(n, k, a, packed, c, beta, p0, p1);
-        } else {
-            packed_avx2(m, n, k, a, lda, packed, c, ldc, beta, p0, p1);
+        switch (m) {
+        case 1: few_rows_1(n, k, a, lda, packed, c, ldc, beta, p0, p1); break;
+        case 2: few_rows_2(n, k, a, lda, packed, c, ldc, beta, p0, p1); break;
+        case 3: few_rows_3(n, k, a, lda, packed, c, ldc, beta, p0, p1); break;
+        default: packed_avx2(m, n, k, a, lda, packed, c, ldc, beta, p0, p1);
         }
         return;
     }

@@ -28,7 +28,7 @@ public final class PackedWeight: @unchecked Sendable {
     /// each chunk streams a long run of weights.
     static let chunksPerThread = 4
 
-    /// Chunks are a multiple of this many panels: the one-row kernel takes 4 panels at a time.
+    /// Chunks are a multiple of this many panels: the kernels for 1 to 3 rows take 4 or 2 at a time.
     static let panelGrain = 4
 
     /// Packs a `rows x cols` weight whose rows `fill` writes, a panel (16 rows) at a time:

@@ -5,7 +5,7 @@ import Testing
 struct PackedWeightTests {
     @Test("A · Wᵀ matches the double-precision reference: partial panels, several depth slices, row blocks",
           arguments: [(1, 7, 5), (1, 128, 300), (1, 200, 33), (2, 97, 64), (5, 301, 1031), (8, 64, 257),
-                      (13, 150, 8), (32, 96, 100), (100, 50, 520), (197, 33, 70)], [1, 2, 3])
+                      (13, 150, 8), (32, 96, 100), (100, 50, 520), (197, 33, 70), (2, 64, 520), (3, 100, 77)], [1, 2, 3])
     func matchesReference(shape: (Int, Int, Int), threads: Int) {
         let (m, n, k) = shape
         let a = randomMatrix(m, k, seed: 1)
@@ -28,7 +28,7 @@ struct PackedWeightTests {
         #expect(packed[34, 8] == bottom[13, 8])
     }
 
-    @Test("beta = 1 accumulates; leading dimensions larger than the columns used are respected", arguments: [1, 6, 40])
+    @Test("beta = 1 accumulates; leading dimensions larger than the columns used are respected", arguments: [1, 2, 3, 6, 40])
     func stridedAccumulate(m: Int) {
         let (n, k) = (130, 300)
         let a = randomMatrix(m, k + 3, seed: 5)
