@@ -126,17 +126,10 @@ public final class Checkpoint: @unchecked Sendable {
         let cols = sources.first?.cols ?? 0
         precondition(sources.allSatisfy { $0.cols == cols }, "stacked tensors must have the same number of columns")
         return try PackedWeight(rows: sources.reduce(0) { $0 + $1.rows }, cols: cols) { first, count, destination in
-            var partStart = 0
-            var written = 0
-            for source in sources {
-                let lower = max(first + written, partStart)
-                let upper = min(first + count, partStart + source.rows)
-                if lower < upper {
-                    try copy(source.entry, elementOffset: source.elementOffset + (lower - partStart) * cols,
-                             count: (upper - lower) * cols, into: destination + written * cols)
-                    written += upper - lower
-                }
-                partStart += source.rows
+            try PackedWeight.forEachRun(ofStackedRows: sources.map(\.rows), first: first, count: count) { part, row, rows, written in
+                let source = sources[part]
+                try copy(source.entry, elementOffset: source.elementOffset + row * cols, count: rows * cols,
+                         into: destination + written * cols)
             }
         }
     }

@@ -64,16 +64,28 @@ public final class PackedWeight: @unchecked Sendable {
 
     /// Copies rows `first ..< first + count` of `parts` stacked into `destination`.
     private static func copyStackedRows(_ parts: [Matrix], first: Int, count: Int, into destination: UnsafeMutablePointer<Float>) {
+        forEachRun(ofStackedRows: parts.map(\.rows), first: first, count: count) { part, row, rows, written in
+            (destination + written * parts[part].cols).update(from: parts[part].row(row), count: rows * parts[part].cols)
+        }
+    }
+
+    /// Cuts rows `first ..< first + count` of parts stacked top to bottom (`partRows[i]` rows each)
+    /// into one run per part they touch: `body(part, firstRowInPart, rows, rowsBefore)`, where
+    /// `rowsBefore` counts the rows of the range earlier runs covered.
+    public static func forEachRun(
+        ofStackedRows partRows: [Int], first: Int, count: Int,
+        _ body: (_ part: Int, _ firstRowInPart: Int, _ rows: Int, _ rowsBefore: Int) throws -> Void
+    ) rethrows {
         var partStart = 0
         var written = 0
-        for part in parts {
+        for (part, rows) in partRows.enumerated() {
             let lower = max(first + written, partStart)
-            let upper = min(first + count, partStart + part.rows)
+            let upper = min(first + count, partStart + rows)
             if lower < upper {
-                (destination + written * part.cols).update(from: part.row(lower - partStart), count: (upper - lower) * part.cols)
+                try body(part, lower - partStart, upper - lower, written)
                 written += upper - lower
             }
-            partStart += part.rows
+            partStart += rows
         }
     }
 

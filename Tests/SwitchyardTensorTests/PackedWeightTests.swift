@@ -36,15 +36,7 @@ struct PackedWeightTests {
         let c = randomMatrix(m, n + 2, seed: 7)
         let before = c.copy()
         PackedWeight(w).multiply(m: m, a: a.base, lda: k + 3, c: c.base, ldc: n + 2, beta: 1, threads: 2)
-        for r in 0..<m {
-            for j in 0..<(n + 2) {
-                var expected = Double(before[r, j])
-                if j < n {
-                    for p in 0..<k { expected += Double(a[r, p]) * Double(w[j, p]) }
-                }
-                #expect(abs(Double(c[r, j]) - expected) < 1e-3, "row \(r) column \(j)")
-            }
-        }
+        expectAccumulated(c, before: before, a: a, b: w, m: m, n: n, k: k)
     }
 
     @Test("a row's result is bit for bit the same whatever the other rows and the thread count")
