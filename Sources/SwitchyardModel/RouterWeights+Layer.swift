@@ -24,8 +24,9 @@ extension RouterWeights {
         /// The shared expert's gate `1 x hidden` (qwen2_moe sparse layers).
         public let sharedGate: PackedWeight?
 
-        /// Checks every shape against `config` for `layer` and fuses q, k, v (and their biases).
-        public init(
+        /// Checks every shape against `config` for `layer`, fuses q, k, v (and their biases) and packs
+        /// the projections.
+        public convenience init(
             config: ModelConfig, layer: Int,
             inputNorm: Matrix, q: Matrix, k: Matrix, v: Matrix,
             qBias: Matrix? = nil, kBias: Matrix? = nil, vBias: Matrix? = nil,
@@ -33,27 +34,43 @@ extension RouterWeights {
             postNorm: Matrix, gate: Matrix? = nil, sharedGate: Matrix? = nil
         ) throws {
             let h = config.hiddenSize
+            let a = "model.layers.\(layer).self_attn."
+            try RouterWeights.check(a + "q_proj.weight", q, [config.qDim, h])
+            try RouterWeights.check(a + "k_proj.weight", k, [config.kvDim, h])
+            try RouterWeights.check(a + "v_proj.weight", v, [config.kvDim, h])
+            try RouterWeights.check(a + "o_proj.weight", o, [h, config.qDim])
+            var qkvBias: Matrix?
+            if config.attentionBias, let qBias, let kBias, let vBias {
+                try RouterWeights.check(a + "q_proj.bias", qBias, [1, config.qDim])
+                try RouterWeights.check(a + "k_proj.bias", kBias, [1, config.kvDim])
+                try RouterWeights.check(a + "v_proj.bias", vBias, [1, config.kvDim])
+                qkvBias = Matrix(rows: 1, cols: config.qDim + 2 * config.kvDim, values: qBias.toArray() + kBias.toArray() + vBias.toArray())
+            }
+            if let gate { try RouterWeights.check("model.layers.\(layer).mlp.gate.weight", gate, [config.numExperts, h]) }
+            if let sharedGate { try RouterWeights.check("model.layers.\(layer).mlp.shared_expert_gate.weight", sharedGate, [1, h]) }
+            try self.init(config: config, layer: layer, inputNorm: inputNorm, qkv: PackedWeight(stacking: [q, k, v]),
+                          qkvBias: qkvBias, o: PackedWeight(o), oBias: oBias, qNorm: qNorm, kNorm: kNorm, postNorm: postNorm,
+                          gate: gate.map(PackedWeight.init), sharedGate: sharedGate.map(PackedWeight.init))
+        }
+
+        /// Checks every shape against `config` for `layer`; q, k and v come fused and packed
+        /// (`[qDim + 2 kvDim, hidden]`, biases `1 x (qDim + 2 kvDim)`), as a checkpoint loads them.
+        public init(
+            config: ModelConfig, layer: Int,
+            inputNorm: Matrix, qkv: PackedWeight, qkvBias: Matrix? = nil,
+            o: PackedWeight, oBias: Matrix? = nil, qNorm: Matrix? = nil, kNorm: Matrix? = nil,
+            postNorm: Matrix, gate: PackedWeight? = nil, sharedGate: PackedWeight? = nil
+        ) throws {
+            let h = config.hiddenSize
+            let width = config.qDim + 2 * config.kvDim
             let prefix = "model.layers.\(layer)."
             try RouterWeights.check(prefix + "input_layernorm.weight", inputNorm, [1, h])
-            try RouterWeights.check(prefix + "self_attn.q_proj.weight", q, [config.qDim, h])
-            try RouterWeights.check(prefix + "self_attn.k_proj.weight", k, [config.kvDim, h])
-            try RouterWeights.check(prefix + "self_attn.v_proj.weight", v, [config.kvDim, h])
+            try RouterWeights.check(prefix + "self_attn.{q,k,v}_proj.weight", qkv, [width, h])
             try RouterWeights.check(prefix + "self_attn.o_proj.weight", o, [h, config.qDim])
             try RouterWeights.check(prefix + "post_attention_layernorm.weight", postNorm, [1, h])
             if config.attentionBias {
-                guard let qBias, let kBias, let vBias else {
-                    throw EngineError.missingWeight(prefix + "self_attn.{q,k,v}_proj.bias")
-                }
-                try RouterWeights.check(prefix + "self_attn.q_proj.bias", qBias, [1, config.qDim])
-                try RouterWeights.check(prefix + "self_attn.k_proj.bias", kBias, [1, config.kvDim])
-                try RouterWeights.check(prefix + "self_attn.v_proj.bias", vBias, [1, config.kvDim])
-                let fused = Matrix(rows: 1, cols: config.qDim + 2 * config.kvDim)
-                fused.base.update(from: qBias.base, count: config.qDim)
-                (fused.base + config.qDim).update(from: kBias.base, count: config.kvDim)
-                (fused.base + config.qDim + config.kvDim).update(from: vBias.base, count: config.kvDim)
-                qkvBias = fused
-            } else {
-                qkvBias = nil
+                guard let qkvBias else { throw EngineError.missingWeight(prefix + "self_attn.{q,k,v}_proj.bias") }
+                try RouterWeights.check(prefix + "self_attn.{q,k,v}_proj.bias", qkvBias, [1, width])
             }
             if let oBias { try RouterWeights.check(prefix + "self_attn.o_proj.bias", oBias, [1, h]) }
             switch config.qkNorm {
@@ -74,14 +91,15 @@ extension RouterWeights {
                 }
             }
             self.inputNorm = inputNorm
-            self.qkv = PackedWeight(stacking: [q, k, v])
-            self.o = PackedWeight(o)
+            self.qkv = qkv
+            self.qkvBias = config.attentionBias ? qkvBias : nil
+            self.o = o
             self.oBias = oBias
             self.qNorm = config.qkNorm == .none ? nil : qNorm
             self.kNorm = config.qkNorm == .none ? nil : kNorm
             self.postNorm = postNorm
-            self.gate = config.isSparse(layer: layer) ? gate.map(PackedWeight.init) : nil
-            self.sharedGate = config.isSparse(layer: layer) && config.hasSharedExpert ? sharedGate.map(PackedWeight.init) : nil
+            self.gate = config.isSparse(layer: layer) ? gate : nil
+            self.sharedGate = config.isSparse(layer: layer) && config.hasSharedExpert ? sharedGate : nil
         }
 
         var byteCount: Int {

@@ -1,7 +1,9 @@
 import SwitchyardTensor
 
 extension RouterWeights {
-    /// Loads everything but the experts from `checkpoint` (f32 copies), by transformers' tensor names.
+    /// Loads everything but the experts from `checkpoint` by transformers' tensor names: vectors and
+    /// the embedding table as f32 copies, projections and the head converted straight into packed
+    /// weights.
     ///
     /// Names come from `WeightNames` (the checkpoint resolves Mixtral's `block_sparse_moe.` / `mlp.`
     /// spellings). Errors name the missing or mis-shaped tensor.
@@ -14,6 +16,13 @@ extension RouterWeights {
         func matrix(_ name: String, _ rows: Int, _ cols: Int) throws -> Matrix {
             guard checkpoint.has(name) else { throw EngineError.missingWeight(name) }
             return try checkpoint.matrix(name, shape: [rows, cols])
+        }
+        /// `parts` (name, rows) of `cols` columns each, stacked and packed.
+        func packed(_ parts: [(String, Int)], cols: Int) throws -> PackedWeight {
+            try checkpoint.packedWeight(parts.map { name, rows in
+                guard checkpoint.has(name) else { throw EngineError.missingWeight(name) }
+                return try checkpoint.rows(of: name, shape: [rows, cols])
+            })
         }
         func optionalVector(_ name: String, _ count: Int) throws -> Matrix? {
             checkpoint.has(name) ? try vector(name, count) : nil
@@ -35,25 +44,27 @@ extension RouterWeights {
                 qNorm = try vector(a + "q_norm.weight", config.qDim)
                 kNorm = try vector(a + "k_norm.weight", config.kvDim)
             }
-            var gate: Matrix?
-            var sharedGate: Matrix?
+            var gate: PackedWeight?
+            var sharedGate: PackedWeight?
             if config.isSparse(layer: l) {
-                gate = try matrix(WeightNames.routerGate(config.family, layer: l), config.numExperts, h)
+                gate = try packed([(WeightNames.routerGate(config.family, layer: l), config.numExperts)], cols: h)
                 if config.hasSharedExpert {
-                    sharedGate = try matrix(WeightNames.sharedExpertGate(layer: l), 1, h)
+                    sharedGate = try packed([(WeightNames.sharedExpertGate(layer: l), 1)], cols: h)
                 }
             }
-            let bias = config.attentionBias
+            var qkvBias: Matrix?
+            if config.attentionBias {
+                let values = try vector(a + "q_proj.bias", config.qDim).toArray() + vector(a + "k_proj.bias", config.kvDim).toArray()
+                    + vector(a + "v_proj.bias", config.kvDim).toArray()
+                qkvBias = Matrix(rows: 1, cols: values.count, values: values)
+            }
             layers.append(try Layer(
                 config: config, layer: l,
                 inputNorm: try vector(p + "input_layernorm.weight", h),
-                q: try matrix(a + "q_proj.weight", config.qDim, h),
-                k: try matrix(a + "k_proj.weight", config.kvDim, h),
-                v: try matrix(a + "v_proj.weight", config.kvDim, h),
-                qBias: bias ? try vector(a + "q_proj.bias", config.qDim) : nil,
-                kBias: bias ? try vector(a + "k_proj.bias", config.kvDim) : nil,
-                vBias: bias ? try vector(a + "v_proj.bias", config.kvDim) : nil,
-                o: try matrix(a + "o_proj.weight", h, config.qDim),
+                qkv: try packed([(a + "q_proj.weight", config.qDim), (a + "k_proj.weight", config.kvDim),
+                                 (a + "v_proj.weight", config.kvDim)], cols: h),
+                qkvBias: qkvBias,
+                o: try packed([(a + "o_proj.weight", h)], cols: config.qDim),
                 oBias: config.outputBias ? try vector(a + "o_proj.bias", h) : try optionalVector(a + "o_proj.bias", h),
                 qNorm: qNorm, kNorm: kNorm,
                 postNorm: try vector(p + "post_attention_layernorm.weight", h),
@@ -61,12 +72,12 @@ extension RouterWeights {
             ))
         }
         let finalNorm = try vector("model.norm.weight", h)
-        let head: Matrix
+        let head: PackedWeight
         if config.tieWordEmbeddings || !checkpoint.has("lm_head.weight") {
             guard config.tieWordEmbeddings else { throw EngineError.missingWeight("lm_head.weight") }
-            head = embed
+            head = PackedWeight(embed)
         } else {
-            head = try matrix("lm_head.weight", config.vocabSize, h)
+            head = try packed([("lm_head.weight", config.vocabSize)], cols: h)
         }
         return try RouterWeights(config: config, embed: embed, layers: layers, finalNorm: finalNorm, head: head)
     }

@@ -14,8 +14,14 @@ public final class RouterWeights: @unchecked Sendable {
     /// (the lookup reads rows of `embed`; the product reads panels).
     public let head: PackedWeight
 
-    /// Assembles weights, checking every shape against `config`.
-    public init(config: ModelConfig, embed: Matrix, layers: [Layer], finalNorm: Matrix, head: Matrix) throws {
+    /// Assembles weights, checking every shape against `config`, and packs the head.
+    public convenience init(config: ModelConfig, embed: Matrix, layers: [Layer], finalNorm: Matrix, head: Matrix) throws {
+        try Self.check("lm_head.weight", head, [config.vocabSize, config.hiddenSize])
+        try self.init(config: config, embed: embed, layers: layers, finalNorm: finalNorm, head: PackedWeight(head))
+    }
+
+    /// Assembles weights with the head packed already, checking every shape against `config`.
+    public init(config: ModelConfig, embed: Matrix, layers: [Layer], finalNorm: Matrix, head: PackedWeight) throws {
         try Self.check("model.embed_tokens.weight", embed, [config.vocabSize, config.hiddenSize])
         try Self.check("model.norm.weight", finalNorm, [1, config.hiddenSize])
         try Self.check("lm_head.weight", head, [config.vocabSize, config.hiddenSize])
@@ -26,7 +32,7 @@ public final class RouterWeights: @unchecked Sendable {
         self.embed = embed
         self.layers = layers
         self.finalNorm = finalNorm
-        self.head = PackedWeight(head)
+        self.head = head
     }
 
     /// Bytes of f32 weights held (a tied head's packed copy included).
@@ -38,6 +44,12 @@ public final class RouterWeights: @unchecked Sendable {
     static func check(_ name: String, _ m: Matrix, _ shape: [Int]) throws {
         guard m.rows == shape[0], m.cols == shape[1] else {
             throw EngineError.weightShape(name: name, expected: shape, actual: [m.rows, m.cols])
+        }
+    }
+
+    static func check(_ name: String, _ w: PackedWeight, _ shape: [Int]) throws {
+        guard w.rows == shape[0], w.cols == shape[1] else {
+            throw EngineError.weightShape(name: name, expected: shape, actual: [w.rows, w.cols])
         }
     }
 }

@@ -169,6 +169,20 @@ struct EngineTests {
                                     k: Matrix(rows: 16, cols: 32), v: Matrix(rows: 16, cols: 32), o: w.o.unpacked(),
                                     postNorm: w.postNorm, gate: nil)
         }
+        // Packed projections, as a checkpoint loads them, are checked as fused weights.
+        #expect(throws: EngineError.weightShape(name: "model.layers.0.self_attn.{q,k,v}_proj.weight",
+                                                expected: [w.qkv.rows, 32], actual: [w.qkv.rows - 1, 32])) {
+            try RouterWeights.Layer(config: config, layer: 0, inputNorm: w.inputNorm,
+                                    qkv: PackedWeight(Matrix(rows: w.qkv.rows - 1, cols: 32)), o: w.o,
+                                    postNorm: w.postNorm, gate: w.gate)
+        }
+        #expect(throws: EngineError.weightShape(name: "lm_head.weight", expected: [61, 32], actual: [61, 31])) {
+            try RouterWeights(config: config, embed: good.embed, layers: good.layers, finalNorm: good.finalNorm,
+                              head: PackedWeight(Matrix(rows: 61, cols: 31)))
+        }
+        let rebuilt = try RouterWeights.Layer(config: config, layer: 0, inputNorm: w.inputNorm, qkv: w.qkv, o: w.o,
+                                              postNorm: w.postNorm, gate: w.gate)
+        #expect(rebuilt.qkv === w.qkv && rebuilt.gate === w.gate)
     }
 }
 
