@@ -28,6 +28,13 @@ public final class PackedWeight: @unchecked Sendable {
     /// each chunk streams a long run of weights.
     static let chunksPerThread = 4
 
+    /// From this many rows of `A` (prefill), threads claim blocks of `rowBlock` rows, each over
+    /// every panel, instead of chunks of panels: each thread then keeps its own rows of `A` in cache
+    /// instead of every thread streaming all of `A` once per chunk (measured: prefill 1.05-1.19x).
+    static let rowSplitThreshold = 192
+    /// Rows per claimed block: the kernel's own row block (MC in PackedGEMM.c).
+    static let rowBlock = 96
+
     /// Chunks are a multiple of this many panels: the kernels for 1 to 3 rows take 4 or 2 at a time.
     static let panelGrain = 4
 
@@ -134,6 +141,15 @@ public final class PackedWeight: @unchecked Sendable {
         if tasks <= 1 || rows * cols < Self.parallelThreshold {
             sy_sgemm_packed(Int32(m), Int32(rows), Int32(cols), a, Int32(lda), storage.base, c, Int32(ldc), beta,
                             0, Int32(panels))
+            return
+        }
+        if m >= Self.rowSplitThreshold {
+            let blocks = (m + Self.rowBlock - 1) / Self.rowBlock
+            ParallelFor.run(count: blocks, threads: tasks) { block, _ in
+                let r0 = block * Self.rowBlock
+                sy_sgemm_packed(Int32(min(Self.rowBlock, m - r0)), Int32(rows), Int32(cols), a + r0 * lda, Int32(lda),
+                                storage.base, c + r0 * ldc, Int32(ldc), beta, 0, Int32(panels))
+            }
             return
         }
         let chunks = min(panels, tasks * Self.chunksPerThread)

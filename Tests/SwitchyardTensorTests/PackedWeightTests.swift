@@ -5,7 +5,7 @@ import Testing
 struct PackedWeightTests {
     @Test("A · Wᵀ matches the double-precision reference: partial panels, several depth slices, row blocks",
           arguments: [(1, 7, 5), (1, 128, 300), (1, 200, 33), (2, 97, 64), (5, 301, 1031), (8, 64, 257),
-                      (13, 150, 8), (32, 96, 100), (100, 50, 520), (197, 33, 70), (2, 64, 520), (3, 100, 77)], [1, 2, 3])
+                      (13, 150, 8), (32, 96, 100), (100, 50, 520), (197, 33, 70), (2, 64, 520), (3, 100, 77), (200, 130, 600)], [1, 2, 3])
     func matchesReference(shape: (Int, Int, Int), threads: Int) {
         let (m, n, k) = shape
         let a = randomMatrix(m, k, seed: 1)
@@ -42,20 +42,24 @@ struct PackedWeightTests {
     @Test("a row's result is bit for bit the same whatever the other rows and the thread count")
     func rowsAreIndependent() {
         let (n, k) = (250, 515)
-        let a = randomMatrix(130, k, seed: 8)
+        let a = randomMatrix(230, k, seed: 8)
         let packed = PackedWeight(randomMatrix(n, k, seed: 9))
         let alone = Matrix(rows: 1, cols: n)
         packed.multiply(m: 1, a: a.row(0), lda: k, c: alone.base, ldc: n, threads: 1)
-        for (m, threads) in [(2, 1), (3, 2), (5, 2), (8, 3), (17, 2), (97, 2), (130, 1)] {
+        for (m, threads) in [(2, 1), (3, 2), (5, 2), (8, 3), (17, 2), (97, 2), (130, 1), (230, 2)] {
             let c = Matrix(rows: m, cols: n)
             packed.multiply(m: m, a: a.base, lda: k, c: c.base, ldc: n, threads: threads)
             for j in 0..<n { #expect(c[0, j] == alone[0, j], "m \(m) column \(j)") }
         }
-        // Row 100 in a block that starts at row 96 matches row 100 computed alone too.
+        // Row 100 in a block that starts at row 96 matches row 100 computed alone too, when the
+        // threads split panels (130 rows) and when they split rows (230 rows).
         let big = Matrix(rows: 130, cols: n)
-        packed.multiply(a, into: big, threads: 2)
+        packed.multiply(m: 130, a: a.base, lda: k, c: big.base, ldc: n, threads: 2)
         packed.multiply(m: 1, a: a.row(100), lda: k, c: alone.base, ldc: n, threads: 2)
         for j in 0..<n { #expect(big[100, j] == alone[0, j], "column \(j)") }
+        let bigger = Matrix(rows: 230, cols: n)
+        packed.multiply(a, into: bigger, threads: 2)
+        for j in 0..<n { #expect(bigger[100, j] == alone[0, j], "column \(j)") }
     }
 
     @Test("zero depth gives zeros, or scales C by beta")
