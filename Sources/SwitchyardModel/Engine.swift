@@ -16,7 +16,8 @@ public final class Engine: @unchecked Sendable {
     public let microBatches: Int
     /// Called for each FFN layer of each micro-batch with the routed row count per expert (for /metrics).
     public var onRouted: (@Sendable (_ layer: Int, _ expertCounts: [Int]) -> Void)?
-    /// Threads for the engine's own concurrent work (decode attention); nil uses `BLAS.threadCount`.
+    /// Threads for weight products and the engine's concurrent work (decode attention); nil uses
+    /// `BLAS.threadCount`.
     /// Set before the first `forward` (tests pin it; the process-wide BLAS count is shared).
     public var threads: Int?
 

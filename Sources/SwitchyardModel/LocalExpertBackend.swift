@@ -129,7 +129,7 @@ public final class LocalExpertBackend: ExpertBackend, @unchecked Sendable {
         combine(routes: routes, scratch: scratch, output: output, threads: threads)
     }
 
-    /// Large groups (prefill): one expert after another, each product split over the BLAS threads.
+    /// Large groups (prefill) or few experts (batch 1): one expert after another, each product split over `threads`.
     private func computeExpertsInTurn(
         _ layerExperts: [ExpertFFN?], input: Matrix, scratch: LocalExpertBackendScratch, threads: Int
     ) {

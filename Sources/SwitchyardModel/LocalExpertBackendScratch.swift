@@ -10,6 +10,8 @@ final class LocalExpertBackendScratch: @unchecked Sendable {
     /// `slotPosition[slot]` is the slot's index in `order` (its row of `gathered`/`results`), -1 if unrouted.
     var slotPosition: [Int32] = []
     var assigned = 0
+    /// The routes' slots per row (maps an entry of `order` back to its input row).
+    private var slotsPerRow = 1
     /// Rows of the largest expert group.
     var largestGroup = 0
     /// Experts with at least one row (`sortActiveExpertsBySize` orders them largest first).
@@ -51,8 +53,6 @@ final class LocalExpertBackendScratch: @unchecked Sendable {
         }
         slotsPerRow = routes.slotsPerRow
     }
-
-    private var slotsPerRow = 1
 
     /// Orders `activeExperts` by decreasing group size (ties by id), so the longest jobs start first.
     func sortActiveExpertsBySize() {

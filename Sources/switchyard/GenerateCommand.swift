@@ -34,7 +34,7 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(help: "Seed for reproducible sampling.")
     var seed: UInt64?
 
-    @Option(help: "OpenBLAS threads.")
+    @Option(help: "Compute threads (the packed kernels and OpenBLAS).")
     var threads: Int = 2
 
     @Flag(help: "Print one JSON object with prompt_token_ids, token_ids, logprobs and finish_reason (and text with a tokenizer).")

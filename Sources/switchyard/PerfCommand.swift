@@ -25,7 +25,7 @@ struct PerfCommand: AsyncParsableCommand {
     @Option(name: .customLong("gen-len"), help: "Generated tokens per sequence (the first comes from the prefill).")
     var genLen: Int = 32
 
-    @Option(help: "OpenBLAS threads.")
+    @Option(help: "Compute threads (the packed kernels and OpenBLAS).")
     var threads: Int = 2
 
     @Option(help: "Runs per batch size: the table shows each metric's median over them and the best decode (a shared VM only ever slows a run down).")
@@ -123,7 +123,7 @@ struct PerfCommand: AsyncParsableCommand {
     }
 
     private func printTable(_ results: [PerfRuns], sgemm: Double, memory: Double) {
-        print(String(format: "machine: sgemm %.1f GFLOP/s, memory read %.1f GB/s (%d BLAS threads)", sgemm, memory, threads))
+        print(String(format: "machine: sgemm %.1f GFLOP/s, memory read %.1f GB/s (%d threads)", sgemm, memory, threads))
         if `repeat` > 1 { print("each number is the median of \(`repeat`) runs; best decode and every run's decode follow") }
         print("batch  prefill tok/s  (GFLOP/s, %sgemm)  decode tok/s  (GFLOP/s, %sgemm)  (weights GB/s, %mem)  end-to-end output tok/s")
         for runs in results {

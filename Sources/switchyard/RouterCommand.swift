@@ -27,7 +27,7 @@ struct RouterCommand: AsyncParsableCommand {
 
     @OptionGroup var serving: ServingOptions
 
-    @Option(help: "BLAS threads for attention, gates and head.")
+    @Option(help: "Compute threads for attention, gates and head.")
     var threads: Int = 1
 
     @Option(name: .customLong("micro-batches"), help: "Micro-batches in flight per step: 2 overlaps attention of one with the experts of the other; 1 turns overlap off.")

@@ -19,8 +19,8 @@ struct ServingOptions: ParsableArguments {
     var servedModelName: String?
 
     /// 2048 is vLLM's default for its OpenAI server. On the bench preset it used about 5% less CPU
-    /// per token than 512 at 64 streams (experts get groups past the streaming-kernel limit, where
-    /// OpenBLAS is efficient), for a longer first-token time when many prompts arrive at once.
+    /// per token than 512 at 64 streams (fewer, taller prefill products), for a longer first-token
+    /// time when many prompts arrive at once.
     @Option(name: .customLong("max-batch-tokens"), help: "Most tokens fed to the engine in one step (decodes plus prefill chunks).")
     var maxBatchTokens: Int = 2048
 
@@ -104,7 +104,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var serving: ServingOptions
 
-    @Option(help: "BLAS threads for the engine.")
+    @Option(help: "Compute threads for the engine.")
     var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     func run() async throws {

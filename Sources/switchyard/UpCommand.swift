@@ -30,17 +30,17 @@ struct UpCommand: AsyncParsableCommand {
     @Option(name: .customLong("zmq-port"), help: "Loopback port for router-worker traffic.")
     var zmqPort: Int = 5555
 
-    @Option(name: .customLong("router-threads"), help: "BLAS threads of the router (default: every core).")
+    @Option(name: .customLong("router-threads"), help: "Compute threads of the router (default: every core).")
     var routerThreads: Int?
 
-    @Option(name: .customLong("worker-threads"), help: "BLAS threads of each worker (default: cores / workers, at least 1).")
+    @Option(name: .customLong("worker-threads"), help: "Compute threads of each worker (default: cores / workers, at least 1).")
     var workerThreads: Int?
 
     /// Every process of `up` shares this machine's cores. Without overlap the router's phase
     /// (attention, head) and the workers' phase (experts) take turns, and each phase gets every
     /// core; two micro-batches in flight make the processes compete for the same cores instead.
-    /// Measured on 2 cores, bench preset, 64 streams: 1.02 of `serve`'s throughput with 1 micro-batch
-    /// against 0.80 with 2 (README, performance). `router` alone keeps its default of 2, which is
+    /// Measured on 2 cores, bench preset, 64 streams: 0.87-1.02 of `serve`'s throughput with 1
+    /// micro-batch against 0.85-0.88 with 2, medians of 3 rounds (README, performance). `router` alone keeps its default of 2, which is
     /// what hides link latency and worker compute when workers have their own machines.
     @Option(name: .customLong("micro-batches"), help: "Micro-batches the router keeps in flight (1: its phase and the workers' take turns on the shared cores).")
     var microBatches: Int = 1

@@ -29,7 +29,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Expert ids this worker insists on holding in every layer, e.g. 0-3,7 (default: any).")
     var experts: String?
 
-    @Option(help: "BLAS threads for expert matmuls.")
+    @Option(help: "Compute threads for expert matmuls.")
     var threads: Int = 1
 
     @Option(name: .customLong("heartbeat-ms"), help: "Heartbeat interval in milliseconds until the router sets its own.")
