@@ -35,43 +35,46 @@ let package = Package(
         // Hand-written matmul kernels; optimised even in debug builds so tests stay fast.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
 
-        // Libraries.
+        // Libraries, in dependency order. ARCHITECTURE.md draws the graph.
         .target(name: "SwitchyardZMQ", dependencies: ["CZeroMQ"], swiftSettings: swiftSettings),
         .target(name: "SwitchyardTensor", dependencies: ["COpenBLAS", "CKernels"], swiftSettings: swiftSettings),
+        // Checkpoints, families, the engine and the expert-backend seam.
         .target(
             name: "SwitchyardModel",
             dependencies: ["SwitchyardTensor", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // Tokenizers, the streaming detokenizer and chat templates.
+        .target(name: "SwitchyardTokenizer", dependencies: ["SwitchyardModel"], swiftSettings: swiftSettings),
+        // The OpenAI-compatible HTTP API, scheduler, engine service and metrics: no ZeroMQ.
         .target(
-            name: "SwitchyardWire",
-            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
-            exclude: [],
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "SwitchyardTransport",
-            dependencies: ["SwitchyardZMQ", "SwitchyardWire", "SwitchyardModel"],
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "SwitchyardRouter",
+            name: "SwitchyardServing",
             dependencies: [
-                "SwitchyardModel", "SwitchyardZMQ", "SwitchyardWire", "SwitchyardTransport",
+                "SwitchyardModel", "SwitchyardTokenizer", "SwitchyardTensor",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
+        // Wire schemas (generated protobuf), frame layout and validation.
         .target(
-            name: "SwitchyardWorker",
+            name: "SwitchyardWire",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: swiftSettings
+        ),
+        // The cluster: placement, worker registry, dispatch, the remote expert backend, the worker
+        // process's side, frames and sockets, CURVE key files.
+        .target(
+            name: "SwitchyardCluster",
             dependencies: [
-                "SwitchyardModel", "SwitchyardZMQ", "SwitchyardWire", "SwitchyardTransport",
+                "SwitchyardServing", "SwitchyardModel", "SwitchyardTensor", "SwitchyardZMQ", "SwitchyardWire",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
+        // The load generator (knows only HTTP).
         .target(
             name: "SwitchyardBench",
             dependencies: [
@@ -84,11 +87,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What only the CLI uses: model initializer, tokenizer trainer, safetensors writer, benchmarks.
+        .target(
+            name: "SwitchyardTools",
+            dependencies: ["SwitchyardModel", "SwitchyardTokenizer", "SwitchyardTensor", "SwitchyardZMQ"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "switchyard",
             dependencies: [
-                "SwitchyardZMQ", "SwitchyardTensor", "SwitchyardModel", "SwitchyardWire",
-                "SwitchyardRouter", "SwitchyardWorker", "SwitchyardBench", "SwitchyardTransport",
+                "SwitchyardZMQ", "SwitchyardTensor", "SwitchyardModel", "SwitchyardTokenizer", "SwitchyardWire",
+                "SwitchyardServing", "SwitchyardCluster", "SwitchyardBench", "SwitchyardTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -105,32 +114,42 @@ let package = Package(
         .testTarget(name: "SwitchyardTensorTests", dependencies: ["SwitchyardTensor"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SwitchyardModelTests",
-            dependencies: ["SwitchyardModel"],
+            dependencies: ["SwitchyardModel", "SwitchyardTensor", "SwitchyardTools", "TestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SwitchyardTokenizerTests",
+            dependencies: ["SwitchyardTokenizer", "SwitchyardModel", "TestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SwitchyardWireTests", dependencies: ["SwitchyardWire"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "SwitchyardTransportTests",
-            dependencies: ["SwitchyardTransport", "SwitchyardZMQ", "SwitchyardWire"],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "SwitchyardRouterTests",
+            name: "SwitchyardServingTests",
             dependencies: [
-                "SwitchyardRouter", "SwitchyardModel", "SwitchyardBench", "TestSupport",
+                "SwitchyardServing", "SwitchyardModel", "SwitchyardTokenizer", "SwitchyardTensor", "SwitchyardTools",
+                "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "SwitchyardWorkerTests",
-            dependencies: ["SwitchyardWorker", "SwitchyardModel", "SwitchyardTransport", "SwitchyardZMQ", "SwitchyardWire", "SwitchyardRouter"],
+            name: "SwitchyardClusterTests",
+            dependencies: [
+                "SwitchyardCluster", "SwitchyardServing", "SwitchyardModel", "SwitchyardTensor", "SwitchyardZMQ",
+                "SwitchyardWire", "SwitchyardTools",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SwitchyardToolsTests",
+            dependencies: ["SwitchyardTools", "SwitchyardModel", "SwitchyardTokenizer", "SwitchyardZMQ", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SwitchyardBenchTests",
             dependencies: [
-                "SwitchyardBench", "SwitchyardRouter",
+                "SwitchyardBench", "SwitchyardServing", "SwitchyardTools",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
@@ -142,8 +161,8 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["SwitchyardRouter", "SwitchyardWorker", "SwitchyardModel", "SwitchyardTransport", "SwitchyardWire",
-                           "SwitchyardZMQ", "SwitchyardTensor", "TestSupport"],
+            dependencies: ["SwitchyardServing", "SwitchyardCluster", "SwitchyardModel", "SwitchyardTokenizer",
+                           "SwitchyardWire", "SwitchyardZMQ", "SwitchyardTensor", "SwitchyardTools", "TestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

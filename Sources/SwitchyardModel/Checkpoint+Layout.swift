@@ -2,13 +2,13 @@ import Foundation
 
 /// Which files of a model directory to open and which byte ranges of them to map (pure logic
 /// apart from reading the index).
-enum CheckpointLayout {
-    static let singleFile = "model.safetensors"
-    static let indexFile = "model.safetensors.index.json"
+package enum CheckpointLayout {
+    package static let singleFile = "model.safetensors"
+    package static let indexFile = "model.safetensors.index.json"
 
     /// The safetensors files to open, each with the tensor names the index assigns to it
     /// (nil for an unsharded checkpoint), restricted to files holding tensors `filter` admits.
-    static func fileNames(directory: URL, config: ModelConfig, filter: TensorFilter) throws -> [(String, Set<String>?)] {
+    package static func fileNames(directory: URL, config: ModelConfig, filter: TensorFilter) throws -> [(String, Set<String>?)] {
         let indexURL = directory.appendingPathComponent(indexFile)
         let manager = FileManager.default
         if manager.fileExists(atPath: indexURL.path) {
@@ -28,7 +28,7 @@ enum CheckpointLayout {
     }
 
     /// The `weight_map` of a sharded index: tensor name to shard file name.
-    static func readWeightMap(_ url: URL) throws -> [String: String] {
+    package static func readWeightMap(_ url: URL) throws -> [String: String] {
         let object: [String: ConfigJSON]
         do {
             object = try ConfigJSON.loadObject(url)
@@ -52,7 +52,7 @@ enum CheckpointLayout {
     }
 
     /// The data-region byte ranges of `info` a process with `filter` needs.
-    static func neededRanges(info: SafetensorsTensorInfo, role: TensorRole, filter: TensorFilter, config: ModelConfig) -> [Range<Int>] {
+    package static func neededRanges(info: SafetensorsTensorInfo, role: TensorRole, filter: TensorFilter, config: ModelConfig) -> [Range<Int>] {
         let whole = [info.dataStart..<info.dataEnd]
         guard filter.includes(role) else { return [] }
         guard case let .fusedExperts(layer, _) = role, case let .experts(keys) = filter,

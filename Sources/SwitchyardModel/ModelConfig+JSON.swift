@@ -2,7 +2,7 @@ import Foundation
 
 /// A parsed JSON value: the exact types of config files, so a string where a number belongs is an
 /// error naming the key rather than a silent default.
-enum ConfigJSON: Decodable, Equatable, Sendable {
+public enum ConfigJSON: Decodable, Equatable, Sendable {
     case null
     case bool(Bool)
     case number(Double)
@@ -10,7 +10,7 @@ enum ConfigJSON: Decodable, Equatable, Sendable {
     case array([ConfigJSON])
     case object([String: ConfigJSON])
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -28,7 +28,7 @@ enum ConfigJSON: Decodable, Equatable, Sendable {
     }
 
     /// Reads and parses a JSON file that must hold an object.
-    static func loadObject(_ url: URL) throws -> [String: ConfigJSON] {
+    public static func loadObject(_ url: URL) throws -> [String: ConfigJSON] {
         let data: Data
         do {
             data = try Data(contentsOf: url)
@@ -48,7 +48,7 @@ enum ConfigJSON: Decodable, Equatable, Sendable {
     }
 
     /// A short rendering for error messages.
-    var brief: String {
+    public var brief: String {
         switch self {
         case .null: "null"
         case let .bool(value): "\(value)"

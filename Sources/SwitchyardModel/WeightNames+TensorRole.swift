@@ -1,5 +1,5 @@
 /// What a checkpoint tensor is for, which decides which `TensorFilter` loads it.
-enum TensorRole: Equatable {
+package enum TensorRole: Equatable {
     /// One projection of one FFN expert (routed, shared or dense MLP).
     case expert(ExpertKey, WeightNames.Projection)
     /// A fused all-experts tensor of a layer (`experts.gate_up_proj` or `experts.down_proj`).
@@ -10,7 +10,7 @@ enum TensorRole: Equatable {
 
 extension WeightNames {
     /// Classifies a tensor name of a checkpoint of `config`.
-    static func role(of name: String, config: ModelConfig) -> TensorRole {
+    package static func role(of name: String, config: ModelConfig) -> TensorRole {
         let parts = name.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count >= 5, parts[0] == "model", parts[1] == "layers", let layer = Int(parts[2]) else { return .other }
         let block = parts[3]

@@ -7,7 +7,7 @@ import Synchronization
 import CZeroMQ
 
 /// A dedicated POSIX thread, outside Swift's cooperative pool, for code that blocks (zmq_poll).
-final class OSThread: Sendable {
+package final class OSThread: Sendable {
     private let thread: pthread_t
     private let joined = Atomic<Bool>(false)
 
@@ -21,7 +21,7 @@ final class OSThread: Sendable {
     }
 
     /// Starts `body` on a new thread named `name` (Linux keeps the first 15 bytes).
-    init(name: String, _ body: @escaping @Sendable () -> Void) throws(ZMQError) {
+    package init(name: String, _ body: @escaping @Sendable () -> Void) throws(ZMQError) {
         let box = Unmanaged.passRetained(Body(name: name, run: body)).toOpaque()
         #if os(Linux)
         var thread = pthread_t()
@@ -50,10 +50,10 @@ final class OSThread: Sendable {
     }
 
     /// Whether the caller is running on this thread.
-    var isCurrent: Bool { pthread_equal(pthread_self(), thread) != 0 }
+    package var isCurrent: Bool { pthread_equal(pthread_self(), thread) != 0 }
 
     /// Waits for the thread to finish. Only the first call waits; calling it on the thread itself returns at once.
-    func join() {
+    package func join() {
         guard !isCurrent, !joined.exchange(true, ordering: .acquiringAndReleasing) else { return }
         pthread_join(thread, nil)
     }

@@ -2,6 +2,8 @@
 ///
 /// `@unchecked Sendable` is sound because it is only built from a `sending` parameter of
 /// `Reactor.add`, so no other reference to the socket exists, and the inbox mutex orders the hand-over.
-struct SocketTransfer: @unchecked Sendable {
-    let socket: Socket
+package struct SocketTransfer: @unchecked Sendable {
+    package let socket: Socket
+
+    package init(socket: Socket) { self.socket = socket }
 }

@@ -1,11 +1,13 @@
+import SwitchyardTools
 import Dispatch
 import Foundation
 import Logging
 import SwitchyardModel
-import SwitchyardRouter
+import SwitchyardServing
+import SwitchyardCluster
 import SwitchyardTensor
-import SwitchyardTransport
-import SwitchyardWorker
+import SwitchyardCluster
+import SwitchyardCluster
 import SwitchyardZMQ
 
 /// `switchyard perf --dispatch`: the round trip of one expert dispatch (router → worker → router

@@ -1,3 +1,4 @@
+import SwitchyardTokenizer
 import ArgumentParser
 import Foundation
 import SwitchyardModel

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SwitchyardTransport
+import SwitchyardCluster
 
 /// `switchyard keygen`: a CURVE key pair for a router or a worker.
 struct KeygenCommand: ParsableCommand {

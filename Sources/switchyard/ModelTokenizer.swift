@@ -1,3 +1,4 @@
+import SwitchyardTokenizer
 import Foundation
 import Logging
 import SwitchyardModel

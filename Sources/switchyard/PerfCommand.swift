@@ -1,3 +1,4 @@
+import SwitchyardTools
 import ArgumentParser
 import Foundation
 import SwitchyardModel

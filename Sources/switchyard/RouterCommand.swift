@@ -1,11 +1,13 @@
+import SwitchyardTokenizer
 import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
 import SwitchyardModel
-import SwitchyardRouter
+import SwitchyardServing
+import SwitchyardCluster
 import SwitchyardTensor
-import SwitchyardTransport
+import SwitchyardCluster
 import SwitchyardWire
 import SwitchyardZMQ
 #if canImport(Glibc)

@@ -1,10 +1,12 @@
+import SwitchyardTokenizer
 import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
 import SwitchyardModel
-import SwitchyardRouter
+import SwitchyardServing
+import SwitchyardCluster
 import SwitchyardTensor
 
 /// Flags shared by every command that serves HTTP (`serve`, `router`).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import SwitchyardRouter
+import SwitchyardServing
+import SwitchyardCluster
 #if canImport(Glibc)
 import Glibc
 #endif

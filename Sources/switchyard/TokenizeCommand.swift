@@ -1,3 +1,5 @@
+import SwitchyardTools
+import SwitchyardTokenizer
 import ArgumentParser
 import Foundation
 import SwitchyardModel

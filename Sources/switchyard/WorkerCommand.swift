@@ -2,10 +2,11 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Logging
-import SwitchyardRouter
+import SwitchyardServing
+import SwitchyardCluster
 import SwitchyardTensor
-import SwitchyardWorker
-import SwitchyardTransport
+import SwitchyardCluster
+import SwitchyardCluster
 #if canImport(Glibc)
 import Glibc
 #endif

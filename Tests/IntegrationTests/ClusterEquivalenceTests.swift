@@ -2,10 +2,11 @@ import Foundation
 import Testing
 import Logging
 import SwitchyardModel
-import SwitchyardRouter
+import SwitchyardServing
+import SwitchyardCluster
 import SwitchyardTensor
-import SwitchyardTransport
-import SwitchyardWorker
+import SwitchyardCluster
+import SwitchyardCluster
 
 /// The golden checkpoints written by transformers (Tests/SwitchyardModelTests/Fixtures).
 enum GoldenCheckpoints {

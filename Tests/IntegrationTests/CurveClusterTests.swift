@@ -2,9 +2,10 @@ import Foundation
 import Testing
 import Logging
 import SwitchyardModel
-import SwitchyardRouter
-import SwitchyardTransport
-import SwitchyardWorker
+import SwitchyardServing
+import SwitchyardCluster
+import SwitchyardCluster
+import SwitchyardCluster
 import SwitchyardZMQ
 
 @Suite("CURVE between router and workers", .serialized)

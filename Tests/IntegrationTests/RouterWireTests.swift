@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import SwitchyardModel
-import SwitchyardRouter
-import SwitchyardTransport
+import SwitchyardServing
+import SwitchyardCluster
+import SwitchyardCluster
 import SwitchyardWire
 import SwitchyardZMQ
 import Logging

@@ -1,3 +1,4 @@
+import SwitchyardTools
 import Foundation
 import Testing
 import SwitchyardModel

@@ -1,21 +1,9 @@
+import SwitchyardTools
 import Foundation
 import SwitchyardTensor
 import Testing
+import TestSupport
 @testable import SwitchyardModel
-
-/// A fresh directory under the system temp dir, removed when the value is released.
-final class TemporaryDirectory: Sendable {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("switchyard-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(at: url)
-    }
-}
 
 /// A tiny checkpoint written by `ModelInitializer`, loaded back.
 struct TinyCheckpoint {

@@ -1,6 +1,8 @@
+import SwitchyardTools
 import Foundation
 import SwitchyardTensor
 import Testing
+import TestSupport
 @testable import SwitchyardModel
 
 @Suite("ModelInitializer (init-model)")

@@ -1,6 +1,8 @@
+import SwitchyardTools
 import Foundation
 import SwitchyardTensor
 import Testing
+import TestSupport
 @testable import SwitchyardModel
 
 /// Writes a safetensors file byte by byte, so tests can break it in every way.

@@ -1,0 +1,163 @@
+import SwitchyardTools
+import Foundation
+import Synchronization
+import Testing
+import SwitchyardModel
+import SwitchyardCluster
+import SwitchyardWire
+import SwitchyardCluster
+import SwitchyardZMQ
+
+/// A router stand-in for worker tests: a ROUTER socket on loopback, driven synchronously by the
+/// test (single owner), with every wait bounded.
+final class FakeRouter {
+    let context: Context
+    let socket: Socket
+    let endpoint: String
+    let decoder: WireDecoder
+
+    init(limits: ModelLimits) throws {
+        context = try Context()
+        socket = try Socket(context, type: .router)
+        try SocketSetup.configureRouter(socket, maxMessageBytes: WireLimits.maxMessageBytes(for: limits))
+        try socket.set(.receiveTimeout, 50)
+        try socket.bind("tcp://127.0.0.1:*")
+        endpoint = try socket.lastEndpoint
+        decoder = WireDecoder(limits: limits)
+    }
+
+    deinit { socket.close() }
+
+    /// The next message of `kind` (heartbeats and others skipped unless asked for), or nil after `timeout`.
+    func expect(_ kind: MessageKind, timeout: Duration = .seconds(5)) -> (routingID: [UInt8], message: WireMessage)? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            guard let message = try? socket.receive() else { continue }
+            let routingID = message.frames[0].bytes
+            guard let decoded = try? decoder.decode(WireFrames.wireFrames(message, skip: 1)) else { continue }
+            if decoded.kind == kind { return (routingID, decoded) }
+        }
+        return nil
+    }
+
+    /// Whether nothing but heartbeats arrives for `duration`.
+    func quiet(for duration: Duration) -> Bool {
+        let deadline = ContinuousClock.now + duration
+        while ContinuousClock.now < deadline {
+            guard let message = try? socket.receive() else { continue }
+            if let decoded = try? decoder.decode(WireFrames.wireFrames(message, skip: 1)), decoded.kind == .heartbeat { continue }
+            return false
+        }
+        return true
+    }
+
+    func send(_ message: WireMessage, to routingID: [UInt8]) throws {
+        try socket.send(try WireFrames.message(message, routingID: routingID))
+    }
+
+    /// Sends raw frames (malformed messages).
+    func sendRaw(_ frames: [[UInt8]], to routingID: [UInt8]) throws {
+        try socket.send(Message([Frame(routingID)] + frames.map { Frame($0) }))
+    }
+
+    /// Answers a registration with a welcome.
+    func welcome(_ routingID: [UInt8], heartbeatMs: UInt32 = 100, liveness: UInt32 = 3) throws {
+        var welcome = Switchyard_V1_Welcome()
+        welcome.routerID = "fake-router"
+        welcome.heartbeatIntervalMs = heartbeatMs
+        welcome.liveness = liveness
+        welcome.maxMessageBytes = UInt64(decoder.maxMessageBytes)
+        try send(.welcome(welcome), to: routingID)
+    }
+}
+
+/// A tiny random checkpoint on disk, written once per process.
+enum TestModel {
+    static let maxBatchTokens = 16
+
+    struct Model: Sendable {
+        let directory: URL
+        let config: ModelConfig
+        let totalBytes: Int
+        let limits: ModelLimits
+    }
+
+    /// qwen2_moe tiny: 2 layers, 4 routed experts + a shared expert (id 4), hidden 64.
+    static let shared: Model = {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("switchyard-worker-tests-\(ProcessInfo.processInfo.processIdentifier)")
+        let config = ModelInitializer.config(family: .qwen2_moe, preset: .tiny)
+        let summary = try! ModelInitializer.write(config: config, dtype: .f32, seed: 7, to: directory)
+        let limits = try! ModelIdentity.limits(config: config, maxBatchTokens: maxBatchTokens)
+        return Model(directory: directory, config: config, totalBytes: summary.bytes, limits: limits)
+    }()
+}
+
+/// A worker under test, running on a detached task, stopped at the end of the test.
+final class RunningWorker: Sendable {
+    let worker: Worker
+    private let outcome = OutcomeBox()
+
+    convenience init(router: FakeRouter, id: String, pinned: Set<Int> = [], heartbeatMs: Int = 100, drainTimeout: Duration = .seconds(60)) throws {
+        try self.init(endpoint: router.endpoint, id: id, pinned: pinned, heartbeatMs: heartbeatMs, drainTimeout: drainTimeout)
+    }
+
+    init(endpoint: String, id: String, pinned: Set<Int> = [], heartbeatMs: Int = 100, drainTimeout: Duration = .seconds(60)) throws {
+        let model = TestModel.shared
+        let configuration = WorkerConfiguration(
+            routerEndpoint: endpoint, modelDirectory: model.directory, workerID: id,
+            pinnedExperts: pinned, pinnedSpec: pinned.isEmpty ? "" : pinned.sorted().map(String.init).joined(separator: ","),
+            threads: 1, heartbeatInterval: .milliseconds(heartbeatMs), liveness: 3,
+            minReconnectDelay: .milliseconds(20), maxReconnectDelay: .milliseconds(200),
+            maxBatchTokens: TestModel.maxBatchTokens, softwareVersion: "test", drainTimeout: drainTimeout
+        )
+        let worker = try Worker(configuration: configuration)
+        self.worker = worker
+        Task.detached { [outcome] in
+            do {
+                try await worker.run()
+                outcome.withLock { $0 = .success(()) }
+            } catch let error as WorkerError {
+                outcome.withLock { $0 = .failure(error) }
+            } catch {
+                outcome.withLock { $0 = .failure(.setup("\(error)")) }
+            }
+        }
+    }
+
+    /// Stops the worker and waits (bounded) for `run()` to return.
+    @discardableResult
+    func stop(timeout: Duration = .seconds(5)) async -> Result<Void, WorkerError>? {
+        worker.stop()
+        return await finished(timeout: timeout)
+    }
+
+    /// The outcome of `run()`, or nil if it did not return within `timeout`.
+    func finished(timeout: Duration = .seconds(5)) async -> Result<Void, WorkerError>? {
+        _ = await eventually(timeout: timeout) { outcome.withLock { $0 != nil } }
+        return outcome.withLock { $0 }
+    }
+}
+
+/// Where the detached task leaves `run()`'s outcome.
+final class OutcomeBox: Sendable {
+    private let mutex = Mutex<Result<Void, WorkerError>?>(nil)
+    func withLock<R>(_ body: (inout Result<Void, WorkerError>?) -> R) -> R { mutex.withLock { body(&$0) } }
+}
+
+/// Polls `condition` until it holds or `timeout` passes.
+func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return condition()
+}
+
+func ref(_ layer: Int, _ expert: Int) -> Switchyard_V1_ExpertRef {
+    var ref = Switchyard_V1_ExpertRef()
+    ref.layer = UInt32(layer)
+    ref.expert = UInt32(expert)
+    return ref
+}

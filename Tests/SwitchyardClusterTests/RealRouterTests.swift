@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+@testable import SwitchyardCluster
+import SwitchyardModel
+import SwitchyardTensor
+import SwitchyardCluster
+import SwitchyardCluster
+
+/// Workers against the router's real `ClusterService`: registration, placement (one worker pinned),
+/// dispatch and combine give the in-process backend's numbers; stopped workers leave the router degraded.
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct RealRouterTests {
+    @Test func twoWorkersBehindTheRealRouterMatchTheLocalBackend() async throws {
+        BLAS.setThreads(1)
+        let model = TestModel.shared
+        let config = model.config
+        let fingerprint = try ModelIdentity.fingerprint(config: config, directory: model.directory)
+        let cluster = try ClusterService(modelConfig: config, fingerprint: fingerprint, configuration: ClusterConfiguration(
+            listen: "tcp://127.0.0.1:*", heartbeatInterval: .milliseconds(100), maxBatchTokens: TestModel.maxBatchTokens))
+        defer { cluster.stop() }
+        let pinned = try RunningWorker(endpoint: cluster.endpoint, id: "pinned", pinned: [0, 1])
+        let free = try RunningWorker(endpoint: cluster.endpoint, id: "free")
+        #expect(await eventually(timeout: .seconds(10)) { cluster.health().ready })
+        #expect(await eventually { pinned.worker.statistics.heldExperts.allSatisfy { $0.expert <= 1 } && !pinned.worker.statistics.heldExperts.isEmpty })
+
+        let full = try LocalExpertBackend(checkpoint: Checkpoint(directory: model.directory, config: config), config: config)
+        var generator = SeededGenerator(seed: 3)
+        for layer in 0..<config.numLayers {
+            let rows = 6
+            let input = Matrix.random(rows: rows, cols: config.hiddenSize, scale: 1, generator: &generator)
+            var ids: [Int32] = []
+            var weights: [Float] = []
+            for row in 0..<rows {
+                ids += [Int32(row % 4), Int32((row + 1 + row / 4) % 4), 4]  // two routed experts + the shared one
+                weights += [0.7, 0.3, 0.5]
+            }
+            let routes = ExpertRoutes(rows: rows, slotsPerRow: 3, expertIDs: ids, weights: weights)
+            let remote = Matrix(rows: rows, cols: config.hiddenSize)
+            try await cluster.computeFFN(layer: layer, microBatch: 0, input: input, routes: routes, output: remote)
+            let local = Matrix(rows: rows, cols: config.hiddenSize)
+            try full.computeFFNSync(layer: layer, input: input, routes: routes, output: local)
+            let worst = zip(remote.toArray(), local.toArray()).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(worst < 1e-5)
+        }
+        #expect(pinned.worker.statistics.dispatchesServed >= 1 && free.worker.statistics.dispatchesServed >= 1)
+
+        await pinned.stop()
+        await free.stop()
+        #expect(await eventually(timeout: .seconds(3)) { !cluster.health().ready })
+        #expect(cluster.snapshot().drops.total == 0)
+    }
+}

@@ -1,0 +1,30 @@
+import SwitchyardTools
+import Testing
+@testable import SwitchyardZMQ
+
+@Suite("ZMQPingPong")
+struct PingPongTests {
+    @Test("measures a positive round trip over tcp loopback", arguments: [0, 4096])
+    func measures(bytes: Int) throws {
+        let result = try ZMQPingPong.measureDetailed(bytes: bytes, iterations: 200, warmup: 20)
+        #expect(result.iterations == 200)
+        #expect(result.minMicroseconds > 0)
+        #expect(result.minMicroseconds <= result.medianMicroseconds)
+        #expect(result.medianMicroseconds <= result.p99Microseconds)
+        #expect(result.meanMicroseconds < 1_000_000)
+    }
+
+    @Test("the last echo is not lost when the echo thread closes its socket (regression)")
+    func lastEchoDelivered() throws {
+        // Closing with LINGER 0 used to drop the final reply while it was still queued.
+        for _ in 0..<30 {
+            _ = try ZMQPingPong.measureDetailed(bytes: 65536, iterations: 1, warmup: 0)
+        }
+    }
+
+    @Test("rejects nonsense arguments")
+    func rejects() {
+        #expect(throws: ZMQError.invalidArgument) { _ = try ZMQPingPong.measure(bytes: -1, iterations: 10) }
+        #expect(throws: ZMQError.invalidArgument) { _ = try ZMQPingPong.measure(bytes: 8, iterations: 0) }
+    }
+}
