@@ -111,11 +111,14 @@ let package = Package(
 
         // Tests: one target per module, plus integration tests that start the built binary.
         .testTarget(name: "SwitchyardZMQTests", dependencies: ["SwitchyardZMQ"], swiftSettings: swiftSettings),
-        .testTarget(name: "SwitchyardTensorTests", dependencies: ["SwitchyardTensor"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SwitchyardTensorTests", dependencies: ["SwitchyardTensor", "CKernels"], exclude: ["QuantFixtures"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SwitchyardModelTests",
             dependencies: ["SwitchyardModel", "SwitchyardTensor", "SwitchyardTools", "TestSupport"],
-            resources: [.copy("Fixtures")],
+            resources: [.copy("Fixtures"), .copy("GGUFFixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,6 +1,8 @@
 #ifndef SWITCHYARD_CKERNELS_H
 #define SWITCHYARD_CKERNELS_H
 
+#include "SYQuant.h"
+
 /// Hand-written kernels for the shapes OpenBLAS handles poorly: products with few activation rows.
 
 /// `C[r, j] = sum_k A[r, k] * B[j, k] + beta * C[r, j]` for rows `r < m` and columns

@@ -1,0 +1,76 @@
+#ifndef SWITCHYARD_SYQUANT_H
+#define SWITCHYARD_SYQUANT_H
+
+/// Compact weight formats (bf16 and ggml's block formats) and `C = A · Wᵀ` on them.
+///
+/// Block layouts are byte-for-byte those of ggml (`ggml-common.h`); a row of a weight is
+/// `k / block_size` consecutive blocks and rows follow each other, so a GGUF tensor's bytes are a
+/// weight as is. Formats are named by their ggml type id.
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SY_QF_F32 0
+#define SY_QF_Q4_0 2
+#define SY_QF_Q4_1 3
+#define SY_QF_Q8_0 8
+#define SY_QF_Q4_K 12
+#define SY_QF_Q5_K 13
+#define SY_QF_Q6_K 14
+#define SY_QF_BF16 30
+
+/// Values per block (1 for f32 / bf16, 32 for q8_0 / q4_0 / q4_1, 256 for the K-quants); 0 for an
+/// unknown format.
+int sy_qf_block_size(int format);
+/// Bytes per block; 0 for an unknown format.
+int sy_qf_block_bytes(int format);
+/// Bytes of one row of `k` values (`k` a multiple of the block size).
+size_t sy_qf_row_bytes(int format, long k);
+
+/// IEEE half <-> float, round to nearest even (as F16C's `vcvtps2ph` with mode 0).
+float sy_f16_to_f32(uint16_t h);
+uint16_t sy_f32_to_f16(float f);
+/// bfloat16 <-> float: round to nearest even; every NaN becomes 0x7FC0 (as torch).
+float sy_bf16_to_f32(uint16_t h);
+uint16_t sy_f32_to_bf16(float f);
+
+/// Quantizes `k` floats into one row of blocks. q8_0, q4_0 and q4_1 are bit-exact with ggml's
+/// `quantize_row_*_ref`; q4_K / q5_K / q6_K use a simpler min/max search than ggml's
+/// make_qkx2/qkx3 (valid blocks, not the same bytes).
+void sy_qf_quantize_row(int format, const float *x, void *dst, long k);
+/// Expands one row of `k` values to floats, exactly (as ggml's `dequantize_row_*`).
+void sy_qf_dequantize_row(int format, const void *src, float *y, long k);
+
+/// Kernel paths.
+#define SY_ISA_PORTABLE 0
+#define SY_ISA_AVX2 1
+#define SY_ISA_AVX512 2
+
+/// The path in use: the best the CPU has, lowered by `SWITCHYARD_KERNEL_ISA=portable|avx2|avx512`
+/// (read on first use) or `sy_qf_set_isa`.
+int sy_qf_isa(void);
+/// "portable", "avx2" (or "avx512").
+const char *sy_qf_isa_name(void);
+/// The best path this CPU and build support.
+int sy_qf_isa_supported(void);
+/// Forces a path no higher than the CPU supports (a higher request is lowered); returns the path
+/// now in use. Not for use while a product runs.
+int sy_qf_set_isa(int isa);
+
+/// Bytes of scratch `sy_qf_prepare` needs for `m` activation rows of `k` values (0 for f32/bf16).
+size_t sy_qf_scratch_bytes(int format, long m, long k);
+/// Quantizes the activations `A[m, k]` (row-major, leading dimension `lda` floats) into `scratch`
+/// (64-byte aligned, `sy_qf_scratch_bytes` long): q8 blocks of 32 with a float scale (for
+/// q8_0 / q4_0 / q4_1), q8_K blocks of 256 (for the K-quants); nothing for f32/bf16. Call once
+/// per product, before the (threaded) `sy_qf_gemm` calls. Every path quantizes identically.
+void sy_qf_prepare(int format, long m, long k, const float *a, long lda, void *scratch);
+/// `C[r, j] = sum_i A[r, i] * W[j, i] + beta * C[r, j]` for `r < m` and `j0 <= j < j1`. `w` is
+/// `n` rows of `k` values in `format`; `scratch` is what `sy_qf_prepare` wrote for the same
+/// `m, k, a` (f32/bf16 read `a` directly). Each output is computed by the same operations
+/// whatever `m`, `j0`, `j1` are, so a row's result does not depend on its batch or the thread
+/// split. For the block formats the portable and AVX2 paths give bit-identical results; for f32
+/// and bf16 they differ in rounding only (the AVX2 path fuses multiply-adds).
+void sy_qf_gemm(int format, long m, long n, long k, const float *a, long lda, const void *scratch,
+                const void *w, float *c, long ldc, float beta, long j0, long j1);
+
+#endif

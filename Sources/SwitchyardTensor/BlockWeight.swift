@@ -1,0 +1,160 @@
+import CKernels
+
+/// Why a block weight cannot be built.
+public enum BlockWeightError: Error, CustomStringConvertible, Equatable {
+    /// The row length is not a multiple of the format's block size.
+    case colsNotMultipleOfBlock(format: WeightFormat, cols: Int)
+    /// The bytes given do not hold exactly `rows` rows.
+    case byteCountMismatch(format: WeightFormat, expected: Int, actual: Int)
+    case negativeDimensions(rows: Int, cols: Int)
+
+    public var description: String {
+        switch self {
+        case let .colsNotMultipleOfBlock(format, cols):
+            "\(format.rawValue) rows are blocks of \(format.blockSize) values; \(cols) columns is not a multiple"
+        case let .byteCountMismatch(format, expected, actual):
+            "a \(format.rawValue) weight of this shape is \(expected) bytes, got \(actual)"
+        case let .negativeDimensions(rows, cols):
+            "weight dimensions must not be negative (\(rows) x \(cols))"
+        }
+    }
+}
+
+/// A weight `W[rows, cols]` (nn.Linear's `[out, in]`) kept in a compact format (bf16 or a ggml
+/// block format, in ggml's own byte layout) for `C = A · Wᵀ`.
+///
+/// A product quantizes the activations once (q8 per block of 32, or q8_K per 256 for the
+/// K-quants, into pooled or caller-given scratch), then each output is integer dot products per
+/// block scaled and summed in float, in an order fixed per output: a row's result is bit-identical
+/// whatever the batch size and however the output rows are split over threads (see SYQuant.h).
+public final class BlockWeight: @unchecked Sendable {
+    public let format: WeightFormat
+    /// Output features (`n`).
+    public let rows: Int
+    /// Input features (`k`), a multiple of `format.blockSize`.
+    public let cols: Int
+    /// Bytes per row.
+    public let rowBytes: Int
+    /// `rows * rowBytes` bytes, 64-byte aligned.
+    private let storage: UnsafeMutableRawPointer
+
+    /// Below this many weight values one thread does the whole product.
+    static let parallelThreshold = 1 << 16
+    /// Output-row chunks per thread (rebalancing around a preempted thread).
+    static let chunksPerThread = 4
+    /// Chunks are a multiple of this many output rows (a cache line of C, so threads never share one).
+    static let rowGrain = 16
+
+    /// Bytes held.
+    public var byteCount: Int { rows * rowBytes }
+
+    private init(format: WeightFormat, rows: Int, cols: Int, validated: Void) throws {
+        guard rows >= 0, cols >= 0 else { throw BlockWeightError.negativeDimensions(rows: rows, cols: cols) }
+        guard cols % format.blockSize == 0 else {
+            throw BlockWeightError.colsNotMultipleOfBlock(format: format, cols: cols)
+        }
+        self.format = format
+        self.rows = rows
+        self.cols = cols
+        rowBytes = format.rowBytes(cols: cols)
+        storage = UnsafeMutableRawPointer.allocate(byteCount: max(rows * rowBytes, 64), alignment: 64)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// A weight from its stored bytes (e.g. a GGUF tensor's data: `rows` rows of blocks), copied.
+    public convenience init(format: WeightFormat, rows: Int, cols: Int, bytes: UnsafeRawBufferPointer) throws {
+        try self.init(format: format, rows: rows, cols: cols, validated: ())
+        guard bytes.count == byteCount else {
+            throw BlockWeightError.byteCountMismatch(format: format, expected: byteCount, actual: bytes.count)
+        }
+        if let source = bytes.baseAddress, byteCount > 0 { storage.copyMemory(from: source, byteCount: byteCount) }
+    }
+
+    /// Quantizes a `rows x cols` weight whose rows `fill` writes a panel at a time:
+    /// `fill(firstRow, count, destination)` writes rows `firstRow ..< firstRow + count` row-major
+    /// (`cols` floats each). Only one panel's staging buffer is allocated besides the weight, so a
+    /// checkpoint converts tensor by tensor.
+    public convenience init(
+        format: WeightFormat, rows: Int, cols: Int, panelRows: Int = 64,
+        fill: (_ firstRow: Int, _ count: Int, _ destination: UnsafeMutablePointer<Float>) throws -> Void
+    ) throws {
+        try self.init(format: format, rows: rows, cols: cols, validated: ())
+        let panel = max(1, panelRows)
+        let staging = UnsafeMutablePointer<Float>.allocate(capacity: max(1, panel * cols))
+        defer { staging.deallocate() }
+        for first in stride(from: 0, to: rows, by: panel) {
+            let count = min(panel, rows - first)
+            try fill(first, count, staging)
+            for r in 0..<count {
+                format.quantize(row: staging + r * cols, cols: cols, into: storage + (first + r) * rowBytes)
+            }
+        }
+    }
+
+    /// The stored bytes (ggml layout), e.g. to compare with a GGUF tensor.
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: storage, count: byteCount))
+    }
+
+    /// Row `row` of `W` as floats (exact; for tests and checks, not hot paths).
+    public func dequantizedRow(_ row: Int) -> [Float] {
+        precondition(row >= 0 && row < rows, "row \(row) is outside 0..<\(rows)")
+        return [Float](unsafeUninitializedCapacity: cols) { buffer, count in
+            format.dequantize(row: storage + row * rowBytes, cols: cols, into: buffer.baseAddress!)
+            count = cols
+        }
+    }
+
+    /// Bytes of scratch a product with `m` activation rows needs (0 for f32 and bf16).
+    public func scratchBytes(m: Int) -> Int { Int(sy_qf_scratch_bytes(Int32(format.ggmlType), m, cols)) }
+
+    /// `C[m, rows] = A[m, cols] · Wᵀ + beta · C`, `A` and `C` row-major with leading dimensions in
+    /// floats, on up to `threads` threads (each claims chunks of output rows). `scratch` holds the
+    /// quantized activations; without one a pooled buffer is used.
+    public func multiply(
+        m: Int, a: UnsafePointer<Float>, lda: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        beta: Float = 0, threads: Int = BLAS.threadCount, scratch: QuantScratch? = nil
+    ) {
+        guard m > 0, rows > 0 else { return }
+        guard cols > 0 else {
+            for r in 0..<m {
+                for j in 0..<rows { c[r * ldc + j] = beta == 0 ? 0 : beta * c[r * ldc + j] }
+            }
+            return
+        }
+        let bytes = scratchBytes(m: m)
+        if let scratch {
+            scratch.reserve(max(bytes, 64))
+            run(m: m, a: a, lda: lda, c: c, ldc: ldc, beta: beta, threads: threads, scratch: scratch.base!)
+        } else if bytes == 0 {
+            run(m: m, a: a, lda: lda, c: c, ldc: ldc, beta: beta, threads: threads, scratch: storage)
+        } else {
+            QuantScratch.withPooled(bytes: bytes) { base in
+                run(m: m, a: a, lda: lda, c: c, ldc: ldc, beta: beta, threads: threads, scratch: base)
+            }
+        }
+    }
+
+    private func run(
+        m: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+        beta: Float, threads: Int, scratch: UnsafeMutableRawPointer
+    ) {
+        let type = Int32(format.ggmlType)
+        let (n, k) = (rows, cols)
+        let weights = UnsafeRawPointer(storage)
+        sy_qf_prepare(type, m, k, a, lda, scratch)
+        let tasks = min(max(1, threads), (rows + Self.rowGrain - 1) / Self.rowGrain)
+        if tasks <= 1 || rows * cols < Self.parallelThreshold {
+            sy_qf_gemm(type, m, n, k, a, lda, scratch, weights, c, ldc, beta, 0, n)
+            return
+        }
+        let chunks = min((rows + Self.rowGrain - 1) / Self.rowGrain, tasks * Self.chunksPerThread)
+        let perChunk = ((rows + chunks - 1) / chunks + Self.rowGrain - 1) / Self.rowGrain * Self.rowGrain
+        ParallelFor.run(count: (rows + perChunk - 1) / perChunk, threads: tasks) { chunk, _ in
+            let start = chunk * perChunk
+            sy_qf_gemm(type, m, n, k, a, lda, scratch, weights, c, ldc, beta, start, min(n, start + perChunk))
+        }
+    }
+}

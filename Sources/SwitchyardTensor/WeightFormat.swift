@@ -1,0 +1,91 @@
+import CKernels
+
+/// How a weight's values are stored: f32, bf16, or one of ggml's block formats (byte-for-byte as
+/// in GGUF files: `ggml-common.h`'s `block_q8_0`, `block_q4_K`, ...).
+public enum WeightFormat: String, CaseIterable, Sendable {
+    case f32, bf16, q8_0, q4_0, q4_1, q4_K, q5_K, q6_K
+
+    /// The ggml type id (`GGML_TYPE_*`, as in a GGUF tensor header).
+    public var ggmlType: Int {
+        switch self {
+        case .f32: Int(SY_QF_F32)
+        case .bf16: Int(SY_QF_BF16)
+        case .q8_0: Int(SY_QF_Q8_0)
+        case .q4_0: Int(SY_QF_Q4_0)
+        case .q4_1: Int(SY_QF_Q4_1)
+        case .q4_K: Int(SY_QF_Q4_K)
+        case .q5_K: Int(SY_QF_Q5_K)
+        case .q6_K: Int(SY_QF_Q6_K)
+        }
+    }
+
+    /// The format of a ggml type id, if it is one of these.
+    public init?(ggmlType: Int) {
+        guard let format = Self.allCases.first(where: { $0.ggmlType == ggmlType }) else { return nil }
+        self = format
+    }
+
+    /// Values per block: 1 (f32, bf16), 32 (q8_0, q4_0, q4_1) or 256 (the K-quants). A row's
+    /// length must be a multiple of it.
+    public var blockSize: Int { Int(sy_qf_block_size(Int32(ggmlType))) }
+
+    /// Bytes per block.
+    public var bytesPerBlock: Int { Int(sy_qf_block_bytes(Int32(ggmlType))) }
+
+    /// Bytes of a row of `cols` values (`cols` a multiple of `blockSize`).
+    public func rowBytes(cols: Int) -> Int { cols / blockSize * bytesPerBlock }
+
+    /// Bits per value, for reports.
+    public var bitsPerValue: Double { Double(bytesPerBlock * 8) / Double(blockSize) }
+
+    /// Quantizes `cols` floats into one row (`rowBytes(cols:)` bytes). q8_0, q4_0 and q4_1 give
+    /// exactly ggml's `quantize_row_*_ref` bytes; the K-quants a valid block from a simpler search.
+    public func quantize(row: UnsafePointer<Float>, cols: Int, into destination: UnsafeMutableRawPointer) {
+        sy_qf_quantize_row(Int32(ggmlType), row, destination, cols)
+    }
+
+    /// Expands one row of `cols` values to floats (exact).
+    public func dequantize(row: UnsafeRawPointer, cols: Int, into destination: UnsafeMutablePointer<Float>) {
+        sy_qf_dequantize_row(Int32(ggmlType), row, destination, cols)
+    }
+}
+
+/// Which kernels the block-format products use.
+public enum KernelPath: Int, Comparable, CaseIterable, Sendable {
+    case portable = 0, avx2 = 1, avx512 = 2
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// The path in use: the best the CPU supports, lowered by `SWITCHYARD_KERNEL_ISA` or `force`.
+    public static var active: KernelPath { KernelPath(rawValue: Int(sy_qf_isa())) ?? .portable }
+
+    /// The best path this CPU and build support.
+    public static var supported: KernelPath { KernelPath(rawValue: Int(sy_qf_isa_supported())) ?? .portable }
+
+    /// Every path this machine can run, lowest first.
+    public static var available: [KernelPath] { allCases.filter { $0 <= supported } }
+
+    /// Uses `path` (or the best supported below it) from now on; returns the path in use. Not
+    /// while products run.
+    @discardableResult
+    public static func force(_ path: KernelPath) -> KernelPath {
+        KernelPath(rawValue: Int(sy_qf_set_isa(Int32(path.rawValue)))) ?? .portable
+    }
+
+    /// "portable", "avx2", "avx512".
+    public var name: String {
+        switch self {
+        case .portable: "portable"
+        case .avx2: "avx2"
+        case .avx512: "avx512"
+        }
+    }
+}
+
+/// bf16 and IEEE half conversions (round to nearest even; bf16 turns every NaN into 0x7FC0 as torch).
+public enum FloatConversion {
+    public static func bf16(_ x: Float) -> UInt16 { sy_f32_to_bf16(x) }
+    public static func float(bf16 h: UInt16) -> Float { sy_bf16_to_f32(h) }
+    public static func f16(_ x: Float) -> UInt16 { sy_f32_to_f16(x) }
+    public static func float(f16 h: UInt16) -> Float { sy_f16_to_f32(h) }
+}
