@@ -66,8 +66,10 @@ public struct WeightDTypes: Equatable, Hashable, Sendable, CustomStringConvertib
 
     /// Parses `--dtype` and an optional `--dense-dtype` (which defaults to the `--dtype` value).
     public init(dtype: String?, denseDType: String?) throws(WeightDTypeError) {
-        let experts = try dtype.map { text throws(WeightDTypeError) in try WeightDType(parsing: text) } ?? .auto
-        let dense = try denseDType.map { text throws(WeightDTypeError) in try WeightDType(parsing: text, option: "--dense-dtype") }
+        var experts = WeightDType.auto
+        if let dtype { experts = try WeightDType(parsing: dtype) }
+        var dense: WeightDType?
+        if let denseDType { dense = try WeightDType(parsing: denseDType, option: "--dense-dtype") }
         self.init(experts: experts, dense: dense)
     }
 

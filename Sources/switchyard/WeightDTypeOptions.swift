@@ -19,7 +19,7 @@ struct WeightDTypeOptions: ParsableArguments {
         do {
             return try WeightDTypes(dtype: dtype, denseDType: denseDType)
         } catch {
-            throw ValidationError(error.description)
+            throw ValidationError("\(error)")
         }
     }
 

@@ -70,6 +70,42 @@ struct WeightFormatGoldenTests {
         #expect(worst < Self.tolerance(dtypes), "\(name): max |Δ logprob| \(worst)")
     }
 
+    @Test("q8_0 and q4_0 logits are the same on every kernel path and whatever the batch (batch invariance)",
+          arguments: [WeightFormat.q8_0, .q4_0])
+    func pathsAndBatchInvariance(format: WeightFormat) async throws {
+        let fixture = try GoldenFixture.load("mixtral_basic")
+        let engine = try Engine.load(directory: fixture.directory, dtypes: WeightDTypes(experts: .format(format)))
+        let prompts = fixture.prompts.map(\.tokenIDs)
+        func alone(_ prompt: [Int32]) async throws -> [Float] {
+            try await engine.forward([EngineInput(cache: KVCache(config: engine.config, capacity: 64), tokens: prompt)]).toArray()
+        }
+        var reference: [[Float]] = []
+        for prompt in prompts { reference.append(try await alone(prompt)) }
+        let caches = prompts.map { _ in KVCache(config: engine.config, capacity: 64) }
+        let together = try await engine.forward(zip(caches, prompts).map { EngineInput(cache: $0, tokens: $1) })
+        for (row, expected) in reference.enumerated() {
+            #expect(Array(UnsafeBufferPointer(start: together.row(row), count: together.cols)) == expected, "prompt \(row) batched")
+        }
+        let previous = KernelPath.active
+        defer { KernelPath.force(previous) }
+        for path in KernelPath.available {
+            KernelPath.force(path)
+            for (prompt, expected) in zip(prompts, reference) {
+                #expect(try await alone(prompt) == expected, "\(path.name) path")
+            }
+        }
+    }
+
+    @Test("experts loaded as q8_0 hold exactly their blocks' bytes (34 per 32 weights)")
+    func expertBytes() throws {
+        let fixture = try GoldenFixture.load("mixtral_basic")
+        let config = try ModelConfig.load(directory: fixture.directory)
+        let checkpoint = try Checkpoint(directory: fixture.directory, config: config, dtypes: WeightDTypes(experts: .format(.q8_0)))
+        let backend = try LocalExpertBackend(checkpoint: checkpoint, config: config)
+        let weights = config.numLayers * config.numExperts * 3 * config.hiddenSize * config.intermediateSize
+        #expect(backend.byteCount == weights / 32 * 34)
+    }
+
     @Test("a bf16 checkpoint loaded with auto keeps its weights in bf16 (half the bytes of f32)")
     func autoKeepsBF16() throws {
         let fixture = try GoldenFixture.load("mixtral_bf16_sliding")

@@ -1,4 +1,5 @@
 import SwitchyardModel
+import SwitchyardTensor
 import SwitchyardWire
 
 /// The element type of the token rows a router sends to workers (`--wire-dtype`); workers answer
