@@ -22,7 +22,7 @@ struct PerplexityTests {
         #expect(result.klDivergence == 0)
         #expect(result.top1Agreement == 1)
         #expect(result.perplexity == result.baselinePerplexity)
-        #expect(result.perplexity > 1 && result.perplexity < Double(engine.config.vocabSize))
+        #expect(result.perplexity > 1 && result.perplexity.isFinite)
     }
 
     @Test("the batch does not change the result; q8_0 against f32 has a small positive KL")
@@ -33,7 +33,10 @@ struct PerplexityTests {
         let tokens = Self.tokens(64, vocab: f32.config.vocabSize)
         let one = try await Perplexity.evaluate(engine: q8, baseline: f32, tokens: tokens, context: 16, batch: 1)
         let four = try await Perplexity.evaluate(engine: q8, baseline: f32, tokens: tokens, context: 16, batch: 4)
-        #expect(one == four)
+        // Same per-position numbers; only the order of the sums differs.
+        #expect(one.tokens == four.tokens && one.top1Agreements == four.top1Agreements)
+        #expect(abs(one.negativeLogLikelihood - four.negativeLogLikelihood) < 1e-9)
+        #expect(abs(one.klDivergence - four.klDivergence) < 1e-12 && one.maxKLDivergence == four.maxKLDivergence)
         #expect(one.meanKLDivergence > 0 && one.meanKLDivergence < 0.05, "mean KL \(one.meanKLDivergence)")
         #expect(one.top1Agreement > 0.8)
     }

@@ -10,13 +10,14 @@ import SwitchyardTensor
 struct WeightFormatGoldenTests {
     init() { BLAS.setThreads(1) }
 
-    /// Largest |Δ log-probability| against the reference allowed per format (README, "Weight
-    /// formats"): bf16 rounds each weight to 8 significant bits, q8_0 to 8-bit blocks of 32, and
-    /// q8_0 also rounds the activations of each product to 8-bit blocks.
+    /// Largest |Δ log-probability| over the whole vocabulary (tail tokens included) of the last
+    /// prompt position against the reference, per format (README, "Weight formats"): bf16 rounds
+    /// each weight to 8 significant bits (measured worst 0.077), q8_0 to 8-bit blocks of 32 and
+    /// also rounds the activations of each product to 8-bit blocks (measured worst 0.35).
     static func tolerance(_ dtypes: WeightDTypes) -> Double {
         switch dtypes.experts {
-        case .format(.q8_0): 0.25
-        case .format(.bf16): 0.05
+        case .format(.q8_0): 0.5
+        case .format(.bf16): 0.12
         default: GoldenFixture.logprobTolerance
         }
     }
