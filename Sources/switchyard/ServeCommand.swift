@@ -109,6 +109,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Compute threads for the engine.")
     var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
+    @OptionGroup var weightFormat: WeightDTypeOptions
+
     func run() async throws {
         LoggingBootstrap.once()
         let logger = Logger(label: "switchyard.serve")
@@ -116,7 +118,7 @@ struct ServeCommand: AsyncParsableCommand {
         let directory = URL(fileURLWithPath: model)
         let engine: Engine
         do {
-            engine = try Engine.load(directory: directory)
+            engine = try Engine.load(directory: directory, dtypes: try weightFormat.parsed())
         } catch {
             printError("serve: cannot load model \(model): \(error)")
             throw ExitCode(1)
