@@ -112,8 +112,9 @@ def verify(args):
     config = json.load(open(os.path.join(args.dir, "config.json")))
     result["config"] = {k: config.get(k) for k in ["model_type", "num_local_experts", "num_experts_per_tok", "intermediate_size"]}
     for dtype, label in [(torch.float32, "f32"), (torch.float64, "f64")]:
-        dense = LlamaForCausalLM.from_pretrained(dense_dir, dtype=dtype).eval()
-        moe = AutoModelForCausalLM.from_pretrained(args.dir, dtype=dtype).eval()
+        dense = LlamaForCausalLM.from_pretrained(dense_dir, dtype=dtype, attn_implementation="eager").eval()
+        moe = AutoModelForCausalLM.from_pretrained(args.dir, dtype=dtype, attn_implementation="eager",
+                                                   experts_implementation="eager").eval()
         result["architecture"] = type(moe).__name__
         worst = 0.0
         for a, b in zip(all_logprobs(dense, PROMPTS), all_logprobs(moe, PROMPTS)):

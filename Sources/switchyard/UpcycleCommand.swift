@@ -53,9 +53,9 @@ struct UpcycleCommand: ParsableCommand {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         if manager.fileExists(atPath: output.path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { return fail("--out \(out) exists and is not a directory") }
+            guard isDirectory.boolValue else { fail("--out \(out) exists and is not a directory") }
             if manager.fileExists(atPath: output.appendingPathComponent("config.json").path) {
-                guard overwrite else { return fail("--out \(out) already holds a checkpoint (config.json); pass --overwrite to replace it") }
+                guard overwrite else { fail("--out \(out) already holds a checkpoint (config.json); pass --overwrite to replace it") }
                 for name in (try? manager.contentsOfDirectory(atPath: output.path)) ?? []
                 where name.hasSuffix(".safetensors") || name == "model.safetensors.index.json" {
                     try? manager.removeItem(at: output.appendingPathComponent(name))

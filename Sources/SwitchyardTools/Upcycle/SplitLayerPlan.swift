@@ -42,7 +42,8 @@ public struct SplitLayerPlan: UpcycleLayerPlan {
         up = try source.readAll(names.up, expected: [intermediate, hidden])
         down = try source.readAll(names.down, expected: [hidden, intermediate])
         let norm = try source.readAll("model.layers.\(layer).post_attention_layernorm.weight", expected: [hidden])
-        clustering = BalancedKMeans(rows: gate, dimension: hidden, k: experts, seed: seed &+ UInt64(layer))
+        let clustering = BalancedKMeans(rows: gate, dimension: hidden, k: experts, seed: seed &+ UInt64(layer))
+        self.clustering = clustering
         members = (0..<experts).map { clustering.members(of: $0) }
         downScale = Float(topK)
         if topK == experts {
