@@ -78,7 +78,7 @@ struct UpcycleCommand: ParsableCommand {
     }
 
     private func report(_ s: Upcycler.Summary, source: any DenseCheckpointSource, options: UpcycleOptions, seconds: Double) -> String {
-        func millions(_ n: Int) -> String { String(format: "%.1fM", Double(n) / 1e6) }
+        func millions(_ n: Int) -> String { n >= 10_000_000 ? String(format: "%.1fM", Double(n) / 1e6) : "\(n)" }
         var lines = [
             "upcycled \(source.path) (dense, \(millions(s.denseParameters)) parameters, \(source.shape.numLayers) layers, FFN \(source.shape.intermediateSize))",
             "  mode \(options.mode.rawValue): \(s.experts) experts of intermediate size \(s.expertIntermediateSize) per layer, top-\(s.topK) routing (MixtralForCausalLM, \(s.dtype.torchName))",
@@ -90,7 +90,8 @@ struct UpcycleCommand: ParsableCommand {
         let total = s.files.reduce(0) { $0 + $1.bytes }
         lines.append(String(format: "wrote %d files (%.1f MB) to %@ in %.1f s:", s.files.count, Double(total) / 1e6, out, seconds))
         for file in s.files {
-            lines.append(String(format: "  %-36@ %12d bytes", file.name as NSString, file.bytes))
+            let padded = file.name.count < 32 ? file.name + String(repeating: " ", count: 32 - file.name.count) : file.name
+            lines.append("  \(padded) \(file.bytes) bytes")
         }
         return lines.joined(separator: "\n")
     }
