@@ -93,6 +93,14 @@ struct RouterCommand: AsyncParsableCommand {
             printError("router: cannot load the tokenizer of \(model): \(error)")
             throw ExitCode(1)
         }
+        let chatTemplates: ChatTemplateSet?
+        do {
+            chatTemplates = try ModelChatTemplate.load(directory, file: serving.chatTemplate, name: serving.chatTemplateName,
+                                                       tokenizer: tokenizer, logger: logger)
+        } catch {
+            printError("router: \(error)")
+            throw ExitCode(1)
+        }
         var curve: ClusterConfiguration.CurveSettings?
         if let curveSecretKey, let allowedWorkers {
             do {
@@ -131,7 +139,7 @@ struct RouterCommand: AsyncParsableCommand {
         let name = serving.servedModelName ?? directory.standardizedFileURL.lastPathComponent
         let context = ServingContext(
             configuration: ServingConfiguration(host: serving.host, port: serving.port, modelName: name, apiKey: try serving.resolvedAPIKey()),
-            service: service, tokenizer: tokenizer, cluster: cluster)
+            service: service, tokenizer: tokenizer, cluster: cluster, chatTemplates: chatTemplates)
         logger.info("router serving", metadata: ["model": "\(name)", "workers_endpoint": "\(cluster.endpoint)", "http": "\(serving.host):\(serving.port)",
                                                  "micro_batches": "\(microBatches)", "threads": "\(threads)"])
         let reload = allowedWorkers.map { path in
