@@ -42,7 +42,7 @@ struct ChatChoiceBuilder {
             let entry = ChatLogprobs.Entry(
                 token: tokenizer.tokenName(token.token), logprob: Self.finite(token.logprob), bytes: tokenizer.tokenBytes(token.token),
                 topLogprobs: token.topLogprobs.prefix(request.topLogprobs).map {
-                    .init(token: tokenizer.tokenName($0.token), logprob: Self.finite($0.logprob), bytes: tokenizer.tokenBytes($0.token))
+                    ChatLogprobs.Entry.Alternative(token: tokenizer.tokenName($0.token), logprob: Self.finite($0.logprob), bytes: tokenizer.tokenBytes($0.token))
                 })
             logprobs.content.append(entry)
             pendingLogprobs.content.append(entry)

@@ -31,9 +31,9 @@ enum ChatMessages {
         var result: [(key: String, value: TemplateValue)] = []
         for (key, value) in pairs {
             switch key {
-            case "content": result.append((key, try content(value, path: "\(path).content")))
-            case "tool_calls" where role == "assistant": result.append((key, try toolCalls(value, path: "\(path).tool_calls")))
-            default: result.append((key, value))
+            case "content": result.append((key: key, value: try content(value, path: "\(path).content")))
+            case "tool_calls" where role == "assistant": result.append((key: key, value: try toolCalls(value, path: "\(path).tool_calls")))
+            default: result.append((key: key, value: value))
             }
         }
         return .object(result)
@@ -74,9 +74,9 @@ enum ChatMessages {
                 let converted = function.map { pair -> (key: String, value: TemplateValue) in
                     guard pair.key == "arguments", case .string(let text) = pair.value,
                           let object = try? TemplateValue(jsonString: text) else { return pair }
-                    return (pair.key, object)
+                    return (key: pair.key, value: object)
                 }
-                result.append(.object(pairs.map { $0.key == "function" ? ($0.key, .object(converted)) : $0 }))
+                result.append(.object(pairs.map { $0.key == "function" ? (key: $0.key, value: TemplateValue.object(converted)) : $0 }))
             }
             return .array(result)
         default:

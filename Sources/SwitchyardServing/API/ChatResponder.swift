@@ -39,24 +39,21 @@ struct ChatResponder: Sendable {
         let body = ResponseBody { writer in
             var choice = responder.builder
             let usageWanted = responder.request.includeUsageInStream
-            func send(_ choices: [ChatChoice], usage: Usage? = nil) async throws {
-                let chunk = responder.response(choices, object: "chat.completion.chunk", usage: usage, nullUsage: usageWanted)
-                try await writer.write(try Self.event(chunk))
-            }
             defer { handle.cancel() }
             do {
-                try await send([ChatChoice(index: 0, delta: ChatMessage(role: "assistant", content: "", isDelta: true))])
+                try await writer.write(try responder.chunk([ChatChoice(index: 0, delta: ChatMessage(role: "assistant", content: "", isDelta: true))]))
                 for try await token in handle.tokens {
                     let stopped = choice.add(token)
-                    if let delta = choice.takeDelta() { try await send([delta]) }
+                    if let delta = choice.takeDelta() { try await writer.write(try responder.chunk([delta])) }
                     if stopped { handle.cancel(); break }
                     if token.finishReason != nil { break }
                 }
                 choice.finish()
-                if let delta = choice.takeDelta() { try await send([delta]) }
-                for delta in choice.closingDeltas() { try await send([delta]) }
+                if let delta = choice.takeDelta() { try await writer.write(try responder.chunk([delta])) }
+                for delta in choice.closingDeltas() { try await writer.write(try responder.chunk([delta])) }
                 if usageWanted {
-                    try await send([], usage: Usage(promptTokens: responder.promptTokenCount, completionTokens: choice.tokenCount))
+                    let usage = Usage(promptTokens: responder.promptTokenCount, completionTokens: choice.tokenCount)
+                    try await writer.write(try responder.chunk([], usage: usage))
                 }
             } catch let error where !(error is CancellationError) {
                 let failure = CompletionResponder.openAIError(error)
@@ -71,6 +68,12 @@ struct ChatResponder: Sendable {
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+
+    /// One `chat.completion.chunk` as an SSE event; `usage` is null in every chunk but the last
+    /// when it was asked for, and absent otherwise.
+    func chunk(_ choices: [ChatChoice], usage: Usage? = nil) throws -> ByteBuffer {
+        try Self.event(response(choices, object: "chat.completion.chunk", usage: usage, nullUsage: request.includeUsageInStream))
     }
 
     static func event(_ chunk: some Encodable) throws -> ByteBuffer {
