@@ -5,12 +5,15 @@ import SwitchyardTokenizer
 /// Loads the chat template(s) a serving command answers `/v1/chat/completions` with.
 enum ModelChatTemplate {
     /// `--chat-template FILE` when given, else the model directory's (`chat_template.jinja`,
-    /// `tokenizer_config.json`), else `embedded` (the seam for a GGUF's `tokenizer.chat_template`).
+    /// `tokenizer_config.json`), else `embedded` / `embeddedNamed` (the seam for a GGUF's
+    /// `tokenizer.chat_template` and `tokenizer.chat_template.NAME`).
     /// `bos_token` / `eos_token` the config does not name come from the tokenizer's BOS/EOS ids.
     /// Nil when there is none: chat requests then answer 400.
-    static func load(_ directory: URL?, file: String?, name: String?, embedded: String? = nil, tokenizer: Tokenizer?,
+    static func load(_ directory: URL?, file: String?, name: String?, embedded: String? = nil, embeddedNamed: [String: String] = [:],
+                     tokenizer: Tokenizer?,
                      logger: Logger) throws -> ChatTemplateSet? {
-        guard var templates = try ChatTemplateSet.load(directory: directory, overrideFile: file, embedded: embedded, name: name) else {
+        guard var templates = try ChatTemplateSet.load(directory: directory, overrideFile: file, embedded: embedded,
+                                                             embeddedNamed: embeddedNamed, name: name) else {
             logger.info("no chat template: /v1/chat/completions answers 400 (give one with --chat-template FILE)")
             return nil
         }

@@ -10,8 +10,11 @@ extension ChatTemplateSet {
     ///   - overrideFile: a template file that replaces the model's (`--chat-template`).
     ///   - embedded: a template carried by the checkpoint itself (a GGUF's `tokenizer.chat_template`),
     ///     used when the directory has none.
+    ///   - embeddedNamed: the checkpoint's named templates (a GGUF's `tokenizer.chat_template.NAME`),
+    ///     beside `embedded` as `default`.
     ///   - name: the named template every request uses (`--chat-template-name`).
-    public static func load(directory: URL?, overrideFile: String? = nil, embedded: String? = nil, name: String? = nil) throws -> ChatTemplateSet? {
+    public static func load(directory: URL?, overrideFile: String? = nil, embedded: String? = nil,
+                            embeddedNamed: [String: String] = [:], name: String? = nil) throws -> ChatTemplateSet? {
         var config: TemplateValue?
         if let directory {
             let url = directory.appendingPathComponent("tokenizer_config.json")
@@ -59,8 +62,15 @@ extension ChatTemplateSet {
         case let other?:
             throw ChatTemplateLoadError(origin: origin, reason: "chat_template must be a string or a list, not \(other)")
         }
+        let metadata = "the checkpoint's metadata"
+        if !embeddedNamed.isEmpty {
+            var templates: [String: ChatTemplate] = [:]
+            for (itemName, source) in embeddedNamed { templates[itemName] = try parse(source, origin: "\(metadata) (\(itemName))") }
+            if let embedded { templates["default"] = try parse(embedded, origin: metadata) }
+            return try ChatTemplateSet(templates: templates, selectedName: name, bosToken: bos, eosToken: eos, origin: metadata)
+        }
         if let embedded {
-            return try single(embedded, origin: "the checkpoint's metadata")
+            return try single(embedded, origin: metadata)
         }
         return nil
     }

@@ -57,6 +57,9 @@ struct ChatTemplateSetTests {
         let set = try #require(try ChatTemplateSet.load(directory: directory.url, embedded: "gguf{{ eos_token }}"))
         #expect(try rendered(set) == "gguf</s>")
         #expect(try rendered(try #require(try ChatTemplateSet.load(directory: nil, embedded: "only"))) == "only")
+        // GGUF's tokenizer.chat_template.NAME entries sit beside the default one.
+        let named = try #require(try ChatTemplateSet.load(directory: nil, embedded: "plain", embeddedNamed: ["tool_use": "tools"]))
+        #expect(try rendered(named) == "plain" && (try rendered(named, tools: true)) == "tools")
     }
 
     @Test func badTemplatesAreClearErrors() throws {
