@@ -72,7 +72,7 @@ struct CompletionRequestTests {
         (Array(#"{"prompt":"\ud800"}"#.utf8), "lone UTF-16 surrogate"),
         (Array(#"{"prompt":[1],"temperature":1e400}"#.utf8), "number too large"),
         (Array(#"{"prompt":"x"}"#.utf8).map { $0 == UInt8(ascii: "x") ? 0xFF : $0 }, "not valid UTF-8"),
-        (Array(#"{"prompt":[1],}"#.utf8), "not valid JSON"),
+        (Array(#"{"prompt":[1]"#.utf8), "not valid JSON"),
     ])
     func errorMessagesAreHuman(body: [UInt8], message: String) {
         var failure: OpenAIError?
