@@ -17,6 +17,7 @@ public enum DropReason: String, Sendable, CaseIterable, CustomStringConvertible 
     case unexpectedKind = "unexpected_kind"
     case unknownPeer = "unknown_peer"
     case unknownDispatch = "unknown_dispatch"
+    case rateLimited = "rate_limited"
 
     /// The metrics label value (snake_case).
     public var label: String { rawValue }
@@ -38,6 +39,7 @@ public enum DropReason: String, Sendable, CaseIterable, CustomStringConvertible 
         case .oversize: "the message is larger than the largest legal batch allows"
         case .unexpectedKind: "a message kind the receiver does not accept in this direction or state"
         case .unknownPeer: "a message from a peer that has not registered"
+        case .rateLimited: "a registration past the per-peer or overall rate limit"
         case .unknownDispatch: "a reply to a dispatch that is not in flight (stale or unknown step)"
         }
     }
@@ -62,6 +64,7 @@ public enum DropReason: String, Sendable, CaseIterable, CustomStringConvertible 
         case .unexpectedKind: 12
         case .unknownPeer: 13
         case .unknownDispatch: 14
+        case .rateLimited: 15
         }
     }
 }

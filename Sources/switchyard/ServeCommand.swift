@@ -50,6 +50,15 @@ struct ServingOptions: ParsableArguments {
     @Option(name: .customLong("chat-template-name"), help: "Which of the model's named chat templates every request uses (default: `tool_use` for requests with tools when the model has one, else `default`).")
     var chatTemplateName: String?
 
+    @Option(name: .customLong("header-timeout"), help: "Seconds from a request's first byte until its headers must be complete (408 past it).")
+    var headerTimeout: Int = 10
+
+    @Option(name: .customLong("body-timeout"), help: "Seconds from a request's headers until its body must be complete (408 past it).")
+    var bodyTimeout: Int = 30
+
+    @Option(name: .customLong("idle-timeout"), help: "Seconds an HTTP connection with no request in progress stays open.")
+    var idleTimeout: Int = 75
+
     func validate() throws {
         guard (1...65535).contains(port) || port == 0 else { throw ValidationError("--port must be between 1 and 65535") }
         guard maxBatchTokens >= 1 else { throw ValidationError("--max-batch-tokens must be at least 1") }
@@ -63,6 +72,14 @@ struct ServingOptions: ParsableArguments {
             throw ValidationError("--chat-template \(chatTemplate) does not exist")
         }
         guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must not be negative") }
+        for (flag, value) in [("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout), ("--idle-timeout", idleTimeout)] {
+            guard value >= 1 else { throw ValidationError("\(flag) must be at least 1 second") }
+        }
+    }
+
+    /// Connection limits from the timeout flags.
+    var edges: HTTPEdgeLimits {
+        HTTPEdgeLimits(headerTimeout: .seconds(headerTimeout), bodyTimeout: .seconds(bodyTimeout), idleTimeout: .seconds(idleTimeout))
     }
 
     /// The API key from the flag or the file (`SWITCHYARD_API_KEY` reaches `--api-key` like every
@@ -153,7 +170,8 @@ struct ServeCommand: AsyncParsableCommand {
         let service = EngineService(engine: engine, configuration: .init(limits: limits, shutdownGracePeriod: .seconds(serving.shutdownGrace)), metrics: metrics)
         let name = serving.servedModelName ?? directory.standardizedFileURL.lastPathComponent
         let context = ServingContext(
-            configuration: ServingConfiguration(host: serving.host, port: serving.port, modelName: name, apiKey: try serving.resolvedAPIKey()),
+            configuration: ServingConfiguration(host: serving.host, port: serving.port, modelName: name, apiKey: try serving.resolvedAPIKey(),
+                                                edges: serving.edges),
             service: service, tokenizer: tokenizer, chatTemplates: chatTemplates)
         logger.info("serving", metadata: ["model": "\(name)", "kv_cache_tokens": "\(limits.kvCapacityTokens)", "address": "\(serving.host):\(serving.port)"])
         let app = ServingApplication.build(context) { port in

@@ -15,19 +15,22 @@ final class FakeWorker: Sendable {
         var dispatches = 0
         var killed = false
         var held: Set<ExpertKey> = []
+        var refusals: [Switchyard_V1_ErrorCode] = []
+        var disconnects: [String] = []
     }
     private let state = Mutex(State())
     private let done = Mutex(false)
     let id: String
 
-    init(endpoint: String, id: String, behaviour: Behaviour, pinned: [UInt32] = [], heartbeat: Duration = .milliseconds(250)) throws {
+    init(endpoint: String, id: String, behaviour: Behaviour, pinned: [UInt32] = [], heartbeat: Duration = .milliseconds(250),
+         instance: String = SocketSetup.processInstance) throws {
         self.id = id
         let model = TestModel.shared
         let fingerprint = try ModelIdentity.fingerprint(config: model.config, directory: model.directory)
         let decoder = WireDecoder(limits: model.limits)
         let zmq = try Context()
         let dealer = try Socket(zmq, type: .dealer)
-        try SocketSetup.configureWorker(dealer, routingID: id, maxMessageBytes: decoder.maxMessageBytes)
+        try SocketSetup.configureWorker(dealer, routingID: id, maxMessageBytes: decoder.maxMessageBytes, instance: instance)
         try dealer.set(.receiveTimeout, 20)
         try dealer.connect(endpoint)
         var register = Switchyard_V1_Register()
@@ -68,6 +71,10 @@ final class FakeWorker: Sendable {
                         let reply = Switchyard_V1_DispatchReply.failure(answering: header, error: "fake worker refuses")
                         try? socket.send(try! WireFrames.message(.reply(reply, rows: nil)), flags: .dontWait)
                     }
+                case .refusal(let refusal):
+                    state.withLock { $0.refusals.append(refusal.code) }
+                case .disconnect(let goodbye):
+                    state.withLock { $0.disconnects.append(goodbye.detail) }
                 default:
                     break
                 }
@@ -82,6 +89,10 @@ final class FakeWorker: Sendable {
 
     /// Dispatches received so far.
     var dispatches: Int { state.withLock { $0.dispatches } }
+    /// Refusal codes received so far.
+    var refusals: [Switchyard_V1_ErrorCode] { state.withLock { $0.refusals } }
+    /// Details of the router's `Disconnect`s received so far.
+    var disconnects: [String] { state.withLock { $0.disconnects } }
 
     /// Closes the socket without `Disconnect` and waits (bounded) until it is closed.
     func kill() async {

@@ -104,6 +104,50 @@ struct RescueTests {
         await real.stop()
     }
 
+    /// Issue 21 (1): a worker that heartbeats but never answers is suspect after its first missed
+    /// deadline (status says why), later calls avoid it at once, and it is evicted and told to leave.
+    @Test func aSilentWorkerIsSuspectAvoidedAndEvicted() async throws {
+        BLAS.setThreads(1)
+        let (cluster, fake, real) = try await cluster(replicas: 2, fake: .swallow, dispatchTimeout: .seconds(1))
+        defer { cluster.stop() }
+        let call = try layerCall()
+        let first = try await run(cluster, call).value
+        #expect(worst(first, call.expected) < 1e-5)
+        let suspect = cluster.snapshot().workers.first { $0.id == "a-fake" }
+        #expect(suspect?.state == .suspect || suspect?.state == .evicted)
+        #expect(suspect?.reason?.contains("missed 1 dispatch deadline") == true)
+        let swallowed = fake.dispatches
+        let started = ContinuousClock.now
+        let second = try await run(cluster, call).value
+        #expect(ContinuousClock.now - started < .milliseconds(900))
+        #expect(worst(second, call.expected) < 1e-5 && fake.dispatches == swallowed)
+        // One more timeout as suspect and it is evicted: told to leave, shown as evicted.
+        #expect(await eventually(timeout: .seconds(5)) { !fake.disconnects.isEmpty })
+        #expect(fake.disconnects.first?.contains("evicted") == true)
+        #expect(await eventually(timeout: .seconds(5)) { cluster.snapshot().workers.first { $0.id == "a-fake" }?.state == .evicted })
+        #expect(cluster.snapshot().statistics.failedCalls == 0)
+        await fake.kill()
+        await real.stop()
+    }
+
+    /// Issue 21 (2): a second registration of a live worker's id from another process is refused
+    /// with DUPLICATE_WORKER_ID and the live worker keeps its place.
+    @Test func aDuplicateWorkerIDIsRefused() async throws {
+        BLAS.setThreads(1)
+        let (cluster, fake, real) = try await cluster(replicas: 2, fake: .refuse)
+        defer { cluster.stop() }
+        let impostor = try FakeWorker(endpoint: cluster.endpoint, id: "b-real", behaviour: .swallow, instance: "impostor")
+        #expect(await eventually(timeout: .seconds(5)) { impostor.refusals == [.duplicateWorkerID] })
+        #expect(cluster.snapshot().refusedRegistrations >= 1)
+        #expect(cluster.snapshot().workers.first { $0.id == "b-real" }?.state == .live)
+        let call = try layerCall()
+        let output = try await run(cluster, call).value
+        #expect(worst(output, call.expected) < 1e-5 && impostor.dispatches == 0)
+        await impostor.kill()
+        await fake.kill()
+        await real.stop()
+    }
+
     @Test func withoutAnotherHolderTheCallFailsFastWhenTheWorkerDies() async throws {
         BLAS.setThreads(1)
         // The fake alone holds experts 0 and 1 of every layer.

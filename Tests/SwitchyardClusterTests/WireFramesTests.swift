@@ -36,7 +36,9 @@ struct WireFramesTests {
 
         try client.send(try WireFrames.message(sent))
         let received = try server.receive()
-        #expect(received.frames[0].string == "w1")
+        // The worker id plus this process's tag (issue 21: another process with the same id is refused).
+        #expect(received.frames[0].bytes == SocketSetup.routingID(worker: "w1"))
+        #expect(received.frames[0].string?.hasPrefix("w1#") == true)
         let decoded = try WireDecoder(limits: limits).decode(WireFrames.wireFrames(received, skip: 1))
         #expect(decoded == sent)
         if case .dispatch(_, let rows) = decoded {

@@ -56,6 +56,27 @@ extension WorkerProtocolTests {
         #expect((try? result.get()) != nil)
     }
 
+    /// Issue 21: a worker that never asked to drain (and was not told a drain started) ignores a
+    /// `Drain RELEASED`: it keeps serving instead of leaving.
+    @Test func anUnsolicitedReleaseIsIgnored() async throws {
+        let model = TestModel.shared
+        let router = try FakeRouter(limits: model.limits)
+        let running = try RunningWorker(router: router, id: "w-unsolicited", heartbeatMs: 500)
+        let routingID = try await drainRegistered(router, running)
+        var assignment = Switchyard_V1_Assignment()
+        assignment.placementVersion = 1
+        assignment.load = [ref(0, 0)]
+        try router.send(.assignment(assignment), to: routingID)
+        _ = try #require(router.expect(.assignmentAck))
+        try router.send(drainMessage(.released), to: routingID)
+        #expect(await running.finished(timeout: .milliseconds(400)) == nil)
+        try router.send(WorkerProtocolTests.dispatch(layer: 0, expert: 0, hidden: model.config.hiddenSize, id: 6), to: routingID)
+        let reply = try #require(router.expect(.reply))
+        guard case .reply(let header, _) = reply.message else { Issue.record("not a reply"); return }
+        #expect(header.status == .ok && header.dispatchID == 6)
+        await running.stop()
+    }
+
     @Test func drainLeavesAnywayWhenTheDrainTimesOut() async throws {
         let router = try FakeRouter(limits: TestModel.shared.limits)
         let running = try RunningWorker(router: router, id: "w-drain-timeout", heartbeatMs: 500, drainTimeout: .milliseconds(600))

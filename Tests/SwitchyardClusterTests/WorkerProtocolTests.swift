@@ -38,7 +38,7 @@ struct WorkerProtocolTests {
         let router = try FakeRouter(limits: model.limits)
         let running = try RunningWorker(router: router, id: "w-register", pinned: [0, 1])
         let arrival = try #require(router.expect(.register))
-        #expect(arrival.routingID == Array("w-register".utf8))
+        #expect(arrival.routingID == SocketSetup.routingID(worker: "w-register"))
         guard case .register(let register) = arrival.message else { Issue.record("not a register"); return }
         #expect(register.workerID == "w-register")
         #expect(register.model == (try ModelIdentity.fingerprint(config: model.config, directory: model.directory)))

@@ -64,6 +64,26 @@ struct CompletionRequestTests {
         #expect(failure?.status == .badRequest)
         #expect(failure?.message.contains(message) == true, "\(failure?.message ?? "no error")")
     }
+
+    /// Issue 21 (4): error messages are sentences for people: no decoder internals, no Swift type
+    /// names, no `Int.max` as a bound.
+    @Test(arguments: [
+        (Array(#"{"prompt":[1],"n":0}"#.utf8), "`n` must be at least 1, got 0."),
+        (Array(#"{"prompt":"\ud800"}"#.utf8), "lone UTF-16 surrogate"),
+        (Array(#"{"prompt":[1],"temperature":1e400}"#.utf8), "number too large"),
+        (Array(#"{"prompt":"x"}"#.utf8).map { $0 == UInt8(ascii: "x") ? 0xFF : $0 }, "not valid UTF-8"),
+        (Array(#"{"prompt":[1]"#.utf8), "not valid JSON"),
+    ])
+    func errorMessagesAreHuman(body: [UInt8], message: String) {
+        var failure: OpenAIError?
+        do { _ = try CompletionRequest.parse(body) } catch { failure = error }
+        let text = failure?.message ?? "no error"
+        #expect(failure?.status == .badRequest)
+        #expect(text.contains(message), "\(text)")
+        for leak in ["DecodingError", "Dictionary", "typeMismatch", "dataCorrupted", "Swift.", "9223372036854775807", "CodingKeys"] {
+            #expect(!text.contains(leak), "\(text)")
+        }
+    }
 }
 
 @Suite("TextAccumulator")

@@ -33,10 +33,11 @@ final class ServingHarness: @unchecked Sendable {
     let service: EngineService
     let client: TestHTTPClient
     let engine: Engine
+    let port: Int
     private let task: Task<Void, any Error>
 
     static func start(limits: SchedulerLimits? = nil, apiKey: String? = nil, tokenizer: (any ServingTokenizer)? = nil,
-                      chatTemplates: ChatTemplateSet? = nil) async throws -> ServingHarness {
+                      chatTemplates: ChatTemplateSet? = nil, edges: HTTPEdgeLimits = HTTPEdgeLimits()) async throws -> ServingHarness {
         BLAS.setThreads(1)
         let engine = try Engine.load(directory: TinyModel.directory)
         let metrics = ServingMetrics()
@@ -47,7 +48,7 @@ final class ServingHarness: @unchecked Sendable {
                                  shutdownGracePeriod: .seconds(5)),
             metrics: metrics)
         let context = ServingContext(
-            configuration: ServingConfiguration(host: "127.0.0.1", port: 0, modelName: "tiny", apiKey: apiKey),
+            configuration: ServingConfiguration(host: "127.0.0.1", port: 0, modelName: "tiny", apiKey: apiKey, edges: edges),
             service: service, tokenizer: tokenizer, chatTemplates: chatTemplates)
         let port = Mutex<Int?>(nil)
         let app = ServingApplication.build(context) { bound in port.withLock { $0 = bound } }
@@ -63,6 +64,7 @@ final class ServingHarness: @unchecked Sendable {
     }
 
     private init(service: EngineService, engine: Engine, port: Int, task: Task<Void, any Error>) {
+        self.port = port
         self.service = service
         self.engine = engine
         self.client = TestHTTPClient(port: port)

@@ -10,8 +10,12 @@ public struct ClusterConfiguration: Sendable {
     public var liveness: Int
     /// Holders per expert where capacity allows.
     public var replicas: Int
-    /// Longest a dispatch may wait for its reply before the step fails.
+    /// Longest a dispatch may wait for its reply. A worker that lets one pass is suspect: what is
+    /// in flight to it is re-sent to other holders, routing avoids it and its experts are loaded
+    /// elsewhere; after `evictAfterMisses` misses, or one more timeout as suspect, it is evicted.
     public var dispatchTimeout: Duration
+    /// Missed dispatch deadlines after which a suspect worker is evicted.
+    public var evictAfterMisses: Int = 3
     /// Most tokens of one engine step; with experts per token it bounds a dispatch's rows and so
     /// MAXMSGSIZE. Workers must use at least the same bound.
     public var maxBatchTokens: Int

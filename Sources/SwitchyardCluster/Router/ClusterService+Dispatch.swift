@@ -15,13 +15,15 @@ extension ClusterService {
             throw ClusterError.workerFailed(worker: "router", message: "routes with unused slots cannot be dispatched")
         }
 
-        // Choose one holder per expert, least in-flight rows first.
-        let (owners, workers) = try state.withLock { state -> ([Int], [WorkerRegistry.Worker]) in
+        // Choose one holder per expert, least in-flight rows first (suspect workers are not in
+        // the routing table: new dispatches avoid them).
+        let (owners, workers) = try state.withLock { state -> ([Int], [String]) in
             if state.stopped { throw ClusterError.stopped }
             let routing = state.registry.routing
+            let load = state.tracker.inFlightRows
             var owners = [Int](repeating: -1, count: expertsPerLayer)
             var chosen: [String: Int] = [:]
-            var workers: [WorkerRegistry.Worker] = []
+            var workers: [String] = []
             var needed = Set<Int>()
             for id in routes.expertIDs where id >= 0 { needed.insert(Int(id)) }
             var missing: [String] = []
@@ -31,10 +33,10 @@ extension ClusterService {
                     missing.append(ExpertKey(layer: layer, expert: expert).description)
                     continue
                 }
-                let best = holders.min { (state.inFlightRows[$0] ?? 0, $0) < (state.inFlightRows[$1] ?? 0, $1) }!
+                let best = holders.min { (load[$0] ?? 0, $0) < (load[$1] ?? 0, $1) }!
                 if chosen[best] == nil {
                     chosen[best] = workers.count
-                    workers.append(state.registry.workers[best]!)
+                    workers.append(best)
                 }
                 owners[expert] = chosen[best]!
             }
@@ -50,63 +52,56 @@ extension ClusterService {
                                 dtype: configuration.wireDType == .bf16 ? .bf16 : .f32)
             }
         }
-        guard let reactor else { throw ClusterError.stopped }
-        let timeout = configuration.dispatchTimeout
+        guard reactor != nil else { throw ClusterError.stopped }
+        let parts = packed.map { (worker: workers[$0.worker], payload: $0) }
 
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let failure: (any Error)? = state.withLock { state in
-                if state.stopped { return ClusterError.stopped }
-                let callID = state.makeID()
-                state.calls[callID] = State.PendingCall(continuation: continuation, output: output, layer: layer, microBatch: microBatch,
-                                                        dispatchIDs: [])
-                let deadline = ContinuousClock.now + timeout
-                var messages: [Message] = []
-                // Holders chosen before packing may have been told to drop (or died) since: their
-                // dispatches go to the current holders instead.
-                var stale: [(id: UInt64, worker: String)] = []
-                do {
-                    for dispatch in packed {
-                        let worker = workers[dispatch.worker]
-                        let (id, message) = try state.enqueue(dispatch, to: worker, call: callID, attempt: 1, tried: [], deadline: deadline)
-                        if state.holds(worker.id, dispatch, layer: layer) { messages.append(message) } else { stale.append((id, worker.id)) }
-                    }
-                } catch {
-                    _ = state.fail(callID, error)
-                    return error
-                }
-                for (id, worker) in stale {
-                    let reason = ClusterError.workerLost(worker: worker, reason: "it no longer holds the experts")
-                    if let failed = state.rescue(id, excluding: worker, because: reason, deadline: deadline, messages: &messages) {
-                        return failed.failure
-                    }
-                }
-                // Queued while holding the state lock: a drop decided after this point (also under
-                // the lock, also through the reactor's queue) reaches the worker after these rows.
-                for message in messages { reactor.send(message, on: socketHandle) }
-                return nil
+            // Holders chosen before packing may have been told to drop (or died) since: the tracker
+            // sends their parts to the current holders instead. Sends are queued while holding the
+            // state lock: a drop decided after this point (also under the lock, also through the
+            // reactor's queue) reaches the worker after these rows.
+            let stopped = dispatchEvent(now: .now) { state in
+                if state.stopped { return nil }
+                let call = state.tracker.open(layer: layer, microBatch: microBatch)
+                state.waiting[call] = State.Waiting(continuation: continuation, output: output)
+                return state.tracker.enqueue(call: call, parts: parts, routing: state.registry.routing, now: .now)
             }
-            if let failure {
-                continuation.resume(throwing: failure)
-            }
+            if stopped { continuation.resume(throwing: ClusterError.stopped) }
         }
+    }
+
+    /// Runs one tracker event under the state lock and applies its actions: sends are queued under
+    /// the lock, calls are resumed and registry actions performed after it. An event returning nil
+    /// did nothing (the router stopped); then this returns true.
+    @discardableResult
+    func dispatchEvent(now: ContinuousClock.Instant, _ event: (inout State) -> [DispatchAction]?) -> Bool {
+        let result = state.withLock { state -> (completions: [State.Completion], registry: [WorkerRegistry.Action])? in
+            guard let actions = event(&state) else { return nil }
+            return state.apply(actions, now: now) { message in reactor?.send(message, on: socketHandle) }
+        }
+        guard let result else { return true }
+        resume(result.completions)
+        perform(result.registry)
+        return false
     }
 
     /// Reactor thread: adds a reply's rows into its layer call's output, or re-sends its rows
     /// elsewhere when the worker answered with an error.
     func handleReply(_ reply: Switchyard_V1_DispatchReply, rows: TensorBytes?, from worker: String) {
-        let entry = state.withLock { state -> (dispatch: State.PendingDispatch, output: Matrix)? in
-            guard let dispatch = state.dispatches[reply.dispatchID], dispatch.worker == worker,
-                  let call = state.calls[dispatch.call] else { return nil }
-            return (dispatch, call.output)
+        let entry = state.withLock { state -> (dispatch: WorkerDispatch, call: UInt64, layer: Int, microBatch: Int, output: Matrix)? in
+            guard let dispatch = state.tracker.inFlight(reply.dispatchID, from: worker),
+                  let call = state.tracker.calls[dispatch.call], let waiting = state.waiting[dispatch.call] else { return nil }
+            return (dispatch.payload, dispatch.call, call.layer, call.microBatch, waiting.output)
         }
-        guard let entry, reply.answers(entry.dispatch.header) else {
+        guard let entry, reply.answers(entry.dispatch.header(dispatchID: reply.dispatchID, step: entry.call,
+                                                             microBatch: UInt32(entry.microBatch), layer: UInt32(entry.layer))) else {
             drop(.unknownDispatch, from: worker, detail: "reply to dispatch \(reply.dispatchID) that is not in flight")
             return
         }
         var failure: ClusterError?
         if reply.status == .ok, let rows {
             do {
-                try entry.dispatch.packed.combine(reply: rows, dtype: reply.dtype, into: entry.output.buffer)
+                try entry.dispatch.combine(reply: rows, dtype: reply.dtype, into: entry.output.buffer)
             } catch {
                 drop(error.reason, from: worker, detail: error.description)
                 failure = .workerFailed(worker: worker, message: "malformed reply: \(error)")
@@ -117,62 +112,40 @@ extension ClusterService {
         if let failure {
             logger.warning("worker could not answer a dispatch: re-sending it", metadata: ["worker": "\(worker)", "error": "\(failure)"])
         }
-        let timeout = configuration.dispatchTimeout
-        let finished = state.withLock { state -> State.Completion? in
+        let now = ContinuousClock.now
+        dispatchEvent(now: now) { state in
             state.stats.bytesReceived += UInt64(rows?.count ?? 0)
             state.stats.computeMicros += reply.computeMicros
-            guard let failure else { return state.answered(reply.dispatchID) }
-            var messages: [Message] = []
-            let failed = state.rescue(reply.dispatchID, excluding: worker, because: failure, deadline: .now + timeout, messages: &messages)
-            for message in messages { reactor?.send(message, on: socketHandle) }
-            return failed
+            guard let failure else { return state.tracker.answered(reply.dispatchID, from: worker) }
+            return state.tracker.failed(reply.dispatchID, from: worker, because: failure, routing: state.registry.routing, now: now)
         }
-        resume(finished.map { [$0] } ?? [])
     }
 
-    /// Re-sends every dispatch in flight to a worker that is gone (dead, left or released), or
-    /// fails its call when no other holder has its experts.
+    /// Re-sends every dispatch in flight to a worker that is gone (dead, left, released or
+    /// evicted), or fails its call when no other holder has its experts.
     func rescueDispatches(to worker: String, because failure: ClusterError) {
-        let timeout = configuration.dispatchTimeout
-        let (finished, resent) = state.withLock { state -> ([State.Completion], Int) in
-            var finished: [State.Completion] = []
-            var messages: [Message] = []
-            let ids = state.inFlight(to: worker)
-            for id in ids {
-                if let done = state.rescue(id, excluding: worker, because: failure, deadline: .now + timeout, messages: &messages) {
-                    finished.append(done)
-                }
-            }
-            state.inFlightRows[worker] = nil
-            for message in messages { reactor?.send(message, on: socketHandle) }
-            return (finished, ids.count)
+        let now = ContinuousClock.now
+        var resent = 0
+        dispatchEvent(now: now) { state in
+            resent = state.tracker.inFlight(to: worker).count
+            return state.tracker.workerGone(worker, because: failure, routing: state.registry.routing, now: now)
         }
         if resent > 0 {
-            logger.warning("dispatches in flight to a lost worker", metadata: [
-                "worker": "\(worker)", "dispatches": "\(resent)", "failed_calls": "\(finished.count)",
-            ])
+            logger.warning("re-sending dispatches in flight to a lost worker", metadata: ["worker": "\(worker)", "dispatches": "\(resent)"])
         }
-        resume(finished)
     }
 
-    /// Reactor thread: re-sends (or fails) dispatches whose reply is overdue.
+    /// Reactor thread: a worker with an overdue dispatch is suspect; all in flight to it is re-sent.
     func expireDispatches(now: ContinuousClock.Instant) {
-        let timeout = configuration.dispatchTimeout
-        let finished = state.withLock { state -> [State.Completion] in
-            let overdue = state.dispatches.filter { $0.value.deadline <= now }.map { ($0.key, $0.value.worker) }.sorted { $0.0 < $1.0 }
-            var finished: [State.Completion] = []
-            var messages: [Message] = []
-            for (id, worker) in overdue {
-                state.stats.timeouts += 1
-                if let done = state.rescue(id, excluding: worker, because: .timeout(worker: worker), deadline: now + timeout, messages: &messages) {
-                    finished.append(done)
-                }
-            }
-            for message in messages { reactor?.send(message, on: socketHandle) }
-            return finished
+        var failedBefore: UInt64 = 0
+        var failedAfter: UInt64 = 0
+        dispatchEvent(now: now) { state in
+            failedBefore = state.stats.failedCalls
+            let actions = state.tracker.expire(now: now, routing: state.registry.routing)
+            failedAfter = state.stats.failedCalls
+            return actions
         }
-        if !finished.isEmpty { logger.warning("dispatches timed out", metadata: ["failed_calls": "\(finished.count)"]) }
-        resume(finished)
+        if failedAfter > failedBefore { logger.warning("dispatches timed out", metadata: ["failed_calls": "\(failedAfter - failedBefore)"]) }
     }
 
     func resume(_ completions: [State.Completion]) {

@@ -25,6 +25,15 @@ extension ClusterService {
         registry.counter("switchyard_dispatch_failed_calls_total", help: "Layer calls failed because no live holder could take their rows.") { [weak self] in
             [(labels: "", value: Double(self?.snapshot().statistics.failedCalls ?? 0))]
         }
+        registry.gauge("switchyard_workers_suspect", help: "Workers that missed a dispatch deadline (routing avoids them).") { [weak self] in
+            Double(self?.snapshot().workers.filter { $0.state == .suspect }.count ?? 0)
+        }
+        registry.counter("switchyard_workers_evicted_total", help: "Workers evicted after missing dispatch deadlines.") { [weak self] in
+            [(labels: "", value: Double(self?.snapshot().statistics.evictions ?? 0))]
+        }
+        registry.counter("switchyard_log_lines_suppressed_total", help: "Repeated router log lines left out by the rate limit.") { [weak self] in
+            [(labels: "", value: Double(self?.snapshot().statistics.suppressedLogLines ?? 0))]
+        }
         registry.gauge("switchyard_workers_draining", help: "Workers being drained.") { [weak self] in
             Double(self?.snapshot().workers.filter { $0.state == .draining }.count ?? 0)
         }

@@ -12,7 +12,7 @@ extension ClusterService {
         case .sendFailed(_, let message, let failure):
             let routingID = message.frames.first?.bytes ?? []
             let worker = state.withLock { $0.registry.worker(routingID: routingID)?.id }
-            logger.warning("send to worker failed", metadata: ["worker": "\(worker ?? "unknown")", "error": "\(failure)"])
+            limitedLog(.warning, "send to worker failed", metadata: ["worker": "\(worker ?? "unknown")", "error": "\(failure)"])
             if let worker {
                 let actions = state.withLock { $0.registry.lost(id: worker, reason: "unreachable: \(failure)") }
                 perform(actions)
@@ -65,7 +65,7 @@ extension ClusterService {
             state.withLock { $0.registry.heard(id: id, queuedDispatches: Int(heartbeat.queuedDispatches), now: now) }
         case .disconnect(let goodbye):
             guard let id = known else { return }
-            logger.info("worker left", metadata: ["worker": "\(id)", "reason": "\(goodbye.detail)"])
+            limitedLog(.info, "worker left", metadata: ["worker": "\(id)", "reason": "\(goodbye.detail)"])
             let actions = state.withLock { $0.registry.disconnected(id: id, reason: "disconnected: \(goodbye.detail)") }
             perform(actions)
         case .drain(let drain):
@@ -85,17 +85,28 @@ extension ClusterService {
             state.withLock { $0.registry.heard(id: id, now: now) }
             handleReply(reply, rows: rows, from: id)
         case .refusal(let refusal):
-            logger.warning("worker refused a message", metadata: ["worker": "\(peer)", "code": "\(refusal.code)", "text": "\(refusal.text)"])
+            limitedLog(.warning, "worker refused a message", metadata: ["worker": "\(peer)", "code": "\(refusal.code)", "text": "\(refusal.text)"])
         case .welcome, .assignment, .dispatch:
             drop(.unexpectedKind, from: peer, detail: "\(decoded.kind) is sent by the router, never to it")
         }
     }
 
     private func handleRegister(_ register: Switchyard_V1_Register, routingID: [UInt8], now: ContinuousClock.Instant) {
-        let peer = String(decoding: routingID, as: UTF8.self)
+        // The id is the one the worker names (its routing id adds its process instance).
+        let peer = register.workerID
+        let admitted = state.withLock { state in
+            let admitted = state.registrations.admit(routingID, now: now)
+            if !admitted { state.stats.rateLimitedRegistrations += 1 }
+            return admitted
+        }
+        guard admitted else {
+            // Dropped, not refused: a refusal makes a real worker exit; it registers again later.
+            drop(.rateLimited, from: peer, detail: "too many registrations: try again later")
+            return
+        }
         if let mismatch = register.model.mismatch(against: fingerprint) {
             state.withLock { $0.refusedRegistrations += 1 }
-            logger.error("refused worker with another model", metadata: ["worker": "\(peer)", "reason": "\(mismatch)"])
+            limitedLog(.error, "refused worker with another model", metadata: ["worker": "\(peer)", "reason": "\(mismatch)"])
             var refusal = Switchyard_V1_Refusal()
             refusal.code = .modelMismatch
             refusal.text = mismatch
@@ -108,7 +119,7 @@ extension ClusterService {
             state.released.remove(routingID)
             return state.registry.register(id: peer, routingID: routingID, pinned: pinned, held: held, now: now)
         }
-        logger.info("worker registered", metadata: ["worker": "\(peer)", "pinned": "\(register.pinnedSpec)", "held": "\(held.count)"])
+        limitedLog(.info, "worker registered", metadata: ["worker": "\(peer)", "pinned": "\(register.pinnedSpec)", "held": "\(held.count)"])
         perform(actions)
     }
 
@@ -122,7 +133,7 @@ extension ClusterService {
 
     package func drop(_ reason: DropReason, from peer: String, detail: String) {
         state.withLock { $0.drops.record(reason) }
-        logger.warning("dropped message", metadata: ["peer": "\(peer)", "reason": "\(reason)", "detail": "\(detail)"])
+        limitedLog(.warning, "dropped message", metadata: ["peer": "\(peer)", "reason": "\(reason)", "detail": "\(detail)"])
     }
 
     /// Sends through the reactor's queue (not `ReactorContext.send`), so control messages keep
@@ -172,14 +183,14 @@ extension ClusterService {
                     refusal.code = .duplicateWorkerID
                     refusal.text = text
                 }
-                logger.error("refused a worker", metadata: ["worker": "\(String(decoding: routingID, as: UTF8.self))", "reason": "\(refusal.text)"])
+                limitedLog(.error, "refused a worker", metadata: ["worker": "\(String(decoding: routingID, as: UTF8.self))", "reason": "\(refusal.text)"])
                 send(.refusal(refusal), to: routingID)
             case .assign(let id, let version, let load, let drop):
                 var assignment = Switchyard_V1_Assignment()
                 assignment.placementVersion = version
                 assignment.load = load.map(Self.ref)
                 assignment.drop = drop.map(Self.ref)
-                logger.info("assigning experts", metadata: ["worker": "\(id)", "version": "\(version)", "load": "\(load.count)", "drop": "\(drop.count)"])
+                limitedLog(.info, "assigning experts", metadata: ["worker": "\(id)", "version": "\(version)", "load": "\(load.count)", "drop": "\(drop.count)"])
                 if let routingID = routingID(of: id) { send(.assignment(assignment), to: routingID) }
             case .heartbeat(let id):
                 let (sequence, version) = state.withLock { state -> (UInt64, UInt64) in
@@ -192,7 +203,7 @@ extension ClusterService {
                 heartbeat.placementVersion = version
                 if let routingID = routingID(of: id) { send(.heartbeat(heartbeat), to: routingID) }
             case .workerLost(let id, let reason):
-                logger.warning("worker lost", metadata: ["worker": "\(id)", "reason": "\(reason)"])
+                limitedLog(.warning, "worker lost", metadata: ["worker": "\(id)", "reason": "\(reason)"])
                 rescueDispatches(to: id, because: .workerLost(worker: id, reason: reason))
             case .drainStarted(let id, let reason):
                 if let routingID = routingID(of: id) { sendDrain(.started, detail: reason, to: routingID) }
@@ -201,6 +212,18 @@ extension ClusterService {
                 state.withLock { _ = $0.released.insert(routingID) }
                 sendDrain(.released, detail: "drained: nothing routes to this worker", to: routingID)
                 rescueDispatches(to: id, because: .workerLost(worker: id, reason: "drained"))
+            case .suspected(let id, let reason):
+                logger.warning("worker is suspect: routing avoids it", metadata: ["worker": "\(id)", "reason": "\(reason)"])
+            case .evicted(let id, let routingID, let reason):
+                logger.warning("evicting a worker that does not answer", metadata: ["worker": "\(id)", "reason": "\(reason)"])
+                state.withLock { state in
+                    state.released.insert(routingID)
+                    state.stats.evictions += 1
+                }
+                var goodbye = Switchyard_V1_Disconnect()
+                goodbye.reason = .heartbeatTimeout
+                goodbye.detail = WireText.truncated("evicted by the router: \(reason)")
+                send(.disconnect(goodbye), to: routingID)
             case .routingChanged:
                 let (complete, changed, missing) = state.withLock { state -> (Bool, Bool, [ExpertKey]) in
                     let complete = state.registry.isComplete

@@ -32,6 +32,8 @@ public final class ClusterService: ClusterControl {
     package let state: Mutex<State>
     package let logger: Logger
     private let reactorBox = Mutex<Reactor?>(nil)
+    /// Repeated log lines (drops, registrations, assignments) are rate-limited and counted.
+    package let logLimiter = Mutex(LogRateLimiter())
     package let socketHandle: SocketHandle
     private let zap: ZAPHandler?
     private let refusedKeys = RefusalCount()
@@ -48,8 +50,12 @@ public final class ClusterService: ClusterControl {
         self.decoder = WireDecoder(limits: limits)
         self.maxMessageBytes = WireLimits.maxMessageBytes(for: limits)
         let keys = LocalExpertBackend.allKeys(modelConfig)
-        self.state = Mutex(State(registry: WorkerRegistry(keys: keys, configuration: .init(
-            heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.liveness, replicas: configuration.replicas))))
+        self.state = Mutex(State(
+            registry: WorkerRegistry(keys: keys, configuration: .init(
+                heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.liveness, replicas: configuration.replicas,
+                evictAfterMisses: configuration.evictAfterMisses, suspectGrace: configuration.dispatchTimeout,
+                placementBatch: configuration.heartbeatInterval / 2, departedTTL: .seconds(600))),
+            tracker: DispatchTracker(timeout: configuration.dispatchTimeout, maxAttempts: Self.maxDispatchAttempts)))
 
         context = try Context()
         if let curve = configuration.curve {
@@ -101,14 +107,13 @@ public final class ClusterService: ClusterControl {
 
     /// Fails what is in flight, says goodbye to workers and stops the reactor.
     public func stop() {
-        let (calls, workers) = state.withLock { state -> ([State.PendingCall], [WorkerRegistry.Worker]) in
+        let (completions, workers) = state.withLock { state -> ([State.Completion], [WorkerRegistry.Worker]) in
             state.stopped = true
-            let calls = Array(state.calls.values)
-            state.calls = [:]
-            state.dispatches = [:]
-            return (calls, Array(state.registry.workers.values))
+            let failed = state.tracker.stop()
+            let completions = state.apply(failed, now: .now) { _ in }.completions
+            return (completions, Array(state.registry.workers.values))
         }
-        for call in calls { call.continuation.resume(throwing: ClusterError.stopped) }
+        resume(completions)
         if let reactor {
             var goodbye = Switchyard_V1_Disconnect()
             goodbye.reason = .shutdown
@@ -159,22 +164,34 @@ public final class ClusterService: ClusterControl {
         let now = ContinuousClock.now
         return state.withLock { state in
             let live = state.registry.workers.values.sorted { $0.id < $1.id }.map { worker in
-                ClusterSnapshot.Worker(id: worker.id, state: worker.draining ? .draining : .live, experts: worker.held.count,
+                ClusterSnapshot.Worker(id: worker.id, state: worker.suspicion != nil ? .suspect : worker.draining ? .draining : .live,
+                                       experts: worker.held.count,
                                        held: Self.describe(worker.held.sorted()), target: worker.target.count,
                                        inFlightRows: state.inFlightRows[worker.id] ?? 0,
                                        queuedDispatches: worker.queuedDispatches, residentBytes: worker.residentBytes,
                                        pinned: worker.pinned.map { ExpertSpec(ids: $0).description },
-                                       lastHeardSeconds: Self.seconds(now - worker.lastHeard), reason: nil)
+                                       lastHeardSeconds: Self.seconds(now - worker.lastHeard), reason: worker.suspicion?.reason)
             }
             let gone = state.registry.departed.map { worker in
-                ClusterSnapshot.Worker(id: worker.id, state: worker.cause == .dead ? .dead : .left, experts: 0, held: "", target: 0,
+                ClusterSnapshot.Worker(id: worker.id, state: ClusterSnapshot.WorkerState(worker.cause), experts: 0, held: "", target: 0,
                                        inFlightRows: 0, queuedDispatches: 0, residentBytes: 0, pinned: nil,
                                        lastHeardSeconds: Self.seconds(now - worker.lastHeard), reason: worker.reason)
             }
+            var statistics = state.stats
+            statistics.suppressedLogLines = logLimiter.withLock { $0.suppressedTotal }
             return ClusterSnapshot(placementVersion: state.registry.placementVersion, workers: live + gone,
-                                   missing: state.registry.missing.count, drops: state.drops, statistics: state.stats,
+                                   missing: state.registry.missing.count, drops: state.drops, statistics: statistics,
                                    refusedRegistrations: state.refusedRegistrations)
         }
+    }
+
+    /// Logs a line unless lines of the same message came too often lately (then it is counted;
+    /// the next one logged says how many were left out).
+    package func limitedLog(_ level: Logger.Level, _ message: String, metadata: Logger.Metadata = [:]) {
+        guard case .log(let suppressed) = logLimiter.withLock({ $0.admit(message, now: .now) }) else { return }
+        var metadata = metadata
+        if suppressed > 0 { metadata["suppressed_similar"] = "\(suppressed)" }
+        logger.log(level: level, Logger.Message(stringLiteral: message), metadata: metadata)
     }
 
     package static func seconds(_ duration: Duration) -> Double {

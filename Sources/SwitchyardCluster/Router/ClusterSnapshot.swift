@@ -13,6 +13,12 @@ public struct ClusterStatistics: Sendable, Equatable {
     public var timeouts: UInt64 = 0
     /// Layer calls failed because no other live holder could take a dispatch.
     public var failedCalls: UInt64 = 0
+    /// Workers evicted after missing dispatch deadlines.
+    public var evictions: UInt64 = 0
+    /// Registrations dropped by the rate limit.
+    public var rateLimitedRegistrations: UInt64 = 0
+    /// Repeated log lines left out by the log rate limit.
+    public var suppressedLogLines: UInt64 = 0
 }
 
 /// What `/v1/cluster` shows.
@@ -25,6 +31,18 @@ public struct ClusterSnapshot: Sendable {
         case dead
         /// Said goodbye, or was released after a drain.
         case left
+        /// Missed a dispatch deadline: alive, but routing avoids it until it is evicted.
+        case suspect
+        /// Told to leave after it kept missing dispatch deadlines (it may register again).
+        case evicted
+
+        init(_ cause: WorkerRegistry.Departed.Cause) {
+            switch cause {
+            case .dead: self = .dead
+            case .left: self = .left
+            case .evicted: self = .evicted
+            }
+        }
     }
 
     public struct Worker: Sendable {
@@ -43,7 +61,7 @@ public struct ClusterSnapshot: Sendable {
         public var pinned: String?
         /// Seconds since the router last heard from the worker.
         public var lastHeardSeconds: Double
-        /// Why a departed worker left.
+        /// Why a departed worker left, or why a live one is suspect.
         public var reason: String?
     }
     public var placementVersion: UInt64

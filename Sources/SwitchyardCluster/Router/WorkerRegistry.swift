@@ -21,11 +21,26 @@ public struct WorkerRegistry: Sendable {
         public var heartbeatInterval: Duration
         public var liveness: Int
         public var replicas: Int
+        /// Missed dispatch deadlines after which a suspect worker is evicted.
+        public var evictAfterMisses: Int
+        /// How long a worker may stay suspect before it is evicted (nil: only misses count).
+        public var suspectGrace: Duration?
+        /// When set, a registration does not replan at once: the next `tick` at least this long
+        /// after the first of a burst of joins replans once for all of them.
+        public var placementBatch: Duration?
+        /// How long departed workers stay listed (by their last message); nil keeps the last
+        /// `departedKept` forever.
+        public var departedTTL: Duration?
 
-        public init(heartbeatInterval: Duration = .seconds(1), liveness: Int = 3, replicas: Int = 1) {
+        public init(heartbeatInterval: Duration = .seconds(1), liveness: Int = 3, replicas: Int = 1, evictAfterMisses: Int = 3,
+                    suspectGrace: Duration? = nil, placementBatch: Duration? = nil, departedTTL: Duration? = nil) {
+            self.placementBatch = placementBatch
+            self.departedTTL = departedTTL
             self.heartbeatInterval = heartbeatInterval
             self.liveness = max(1, liveness)
             self.replicas = max(1, replicas)
+            self.evictAfterMisses = max(1, evictAfterMisses)
+            self.suspectGrace = suspectGrace
         }
     }
 
@@ -51,6 +66,16 @@ public struct WorkerRegistry: Sendable {
         public var lastDropVersion: UInt64 = 0
         /// Being drained: placement gives it nothing; released once it holds nothing.
         public var draining = false
+        /// Set once the worker missed a dispatch deadline: routing avoids it, placement gives it
+        /// nothing, and it is evicted after more misses or `suspectGrace`.
+        public var suspicion: Suspicion?
+    }
+
+    /// Why and since when a worker is suspect (a gray failure: alive, but not answering).
+    public struct Suspicion: Sendable, Equatable {
+        public var reason: String
+        public var since: ContinuousClock.Instant
+        public var misses: Int
     }
 
     /// A worker that is no longer registered, kept for status pages.
@@ -60,6 +85,8 @@ public struct WorkerRegistry: Sendable {
             case dead
             /// It said goodbye (Disconnect) or was released after a drain.
             case left
+            /// Told to leave after it kept missing dispatch deadlines.
+            case evicted
         }
         public var id: String
         public var cause: Cause
@@ -95,6 +122,11 @@ public struct WorkerRegistry: Sendable {
         /// A drained worker holds nothing and nothing routes to it: tell it to go. It has left the
         /// registry; anything still in flight to it must be re-sent.
         case released(workerID: String, routingID: [UInt8])
+        /// A worker missed a dispatch deadline: routing now avoids it (log it; status shows it).
+        case suspected(workerID: String, reason: String)
+        /// A suspect worker is evicted: tell it to leave. It has left the registry (a
+        /// `workerLost` follows) and may register again later.
+        case evicted(workerID: String, routingID: [UInt8], reason: String)
     }
 
     public let keys: [ExpertKey]
@@ -104,6 +136,8 @@ public struct WorkerRegistry: Sendable {
     /// Workers that left or died, most recent last, at most `departedKept`.
     public private(set) var departed: [Departed] = []
     private var lastHeartbeatSent: ContinuousClock.Instant?
+    /// When a batched replan is due (joins arrived since the last one).
+    private var replanDue: ContinuousClock.Instant?
     /// Drops sent to workers that then died or left, unacknowledged: if such a worker comes back
     /// reporting those keys, its report may predate the drop it is still to apply.
     private var departedPendingDrops: [String: Set<ExpertKey>] = [:]
@@ -118,12 +152,17 @@ public struct WorkerRegistry: Sendable {
     // MARK: Queries
 
     /// Alive holders of each key, by worker id, sorted.
-    public var routing: [ExpertKey: [String]] {
+    /// Suspect workers are left out. Rebuilt when membership, holdings or suspicion change (not
+    /// per read: the engine reads it on every layer call).
+    public private(set) var routing: [ExpertKey: [String]] = [:]
+
+    private mutating func refreshRouting() {
         var table: [ExpertKey: [String]] = [:]
-        for worker in workers.values {
+        for worker in workers.values where worker.suspicion == nil {
             for key in worker.held { table[key, default: []].append(worker.id) }
         }
-        return table.mapValues { $0.sorted() }
+        for key in table.keys { table[key]!.sort() }
+        routing = table
     }
 
     /// Keys no worker holds (acknowledged).
@@ -144,11 +183,15 @@ public struct WorkerRegistry: Sendable {
 
     /// A worker says hello (first time, after its restart, or after the router's).
     public mutating func register(id: String, routingID: [UInt8], pinned: Set<Int>?, held: Set<ExpertKey>, now: ContinuousClock.Instant) -> [Action] {
+        defer { refreshRouting() }
         if let pinned {
             let unknown = pinned.subtracting(validExperts)
             if !unknown.isEmpty {
                 return [.refuse(routingID: routingID, .badPin("expert ids \(ExpertSpec(ids: unknown)) do not exist in this model (it has \(ExpertSpec(ids: validExperts)))"))]
             }
+        }
+        if let other = workers.values.first(where: { $0.routingID == routingID && $0.id != id }) {
+            return [.refuse(routingID: routingID, .duplicateID("this connection is registered as `\(other.id)` already"))]
         }
         if let existing = workers[id], existing.routingID != routingID {
             return [.refuse(routingID: routingID, .duplicateID("a live worker already registered as `\(id)`"))]
@@ -177,13 +220,18 @@ public struct WorkerRegistry: Sendable {
         workers[id] = worker
         departed.removeAll { $0.id == id }
         actions.append(.welcome(workerID: id))
-        actions += replan()
+        if let batch = configuration.placementBatch {
+            replanDue = replanDue ?? now + batch
+        } else {
+            actions += replan()
+        }
         actions.append(.routingChanged)
         return actions
     }
 
     /// A worker applied an assignment; `loaded` is everything it now holds.
     public mutating func acknowledged(id: String, version: UInt64, loaded: Set<ExpertKey>, residentBytes: UInt64, now: ContinuousClock.Instant) -> [Action] {
+        defer { refreshRouting() }
         guard var worker = workers[id] else { return [] }
         worker.lastHeard = now
         worker.residentBytes = residentBytes
@@ -200,6 +248,7 @@ public struct WorkerRegistry: Sendable {
     /// Starts a graceful drain of a worker (its own request or an admin call). Nil when no such
     /// worker is registered; a worker already draining gets no second start.
     public mutating func drain(id: String, reason: String, now: ContinuousClock.Instant) -> [Action]? {
+        defer { refreshRouting() }
         guard let worker = workers[id] else { return nil }
         guard !worker.draining else { return [] }
         workers[id]!.draining = true
@@ -219,6 +268,7 @@ public struct WorkerRegistry: Sendable {
 
     /// A worker left on purpose (Disconnect).
     public mutating func disconnected(id: String, reason: String) -> [Action] {
+        defer { refreshRouting() }
         guard let gone = workers.removeValue(forKey: id) else { return [] }
         remember(gone, cause: .left, reason: reason)
         return [.workerLost(workerID: id, reason: reason)] + replan() + [.routingChanged] + releaseDrained()
@@ -226,6 +276,7 @@ public struct WorkerRegistry: Sendable {
 
     /// Time passes: send heartbeats when due, declare silent workers dead.
     public mutating func tick(now: ContinuousClock.Instant) -> [Action] {
+        defer { refreshRouting() }
         var actions: [Action] = []
         let deadline = configuration.heartbeatInterval * configuration.liveness
         let dead = workers.values.filter { now - $0.lastHeard > deadline }.map(\.id).sorted()
@@ -234,7 +285,17 @@ public struct WorkerRegistry: Sendable {
             if let gone = workers.removeValue(forKey: id) { remember(gone, cause: .dead, reason: reason) }
             actions.append(.workerLost(workerID: id, reason: reason))
         }
-        if !dead.isEmpty {
+        if let grace = configuration.suspectGrace {
+            let overdue = workers.values.filter { $0.suspicion.map { now - $0.since >= grace } ?? false }.map(\.id).sorted()
+            for id in overdue {
+                let misses = workers[id]!.suspicion!.misses
+                actions += evict(id, reason: "suspect for \(grace) after missing \(misses) dispatch deadline\(misses == 1 ? "" : "s")")
+            }
+        }
+        if let ttl = configuration.departedTTL {
+            departed.removeAll { now - $0.lastHeard > ttl }
+        }
+        if !dead.isEmpty || replanDue.map({ now >= $0 }) == true {
             actions += replan()
             actions.append(.routingChanged)
             actions += releaseDrained()
@@ -256,9 +317,34 @@ public struct WorkerRegistry: Sendable {
 
     /// Declares a worker dead now, whatever its heartbeats said (its socket failed).
     public mutating func lost(id: String, reason: String) -> [Action] {
+        defer { refreshRouting() }
         guard let gone = workers.removeValue(forKey: id) else { return [] }
         remember(gone, cause: .dead, reason: reason)
         return [.workerLost(workerID: id, reason: reason)] + replan() + [.routingChanged] + releaseDrained()
+    }
+
+    /// A worker let a dispatch pass its deadline: suspect at once (routing avoids it, its keys are
+    /// loaded elsewhere), evicted after `evictAfterMisses`.
+    public mutating func missedDeadline(id: String, now: ContinuousClock.Instant) -> [Action] {
+        defer { refreshRouting() }
+        guard var worker = workers[id] else { return [] }
+        let first = worker.suspicion == nil
+        let misses = (worker.suspicion?.misses ?? 0) + 1
+        let reason = "missed \(misses) dispatch deadline\(misses == 1 ? "" : "s")"
+        worker.suspicion = Suspicion(reason: reason, since: worker.suspicion?.since ?? now, misses: misses)
+        workers[id] = worker
+        if misses >= configuration.evictAfterMisses { return evict(id, reason: "evicted: \(reason)") }
+        guard first else { return [] }
+        return [.suspected(workerID: id, reason: reason)] + replan() + [.routingChanged] + releaseDrained()
+    }
+
+    /// Removes a suspect worker and reassigns its keys (loaded and acknowledged elsewhere before
+    /// routing uses them, as in any rebalance).
+    private mutating func evict(_ id: String, reason: String) -> [Action] {
+        guard let gone = workers.removeValue(forKey: id) else { return [] }
+        remember(gone, cause: .evicted, reason: reason)
+        return [.evicted(workerID: id, routingID: gone.routingID, reason: reason), .workerLost(workerID: id, reason: reason)]
+            + replan() + [.routingChanged] + releaseDrained()
     }
 
     private mutating func remember(_ worker: Worker, cause: Departed.Cause, reason: String) {
@@ -286,8 +372,9 @@ public struct WorkerRegistry: Sendable {
 
     /// Recomputes targets and asks workers to load what they lack.
     private mutating func replan() -> [Action] {
+        replanDue = nil
         let live = workers.values.sorted { $0.id < $1.id }
-        let placeable = live.filter { !$0.draining }
+        let placeable = live.filter { !$0.draining && $0.suspicion == nil }
         let plan = Placement.plan(keys: keys, workers: placeable.map { Placement.Worker(id: $0.id, pinned: $0.pinned) },
                                   replicas: configuration.replicas,
                                   current: workers.mapValues(\.held))

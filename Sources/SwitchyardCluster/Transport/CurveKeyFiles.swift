@@ -26,8 +26,10 @@ public enum CurveKeyFiles {
         return pair
     }
 
-    /// The key pair of a secret-key file (the public half is derived).
+    /// The key pair of a secret-key file (the public half is derived). Like ssh, refuses a file
+    /// that group or others may read or write: a copied key often loses its 0600.
     public static func readSecret(_ path: String) throws -> CurveKeyPair {
+        try checkPrivate(path)
         let text = try read(path)
         do {
             return try CurveKeyPair(secretKey: CurveKey(z85: text))
@@ -61,6 +63,17 @@ public enum CurveKeyFiles {
             }
         }
         return keys
+    }
+
+    /// Throws when `path` grants any permission to group or others.
+    public static func checkPrivate(_ path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw CurveKeyFileError(path: path, reason: "cannot be read") }
+        let mode = Int(info.st_mode) & 0o777
+        guard mode & 0o077 == 0 else {
+            throw CurveKeyFileError(path: path, reason: "is a secret key that group or others may access (mode "
+                                    + String(mode, radix: 8) + "); refusing it. Run `chmod 600 \(path)` and start again")
+        }
     }
 
     static func read(_ path: String) throws -> String {

@@ -18,11 +18,24 @@ public enum SocketSetup {
         try socket.set(.receiveHighWaterMark, highWaterMark)
     }
 
-    /// Configures a worker's DEALER socket with its stable routing id; connect it afterwards.
-    public static func configureWorker(_ socket: Socket, routingID: String, maxMessageBytes: Int) throws(ZMQError) {
+    /// A random tag of this process, part of its workers' routing ids.
+    public static let processInstance: String = String(UInt32.random(in: .min ... .max), radix: 16)
+
+    /// The routing id of worker `id` in process instance `instance`: the id (the Register message
+    /// carries it whole) and the instance, so that another process registering the same id is a
+    /// different peer the router can refuse (DUPLICATE_WORKER_ID) instead of one that takes over
+    /// the live worker's connection (ROUTER_HANDOVER). A reconnect of the same process keeps it.
+    public static func routingID(worker id: String, instance: String = processInstance) -> [UInt8] {
+        Array(id.utf8.prefix(255 - 1 - instance.utf8.count)) + Array("#\(instance)".utf8)
+    }
+
+    /// Configures a worker's DEALER socket with its routing id (``routingID(worker:instance:)``);
+    /// connect it afterwards.
+    public static func configureWorker(_ socket: Socket, routingID workerID: String, maxMessageBytes: Int,
+                                       instance: String = processInstance) throws(ZMQError) {
         try socket.set(.linger, lingerMilliseconds)
         try socket.set(.maxMessageSize, Int64(maxMessageBytes))
-        try socket.set(.routingID, Array(routingID.utf8))
+        try socket.set(.routingID, routingID(worker: workerID, instance: instance))
         try socket.set(.sendHighWaterMark, highWaterMark)
         try socket.set(.receiveHighWaterMark, highWaterMark)
     }

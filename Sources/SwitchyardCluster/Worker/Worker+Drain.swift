@@ -49,6 +49,12 @@ extension Worker {
             beginDrain(requested: false)
         case .released:
             guard drainState != .released else { return }
+            // Only a drain under way (asked for by this worker, or started by the router) ends in
+            // a release: an unsolicited one would make a serving worker leave.
+            guard isDraining else {
+                drop(.unexpectedKind, "drain released while this worker is not draining")
+                return
+            }
             drainState = .released
             // No more heartbeats or registrations: the router has forgotten this worker.
             link.stop()

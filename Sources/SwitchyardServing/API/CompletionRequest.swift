@@ -196,7 +196,8 @@ struct FieldReader {
         default: throw typeError(key, "an integer", value)
         }
         guard range.contains(integer) else {
-            throw .invalid("`\(prefix)\(key)` must be between \(range.lowerBound) and \(range.upperBound), got \(integer).", param: prefix + key)
+            let bounds = range.upperBound == Int.max ? "at least \(range.lowerBound)" : "between \(range.lowerBound) and \(range.upperBound)"
+            throw .invalid("`\(prefix)\(key)` must be \(bounds), got \(integer).", param: prefix + key)
         }
         return integer
     }

@@ -29,13 +29,17 @@ public struct ServingConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// When set, `/v1/*` requires `Authorization: Bearer <apiKey>`.
     public var apiKey: String?
+    /// Connection timeouts and header caps (`maxBodyBytes` is copied into them).
+    public var edges: HTTPEdgeLimits
 
-    public init(host: String = "127.0.0.1", port: Int = 8000, modelName: String, maxBodyBytes: Int = 8 << 20, apiKey: String? = nil) {
+    public init(host: String = "127.0.0.1", port: Int = 8000, modelName: String, maxBodyBytes: Int = 8 << 20, apiKey: String? = nil,
+                edges: HTTPEdgeLimits = HTTPEdgeLimits()) {
         self.host = host
         self.port = port
         self.modelName = modelName
         self.maxBodyBytes = maxBodyBytes
         self.apiKey = apiKey
+        self.edges = edges
     }
 }
 
@@ -77,6 +81,11 @@ public enum ServingApplication {
         let router = Router(context: ServingRequestContext.self)
         router.add(middleware: OpenAIErrorMiddleware(metrics: context.service.metrics, apiKey: context.configuration.apiKey))
         let completions = CompletionsEndpoint(context: context)
+        let edges = {
+            var edges = context.configuration.edges
+            edges.maxBodyBytes = context.configuration.maxBodyBytes
+            return edges
+        }()
 
         router.post("/v1/completions") { request, requestContext in
             try await completions.handle(request, context: requestContext)
@@ -111,7 +120,12 @@ public enum ServingApplication {
 
         return Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionCloseWatcher()])),
+            // Idle timeout and header caps here, the other edges in `HTTPEdgeHandler`.
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [HTTPEdgeInstaller(limits: edges), ConnectionCloseWatcher()],
+                idleTimeout: TimeAmount(edges.idleTimeout),
+                httpDecoderConfiguration: .init(maxHeaderFieldSize: edges.maxHeaderBytes, maxHeaderListSize: edges.maxHeaderBytes,
+                                                maxHeaderFieldCount: edges.maxHeaderCount))),
             configuration: .init(address: .hostname(context.configuration.host, port: context.configuration.port),
                                  serverName: "switchyard"),
             // Shut down in reverse order: HTTP first, then the engine, then the worker link.
