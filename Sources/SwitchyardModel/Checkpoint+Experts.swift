@@ -56,11 +56,11 @@ extension Checkpoint {
         }
         let experts = config.numExperts
         guard gateUp.info.shape == [experts, 2 * inner, hidden] else {
-            throw ModelError.shapeMismatch(path: gateUp.file.path, tensor: gateUp.info.name,
+            throw ModelError.shapeMismatch(path: gateUp.path, tensor: gateUp.info.name,
                                            expected: [experts, 2 * inner, hidden], actual: gateUp.info.shape)
         }
         guard down.info.shape == [experts, hidden, inner] else {
-            throw ModelError.shapeMismatch(path: down.file.path, tensor: down.info.name,
+            throw ModelError.shapeMismatch(path: down.path, tensor: down.info.name,
                                            expected: [experts, hidden, inner], actual: down.info.shape)
         }
         let block = inner * hidden

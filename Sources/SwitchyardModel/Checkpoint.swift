@@ -1,17 +1,43 @@
 import Foundation
 import SwitchyardTensor
 
-/// A Hugging Face checkpoint: memory-mapped safetensors (one file, or shards listed by
-/// `model.safetensors.index.json`), of which only the tensors `filter` admits are mapped and read.
+/// A checkpoint: a Hugging Face directory of memory-mapped safetensors (one file, or shards listed by
+/// `model.safetensors.index.json`), or a llama.cpp GGUF model (a `.gguf` file, split set or directory
+/// holding one; tensors under their Hugging Face names), of which only the tensors `filter` admits
+/// are mapped and read.
 ///
 /// Every accessor returns an f32 copy (BF16/F16 converted on the way), so the maps can be dropped
 /// once the engine has its weights. Immutable after `init`; safe to share across tasks.
 public final class Checkpoint: @unchecked Sendable {
     /// Where one tensor lives.
     struct Entry {
-        var file: SafetensorsFile
+        /// Where the bytes are.
+        enum Storage {
+            case safetensors(SafetensorsFile)
+            case gguf(GGUFTensorSlice)
+        }
+        var storage: Storage
+        /// Name and shape as Hugging Face has them (for GGUF the dtype is nominal).
         var info: SafetensorsTensorInfo
         var role: TensorRole
+
+        init(file: SafetensorsFile, info: SafetensorsTensorInfo, role: TensorRole) {
+            self.init(storage: .safetensors(file), info: info, role: role)
+        }
+
+        init(storage: Storage, info: SafetensorsTensorInfo, role: TensorRole) {
+            self.storage = storage
+            self.info = info
+            self.role = role
+        }
+
+        /// The file the tensor is in (for messages).
+        var path: String {
+            switch storage {
+            case let .safetensors(file): file.path
+            case let .gguf(slice): slice.path
+            }
+        }
     }
 
     public let directory: URL
@@ -20,8 +46,10 @@ public final class Checkpoint: @unchecked Sendable {
     /// The formats weights are kept in once loaded (`linearWeight`).
     public let dtypes: WeightDTypes
     let entries: [String: Entry]
-    /// The files opened (only those holding tensors the filter admits).
+    /// The safetensors files opened (only those holding tensors the filter admits; none for GGUF).
     public let files: [SafetensorsFile]
+    /// The GGUF model, when the checkpoint is one.
+    public let gguf: GGUFModelFiles?
 
     /// Opens the checkpoint in `directory`, validates every header it opens, and maps the byte
     /// ranges of the tensors `filter` admits. Weights built from it are kept in `dtypes`.
@@ -34,6 +62,14 @@ public final class Checkpoint: @unchecked Sendable {
             throw ModelError.noSuchExpert(layer: bad.layer, expert: bad.expert,
                 reason: "the model has \(config.numLayers) layers and \(bad.layer >= 0 && bad.layer < config.numLayers ? config.ffnExperts(layer: bad.layer) : 0) FFN experts in that layer")
         }
+        if ModelLocation.isGGUF(directory) {
+            let model = try GGUFModelFiles(path: directory.path)
+            self.entries = try Self.ggufEntries(model, config: config, filter: filter)
+            self.files = []
+            self.gguf = model
+            return
+        }
+        self.gguf = nil
         let fileNames = try CheckpointLayout.fileNames(directory: directory, config: config, filter: filter)
         var files: [SafetensorsFile] = []
         var entries: [String: Entry] = [:]
@@ -49,7 +85,7 @@ public final class Checkpoint: @unchecked Sendable {
             for info in file.header.tensors {
                 names.insert(info.name)
                 if let previous = entries[info.name] {
-                    throw ModelError.invalidTensor(path: url.path, tensor: info.name, reason: "also stored in \(previous.file.path)")
+                    throw ModelError.invalidTensor(path: url.path, tensor: info.name, reason: "also stored in \(previous.path)")
                 }
                 entries[info.name] = Entry(file: file, info: info, role: WeightNames.role(of: info.name, config: config))
             }
@@ -70,10 +106,15 @@ public final class Checkpoint: @unchecked Sendable {
     }
 
     /// Bytes of checkpoint files mapped (what this process may ever page in).
-    public var mappedBytes: Int { files.reduce(0) { $0 + $1.mappedBytes } }
+    public var mappedBytes: Int {
+        files.reduce(0) { $0 + $1.mappedBytes } + entries.values.reduce(0) { (total: Int, entry: Entry) -> Int in
+            if case let .gguf(slice) = entry.storage, slice.region != nil { return total + slice.fileRange.count }
+            return total
+        }
+    }
 
     /// Total bytes of the files opened.
-    public var fileBytes: Int { files.reduce(0) { $0 + $1.fileSize } }
+    public var fileBytes: Int { files.reduce(0) { $0 + $1.fileSize } + (gguf?.files.reduce(0) { $0 + $1.fileSize } ?? 0) }
 
     /// All tensor names of the opened files, sorted.
     public var tensorNames: [String] { entries.keys.sorted() }
@@ -110,7 +151,7 @@ public final class Checkpoint: @unchecked Sendable {
     func rows(of name: String, shape: [Int]) throws -> TensorRows {
         let entry = try loadable(name)
         guard entry.info.shape == shape else {
-            throw ModelError.shapeMismatch(path: entry.file.path, tensor: entry.info.name, expected: shape, actual: entry.info.shape)
+            throw ModelError.shapeMismatch(path: entry.path, tensor: entry.info.name, expected: shape, actual: entry.info.shape)
         }
         let cols = shape.last ?? 1
         return TensorRows(entry: entry, elementOffset: 0, rows: shape.count <= 1 ? 1 : shape.dropLast().reduce(1, *), cols: cols)
@@ -164,7 +205,7 @@ public final class Checkpoint: @unchecked Sendable {
     public func vector(_ name: String, count: Int) throws -> [Float] {
         let entry = try loadable(name)
         guard entry.info.elementCount == count else {
-            throw ModelError.shapeMismatch(path: entry.file.path, tensor: entry.info.name, expected: [count], actual: entry.info.shape)
+            throw ModelError.shapeMismatch(path: entry.path, tensor: entry.info.name, expected: [count], actual: entry.info.shape)
         }
         return try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             if let base = buffer.baseAddress { try copy(entry, elementOffset: 0, count: count, into: base) }
@@ -192,8 +233,16 @@ public final class Checkpoint: @unchecked Sendable {
 
     /// Converts `count` elements of `entry` starting at element `elementOffset` into `destination`.
     func copy(_ entry: Entry, elementOffset: Int, count: Int, into destination: UnsafeMutablePointer<Float>) throws {
+        let file: SafetensorsFile
+        switch entry.storage {
+        case let .gguf(slice):
+            guard slice.region != nil else { throw ModelError.tensorNotLoaded(name: entry.info.name, filter: filter.description) }
+            try slice.dequantize(elementOffset: elementOffset, count: count, into: destination)
+            return
+        case let .safetensors(safetensors): file = safetensors
+        }
         let size = entry.info.dtype.byteSize
-        guard let bytes = entry.file.bytes(dataStart: entry.info.dataStart + elementOffset * size, count: count * size) else {
+        guard let bytes = file.bytes(dataStart: entry.info.dataStart + elementOffset * size, count: count * size) else {
             throw ModelError.tensorNotLoaded(name: entry.info.name, filter: filter.description)
         }
         DTypeConversion.toF32(entry.info.dtype, bytes, destination, count: count)

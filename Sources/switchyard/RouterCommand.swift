@@ -101,6 +101,14 @@ struct RouterCommand: AsyncParsableCommand {
             printError("router: cannot load the tokenizer of \(model): \(error)")
             throw ExitCode(1)
         }
+        let chatTemplates: ChatTemplateSet?
+        do {
+            chatTemplates = try ModelChatTemplate.load(directory, file: serving.chatTemplate, name: serving.chatTemplateName,
+                                                       tokenizer: tokenizer, logger: logger)
+        } catch {
+            printError("router: \(error)")
+            throw ExitCode(1)
+        }
         var curve: ClusterConfiguration.CurveSettings?
         if let curveSecretKey, let allowedWorkers {
             do {
@@ -139,7 +147,7 @@ struct RouterCommand: AsyncParsableCommand {
         let name = serving.servedModelName ?? directory.standardizedFileURL.lastPathComponent
         let context = ServingContext(
             configuration: ServingConfiguration(host: serving.host, port: serving.port, modelName: name, apiKey: try serving.resolvedAPIKey()),
-            service: service, tokenizer: tokenizer, cluster: cluster)
+            service: service, tokenizer: tokenizer, cluster: cluster, chatTemplates: chatTemplates)
         logger.info("router serving", metadata: ["model": "\(name)", "workers_endpoint": "\(cluster.endpoint)", "http": "\(serving.host):\(serving.port)",
                                                  "micro_batches": "\(microBatches)", "threads": "\(threads)",
                                                  "dtype": "\(weightFormat.dtype)", "wire_dtype": "\(wire.rawValue)"])

@@ -21,6 +21,7 @@ struct Switchyard: AsyncParsableCommand {
             WorkerCommand.self,
             UpCommand.self,
             InitModelCommand.self,
+            UpcycleCommand.self,
             GenerateCommand.self,
             TokenizeCommand.self,
             PerfCommand.self,
