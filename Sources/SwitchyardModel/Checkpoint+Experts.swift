@@ -9,11 +9,13 @@ extension Checkpoint {
         return ExpertFFNWeights(gate: try matrix(sources.gate), up: try matrix(sources.up), down: try matrix(sources.down))
     }
 
-    /// One FFN expert read straight into the packed layout the engine computes with (no f32 copy
-    /// of each projection first): what routers and workers load.
+    /// One FFN expert read straight into the format the engine computes with (`dtypes.experts`:
+    /// packed f32 panels or blocks, no f32 copy of each projection first): what routers and
+    /// workers load.
     public func packedExpertFFN(layer: Int, expert: Int) throws -> ExpertFFN {
         let sources = try expertSources(layer: layer, expert: expert)
-        return ExpertFFN(gateUp: try packedWeight([sources.gate, sources.up]), down: try packedWeight([sources.down]))
+        return ExpertFFN(gateUp: try linearWeight([sources.gate, sources.up], dtype: dtypes.experts),
+                         down: try linearWeight([sources.down], dtype: dtypes.experts))
     }
 
     /// Where one expert's gate, up and down projections are, after checking that the expert exists,

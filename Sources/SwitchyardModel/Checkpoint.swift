@@ -43,6 +43,8 @@ public final class Checkpoint: @unchecked Sendable {
     public let directory: URL
     public let config: ModelConfig
     public let filter: TensorFilter
+    /// The formats weights are kept in once loaded (`linearWeight`).
+    public let dtypes: WeightDTypes
     let entries: [String: Entry]
     /// The safetensors files opened (only those holding tensors the filter admits; none for GGUF).
     public let files: [SafetensorsFile]
@@ -50,11 +52,12 @@ public final class Checkpoint: @unchecked Sendable {
     public let gguf: GGUFModelFiles?
 
     /// Opens the checkpoint in `directory`, validates every header it opens, and maps the byte
-    /// ranges of the tensors `filter` admits.
-    public init(directory: URL, config: ModelConfig, filter: TensorFilter = .all) throws {
+    /// ranges of the tensors `filter` admits. Weights built from it are kept in `dtypes`.
+    public init(directory: URL, config: ModelConfig, filter: TensorFilter = .all, dtypes: WeightDTypes = .auto) throws {
         self.directory = directory
         self.config = config
         self.filter = filter
+        self.dtypes = dtypes
         if case let .experts(keys) = filter, let bad = keys.first(where: { !config.isValid($0) }) {
             throw ModelError.noSuchExpert(layer: bad.layer, expert: bad.expert,
                 reason: "the model has \(config.numLayers) layers and \(bad.layer >= 0 && bad.layer < config.numLayers ? config.ffnExperts(layer: bad.layer) : 0) FFN experts in that layer")
@@ -172,6 +175,29 @@ public final class Checkpoint: @unchecked Sendable {
                 try copy(source.entry, elementOffset: source.elementOffset + row * cols, count: rows * cols,
                          into: destination + written * cols)
             }
+        }
+    }
+
+    /// `sources` stacked top to bottom in the format `dtype` resolves to for the first source's
+    /// stored dtype: packed f32 panels, or a `BlockWeight` quantized a panel of rows at a time (the
+    /// peak is the result plus one panel). Errors name the tensor when its rows are not whole blocks.
+    func linearWeight(_ sources: [TensorRows], dtype: WeightDType) throws -> any LinearWeight {
+        guard let first = sources.first else { return try packedWeight(sources) }
+        let format = dtype.resolve(stored: first.entry.info.dtype)
+        if format == .f32 { return try packedWeight(sources) }
+        let cols = first.cols
+        precondition(sources.allSatisfy { $0.cols == cols }, "stacked tensors must have the same number of columns")
+        do {
+            return try BlockWeight(format: format, rows: sources.reduce(0) { $0 + $1.rows }, cols: cols) { start, count, destination in
+                try PackedWeight.forEachRun(ofStackedRows: sources.map(\.rows), first: start, count: count) { part, row, rows, written in
+                    let source = sources[part]
+                    try copy(source.entry, elementOffset: source.elementOffset + row * cols, count: rows * cols,
+                             into: destination + written * cols)
+                }
+            }
+        } catch let error as BlockWeightError {
+            throw ModelError.formatDoesNotFit(tensor: sources.map(\.entry.info.name).joined(separator: " + "),
+                                              format: format.rawValue, reason: error.description)
         }
     }
 

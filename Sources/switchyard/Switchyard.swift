@@ -25,6 +25,7 @@ struct Switchyard: AsyncParsableCommand {
             GenerateCommand.self,
             TokenizeCommand.self,
             PerfCommand.self,
+            PerplexityCommand.self,
             BenchCommand.self,
             KeygenCommand.self,
             StatusCommand.self,
