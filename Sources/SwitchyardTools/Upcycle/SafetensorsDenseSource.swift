@@ -64,7 +64,7 @@ public final class SafetensorsDenseSource: DenseCheckpointSource {
         }
         guard case let .string(modelType)? = config["model_type"] else { throw fail("config.json has no model_type") }
         let moeKeys = ["num_local_experts", "num_experts", "n_routed_experts", "moe_intermediate_size"]
-        if ModelFamily(rawValue: modelType) != nil || moeKeys.contains(where: { (int($0) ?? 0) > 0 }) {
+        if (ModelFamily(rawValue: modelType) != nil && modelType != "llama") || moeKeys.contains(where: { (int($0) ?? 0) > 0 }) {
             throw fail("it is already a Mixture-of-Experts model (model_type \"\(modelType)\")")
         }
         guard modelType == "llama" || modelType == "mistral" else {
