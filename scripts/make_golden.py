@@ -47,14 +47,15 @@ import sys
 
 import torch
 import transformers
-from transformers import AutoModelForCausalLM, MixtralConfig, OlmoeConfig, Qwen2MoeConfig, Qwen3MoeConfig
+from transformers import AutoModelForCausalLM, LlamaConfig, MixtralConfig, OlmoeConfig, Qwen2MoeConfig, Qwen3MoeConfig
 
 PROMPT_LENGTHS = [1, 2, 5, 13, 27, 40]
 GREEDY_STEPS = 12
 
 
-def rescale(model, seed):
-    """Re-draw every parameter with init-model's scales (deterministic from the seed)."""
+def rescale(model, seed, embed_std=1.0):
+    """Re-draw every parameter with init-model's scales (deterministic from the seed); `embed_std`
+    lowers the embeddings of a tied model so its next-token distribution is not one-hot."""
     generator = torch.Generator().manual_seed(seed)
     hidden = model.config.hidden_size
     with torch.no_grad():
@@ -62,7 +63,7 @@ def rescale(model, seed):
             shape = parameter.shape
             noise = torch.randn(shape, generator=generator, dtype=torch.float32)
             if name.endswith("embed_tokens.weight"):
-                value = noise
+                value = noise * embed_std
             elif name == "lm_head.weight":
                 value = noise * (2.5 / math.sqrt(hidden))
             elif name.endswith("norm.weight"):
@@ -113,6 +114,17 @@ FIXTURES = {
     "olmoe_clip": dict(
         config=lambda: OlmoeConfig(**common(), num_experts=4, num_experts_per_tok=2, clip_qkv=1.5),
         features=["full q/k RMSNorm", "clip_qkv 1.5", "no renormalisation"], seed=6),
+    "llama_untied_bias": dict(
+        config=lambda: LlamaConfig(**common(), attention_bias=True, rope_theta=10000.0),
+        features=["dense: the MLP is expert 0 of every layer", "gqa", "untied lm_head", "q/k/v/o bias"], seed=7),
+    "llama_tied_llama3_rope": dict(
+        config=lambda: LlamaConfig(**common(tie_word_embeddings=True, num_key_value_heads=1), head_dim=16,
+                                   rope_parameters={"rope_type": "llama3", "rope_theta": 500000.0, "factor": 8.0,
+                                                    "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                                                    "original_max_position_embeddings": 16}),
+        features=["dense", "tied embeddings", "multi-query (1 KV head)", "head_dim 16 != hidden/heads",
+                  "llama3 RoPE scaling (original 16 positions, so prompts cross all three bands)",
+                  "embeddings std 0.3 (tied head not one-hot)"], seed=8, embed_std=0.3),
 }
 
 
@@ -131,7 +143,7 @@ def build(name, spec, out_dir):
     torch.manual_seed(spec["seed"])
     config = spec["config"]()
     model = AutoModelForCausalLM.from_config(config)
-    rescale(model, spec["seed"])
+    rescale(model, spec["seed"], spec.get("embed_std", 1.0))
     dtype = spec.get("dtype", torch.float32)
     model = model.to(dtype)
     model.save_pretrained(directory, max_shard_size=spec.get("shard", "50GB"))

@@ -8,6 +8,7 @@ public enum ModelFamily: String, Sendable, CaseIterable {
     case qwen2_moe
     case qwen3_moe
     case olmoe
+    case llama
 
     /// The registry: what each `model_type` is.
     package var definition: any ModelFamilyDefinition {
@@ -16,6 +17,7 @@ public enum ModelFamily: String, Sendable, CaseIterable {
         case .qwen2_moe: Qwen2Moe()
         case .qwen3_moe: Qwen3Moe()
         case .olmoe: Olmoe()
+        case .llama: Llama()
         }
     }
 

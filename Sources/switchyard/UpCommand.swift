@@ -1,3 +1,4 @@
+import SwitchyardModel
 import ArgumentParser
 import Foundation
 #if canImport(Glibc)
@@ -55,8 +56,8 @@ struct UpCommand: AsyncParsableCommand {
             if let value, !(1...256).contains(value) { throw ValidationError("\(flag) must be between 1 and 256") }
         }
         guard (1...65535).contains(port), (1...65535).contains(zmqPort) else { throw ValidationError("ports must be between 1 and 65535") }
-        guard FileManager.default.fileExists(atPath: model + "/config.json") else {
-            throw ValidationError("--model \(model) has no config.json (create one with `switchyard init-model`)")
+        guard FileManager.default.fileExists(atPath: model + "/config.json") || ModelLocation.isGGUF(URL(fileURLWithPath: model)) else {
+            throw ValidationError("--model \(model) is neither a GGUF model nor a directory with config.json (create one with `switchyard init-model`)")
         }
     }
 

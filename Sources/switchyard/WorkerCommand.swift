@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Logging
+import SwitchyardModel
 import SwitchyardServing
 import SwitchyardCluster
 import SwitchyardTensor
@@ -68,8 +69,9 @@ struct WorkerCommand: AsyncParsableCommand {
             do { _ = try ExpertSpec(parsing: experts) } catch { throw ValidationError("--experts: \(error)") }
         }
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ValidationError("--model \(model) is not a directory")
+        guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory),
+              isDirectory.boolValue || ModelLocation.isGGUF(URL(fileURLWithPath: model)) else {
+            throw ValidationError("--model \(model) is neither a model directory nor a GGUF file")
         }
     }
 

@@ -103,7 +103,10 @@ struct ClusterEquivalenceTests {
         let vocab = Int32(local.config.vocabSize)
         let prompts: [[Int32]] = [[1, 2, 3, 4, 5], [7], (0 ..< 17).map { ($0 * 13 + 5) % vocab }]
         let expected = try await greedyBatch(local, prompts: prompts, steps: 6)
-        for (name, pins) in clusterLayouts {
+        let experts = ModelIdentity.expertsPerLayer(local.config)
+        for (name, layout) in clusterLayouts {
+            // Dense models (llama) have one expert per layer: pins to absent ids are dropped.
+            let pins = layout.map { $0.filter { $0 < experts } }
             let cluster = try await InProcessCluster(directory: directory, pins: pins)
             defer { cluster.stop() }
             let got = try await greedyBatch(cluster.engine, prompts: prompts, steps: 6)
@@ -142,7 +145,7 @@ struct ClusterEquivalenceTests {
     }
 
     @Test func routerMapsNoExpertAndWorkersMapOnlyTheirShard() async throws {
-        let directory = GoldenCheckpoints.root.appendingPathComponent(GoldenCheckpoints.names.first!)
+        let directory = GoldenCheckpoints.root.appendingPathComponent("mixtral_basic")
         let config = try ModelConfig.load(directory: directory)
         let routerSide = try Checkpoint(directory: directory, config: config, filter: .nonExperts)
         _ = try RouterWeights.load(routerSide, config: config)

@@ -120,8 +120,9 @@ struct ConfigTests {
     }
 
     @Test func unknownModelTypeListsSupported() {
-        let message = error(#"{"model_type": "llama", "hidden_size": 8}"#)
-        #expect(message?.contains("llama") == true)
+        // (This used "llama" until the llama family arrived.)
+        let message = error(#"{"model_type": "bert", "hidden_size": 8}"#)
+        #expect(message?.contains("bert") == true)
         for family in ModelFamily.allCases { #expect(message?.contains(family.rawValue) == true) }
         #expect(error(#"{"hidden_size": 8}"#)?.contains("model_type") == true)
     }

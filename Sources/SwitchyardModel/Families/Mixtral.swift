@@ -24,6 +24,10 @@ struct Mixtral: ModelFamilyDefinition {
         config.slidingWindow = try json.slidingWindowSize()
     }
 
+    func applyGGUF(_ metadata: GGUFMetadata, info: GGUFModelInfo, into config: inout ModelConfig) throws {
+        config.normTopKProb = true
+    }
+
     func writeConfigKeys(_ config: ModelConfig, into fields: inout [String: JSONOut]) {
         fields["num_local_experts"] = .int(config.numExperts)
         fields["sliding_window"] = config.slidingWindow.map { .int($0) } ?? .null
