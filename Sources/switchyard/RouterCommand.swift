@@ -130,7 +130,8 @@ struct RouterCommand: AsyncParsableCommand {
         let service = EngineService(engine: engine, configuration: .init(limits: limits, shutdownGracePeriod: .seconds(serving.shutdownGrace)), metrics: metrics)
         let name = serving.servedModelName ?? directory.standardizedFileURL.lastPathComponent
         let context = ServingContext(
-            configuration: ServingConfiguration(host: serving.host, port: serving.port, modelName: name, apiKey: try serving.resolvedAPIKey()),
+            configuration: ServingConfiguration(host: serving.host, port: serving.port, modelName: name, apiKey: try serving.resolvedAPIKey(),
+                                                corsOrigin: serving.corsOrigin),
             service: service, tokenizer: tokenizer, cluster: cluster)
         logger.info("router serving", metadata: ["model": "\(name)", "workers_endpoint": "\(cluster.endpoint)", "http": "\(serving.host):\(serving.port)",
                                                  "micro_batches": "\(microBatches)", "threads": "\(threads)"])

@@ -44,6 +44,9 @@ struct ServingOptions: ParsableArguments {
     @Option(name: .customLong("api-key-file"), help: "Read the API key from this file.")
     var apiKeyFile: String?
 
+    @Option(name: .customLong("cors-origin"), help: "Allow browsers from this origin (`*` for any) to call the API: CORS headers and OPTIONS preflight. Off by default.")
+    var corsOrigin: String?
+
     func validate() throws {
         guard (1...65535).contains(port) || port == 0 else { throw ValidationError("--port must be between 1 and 65535") }
         guard maxBatchTokens >= 1 else { throw ValidationError("--max-batch-tokens must be at least 1") }
@@ -134,7 +137,8 @@ struct ServeCommand: AsyncParsableCommand {
         let service = EngineService(engine: engine, configuration: .init(limits: limits, shutdownGracePeriod: .seconds(serving.shutdownGrace)), metrics: metrics)
         let name = serving.servedModelName ?? directory.standardizedFileURL.lastPathComponent
         let context = ServingContext(
-            configuration: ServingConfiguration(host: serving.host, port: serving.port, modelName: name, apiKey: try serving.resolvedAPIKey()),
+            configuration: ServingConfiguration(host: serving.host, port: serving.port, modelName: name, apiKey: try serving.resolvedAPIKey(),
+                                                corsOrigin: serving.corsOrigin),
             service: service, tokenizer: tokenizer)
         logger.info("serving", metadata: ["model": "\(name)", "kv_cache_tokens": "\(limits.kvCapacityTokens)", "address": "\(serving.host):\(serving.port)"])
         let app = ServingApplication.build(context) { port in
