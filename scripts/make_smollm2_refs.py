@@ -18,6 +18,13 @@ Outputs (all JSON, UTF-8):
     <out>/smollm2_hf.json        transformers: tokenizer fixtures + greedy generations
     <out>/smollm2_llamacpp.json  llama.cpp: /tokenize of the fixtures + greedy generations
     <out>/smollm2_compare.json   agreement summary (tokenizer + greedy, per prompt)
+
+Expect the Q4_1 file to diverge a little between the engines: llama.cpp quantizes activations
+to Q8_1 for its Q4_1 matmuls, transformers uses float32 dequantized weights. To check that
+the two are the same model, requantize to F32 and compare again with the same HF file:
+    llama-quantize --allow-requantize SmolLM2-135M-Instruct.Q4_1.gguf requant-F32.gguf F32
+    mkdir -p OUT2 && cp OUT/smollm2_hf.json OUT2/
+    python scripts/make_smollm2_refs.py --gguf requant-F32.gguf --out OUT2 --skip-hf
 """
 from __future__ import annotations
 
@@ -34,6 +41,7 @@ from pathlib import Path
 
 MAX_NEW_TOKENS = 24
 TOP_K = 5
+TF_TOP_K = 20
 
 CHAT_MESSAGES = [{"role": "user", "content": "What is the capital of France?"}]
 
@@ -242,7 +250,22 @@ def run_llamacpp(gguf_path: Path, bin_dir: Path, hf: dict, out_dir: Path) -> dic
                       "top": [{"id": t.get("id"), "piece": t.get("token"), "logprob": t.get("logprob")}
                               for t in p.get("top_logprobs", [])]} for p in probs]
             ids = r.get("tokens") or [s["id"] for s in steps]
+            # Teacher forcing: feed transformers' greedy continuation one step at a time and
+            # read llama.cpp's top-k there, so every step is compared on the same context even
+            # after the free-running generations diverge.
+            tf = []
+            for k, hf_id in enumerate(g["generated_ids"]):
+                rr = _post(base + "/completion", {
+                    "prompt": g["prompt_ids"] + g["generated_ids"][:k], "n_predict": 1,
+                    "temperature": 0.0, "top_k": 1, "n_probs": TF_TOP_K, "cache_prompt": False,
+                    "return_tokens": True})
+                top = (rr.get("completion_probabilities") or [{}])[0].get("top_logprobs", [])
+                hit = [t["logprob"] for t in top if t.get("id") == hf_id]
+                tf.append({"step": k, "hf_id": hf_id, "llamacpp_top1": top[0]["id"] if top else None,
+                           "llamacpp_top1_logprob": top[0]["logprob"] if top else None,
+                           "llamacpp_logprob_of_hf_id": hit[0] if hit else None})
             gens.append({"name": g["name"], "prompt_ids": g["prompt_ids"], "generated_ids": ids,
+                         "teacher_forced": tf,
                          "generated_text": r.get("content"), "stop_type": r.get("stop_type"),
                          "stopping_word": r.get("stopping_word"), "steps": steps,
                          "timings": r.get("timings"), "seconds": round(secs, 3)})
@@ -251,7 +274,8 @@ def run_llamacpp(gguf_path: Path, bin_dir: Path, hf: dict, out_dir: Path) -> dic
             "engine": "llama.cpp llama-server",
             "server_cmd": cmd,
             "build_info": props.get("build_info"),
-            "decoding": "temperature 0, top_k 1, n_probs 5, cache_prompt false; prompt given as token ids",
+            "decoding": "temperature 0, top_k 1, n_probs 5, cache_prompt false; prompt given as token ids; "
+                        "teacher_forced: n_predict 1, n_probs 20 on prompt + transformers' tokens[:step]",
             "tokenizer_fixtures": fixtures,
             "generations": gens,
         }
@@ -304,7 +328,18 @@ def compare(hf: dict, lc: dict) -> dict:
                        "hf_margin_top1_top2": s["margin"]}
         lp_diffs = [abs(s["logprob"] - t["logprob"]) for s, t, _ in zip(g["steps"], o["steps"], range(prefix))
                     if t.get("logprob") is not None]
+        tf = o.get("teacher_forced") or []
+        tf_agree = sum(1 for t in tf if t["llamacpp_top1"] == t["hf_id"])
+        tf_diffs = [abs(t["llamacpp_logprob_of_hf_id"] - s["logprob"]) for t, s in zip(tf, g["steps"])
+                    if t["llamacpp_logprob_of_hf_id"] is not None]
         gen.append({"name": g["name"], "identical": a == b, "common_prefix": prefix,
+                    "teacher_forced_top1_agreement": f"{tf_agree}/{len(tf)}",
+                    "teacher_forced_disagree_steps": [
+                        {"step": t["step"], "hf_id": t["hf_id"], "llamacpp_top1": t["llamacpp_top1"],
+                         "hf_margin_top1_top2": g["steps"][t["step"]]["margin"]}
+                        for t in tf if t["llamacpp_top1"] != t["hf_id"]],
+                    "teacher_forced_max_abs_logprob_diff": max(tf_diffs) if tf_diffs else None,
+                    "teacher_forced_mean_abs_logprob_diff": sum(tf_diffs) / len(tf_diffs) if tf_diffs else None,
                     "hf_len": len(a), "llamacpp_len": len(b), "divergence": diverge,
                     "max_abs_logprob_diff_on_common_prefix": max(lp_diffs) if lp_diffs else None,
                     "hf_text": g["generated_text"], "llamacpp_text": o["generated_text"],
