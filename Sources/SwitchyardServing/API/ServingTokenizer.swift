@@ -14,7 +14,7 @@ public protocol ServingTokenizer: Sendable {
     /// UTF-8 character (as OpenAI writes them).
     func tokenName(_ token: Int32) -> String
     /// Text of `tokens`, special tokens kept or left out (`/detokenize`).
-    func decode(_ tokens: [Int32], skipSpecialTokens: Bool) -> String
+    func detokenize(_ tokens: [Int32], skipSpecialTokens: Bool) -> String
     /// What `/tokenizer_info` reports: size, special tokens, class.
     var info: ServingTokenizerInfo { get }
 }
@@ -32,7 +32,7 @@ public struct ServingTokenizerInfo: Sendable, Equatable {
 }
 
 extension ServingTokenizer {
-    public func decode(_ tokens: [Int32], skipSpecialTokens: Bool) -> String { text(of: tokens[...]) }
+    public func detokenize(_ tokens: [Int32], skipSpecialTokens: Bool) -> String { text(of: tokens[...]) }
     public var info: ServingTokenizerInfo { ServingTokenizerInfo() }
 }
 
@@ -41,7 +41,7 @@ extension Tokenizer: ServingTokenizer {
         decodeKnown(tokens, skipSpecialTokens: true)
     }
 
-    public func decode(_ tokens: [Int32], skipSpecialTokens: Bool) -> String {
+    public func detokenize(_ tokens: [Int32], skipSpecialTokens: Bool) -> String {
         decodeKnown(tokens, skipSpecialTokens: skipSpecialTokens)
     }
 

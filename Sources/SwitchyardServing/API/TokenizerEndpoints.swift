@@ -74,7 +74,7 @@ struct TokenizerEndpoints: Sendable {
         }
         let skip = try reader.bool("skip_special_tokens") ?? true
         struct Body: Encodable { var prompt: String }
-        return try JSONResponse.make(Body(prompt: tokenizer.decode(ids.map(Int32.init), skipSpecialTokens: skip)))
+        return try JSONResponse.make(Body(prompt: tokenizer.detokenize(ids.map(Int32.init), skipSpecialTokens: skip)))
     }
 
     /// `GET /tokenizer_info`: the tokenizer's class, size and special tokens.
