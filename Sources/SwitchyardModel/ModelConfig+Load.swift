@@ -7,7 +7,11 @@ extension ModelConfig {
     /// Defaults follow the transformers configuration class of each family; the keys no real
     /// checkpoint omits (`model_type`, `hidden_size`, `num_hidden_layers`, `num_attention_heads`,
     /// `vocab_size`) are required, because defaulting them yields a model that only fails later.
+    ///
+    /// `directory` may also name a GGUF model (`ModelLocation.isGGUF`): the config then comes from its
+    /// metadata (`load(gguf:)`).
     public static func load(directory: URL) throws -> ModelConfig {
+        if ModelLocation.isGGUF(directory) { return try load(gguf: GGUFModelFiles(path: directory.path)) }
         let configURL = directory.appendingPathComponent("config.json")
         guard FileManager.default.fileExists(atPath: configURL.path) else {
             throw ModelError.missingFile(path: configURL.path, reason: "a model directory needs config.json")
@@ -53,7 +57,8 @@ extension ModelConfig {
         if let activation = try json.string("hidden_act"), activation != "silu" {
             throw ModelError.invalidConfigValue(path: path, key: "hidden_act", reason: "must be \"silu\" (SwiGLU experts), got \"\(activation)\"")
         }
-        let defaults = FamilyDefaults(family)
+        let definition = family.definition
+        let defaults = definition.defaults
 
         let hidden = try json.positiveInt("hidden_size")
         let layers = try json.positiveInt("num_hidden_layers")
@@ -76,15 +81,12 @@ extension ModelConfig {
         guard headDim > 0, headDim % 2 == 0 else {
             throw ModelError.invalidConfigValue(path: path, key: "head_dim", reason: "must be a positive even number (RoPE rotates pairs), got \(headDim)")
         }
-        if family == .olmoe, heads * headDim != hidden {
-            throw ModelError.inconsistentConfig(path: path, reason: "olmoe normalises the full q projection with a norm of hidden_size: num_attention_heads * head_dim (\(heads * headDim)) must equal hidden_size (\(hidden))")
-        }
 
         let intermediate = try json.positiveInt("intermediate_size", default: defaults.intermediate)
         let expertKeys = ["num_experts", "num_local_experts"]
         let numExperts = try expertKeys.lazy.compactMap { try json.int($0) }.first ?? defaults.numExperts
         let expertKey = expertKeys.first { json.value($0) != nil } ?? "num_experts"
-        guard numExperts >= 0, numExperts > 0 || family.hasDenseLayers else {
+        guard numExperts >= 0, numExperts > 0 || definition.allowsNoExperts else {
             throw ModelError.invalidConfigValue(path: path, key: expertKey, reason: "must be positive, got \(numExperts)")
         }
         let topK = try json.int("num_experts_per_tok", default: defaults.topK)
@@ -93,54 +95,25 @@ extension ModelConfig {
                 throw ModelError.inconsistentConfig(path: path, reason: "num_experts_per_tok (\(topK)) must be between 1 and the number of experts (\(numExperts))")
             }
         }
-        let moeIntermediate = family.hasDenseLayers
+        let moeIntermediate = definition.hasDenseLayers
             ? try json.positiveInt("moe_intermediate_size", default: defaults.moeIntermediate) : intermediate
-        let shared = family == .qwen2_moe ? try json.int("shared_expert_intermediate_size", default: 5632) : 0
-        guard shared >= 0 else {
-            throw ModelError.invalidConfigValue(path: path, key: "shared_expert_intermediate_size", reason: "must not be negative, got \(shared)")
-        }
-        let normTopK = family == .mixtral ? true : try json.bool("norm_topk_prob", default: false)
 
         let eps = try json.double("rms_norm_eps") ?? defaults.rmsNormEps
         guard eps > 0 else {
             throw ModelError.invalidConfigValue(path: path, key: "rms_norm_eps", reason: "must be positive, got \(eps)")
         }
-        let ropeTheta = try parseRope(json, family: family)
+        let (ropeTheta, ropeScaling) = try parseRope(json, defaultTheta: defaults.ropeTheta)
         let maxPositions = try json.positiveInt("max_position_embeddings", default: defaults.maxPositions)
         let tied = try json.bool("tie_word_embeddings", default: false)
 
         var sparseStep = 1
         var mlpOnly: [Int] = []
-        if family.hasDenseLayers {
+        if definition.hasDenseLayers {
             sparseStep = try json.positiveInt("decoder_sparse_step", default: 1)
             mlpOnly = try json.intList("mlp_only_layers") ?? []
             if let bad = mlpOnly.first(where: { $0 < 0 || $0 >= layers }) {
                 throw ModelError.invalidConfigValue(path: path, key: "mlp_only_layers", reason: "holds \(bad), outside 0..<\(layers) (num_hidden_layers)")
             }
-        }
-
-        let (window, windowLayers) = try parseSlidingWindow(json, family: family, layers: layers)
-
-        let attentionBias: Bool
-        let outputBias: Bool
-        switch family {
-        case .mixtral: (attentionBias, outputBias) = (false, false)
-        case .qwen2_moe: (attentionBias, outputBias) = (try json.bool("qkv_bias", default: true), false)
-        case .qwen3_moe, .olmoe:
-            let bias = try json.bool("attention_bias", default: false)
-            (attentionBias, outputBias) = (bias, bias)
-        }
-        let qkNorm: QKNorm = switch family {
-        case .mixtral, .qwen2_moe: .none
-        case .qwen3_moe: .perHead
-        case .olmoe: .full
-        }
-        var clip: Float?
-        if family == .olmoe, let value = try json.double("clip_qkv") {
-            guard value > 0 else {
-                throw ModelError.invalidConfigValue(path: path, key: "clip_qkv", reason: "must be positive, got \(value)")
-            }
-            clip = Float(value)
         }
 
         let bos = try generation?.int("bos_token_id") ?? json.int("bos_token_id") ?? defaults.bos
@@ -155,26 +128,32 @@ extension ModelConfig {
             dtype = parsed
         }
 
-        return ModelConfig(
+        var config = ModelConfig(
             family: family, hiddenSize: hidden, numLayers: layers, numHeads: heads, numKVHeads: kvHeads,
             headDim: headDim, vocabSize: vocab, intermediateSize: intermediate, moeIntermediateSize: moeIntermediate,
-            sharedExpertIntermediateSize: shared, numExperts: numExperts, topK: topK, normTopKProb: normTopK,
+            sharedExpertIntermediateSize: 0, numExperts: numExperts, topK: topK, normTopKProb: false,
             rmsNormEps: Float(eps), ropeTheta: ropeTheta, maxPositionEmbeddings: maxPositions,
-            tieWordEmbeddings: tied, slidingWindow: window, slidingWindowLayers: windowLayers,
-            attentionBias: attentionBias, outputBias: outputBias, qkNorm: qkNorm, clipQKV: clip,
+            tieWordEmbeddings: tied, attentionBias: false, outputBias: false, qkNorm: .none,
             decoderSparseStep: sparseStep, mlpOnlyLayers: mlpOnly, bosTokenID: bos, eosTokenIDs: eos, dtype: dtype
         )
+        config.ropeScaling = ropeScaling
+        try definition.parseQuirks(json, into: &config)
+        return config
     }
 
     /// `rope_theta` from `rope_parameters` / `rope_scaling` or the top level (transformers' priority),
-    /// rejecting every RoPE type but the default.
-    private static func parseRope(_ json: ConfigReader, family: ModelFamily) throws -> Double {
+    /// and the scaling: default RoPE or Llama 3's; every other RoPE type is rejected.
+    private static func parseRope(_ json: ConfigReader, defaultTheta: Double) throws -> (Double, RopeScaling?) {
         let scalingKey = json.value("rope_scaling") != nil ? "rope_scaling" : "rope_parameters"
         let parameters = try json.object(scalingKey)
+        var scaling: RopeScaling?
         if let parameters {
             let type = try parameters.string("rope_type") ?? parameters.string("type") ?? "default"
-            guard type == "default" || type == "none" else {
-                throw ModelError.unsupportedRope(path: json.path, reason: "\(scalingKey).rope_type \"\(type)\" is not implemented (only \"default\")")
+            switch type {
+            case "default", "none": break
+            case "llama3": scaling = try llama3Scaling(parameters)
+            default:
+                throw ModelError.unsupportedRope(path: json.path, reason: "\(scalingKey).rope_type \"\(type)\" is not implemented (only \"default\" and \"llama3\")")
             }
             if let factor = try parameters.double("partial_rotary_factor"), factor != 1 {
                 throw ModelError.unsupportedRope(path: json.path, reason: "partial_rotary_factor \(factor) is not implemented (only 1)")
@@ -183,90 +162,40 @@ extension ModelConfig {
         if let factor = try json.double("partial_rotary_factor"), factor != 1 {
             throw ModelError.unsupportedRope(path: json.path, reason: "partial_rotary_factor \(factor) is not implemented (only 1)")
         }
-        let theta = try parameters?.double("rope_theta") ?? json.double("rope_theta") ?? family.defaultRopeTheta
+        let theta = try parameters?.double("rope_theta") ?? json.double("rope_theta") ?? defaultTheta
         guard theta > 0 else {
             throw ModelError.invalidConfigValue(path: json.path, key: "rope_theta", reason: "must be positive, got \(theta)")
         }
-        return theta
+        return (theta, scaling)
     }
 
-    /// The sliding window and the layers it applies to, per family semantics.
-    private static func parseSlidingWindow(_ json: ConfigReader, family: ModelFamily, layers: Int) throws -> (Int?, [Int]?) {
-        func window() throws -> Int? {
-            guard let size = try json.int("sliding_window"), size != 0 else { return nil }
-            guard size > 0 else {
-                throw ModelError.invalidConfigValue(path: json.path, key: "sliding_window", reason: "must be positive, got \(size)")
+    /// Llama 3's RoPE scaling keys (all required, as transformers' validation requires them).
+    private static func llama3Scaling(_ parameters: ConfigReader) throws -> RopeScaling {
+        func required(_ key: String) throws -> Double {
+            guard let value = try parameters.double(key) else { throw ModelError.missingConfigKey(path: parameters.path, key: key) }
+            guard value > 0 else {
+                throw ModelError.invalidConfigValue(path: parameters.path, key: key, reason: "must be positive, got \(value)")
             }
-            return size
+            return value
         }
-        switch family {
-        case .olmoe:
-            return (nil, nil)
-        case .mixtral:
-            return (try window(), nil)
-        case .qwen3_moe:
-            return try json.bool("use_sliding_window", default: false) ? (try window(), nil) : (nil, nil)
-        case .qwen2_moe:
-            guard try json.bool("use_sliding_window", default: false), let size = try window() else { return (nil, nil) }
-            let types: [String]
-            if let given = try json.stringList("layer_types") {
-                guard given.count == layers else {
-                    throw ModelError.inconsistentConfig(path: json.path, reason: "layer_types has \(given.count) entries for \(layers) layers")
-                }
-                types = given
-            } else {
-                let maxWindowLayers = try json.int("max_window_layers", default: 28)
-                types = (0..<layers).map { ($0 + 1) % 2 == 1 && $0 < maxWindowLayers ? "sliding_attention" : "full_attention" }
-            }
-            return (size, types.indices.filter { types[$0] == "sliding_attention" })
+        let scaling = RopeScaling(
+            factor: try required("factor"), lowFrequencyFactor: try required("low_freq_factor"),
+            highFrequencyFactor: try required("high_freq_factor"),
+            originalMaxPositions: try parameters.positiveInt("original_max_position_embeddings"))
+        guard scaling.highFrequencyFactor > scaling.lowFrequencyFactor else {
+            throw ModelError.inconsistentConfig(path: parameters.path, reason: "high_freq_factor (\(scaling.highFrequencyFactor)) must exceed low_freq_factor (\(scaling.lowFrequencyFactor))")
         }
+        return scaling
     }
 }
 
-extension ModelFamily {
-    /// Whether the family can have dense-MLP layers (`decoder_sparse_step`, `mlp_only_layers`).
-    var hasDenseLayers: Bool { self == .qwen2_moe || self == .qwen3_moe }
-}
-
-/// transformers' configuration-class defaults of each family.
-struct FamilyDefaults {
-    var intermediate: Int
-    var moeIntermediate: Int
-    var numExperts: Int
-    var topK: Int
-    var kvHeads: Int?
-    var rmsNormEps: Double
-    var maxPositions: Int
-    var bos: Int?
-    var eos: [Int]
-
-    init(_ family: ModelFamily) {
-        switch family {
-        case .mixtral:
-            self.init(intermediate: 14336, moeIntermediate: 14336, numExperts: 8, topK: 2, kvHeads: 8,
-                      rmsNormEps: 1e-5, maxPositions: 4096 * 32, bos: 1, eos: [2])
-        case .qwen2_moe:
-            self.init(intermediate: 5632, moeIntermediate: 1408, numExperts: 60, topK: 4, kvHeads: 16,
-                      rmsNormEps: 1e-6, maxPositions: 32768, bos: nil, eos: [])
-        case .qwen3_moe:
-            self.init(intermediate: 6144, moeIntermediate: 768, numExperts: 128, topK: 8, kvHeads: 4,
-                      rmsNormEps: 1e-6, maxPositions: 32768, bos: nil, eos: [])
-        case .olmoe:
-            self.init(intermediate: 2048, moeIntermediate: 2048, numExperts: 64, topK: 8, kvHeads: nil,
-                      rmsNormEps: 1e-5, maxPositions: 4096, bos: nil, eos: [50279])
+extension ConfigReader {
+    /// `sliding_window` as a size, nil when absent, null or 0.
+    func slidingWindowSize() throws -> Int? {
+        guard let size = try int("sliding_window"), size != 0 else { return nil }
+        guard size > 0 else {
+            throw ModelError.invalidConfigValue(path: path, key: "sliding_window", reason: "must be positive, got \(size)")
         }
-    }
-
-    init(intermediate: Int, moeIntermediate: Int, numExperts: Int, topK: Int, kvHeads: Int?, rmsNormEps: Double,
-         maxPositions: Int, bos: Int?, eos: [Int]) {
-        self.intermediate = intermediate
-        self.moeIntermediate = moeIntermediate
-        self.numExperts = numExperts
-        self.topK = topK
-        self.kvHeads = kvHeads
-        self.rmsNormEps = rmsNormEps
-        self.maxPositions = maxPositions
-        self.bos = bos
-        self.eos = eos
+        return size
     }
 }

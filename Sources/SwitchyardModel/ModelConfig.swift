@@ -35,6 +35,8 @@ public struct ModelConfig: Sendable, Equatable {
     public var normTopKProb: Bool
     public var rmsNormEps: Float
     public var ropeTheta: Double
+    /// A RoPE frequency scaling (Llama 3), nil for plain RoPE.
+    public var ropeScaling: RopeScaling?
     public var maxPositionEmbeddings: Int
     public var tieWordEmbeddings: Bool
     /// Sliding-window attention size, nil for full attention; see `slidingWindow(layer:)`.
@@ -132,6 +134,12 @@ public struct ModelConfig: Sendable, Equatable {
         guard let window = slidingWindow else { return nil }
         guard let layers = slidingWindowLayers else { return window }
         return layers.contains(layer) ? window : nil
+    }
+
+    /// The rotary embedding of this config (theta and any frequency scaling).
+    public var rope: RoPE {
+        let plain = RoPE.inverseFrequencies(headDim: headDim, theta: ropeTheta)
+        return RoPE(headDim: headDim, theta: ropeTheta, inverseFrequencies: ropeScaling?.apply(to: plain) ?? plain)
     }
 
     /// Width of the q projection output (`numHeads * headDim`).

@@ -2,8 +2,8 @@ import SwitchyardTensor
 
 extension RouterWeights {
     /// Loads everything but the experts from `checkpoint` by transformers' tensor names: vectors and
-    /// the embedding table as f32 copies, projections and the head converted straight into packed
-    /// weights.
+    /// the embedding table as f32 copies, projections and the head converted straight into the
+    /// formats `checkpoint.dtypes` asks for (packed f32 or blocks).
     ///
     /// Names come from `WeightNames` (the checkpoint resolves Mixtral's `block_sparse_moe.` / `mlp.`
     /// spellings). Errors name the missing or mis-shaped tensor.
@@ -17,12 +17,12 @@ extension RouterWeights {
             guard checkpoint.has(name) else { throw EngineError.missingWeight(name) }
             return try checkpoint.matrix(name, shape: [rows, cols])
         }
-        /// `parts` (name, rows) of `cols` columns each, stacked and packed.
-        func packed(_ parts: [(String, Int)], cols: Int) throws -> PackedWeight {
-            try checkpoint.packedWeight(parts.map { name, rows in
+        /// `parts` (name, rows) of `cols` columns each, stacked, in the format `dtype` resolves to.
+        func packed(_ parts: [(String, Int)], cols: Int, dtype: WeightDType = checkpoint.dtypes.dense) throws -> any LinearWeight {
+            try checkpoint.linearWeight(parts.map { name, rows in
                 guard checkpoint.has(name) else { throw EngineError.missingWeight(name) }
                 return try checkpoint.rows(of: name, shape: [rows, cols])
-            })
+            }, dtype: dtype)
         }
         func optionalVector(_ name: String, _ count: Int) throws -> Matrix? {
             checkpoint.has(name) ? try vector(name, count) : nil
@@ -44,12 +44,13 @@ extension RouterWeights {
                 qNorm = try vector(a + "q_norm.weight", config.qDim)
                 kNorm = try vector(a + "k_norm.weight", config.kvDim)
             }
-            var gate: PackedWeight?
-            var sharedGate: PackedWeight?
+            var gate: (any LinearWeight)?
+            var sharedGate: (any LinearWeight)?
             if config.isSparse(layer: l) {
-                gate = try packed([(WeightNames.routerGate(config.family, layer: l), config.numExperts)], cols: h)
+                gate = try packed([(WeightNames.routerGate(config.family, layer: l), config.numExperts)], cols: h,
+                                  dtype: checkpoint.dtypes.gates)
                 if config.hasSharedExpert {
-                    sharedGate = try packed([(WeightNames.sharedExpertGate(layer: l), 1)], cols: h)
+                    sharedGate = try packed([(WeightNames.sharedExpertGate(layer: l), 1)], cols: h, dtype: checkpoint.dtypes.gates)
                 }
             }
             var qkvBias: Matrix?
@@ -72,10 +73,11 @@ extension RouterWeights {
             ))
         }
         let finalNorm = try vector("model.norm.weight", h)
-        let head: PackedWeight
+        let head: any LinearWeight
         if config.tieWordEmbeddings || !checkpoint.has("lm_head.weight") {
             guard config.tieWordEmbeddings else { throw EngineError.missingWeight("lm_head.weight") }
-            head = PackedWeight(embed)
+            head = try checkpoint.linearWeight([try checkpoint.rows(of: "model.embed_tokens.weight", shape: [config.vocabSize, h])],
+                                               dtype: checkpoint.dtypes.dense)
         } else {
             head = try packed([("lm_head.weight", config.vocabSize)], cols: h)
         }

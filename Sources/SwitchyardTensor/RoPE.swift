@@ -10,11 +10,21 @@ public struct RoPE: Sendable {
     private let inverseFrequencies: [Double]
 
     public init(headDim: Int, theta: Double) {
+        self.init(headDim: headDim, theta: theta, inverseFrequencies: Self.inverseFrequencies(headDim: headDim, theta: theta))
+    }
+
+    /// RoPE with given per-pair frequencies (scaled RoPE variants); `theta` is informative.
+    public init(headDim: Int, theta: Double, inverseFrequencies: [Double]) {
         precondition(headDim > 0 && headDim % 2 == 0, "RoPE needs an even head dimension, got \(headDim)")
+        precondition(inverseFrequencies.count == headDim / 2, "RoPE needs headDim/2 frequencies")
         self.headDim = headDim
         self.theta = theta
-        let half = headDim / 2
-        inverseFrequencies = (0..<half).map { i in 1 / pow(theta, Double(2 * i) / Double(headDim)) }
+        self.inverseFrequencies = inverseFrequencies
+    }
+
+    /// The unscaled frequencies `theta^(-2i/headDim)`, `i < headDim/2`.
+    public static func inverseFrequencies(headDim: Int, theta: Double) -> [Double] {
+        (0..<(headDim / 2)).map { i in 1 / pow(theta, Double(2 * i) / Double(headDim)) }
     }
 
     /// Writes `cos` and `sin` of the angles for `position` (`headDim/2` floats each).

@@ -1,39 +1,12 @@
 import SwitchyardModel
-import SwitchyardTokenizer
 import SwitchyardTensor
 
 extension ModelInitializer {
-    /// Model sizes `init-model` writes.
-    public enum Preset: String, Sendable, CaseIterable {
-        /// hidden 64, 2 layers, 4 experts top-2, vocab 512: unit and integration tests.
-        case tiny
-        /// hidden 256, 4 layers, 8 experts top-2, vocab 4096: multi-worker demos.
-        case small
-        /// Mixtral-shaped, hidden 1024, intermediate 2048, 8 layers, 16 heads, 4 KV heads,
-        /// 8 experts top-2, vocab 32000 (about 0.49B parameters for mixtral): benchmarks.
-        case bench
-    }
+    /// Model sizes `init-model` writes (each family's file adapts them).
+    public typealias Preset = ModelPreset
 
     /// The config of `family` at `preset` size.
     public static func config(family: ModelFamily, preset: Preset, dtype: DType = .f32) -> ModelConfig {
-        let (hidden, layers, heads, kvHeads, vocab, intermediate, experts, maxPositions): (Int, Int, Int, Int, Int, Int, Int, Int) =
-            switch preset {
-            case .tiny: (64, 2, 4, 2, 512, 128, 4, 2048)
-            case .small: (256, 4, 8, 4, 4096, 512, 8, 4096)
-            case .bench: (1024, 8, 16, 4, 32000, 2048, 8, 4096)
-            }
-        let qwen = family == .qwen2_moe || family == .qwen3_moe
-        return ModelConfig(
-            family: family, hiddenSize: hidden, numLayers: layers, numHeads: heads, numKVHeads: kvHeads,
-            headDim: hidden / heads, vocabSize: vocab, intermediateSize: intermediate,
-            moeIntermediateSize: qwen && preset != .bench ? intermediate / 2 : intermediate,
-            sharedExpertIntermediateSize: family == .qwen2_moe ? intermediate : 0,
-            numExperts: experts, topK: 2, normTopKProb: family == .mixtral,
-            rmsNormEps: family == .mixtral || family == .olmoe ? 1e-5 : 1e-6, ropeTheta: family.defaultRopeTheta,
-            maxPositionEmbeddings: maxPositions, tieWordEmbeddings: false,
-            attentionBias: family == .qwen2_moe, outputBias: false,
-            qkNorm: family == .qwen3_moe ? .perHead : family == .olmoe ? .full : .none,
-            bosTokenID: 1, eosTokenIDs: [2], dtype: dtype
-        )
+        preset.config(family: family, dtype: dtype)
     }
 }

@@ -36,7 +36,7 @@ final class ServingHarness: @unchecked Sendable {
     private let task: Task<Void, any Error>
 
     static func start(limits: SchedulerLimits? = nil, apiKey: String? = nil, tokenizer: (any ServingTokenizer)? = nil,
-                      corsOrigin: String? = nil) async throws -> ServingHarness {
+                      chatTemplates: ChatTemplateSet? = nil, corsOrigin: String? = nil) async throws -> ServingHarness {
         BLAS.setThreads(1)
         let engine = try Engine.load(directory: TinyModel.directory)
         let metrics = ServingMetrics()
@@ -48,7 +48,7 @@ final class ServingHarness: @unchecked Sendable {
             metrics: metrics)
         let context = ServingContext(
             configuration: ServingConfiguration(host: "127.0.0.1", port: 0, modelName: "tiny", apiKey: apiKey, corsOrigin: corsOrigin),
-            service: service, tokenizer: tokenizer)
+            service: service, tokenizer: tokenizer, chatTemplates: chatTemplates)
         let port = Mutex<Int?>(nil)
         let app = ServingApplication.build(context) { bound in port.withLock { $0 = bound } }
         let task = Task { try await app.runService(gracefulShutdownSignals: []) }
