@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 import SwitchyardModel
+import SwitchyardTokenizer
 @testable import SwitchyardServing
 
 /// The endpoints clients probe besides completions: tokenizer endpoints in vLLM's shapes,
@@ -62,6 +63,21 @@ struct ServingEndpointsTests {
             #expect(response.status == 400 && response.text.contains("no tokenizer"), "\(path): \(response.text)")
         }
         await bare.stop()
+    }
+
+    @Test func applyTemplateAndTokenizeMessagesUseTheChatTemplate() async throws {
+        let source = "{% for m in messages %}<|{{ m.role }}|>{{ m.content }}\n{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}"
+        let templates = try ChatTemplateSet(source: source, bosToken: "<s>", eosToken: "</s>", origin: "test")
+        let server = try await ServingHarness.start(tokenizer: tokenizer, chatTemplates: templates)
+        let messages: [[String: Any]] = [["role": "user", "content": "hi"]]
+        let applied = try await server.send("POST", "/apply-template", json: ["messages": messages, "add_generation_prompt": true])
+        #expect(applied.status == 200, "\(applied.text)")
+        let prompt = try #require(try applied.json()["prompt"] as? String)
+        #expect(prompt == "<|user|>hi\n<|assistant|>")
+        let tokenized = try await server.send("POST", "/tokenize", json: ["messages": messages, "add_generation_prompt": true]).json()
+        #expect(tokenized["tokens"] as? [Int] == tokenizer.encode(prompt, addSpecialTokens: false).map(Int.init))
+        #expect(try await server.get("/tokenizer_info").json()["chat_template"] as? String == source)
+        await server.stop()
     }
 
     @Test func modelVersionPingAndHeadHealth() async throws {

@@ -52,11 +52,6 @@ public struct ServingContext: Sendable {
     public var chatTemplates: ChatTemplateSet?
     /// The worker side when experts run remotely (`switchyard router`); nil in `serve`.
     public var cluster: (any ClusterControl)?
-    /// Renders a request's `messages` (with `tools`, `add_generation_prompt`...) through the model's
-    /// chat template; nil when the model has none (`/tokenize` with messages and `/apply-template` answer 400).
-    public var chatRenderer: (@Sendable ([String: JSONValue]) throws(OpenAIError) -> String)?
-    /// The chat template's source, reported by `/tokenizer_info`.
-    public var chatTemplateSource: String?
 
     public init(configuration: ServingConfiguration, service: EngineService, tokenizer: (any ServingTokenizer)? = nil,
                 cluster: (any ClusterControl)? = nil, chatTemplates: ChatTemplateSet? = nil) {

@@ -16,12 +16,13 @@ struct TokenizerEndpoints: Sendable {
         return tokenizer
     }
 
-    /// The JSON object of a request body.
-    func fields(_ request: Request) async throws -> [String: JSONValue] {
+    /// The JSON object of a request body, and the body's bytes.
+    func fields(_ request: Request) async throws -> ([String: JSONValue], [UInt8]) {
         var request = request
-        let body = try await request.collectBody(upTo: context.configuration.maxBodyBytes)
+        let buffer = try await request.collectBody(upTo: context.configuration.maxBodyBytes)
+        let body = Array(buffer.readableBytesView)
         let value: JSONValue
-        do { value = try JSONDecoding.decode(Array(body.readableBytesView)) } catch {
+        do { value = try JSONDecoding.decode(body) } catch {
             throw OpenAIError.invalid("The request body is not valid JSON: \(error)")
         }
         guard case .object(let fields) = value else {
@@ -30,19 +31,19 @@ struct TokenizerEndpoints: Sendable {
         if case .string(let model)? = fields["model"], model != context.configuration.modelName {
             throw OpenAIError.modelNotFound(model)
         }
-        return fields
+        return (fields, body)
     }
 
     /// `POST /tokenize`: `{"prompt", "add_special_tokens", "return_token_strs"}` or `{"messages", ...}`
     /// → `{"count", "max_model_len", "tokens", "token_strs"}`.
     func tokenize(_ request: Request) async throws -> Response {
-        let fields = try await fields(request)
+        let (fields, body) = try await fields(request)
         let reader = FieldReader(fields: fields)
         let tokenizer = try tokenizer()
         let text: String
         let addSpecial: Bool
         if fields["messages"] != nil && fields["messages"] != .null {
-            text = try renderTemplate(fields)
+            text = try renderTemplate(fields, body)
             addSpecial = try reader.bool("add_special_tokens") ?? false  // the template writes BOS itself
         } else {
             guard let prompt = try reader.string("prompt") else {
@@ -62,7 +63,7 @@ struct TokenizerEndpoints: Sendable {
 
     /// `POST /detokenize`: `{"tokens": [ids]}` → `{"prompt": text}` (special tokens left out, as vLLM).
     func detokenize(_ request: Request) async throws -> Response {
-        let fields = try await fields(request)
+        let (fields, _) = try await fields(request)
         let reader = FieldReader(fields: fields)
         let tokenizer = try tokenizer()
         guard let ids = try reader.intArray("tokens") else {
@@ -84,27 +85,29 @@ struct TokenizerEndpoints: Sendable {
         let body = TokenizerInfoResponse(
             tokenizerClass: info.tokenizerClass, vocabSize: info.vocabSize ?? context.service.engine.config.vocabSize,
             modelMaxLength: context.service.engine.config.maxPositionEmbeddings, bosToken: info.bosToken, eosToken: info.eosToken,
-            addBOSToken: info.addBOSToken, addEOSToken: info.addEOSToken, chatTemplate: context.chatTemplateSource)
+            addBOSToken: info.addBOSToken, addEOSToken: info.addEOSToken, chatTemplate: context.chatTemplates?.template(hasTools: false).source)
         return try JSONResponse.make(body)
     }
 
     /// `POST /apply-template` (llama.cpp): `{"messages", "tools", "add_generation_prompt"}` → `{"prompt"}`.
     func applyTemplate(_ request: Request) async throws -> Response {
-        let fields = try await fields(request)
+        let (fields, body) = try await fields(request)
         struct Body: Encodable { var prompt: String }
-        return try JSONResponse.make(Body(prompt: try renderTemplate(fields)))
+        return try JSONResponse.make(Body(prompt: try renderTemplate(fields, body)))
     }
 
-    /// Renders `messages` (with `tools`, `add_generation_prompt`) through the model's chat template.
-    func renderTemplate(_ fields: [String: JSONValue]) throws(OpenAIError) -> String {
+    /// Renders `messages` (with `tools`, `add_generation_prompt`, `chat_template_kwargs`...) through
+    /// the chat template exactly as `/v1/chat/completions` does; 400 without a template.
+    func renderTemplate(_ fields: [String: JSONValue], _ body: [UInt8]) throws(OpenAIError) -> String {
         guard case .array? = fields["messages"] else {
             throw .invalid("`messages` must be an array of messages.", param: "messages")
         }
-        guard let renderer = context.chatRenderer else {
+        if context.chatTemplates == nil && fields["chat_template"] == nil {
             throw .invalid("This model has no chat template, so `messages` cannot be rendered: send `prompt` text instead.",
                            param: "messages")
         }
-        return try renderer(fields)
+        let chat = try ChatRequest.parse(body)
+        return try ChatPromptBuilder(context: context).build(chat).text
     }
 }
 
