@@ -67,6 +67,8 @@ for metric in ("ttft", "tpot", "itl", "e2el"):
 assert result["total_output_tokens"] == 24 * 6, result["total_output_tokens"]
 print(f"serving-e2e: bench ok ({result['output_throughput']:.0f} output tok/s on the tiny model, debug build)")
 PY
+# lm-evaluation-harness log-likelihoods against lm-eval's hf reference (its own server and venv).
+scripts/lm-eval-check.sh "$bin"
 # SIGTERM: graceful shutdown exits 0.
 kill -TERM "$server_pid"
 status=0

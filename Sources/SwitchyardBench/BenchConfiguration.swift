@@ -46,6 +46,8 @@ public struct BenchConfiguration: Sendable, Equatable {
     public var sweep: Sweep?
     /// Keep generated text in the per-request records.
     public var saveText: Bool
+    /// Which API the requests drive.
+    public var endpoint: BenchEndpoint = .completions
 
     /// Defaults follow vLLM's benchmark (1000 prompts, rate inf) with 1024-token random prompts.
     public init(
@@ -78,6 +80,13 @@ public struct BenchConfiguration: Sendable, Equatable {
         self.saveText = saveText
     }
 
+    /// A copy driving `endpoint`.
+    public func with(endpoint: BenchEndpoint) -> BenchConfiguration {
+        var copy = self
+        copy.endpoint = endpoint
+        return copy
+    }
+
     /// Whether arrivals follow a schedule (finite rate) rather than a closed loop.
     public var isOpenLoop: Bool { requestRate.isFinite }
 
@@ -91,4 +100,15 @@ public struct BenchConfiguration: Sendable, Equatable {
             return caps.map { var c = self; c.sweep = nil; c.maxConcurrency = $0; return c }
         }
     }
+}
+
+/// The API a benchmark drives.
+public enum BenchEndpoint: String, Sendable, CaseIterable {
+    /// `POST /v1/completions` with `prompt`.
+    case completions
+    /// `POST /v1/chat/completions` with the prompt as one user message.
+    case chat
+
+    /// The request path.
+    public var path: String { self == .chat ? "/v1/chat/completions" : "/v1/completions" }
 }

@@ -1,14 +1,26 @@
 /// The parts of an OpenAI completion (or streamed completion chunk) the benchmark reads.
 struct CompletionChunk: Decodable {
     struct Choice: Decodable {
+        /// The completion's text, or a chat choice's `delta.content` / `message.content`.
         var text: String?
         var tokenIDs: [Int]?
         var finishReason: String?
 
+        struct Content: Decodable { var content: String? }
+
         enum CodingKeys: String, CodingKey {
-            case text
+            case text, delta, message
             case tokenIDs = "token_ids"
             case finishReason = "finish_reason"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            tokenIDs = try c.decodeIfPresent([Int].self, forKey: .tokenIDs)
+            finishReason = try c.decodeIfPresent(String.self, forKey: .finishReason)
+            text = try c.decodeIfPresent(String.self, forKey: .text)
+                ?? (try? c.decodeIfPresent(Content.self, forKey: .delta))?.content
+                ?? (try? c.decodeIfPresent(Content.self, forKey: .message))?.content
         }
     }
 

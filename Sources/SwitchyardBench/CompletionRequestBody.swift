@@ -1,6 +1,7 @@
 import Foundation
 
-/// The JSON body of `POST /v1/completions`, in OpenAI's shape with vLLM's `ignore_eos` extension.
+/// The JSON body of `POST /v1/completions` (or `/v1/chat/completions`, the prompt as one user
+/// message), in OpenAI's shape with vLLM's `ignore_eos` extension.
 struct CompletionRequestBody: Encodable {
     struct StreamOptions: Encodable {
         var includeUsage = true
@@ -13,9 +14,15 @@ struct CompletionRequestBody: Encodable {
     var temperature: Double
     var stream: Bool
     var ignoreEOS: Bool
+    var endpoint: BenchEndpoint = .completions
+
+    struct Message: Encodable {
+        var role = "user"
+        var content: String
+    }
 
     enum CodingKeys: String, CodingKey {
-        case model, prompt, temperature, stream
+        case model, prompt, temperature, stream, messages
         case maxTokens = "max_tokens"
         case streamOptions = "stream_options"
         case ignoreEOS = "ignore_eos"
@@ -24,9 +31,12 @@ struct CompletionRequestBody: Encodable {
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(model, forKey: .model)
-        switch prompt {
-        case .tokenIDs(let ids): try c.encode(ids, forKey: .prompt)
-        case .text(let text): try c.encode(text, forKey: .prompt)
+        switch (prompt, endpoint) {
+        case (.tokenIDs(let ids), .completions): try c.encode(ids, forKey: .prompt)
+        case (.text(let text), .completions): try c.encode(text, forKey: .prompt)
+        // A chat message is text: token ids (a server without a tokenizer) go as their numbers.
+        case (.tokenIDs(let ids), .chat): try c.encode([Message(content: ids.map(String.init).joined(separator: " "))], forKey: .messages)
+        case (.text(let text), .chat): try c.encode([Message(content: text)], forKey: .messages)
         }
         try c.encode(maxTokens, forKey: .maxTokens)
         try c.encode(temperature, forKey: .temperature)

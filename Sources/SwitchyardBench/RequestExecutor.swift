@@ -21,10 +21,11 @@ public struct RequestExecutor: Sendable {
     public func run(index: Int, prompt: BenchPrompt, intendedAt: Double, clock: RunClock) async -> RequestRecord {
         let body = CompletionRequestBody(
             model: model, prompt: prompt.content, maxTokens: prompt.outputTokens,
-            temperature: configuration.temperature, stream: configuration.stream, ignoreEOS: configuration.ignoreEOS
+            temperature: configuration.temperature, stream: configuration.stream, ignoreEOS: configuration.ignoreEOS,
+            endpoint: configuration.endpoint
         ).bytes()
         let spec = HTTPRequestSpec(
-            method: .POST, path: client.url.path("/v1/completions"), body: body,
+            method: .POST, path: client.url.path(configuration.endpoint.path), body: body,
             accept: configuration.stream ? "text/event-stream" : "application/json"
         )
         let timeouts = HTTPTimeouts(

@@ -143,5 +143,15 @@ extension Engine {
         }
         weights.head.multiply(m: inputs.count, a: state.last.base, lda: h, c: logits.row(logitRow), ldc: config.vocabSize,
                               threads: threads ?? BLAS.threadCount)
+        // Every position of the inputs that asked (prompt log-probabilities); `xn` is free by now.
+        for (i, input) in inputs.enumerated() {
+            guard input.allLogits, let target = positionLogitRows[logitRow + i] else { continue }
+            let first = state.rowStart[i]
+            let count = input.tokens.count
+            RMSNorm.apply(input: state.x.row(first), ldIn: h, output: state.xn.row(first), ldOut: h, rows: count, cols: h,
+                          weight: weights.finalNorm.base, eps: config.rmsNormEps)
+            weights.head.multiply(m: count, a: state.xn.row(first), lda: h, c: positionLogits.row(target),
+                                  ldc: config.vocabSize, threads: threads ?? BLAS.threadCount)
+        }
     }
 }

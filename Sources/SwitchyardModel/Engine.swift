@@ -25,6 +25,11 @@ public final class Engine: @unchecked Sendable {
     let attention: Attention
     private let states: [EngineMicroBatch]
     let logits: Matrix
+    /// After `forward`: the logits of every position of each input that set `allLogits`, one row
+    /// per token, the input's rows from `positionLogitRows[input]` on. Reused like the result.
+    public let positionLogits: Matrix
+    /// After `forward`: each input's first row in `positionLogits`, nil for inputs without `allLogits`.
+    public private(set) var positionLogitRows: [Int?] = []
     private let lock = NSLock()
     private var busy = false
 
@@ -37,6 +42,7 @@ public final class Engine: @unchecked Sendable {
         attention = Attention(config: config)
         states = (0..<max(1, microBatches)).map { EngineMicroBatch(index: $0, config: config) }
         logits = Matrix(rows: 0, cols: config.vocabSize)
+        positionLogits = Matrix(rows: 0, cols: config.vocabSize)
     }
 
     /// A single-process engine over the checkpoint in `directory`: all weights, experts computed
@@ -71,6 +77,13 @@ public final class Engine: @unchecked Sendable {
         defer { leave() }
         try validate(inputs)
         logits.resize(rows: inputs.count)
+        var positionRows = 0
+        positionLogitRows = inputs.map { input in
+            guard input.allLogits else { return nil }
+            defer { positionRows += input.tokens.count }
+            return positionRows
+        }
+        positionLogits.resize(rows: positionRows)
         guard !inputs.isEmpty else { return logits }
 
         let groups = min(microBatches, inputs.count)

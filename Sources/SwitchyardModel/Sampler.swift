@@ -1,30 +1,58 @@
 import Foundation
 import SwitchyardTensor
 
-/// Chooses tokens from logits: greedy, or temperature then top-k then top-p (the order of
-/// transformers' logits warpers), with a seeded generator so a seed reproduces a sequence.
-/// Owns its scratch buffers (sized to the vocabulary on first use); one per sequence.
+/// Chooses tokens from logits: penalties and biases first (`LogitsProcessor`), then greedy, or
+/// temperature then top-k then top-p then min-p (the order of transformers' logits warpers), with a
+/// seeded generator so a seed reproduces a sequence.
+/// Owns its scratch buffers (sized to the vocabulary on first use); one per sequence, which sees
+/// every token it draws (the penalties count them).
 public struct Sampler {
     public let params: SamplingParams
     private var generator: SeededGenerator
+    private var processor: LogitsProcessor
     private var ids: [Int32] = []
     private var values: [Float] = []
+    /// The rewritten row when `params.transformsLogits`; the model's row is left as it is, so
+    /// reported log-probabilities stay the model's own.
+    private var processed: [Float] = []
 
-    public init(params: SamplingParams) {
+    /// A sampler; `promptTokens` count for the repetition penalty.
+    public init(params: SamplingParams, promptTokens: [Int32] = []) {
         self.params = params
         var system = SystemRandomNumberGenerator()
         generator = SeededGenerator(seed: params.seed ?? system.next())
+        processor = LogitsProcessor(params: params)
+        processor.observePrompt(promptTokens)
     }
 
-    /// Chooses one token from `logits` (one per vocabulary entry).
+    /// Chooses one token from `logits` (one per vocabulary entry). The log-probability reported is
+    /// the model's (log-softmax of the raw row), before penalties, temperature or truncation.
     public mutating func sample(logits: UnsafeBufferPointer<Float>) -> SampledToken {
         precondition(!logits.isEmpty, "sampling from empty logits")
-        let base = logits.baseAddress!
+        let raw = logits.baseAddress!
         let n = logits.count
         let lse = LogSoftmax.logSumExp(logits)
+        guard params.transformsLogits else {
+            let token = choose(raw, n: n)
+            return SampledToken(token: token, logprob: raw[Int(token)] - lse, logSumExp: lse)
+        }
+        if processed.count != n { processed = [Float](repeating: 0, count: n) }
+        var buffer: [Float] = []
+        swap(&buffer, &processed)
+        let token: Int32 = buffer.withUnsafeMutableBufferPointer { row in
+            _ = row.update(fromContentsOf: logits)
+            processor.apply(row)
+            return choose(UnsafePointer(row.baseAddress!), n: n)
+        }
+        swap(&buffer, &processed)
+        processor.observe(token)
+        return SampledToken(token: token, logprob: raw[Int(token)] - lse, logSumExp: lse)
+    }
+
+    /// Greedy or a draw from one (possibly rewritten) row.
+    private mutating func choose(_ base: UnsafePointer<Float>, n: Int) -> Int32 {
         if params.temperature <= 0 || params.topK == 1 {
-            let token = VectorOps.argmax(base, count: n)
-            return SampledToken(token: Int32(token), logprob: base[token] - lse, logSumExp: lse)
+            return Int32(VectorOps.argmax(base, count: n))
         }
         let k = params.topK > 0 ? min(params.topK, n) : n
         if ids.count != k {
@@ -42,7 +70,7 @@ public struct Sampler {
         }
         swap(&idBuffer, &ids)
         swap(&valueBuffer, &values)
-        return SampledToken(token: chosen, logprob: base[Int(chosen)] - lse, logSumExp: lse)
+        return chosen
     }
 
     /// Candidates sorted by logit (descending), softmax at the temperature, top-p cut, then a draw.
@@ -83,6 +111,13 @@ public struct Sampler {
                 kept += 1
             }
             total = cumulative
+        }
+        if params.minP > 0 {
+            // Probabilities are relative to the most likely token's (1 here), so the cut is minP itself.
+            for i in 0..<kept where Double(values[i]) < Double(params.minP) {
+                total -= Double(values[i])
+                values[i] = 0
+            }
         }
         let u = Double(generator.nextUnitFloat()) * total
         var cumulative: Double = 0

@@ -48,8 +48,14 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Spread of random input and output lengths: uniform in [L(1-r), L(1+r)].")
     var rangeRatio: Double?
 
-    @Option(help: "Random token ids are drawn from [0, vocab-size); keep it within the model's vocabulary.")
+    @Option(help: "Random token ids are drawn from [0, vocab-size) (default: the server's vocabulary from /tokenizer_info or /v1/models, else 1000).")
     var vocabSize: Int?
+
+    @Option(help: "API to drive: completions (/v1/completions) or chat (/v1/chat/completions, the prompt as one user message).")
+    var endpoint: String = "completions"
+
+    @Flag(name: .customLong("token-prompts"), help: "Send random prompts as token ids even when the server has a tokenizer (by default they go as text, decoded by the server's /detokenize, as vLLM's random dataset).")
+    var tokenPrompts = false
 
     @Option(help: "JSONL prompts: one token-id array, string, or {\"prompt\": ..., \"output_len\": N} per line (repeated in order to --num-prompts).")
     var promptFile: String?
@@ -123,7 +129,7 @@ struct BenchCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "switchyard.bench")
         logger.logLevel = .info
-        let config = try makeConfiguration()
+        var config = try makeConfiguration()
         let client = BenchHTTPClient(url: config.url)
         let runner = BenchRunner(client: client, logger: logger)
         let timeouts = HTTPTimeouts(connect: config.connectTimeout, read: config.readTimeout, total: config.requestTimeout)
@@ -135,9 +141,13 @@ struct BenchCommand: AsyncParsableCommand {
             printError("bench: cannot learn the model name from \(config.url)/v1/models (\(error)); pass --model NAME")
             throw ExitCode(1)
         }
-        let prompts: [BenchPrompt]
+        var prompts: [BenchPrompt]
         do {
+            let vocabulary = await learnVocabulary(&config, client: client, timeouts: timeouts)
             prompts = try BenchRunner.prompts(for: config)
+            if vocabulary?.hasTokenizer == true, !tokenPrompts, promptFile == nil {
+                prompts = try await ServerVocabulary.textPrompts(prompts, client: client, timeouts: timeouts)
+            }
         } catch let error as BenchInputError {
             throw ValidationError(error.message)
         }
@@ -149,6 +159,21 @@ struct BenchCommand: AsyncParsableCommand {
         if work.isCancelled { printError("bench: interrupted; reporting the requests that finished") }
         try writeOutputs(results)
         if work.isCancelled { throw ExitCode(130) }
+    }
+
+    /// Random prompts without `--vocab-size` draw ids below the server's vocabulary, learned from
+    /// `/tokenizer_info` or `/v1/models` (1000 when the server says neither).
+    private func learnVocabulary(_ config: inout BenchConfiguration, client: BenchHTTPClient, timeouts: HTTPTimeouts) async -> ServerVocabulary? {
+        guard case .random(let input, let ratio, _) = config.prompts else { return nil }
+        let vocabulary = await ServerVocabulary.lookup(client: client, timeouts: timeouts)
+        if vocabSize == nil {
+            if let vocabulary {
+                config.prompts = .random(inputLength: input, rangeRatio: ratio, vocabSize: vocabulary.vocabSize)
+            } else if !quiet {
+                printError("bench: the server does not report its vocabulary; drawing ids below 1000 (pass --vocab-size)")
+            }
+        }
+        return vocabulary
     }
 
     /// Runs every sweep point (or the one point) in turn, printing each summary.
@@ -223,7 +248,15 @@ struct BenchCommand: AsyncParsableCommand {
             prompts: source, outputLength: outputLen, seed: seed, stream: !noStream, ignoreEOS: !noIgnoreEos,
             temperature: temperature, requestTimeout: timeout, connectTimeout: connectTimeout,
             readTimeout: readTimeout, maxDuration: maxDuration, goodput: slo, sweep: sweepValue, saveText: saveText
-        )
+        ).with(endpoint: try Self.endpoint(endpoint))
+    }
+
+    /// The `--endpoint` value.
+    static func endpoint(_ name: String) throws -> BenchEndpoint {
+        guard let endpoint = BenchEndpoint(rawValue: name.lowercased()) else {
+            throw ValidationError("--endpoint must be completions or chat, got '\(name)'")
+        }
+        return endpoint
     }
 
     /// Fails before the run when an output file's folder is missing.

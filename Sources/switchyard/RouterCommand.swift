@@ -147,7 +147,7 @@ struct RouterCommand: AsyncParsableCommand {
         let name = serving.servedModelName ?? directory.standardizedFileURL.lastPathComponent
         let context = ServingContext(
             configuration: ServingConfiguration(host: serving.host, port: serving.port, modelName: name, apiKey: try serving.resolvedAPIKey(),
-                                                edges: serving.edges),
+                                                edges: serving.edges, corsOrigin: serving.corsOrigin),
             service: service, tokenizer: tokenizer, cluster: cluster, chatTemplates: chatTemplates)
         logger.info("router serving", metadata: ["model": "\(name)", "workers_endpoint": "\(cluster.endpoint)", "http": "\(serving.host):\(serving.port)",
                                                  "micro_batches": "\(microBatches)", "threads": "\(threads)",

@@ -44,6 +44,9 @@ struct ServingOptions: ParsableArguments {
     @Option(name: .customLong("api-key-file"), help: "Read the API key from this file.")
     var apiKeyFile: String?
 
+    @Option(name: .customLong("cors-origin"), help: "Allow browsers from this origin (`*` for any) to call the API: CORS headers and OPTIONS preflight. Off by default.")
+    var corsOrigin: String?
+
     @Option(name: .customLong("chat-template"), help: "Jinja chat template file for /v1/chat/completions (replaces the model's).")
     var chatTemplate: String?
 
@@ -171,7 +174,7 @@ struct ServeCommand: AsyncParsableCommand {
         let name = serving.servedModelName ?? directory.standardizedFileURL.lastPathComponent
         let context = ServingContext(
             configuration: ServingConfiguration(host: serving.host, port: serving.port, modelName: name, apiKey: try serving.resolvedAPIKey(),
-                                                edges: serving.edges),
+                                                edges: serving.edges, corsOrigin: serving.corsOrigin),
             service: service, tokenizer: tokenizer, chatTemplates: chatTemplates)
         logger.info("serving", metadata: ["model": "\(name)", "kv_cache_tokens": "\(limits.kvCapacityTokens)", "address": "\(serving.host):\(serving.port)"])
         let app = ServingApplication.build(context) { port in

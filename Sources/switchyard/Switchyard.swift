@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SwitchyardServing
 
 /// The one Switchyard executable: every daemon and tool is a subcommand.
 @main
@@ -69,6 +70,3 @@ struct Switchyard: AsyncParsableCommand {
 }
 
 /// The release version of this build.
-enum SwitchyardVersion {
-    static let current = "0.1.0"
-}

@@ -30,7 +30,10 @@ struct TokenizeCommand: ParsableCommand {
     @Option(help: "Decode these comma-separated ids instead of encoding TEXT.")
     var decode: String?
 
-    @Flag(name: .customLong("skip-special-tokens"), help: "With --decode: leave special tokens out of the text.")
+    @Flag(name: .customLong("keep-special"), help: "With --decode: keep special tokens (BOS, EOS...) in the text; by default they are left out, as `tokenizers` and vLLM decode.")
+    var keepSpecial = false
+
+    @Flag(name: .customLong("skip-special-tokens"), help: .hidden)
     var skipSpecialTokens = false
 
     @Option(help: "Encode this file (UTF-8) repeatedly and print the throughput in MB/s.")
@@ -75,7 +78,7 @@ struct TokenizeCommand: ParsableCommand {
         let text: String
         do {
             let ids = try Generator.parseTokenIDs(list)
-            text = try tokenizer.decode(ids, skipSpecialTokens: skipSpecialTokens)
+            text = try tokenizer.decode(ids, skipSpecialTokens: !keepSpecial)
         } catch {
             printError("tokenize: --decode \(list): \(error)")
             throw ExitCode(1)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SwitchyardTensor
+import SwitchyardServing
 import SwitchyardZMQ
 
 /// `switchyard version`: this build's version and the libraries it runs on.

@@ -40,6 +40,13 @@ struct TokenizeCommandTests {
         #expect(try json(decoded.output)["text"] as? String == text)
         let plain = try await run(["tokenize", "--model", model, "--decode", ids.map(String.init).joined(separator: ",")])
         #expect(plain.output.trimmingCharacters(in: .newlines) == text)
+        // Special tokens are left out by default, as `tokenizers` decodes; --keep-special keeps them.
+        let withBOS = special.map(String.init).joined(separator: ",")
+        let skipped = try await run(["tokenize", "--model", model, "--json", "--decode", withBOS])
+        #expect(try json(skipped.output)["text"] as? String == text)
+        let kept = try await run(["tokenize", "--model", model, "--json", "--keep-special", "--decode", withBOS])
+        let keptText = try #require(try json(kept.output)["text"] as? String)
+        #expect(keptText.hasSuffix(text) && keptText.count > text.count, "\(keptText)")
 
         let generated = try await run(["generate", "--model", model, "--prompt", text, "--max-tokens", "4", "--json", "--threads", "1"])
         #expect(generated.status == 0, "\(generated.output)")

@@ -24,6 +24,23 @@ struct CompletionRequestTests {
         #expect(request.logprobs == 2 && request.returnTokenIDs && request.ignoreEOS && request.stopTokenIDs == [5])
     }
 
+    @Test func parsesTheSamplingExtensions() throws {
+        let request = try parse("""
+        {"prompt":[1,2],"max_tokens":9,"n":2,"best_of":3,"echo":true,"presence_penalty":0.5,"frequency_penalty":-0.25,
+         "repetition_penalty":1.3,"min_p":0.1,"min_tokens":4,"logit_bias":{"7":100,"11":-5.5},"prompt_logprobs":2,
+         "stop":["a","b","c","d","e","f"],"suffix":"","use_beam_search":false,"skip_special_tokens":true}
+        """)
+        #expect(request.n == 2 && request.bestOf == 3 && request.echo && request.promptLogprobs == 2)
+        #expect(request.extras.presencePenalty == 0.5 && request.extras.frequencyPenalty == -0.25)
+        #expect(request.extras.repetitionPenalty == 1.3 && request.extras.minP == 0.1 && request.extras.minTokens == 4)
+        #expect(request.extras.logitBias == [7: 100, 11: -5.5])
+        #expect(request.stopStrings.count == 6)
+        #expect(request.needsPromptLogprobs)
+        let echoOnly = try parse(#"{"prompt":[1,2],"max_tokens":0,"echo":true,"logprobs":1}"#)
+        #expect(echoOnly.maxTokens == 0 && echoOnly.needsPromptLogprobs)
+        #expect(try parse(#"{"prompt":[1],"n":4}"#).bestOf == 4)
+    }
+
     @Test func defaultsFollowOpenAI() throws {
         let request = try parse(#"{"prompt":[1]}"#)
         #expect(request.maxTokens == 16 && request.temperature == 1 && request.topP == 1 && request.topK == 0)
@@ -48,16 +65,35 @@ struct CompletionRequestTests {
         (#"{"prompt":[1.5]}"#, "`prompt` must be"),
         (#"{"prompt":7}"#, "must be a string or an array"),
         (#"{"prompt":[1],"max_tokens":"5"}"#, "`max_tokens` must be an integer, not string"),
-        (#"{"prompt":[1],"max_tokens":0}"#, "`max_tokens` must be between 1"),
+        (#"{"prompt":[1],"max_tokens":0}"#, "0 is allowed only with `echo`"),
         (#"{"prompt":[1],"temperature":"hot"}"#, "`temperature` must be a number"),
         (#"{"prompt":[1],"top_p":0}"#, "`top_p` must be in (0, 1]"),
-        (#"{"prompt":[1],"n":2}"#, "Only `n` = 1"),
+        (#"{"prompt":[1],"n":0}"#, "`n` must be between 1"),
+        (#"{"prompt":[1],"n":3,"best_of":2}"#, "must be at least `n`"),
+        (#"{"prompt":[1],"best_of":2,"stream":true}"#, "cannot be streamed"),
         (#"{"prompt":[1],"stream":"yes"}"#, "`stream` must be a boolean"),
         (#"{"prompt":[1],"stream_options":{"include_usage":true}}"#, "only allowed when `stream` is true"),
         (#"{"prompt":[1],"logprobs":21}"#, "`logprobs` must be between 0 and 20"),
-        (#"{"prompt":[1],"echo":true}"#, "`echo` is not supported"),
+        (#"{"prompt":[1],"echo":"yes"}"#, "`echo` must be a boolean"),
         (#"{"prompt":[1],"stop":[1]}"#, "`stop` must be a string"),
-        (#"{"prompt":[1],"presence_penalty":1}"#, "not supported"),
+        (#"{"prompt":[1],"presence_penalty":3}"#, "`presence_penalty` must be between -2"),
+        (#"{"prompt":[1],"frequency_penalty":-2.5}"#, "`frequency_penalty` must be between -2"),
+        (#"{"prompt":[1],"repetition_penalty":0}"#, "`repetition_penalty` must be greater than 0"),
+        (#"{"prompt":[1],"min_p":1.5}"#, "`min_p` must be between 0"),
+        (#"{"prompt":[1],"min_tokens":20,"max_tokens":5}"#, "must not exceed `max_tokens`"),
+        (#"{"prompt":[1],"logit_bias":{"x":1}}"#, "`logit_bias` keys must be token ids"),
+        (#"{"prompt":[1],"logit_bias":{"5":101}}"#, "between -100 and 100"),
+        (#"{"prompt":[1],"logit_bias":[1]}"#, "`logit_bias` must be an object"),
+        (#"{"prompt":[1],"prompt_logprobs":21}"#, "`prompt_logprobs` must be between 0 and 20"),
+        (#"{"prompt":[1],"suffix":"end"}"#, "`suffix` is not supported"),
+        (#"{"prompt":[1],"use_beam_search":true}"#, "`use_beam_search` is not supported"),
+        (#"{"prompt":[1],"length_penalty":0.5}"#, "`length_penalty` is not supported"),
+        (#"{"prompt":[1],"include_stop_str_in_output":true}"#, "`include_stop_str_in_output` is not supported"),
+        (#"{"prompt":[1],"skip_special_tokens":false}"#, "`skip_special_tokens` is not supported"),
+        (#"{"prompt":[1],"response_format":{"type":"json_object"}}"#, "`response_format` is not supported"),
+        (#"{"prompt":[1],"guided_json":{}}"#, "`guided_json` is not supported"),
+        (#"{"prompt":[1],"allowed_token_ids":[1,2]}"#, "`allowed_token_ids` is not supported"),
+        (#"{"prompt":[1],"truncate_prompt_tokens":5}"#, "`truncate_prompt_tokens` is not supported"),
     ])
     func rejectsBadInputWith400(json: String, message: String) {
         let failure = error(json)

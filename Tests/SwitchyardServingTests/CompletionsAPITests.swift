@@ -19,8 +19,8 @@ struct CompletionsAPITests {
         #expect(metrics.status == 200)
         for name in ["switchyard_num_requests_running", "switchyard_num_requests_waiting", "switchyard_time_to_first_token_seconds_bucket",
                      "switchyard_inter_token_latency_seconds_count", "switchyard_e2e_request_latency_seconds_sum",
-                     "switchyard_prompt_tokens_total 3", "switchyard_generation_tokens_total 3", "switchyard_kv_cache_usage_perc",
-                     "switchyard_expert_tokens_total{layer=\"0\""] {
+                     "switchyard_prompt_tokens_total{model_name=\"tiny\"} 3", "switchyard_generation_tokens_total{model_name=\"tiny\"} 3", "switchyard_kv_cache_usage_perc",
+                     "switchyard_expert_tokens_total{model_name=\"tiny\",layer=\"0\""] {
             #expect(metrics.text.contains(name), "missing \(name)")
         }
         await server.stop()
@@ -212,7 +212,7 @@ struct CompletionsAPITests {
         try await server.waitUntil("the sequence to run") { server.service.runningCount == 1 }
         connection.close()
         try await server.waitUntil("the abandoned sequence to be freed") { server.service.runningCount == 0 }
-        #expect(server.service.metrics.registry.render().contains(#"switchyard_request_failure_total{reason="cancelled"} 1"#))
+        #expect(server.service.metrics.registry.render().contains(#"switchyard_request_failure_total{model_name="tiny",reason="cancelled"} 1"#))
         // The server goes on serving.
         #expect(try await server.post(["prompt": [1], "max_tokens": 2]).status == 200)
         await server.stop()

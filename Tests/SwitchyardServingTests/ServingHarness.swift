@@ -37,7 +37,8 @@ final class ServingHarness: @unchecked Sendable {
     private let task: Task<Void, any Error>
 
     static func start(limits: SchedulerLimits? = nil, apiKey: String? = nil, tokenizer: (any ServingTokenizer)? = nil,
-                      chatTemplates: ChatTemplateSet? = nil, edges: HTTPEdgeLimits = HTTPEdgeLimits()) async throws -> ServingHarness {
+                      chatTemplates: ChatTemplateSet? = nil, edges: HTTPEdgeLimits = HTTPEdgeLimits(),
+                      corsOrigin: String? = nil) async throws -> ServingHarness {
         BLAS.setThreads(1)
         let engine = try Engine.load(directory: TinyModel.directory)
         let metrics = ServingMetrics()
@@ -48,7 +49,8 @@ final class ServingHarness: @unchecked Sendable {
                                  shutdownGracePeriod: .seconds(5)),
             metrics: metrics)
         let context = ServingContext(
-            configuration: ServingConfiguration(host: "127.0.0.1", port: 0, modelName: "tiny", apiKey: apiKey, edges: edges),
+            configuration: ServingConfiguration(host: "127.0.0.1", port: 0, modelName: "tiny", apiKey: apiKey, edges: edges,
+                                                corsOrigin: corsOrigin),
             service: service, tokenizer: tokenizer, chatTemplates: chatTemplates)
         let port = Mutex<Int?>(nil)
         let app = ServingApplication.build(context) { bound in port.withLock { $0 = bound } }
@@ -85,6 +87,12 @@ final class ServingHarness: @unchecked Sendable {
     func postRaw(_ json: String) async throws -> TestHTTPClient.Response {
         let client = self.client
         return try await offPool { try client.post("/v1/completions", json: json) }
+    }
+
+    func send(_ method: String, _ path: String, json: Any? = nil, headers: [String: String] = [:]) async throws -> TestHTTPClient.Response {
+        let body = try json.map { Array(try JSONSerialization.data(withJSONObject: $0)) }
+        let client = self.client
+        return try await offPool { try client.send(method, path, body: body, headers: headers) }
     }
 
     func get(_ path: String) async throws -> TestHTTPClient.Response {

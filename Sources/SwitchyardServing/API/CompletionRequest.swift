@@ -1,3 +1,4 @@
+import Foundation
 import SwitchyardModel
 
 /// A validated `POST /v1/completions` request (OpenAI's legacy completions API plus the vLLM
@@ -30,6 +31,37 @@ public struct CompletionRequest: Sendable, Equatable {
     /// Whether a text prompt gets BOS/EOS as the tokenizer's config says (vLLM's
     /// `add_special_tokens`, default true).
     public var addSpecialTokens: Bool = true
+    /// Whether the prompt (and, with `logprobs`, its log-probabilities) comes before the completion.
+    public var echo = false
+    /// Choices returned per prompt.
+    public var n = 1
+    /// Sequences generated per prompt, of which the `n` with the highest total log-probability return.
+    public var bestOf = 1
+    /// vLLM's `prompt_logprobs`: top alternatives per prompt token, nil when not asked.
+    public var promptLogprobs: Int?
+    /// Penalties, biases, min-p and min-tokens.
+    public var extras = SamplingExtras()
+
+    /// The sampling parameters beyond temperature, top-k and top-p.
+    public struct SamplingExtras: Sendable, Equatable {
+        public var presencePenalty: Float = 0
+        public var frequencyPenalty: Float = 0
+        public var repetitionPenalty: Float = 1
+        public var minP: Float = 0
+        public var minTokens = 0
+        public var logitBias: [Int32: Float] = [:]
+    }
+
+    /// The prompts as sent, when they are text.
+    public var promptTexts: [String]? {
+        if case .text(let texts) = prompt { return texts }
+        return nil
+    }
+
+    /// Whether the engine must compute log-probabilities for the prompt's tokens.
+    public var needsPromptLogprobs: Bool { promptLogprobs != nil || (echo && logprobs != nil) }
+    /// Most choices (`n`, `best_of`) per prompt.
+    public static let maxChoices = 128
 
     /// Most alternatives `logprobs` may ask for.
     public static let maxLogprobs = 20
@@ -54,25 +86,36 @@ public struct CompletionRequest: Sendable, Equatable {
         let reader = FieldReader(fields: fields)
         let model = try reader.string("model")
         let prompt = try parsePrompt(fields["prompt"])
-        let maxTokens = try reader.int("max_tokens", range: 1...Int(Int32.max)) ?? defaultMaxTokens
+        let maxTokens = try reader.int("max_tokens", range: 0...Int(Int32.max)) ?? defaultMaxTokens
         let temperature = try reader.number("temperature", range: 0...100) ?? 1
         let topP = try reader.number("top_p", range: 0...1) ?? 1
         if topP <= 0 { throw .invalid("`top_p` must be in (0, 1], got \(topP).", param: "top_p") }
         let topK = try reader.int("top_k", range: -1...Int(Int32.max)) ?? 0
         let seed = try reader.int("seed", range: Int(Int64.min)...Int(Int64.max)).map { UInt64(bitPattern: Int64($0)) }
-        let n = try reader.int("n", range: 1...Int.max) ?? 1
-        if n != 1 { throw .invalid("Only `n` = 1 is supported, got \(n).", param: "n") }
-        if let bestOf = try reader.int("best_of", range: 1...Int.max), bestOf != 1 {
-            throw .invalid("Only `best_of` = 1 is supported, got \(bestOf).", param: "best_of")
+        let echo = try reader.bool("echo") ?? false
+        if maxTokens == 0 && !echo {
+            throw .invalid("`max_tokens` must be at least 1 (0 is allowed only with `echo`).", param: "max_tokens")
         }
-        if try reader.bool("echo") == true {
-            throw .invalid("`echo` is not supported.", param: "echo")
+        let n = try reader.int("n", range: 1...maxChoices) ?? 1
+        let bestOf = try reader.int("best_of", range: 1...maxChoices) ?? n
+        if bestOf < n { throw .invalid("`best_of` (\(bestOf)) must be at least `n` (\(n)).", param: "best_of") }
+        if let suffix = try reader.string("suffix"), !suffix.isEmpty {
+            throw .invalid("`suffix` is not supported (insertion needs a fill-in-the-middle model).", param: "suffix")
         }
-        for penalty in ["presence_penalty", "frequency_penalty"] {
-            if let value = try reader.number(penalty, range: -2...2), value != 0 {
-                throw .invalid("`\(penalty)` is not supported; send 0 or leave it out.", param: penalty)
-            }
+        try rejectUnsupported(fields)
+        var sampling = SamplingExtras()
+        sampling.presencePenalty = Float(try reader.number("presence_penalty", range: -2...2) ?? 0)
+        sampling.frequencyPenalty = Float(try reader.number("frequency_penalty", range: -2...2) ?? 0)
+        sampling.repetitionPenalty = Float(try reader.number("repetition_penalty", range: 0...100) ?? 1)
+        if sampling.repetitionPenalty <= 0 {
+            throw .invalid("`repetition_penalty` must be greater than 0, got \(sampling.repetitionPenalty).", param: "repetition_penalty")
         }
+        sampling.minP = Float(try reader.number("min_p", range: 0...1) ?? 0)
+        sampling.minTokens = try reader.int("min_tokens", range: 0...Int(Int32.max)) ?? 0
+        if sampling.minTokens > maxTokens {
+            throw .invalid("`min_tokens` (\(sampling.minTokens)) must not exceed `max_tokens` (\(maxTokens)).", param: "min_tokens")
+        }
+        sampling.logitBias = try parseLogitBias(fields["logit_bias"])
         let stopStrings = try parseStop(fields["stop"])
         let stopTokenIDs = try reader.intArray("stop_token_ids").map { $0.map(Int32.init) } ?? []
         let stream = try reader.bool("stream") ?? false
@@ -91,6 +134,10 @@ public struct CompletionRequest: Sendable, Equatable {
         } else {
             logprobs = try reader.int("logprobs", range: 0...maxLogprobs)
         }
+        let promptLogprobs = try reader.int("prompt_logprobs", range: 0...maxLogprobs)
+        if stream && bestOf > n {
+            throw .invalid("`best_of` greater than `n` cannot be streamed.", param: "best_of")
+        }
         var request = CompletionRequest(
             model: model, prompt: prompt, maxTokens: maxTokens, temperature: Float(temperature),
             topP: Float(topP), topK: topK <= 0 ? 0 : topK, seed: seed, stopStrings: stopStrings,
@@ -99,7 +146,50 @@ public struct CompletionRequest: Sendable, Equatable {
             returnTokenIDs: try reader.bool("return_token_ids") ?? false
         )
         request.addSpecialTokens = try reader.bool("add_special_tokens") ?? true
+        request.echo = echo
+        request.n = n
+        request.bestOf = bestOf
+        request.promptLogprobs = promptLogprobs
+        request.extras = sampling
         return request
+    }
+
+    /// vLLM and OpenAI fields this server does not implement, with the value that means "off":
+    /// any other value answers 400 naming the field rather than being silently ignored.
+    static let unsupported: [(name: String, off: JSONValue?)] = [
+        ("use_beam_search", .bool(false)), ("length_penalty", .int(1)), ("include_stop_str_in_output", .bool(false)),
+        ("skip_special_tokens", .bool(true)), ("spaces_between_special_tokens", .bool(true)),
+        ("truncate_prompt_tokens", nil), ("allowed_token_ids", nil), ("bad_words", nil), ("prompt_embeds", nil),
+        ("guided_json", nil), ("guided_regex", nil), ("guided_choice", nil), ("guided_grammar", nil),
+        ("structured_outputs", nil), ("response_format", nil), ("logits_processors", nil), ("lora_request", nil),
+    ]
+
+    static func rejectUnsupported(_ fields: [String: JSONValue]) throws(OpenAIError) {
+        for (name, off) in unsupported {
+            guard let value = fields[name], value != .null else { continue }
+            if let off, value == off || (value.number != nil && value.number == off.number) { continue }
+            if case .array(let items) = value, items.isEmpty, off == nil { continue }
+            throw .invalid("`\(name)` is not supported by this server; leave it out.", param: name)
+        }
+    }
+
+    /// OpenAI's `logit_bias`: an object from token id (as a string) to a bias in [-100, 100].
+    static func parseLogitBias(_ value: JSONValue?) throws(OpenAIError) -> [Int32: Float] {
+        guard let value, value != .null else { return [:] }
+        guard case .object(let entries) = value else {
+            throw .invalid("`logit_bias` must be an object mapping token ids to biases, not \(value.typeName).", param: "logit_bias")
+        }
+        var biases: [Int32: Float] = [:]
+        for (key, bias) in entries {
+            guard let token = Int32(key.trimmingCharacters(in: .whitespaces)), token >= 0 else {
+                throw .invalid("`logit_bias` keys must be token ids, got \"\(key)\".", param: "logit_bias")
+            }
+            guard let number = bias.number, number.isFinite, (-100...100).contains(number) else {
+                throw .invalid("`logit_bias[\"\(key)\"]` must be a number between -100 and 100.", param: "logit_bias")
+            }
+            biases[token] = Float(number)
+        }
+        return biases
     }
 
     static func parsePrompt(_ value: JSONValue?) throws(OpenAIError) -> Prompt {
@@ -157,7 +247,6 @@ public struct CompletionRequest: Sendable, Equatable {
                 }
                 if !text.isEmpty { stops.append(text) }
             }
-            if stops.count > 4 { throw .invalid("`stop` takes at most 4 sequences.", param: "stop") }
             return stops
         case let other?:
             throw .invalid("`stop` must be a string or an array of strings, not \(other.typeName).", param: "stop")

@@ -29,6 +29,8 @@ struct CompletionChoice: Encodable {
     /// vLLM's `return_token_ids` extension.
     var tokenIDs: [Int32]?
     var promptTokenIDs: [Int32]?
+    /// vLLM's `prompt_logprobs` extension.
+    var promptLogprobs: [[String: PromptLogprobEntry]?]?
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -38,6 +40,7 @@ struct CompletionChoice: Encodable {
         try container.encode(finishReason, forKey: .finishReason)
         try container.encodeIfPresent(tokenIDs, forKey: .tokenIDs)
         try container.encodeIfPresent(promptTokenIDs, forKey: .promptTokenIDs)
+        try container.encodeIfPresent(promptLogprobs, forKey: .promptLogprobs)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -45,15 +48,39 @@ struct CompletionChoice: Encodable {
         case finishReason = "finish_reason"
         case tokenIDs = "token_ids"
         case promptTokenIDs = "prompt_token_ids"
+        case promptLogprobs = "prompt_logprobs"
     }
 }
 
-/// Legacy completions logprobs: parallel arrays over the generated tokens.
+/// One token of vLLM's `prompt_logprobs`.
+struct PromptLogprobEntry: Encodable {
+    var logprob: Float
+    var rank: Int
+    var decodedToken: String
+
+    enum CodingKeys: String, CodingKey {
+        case logprob, rank
+        case decodedToken = "decoded_token"
+    }
+}
+
+/// Legacy completions logprobs: parallel arrays over the (echoed prompt and) generated tokens; the
+/// first prompt token's entries are null.
 struct CompletionLogprobs: Encodable {
     var tokens: [String] = []
-    var tokenLogprobs: [Float] = []
-    var topLogprobs: [[String: Float]] = []
+    var tokenLogprobs: [Float?] = []
+    var topLogprobs: [[String: Float]?] = []
     var textOffset: [Int] = []
+
+    /// These entries followed by `other`'s.
+    func appending(_ other: CompletionLogprobs) -> CompletionLogprobs {
+        var result = self
+        result.tokens += other.tokens
+        result.tokenLogprobs += other.tokenLogprobs
+        result.topLogprobs += other.topLogprobs
+        result.textOffset += other.textOffset
+        return result
+    }
 
     enum CodingKeys: String, CodingKey {
         case tokens
@@ -90,11 +117,14 @@ struct ModelList: Encodable {
         var created: Int
         var ownedBy = "switchyard"
         var maxModelLen: Int
+        /// Token ids are below it (clients such as `switchyard bench` draw random prompts from it).
+        var vocabSize: Int
 
         enum CodingKeys: String, CodingKey {
             case id, object, created
             case ownedBy = "owned_by"
             case maxModelLen = "max_model_len"
+            case vocabSize = "vocab_size"
         }
     }
     var object = "list"

@@ -24,16 +24,19 @@ struct CompletionsEndpoint: Sendable {
         if !completion.ignoreEOS { stopIDs.formUnion(config.eosTokenIDs.map(Int32.init)) }
         var handles: [GenerationHandle] = []
         do {
-            for (index, prompt) in prompts.enumerated() {
-                var sampling = SamplingParams()
-                sampling.temperature = completion.temperature
-                sampling.topK = completion.topK
-                sampling.topP = completion.topP
-                // Each prompt of a batch gets its own deterministic stream of randomness.
-                sampling.seed = completion.seed.map { $0 &+ UInt64(index) }
-                let generation = GenerationRequest(promptTokens: prompt, maxNewTokens: completion.maxTokens, sampling: sampling,
-                                                   stopTokenIDs: stopIDs, topLogprobs: completion.logprobs)
-                handles.append(try context.service.submit(generation))
+            for (promptIndex, prompt) in prompts.enumerated() {
+                for sample in 0 ..< completion.bestOf {
+                    let index = promptIndex * completion.bestOf + sample
+                    // Each sequence gets its own deterministic stream of randomness.
+                    let sampling = Self.samplingParams(completion, seed: completion.seed.map { $0 &+ UInt64(index) },
+                                                       endTokens: stopIDs.sorted())
+                    // `max_tokens` 0 (echo only) still runs one step; its token is dropped.
+                    let generation = GenerationRequest(
+                        promptTokens: prompt, maxNewTokens: max(1, completion.maxTokens), sampling: sampling,
+                        stopTokenIDs: stopIDs, topLogprobs: completion.logprobs,
+                        promptLogprobs: completion.needsPromptLogprobs ? max(completion.logprobs ?? 0, completion.promptLogprobs ?? 0) : nil)
+                    handles.append(try context.service.submit(generation))
+                }
             }
         } catch {
             for handle in handles { handle.cancel() }
@@ -43,7 +46,7 @@ struct CompletionsEndpoint: Sendable {
         let responder = CompletionResponder(
             id: "cmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased(),
             created: Int(Date().timeIntervalSince1970), model: context.configuration.modelName,
-            request: completion, prompts: prompts, tokenizer: context.tokenizer)
+            request: completion, prompts: prompts, promptTexts: completion.promptTexts, tokenizer: context.tokenizer)
         if completion.stream {
             return responder.streamingResponse(handles)
         }
@@ -54,6 +57,20 @@ struct CompletionsEndpoint: Sendable {
         watcher?.onClientClose { for handle in submitted { handle.cancel() } }
         defer { watcher?.clear() }
         return try await responder.fullResponse(submitted)
+    }
+
+    /// The engine's sampling parameters for one sequence of `completion`.
+    static func samplingParams(_ completion: CompletionRequest, seed: UInt64?, endTokens: [Int32]) -> SamplingParams {
+        var sampling = SamplingParams(temperature: completion.temperature, topK: completion.topK, topP: completion.topP, seed: seed)
+        let extras = completion.extras
+        sampling.presencePenalty = extras.presencePenalty
+        sampling.frequencyPenalty = extras.frequencyPenalty
+        sampling.repetitionPenalty = extras.repetitionPenalty
+        sampling.minP = extras.minP
+        sampling.logitBias = extras.logitBias
+        sampling.minTokens = extras.minTokens
+        sampling.endTokens = extras.minTokens > 0 ? endTokens : []
+        return sampling
     }
 
     /// Token ids of every prompt, checked against the vocabulary and context length.
@@ -81,6 +98,9 @@ struct CompletionsEndpoint: Sendable {
             prompts = encoded
         }
         let config = context.service.engine.config
+        if let bad = completion.extras.logitBias.keys.first(where: { Int($0) >= config.vocabSize }) {
+            throw .invalid("Token id \(bad) in `logit_bias` is out of range: the vocabulary has \(config.vocabSize) tokens.", param: "logit_bias")
+        }
         for (index, prompt) in prompts.enumerated() {
             if prompt.isEmpty { throw .invalid("`prompt` must not be empty.", param: "prompt") }
             if let bad = prompt.first(where: { Int($0) >= config.vocabSize }) {
@@ -105,14 +125,24 @@ struct CompletionResponder: Sendable {
     let model: String
     let request: CompletionRequest
     let prompts: [[Int32]]
+    /// The prompts as sent, when they were text (echoed as they are).
+    let promptTexts: [String]?
     let tokenizer: (any ServingTokenizer)?
 
-    /// Collects every choice, then answers one JSON body.
+    /// The builder of sequence `index` (prompt `index / best_of`).
+    func builder(_ index: Int) -> ChoiceBuilder {
+        let promptIndex = index / request.bestOf
+        return ChoiceBuilder(index: index, request: request, tokenizer: tokenizer, promptTokens: prompts[promptIndex],
+                             promptText: promptTexts?[promptIndex])
+    }
+
+    /// Collects every choice, then answers one JSON body. With `best_of` > `n`, each prompt keeps
+    /// the `n` sequences with the highest total log-probability (in the order they were generated).
     func fullResponse(_ handles: [GenerationHandle]) async throws -> Response {
-        var choices: [CompletionChoice] = []
+        var builders: [ChoiceBuilder] = []
         var completionTokens = 0
         for (index, handle) in handles.enumerated() {
-            var choice = ChoiceBuilder(index: index, request: request, tokenizer: tokenizer, promptTokens: prompts[index])
+            var choice = builder(index)
             do {
                 for try await token in handle.tokens {
                     if choice.add(token) { handle.cancel(); break }
@@ -122,9 +152,19 @@ struct CompletionResponder: Sendable {
                 throw Self.openAIError(error)
             }
             completionTokens += choice.tokenIDs.count
-            choices.append(choice.finalChoice())
+            builders.append(choice)
         }
-        let usage = Usage(promptTokens: prompts.reduce(0) { $0 + $1.count }, completionTokens: completionTokens)
+        var choices: [CompletionChoice] = []
+        for promptIndex in prompts.indices {
+            let group = builders[(promptIndex * request.bestOf) ..< ((promptIndex + 1) * request.bestOf)]
+            let kept = group.indices.sorted { group[$0].cumulativeLogprob > group[$1].cumulativeLogprob }.prefix(request.n).sorted()
+            for (rank, index) in kept.enumerated() {
+                var choice = builders[index].finalChoice()
+                choice.index = promptIndex * request.n + rank
+                choices.append(choice)
+            }
+        }
+        let usage = Usage(promptTokens: prompts.reduce(0) { $0 + $1.count } * request.bestOf, completionTokens: completionTokens)
         return try JSONResponse.make(CompletionResponse(id: id, created: created, model: model, choices: choices, usage: usage))
     }
 
@@ -133,9 +173,7 @@ struct CompletionResponder: Sendable {
         let responder = self
         let body = ResponseBody { writer in
             let events = Self.merge(handles)
-            var builders = handles.indices.map {
-                ChoiceBuilder(index: $0, request: responder.request, tokenizer: responder.tokenizer, promptTokens: responder.prompts[$0])
-            }
+            var builders = handles.indices.map { responder.builder($0) }
             var open = Set(handles.indices)
             defer { for handle in handles { handle.cancel() } }
             do {
@@ -153,7 +191,7 @@ struct CompletionResponder: Sendable {
                     if open.isEmpty { break }
                 }
                 if responder.request.includeUsageInStream {
-                    let usage = Usage(promptTokens: responder.prompts.reduce(0) { $0 + $1.count },
+                    let usage = Usage(promptTokens: responder.prompts.reduce(0) { $0 + $1.count } * responder.request.n,
                                       completionTokens: builders.reduce(0) { $0 + $1.tokenIDs.count })
                     let chunk = CompletionResponse(id: responder.id, created: responder.created, model: responder.model,
                                                    choices: [], usage: usage)
@@ -232,39 +270,58 @@ struct CompletionResponder: Sendable {
     }
 }
 
-/// Accumulates one choice: token ids, text (with stop strings), logprobs, finish reason.
+/// Accumulates one choice: token ids, text (with stop strings), logprobs, finish reason, and with
+/// `echo` the prompt (and its log-probabilities) before them.
 struct ChoiceBuilder {
-    let index: Int
+    var index: Int
     let request: CompletionRequest
     let promptTokens: [Int32]
+    let promptText: String?
     let tokenizer: (any ServingTokenizer)?
     var text: TextAccumulator
     var tokenIDs: [Int32] = []
     var logprobs = CompletionLogprobs()
     var finishReason: FinishReason?
+    /// Sum of the generated tokens' log-probabilities (`best_of` ranks by it).
+    var cumulativeLogprob: Double = 0
+    /// The prompt's log-probabilities once the engine sent them.
+    var promptLogprobs: [PromptTokenLogprob]?
     /// What the last `takeDelta` has not yet reported.
     var pendingText = ""
     var pendingTokens: [Int32] = []
     var pendingLogprobs = CompletionLogprobs()
     var sentPromptIDs = false
 
-    init(index: Int, request: CompletionRequest, tokenizer: (any ServingTokenizer)?, promptTokens: [Int32]) {
+    init(index: Int, request: CompletionRequest, tokenizer: (any ServingTokenizer)?, promptTokens: [Int32], promptText: String? = nil) {
         self.index = index
         self.request = request
         self.tokenizer = tokenizer
         self.promptTokens = promptTokens
+        self.promptText = promptText
         self.text = TextAccumulator(tokenizer: tokenizer, stopStrings: request.stopStrings)
+    }
+
+    /// The echoed prompt: the text as sent, or the prompt's tokens decoded.
+    var echoText: String {
+        promptText ?? tokenizer?.text(of: promptTokens[...]) ?? ""
     }
 
     /// Adds a token; returns true when a stop string ended the choice (the caller cancels it).
     mutating func add(_ token: GeneratedToken) -> Bool {
+        if let prompt = token.promptLogprobs { receivePrompt(prompt) }
+        if request.maxTokens == 0 {
+            // Echo only: the one step the engine ran is not part of the answer.
+            finishReason = .length
+            return false
+        }
         let final = token.finishReason != nil
-        let offset = text.emitted.utf8.count
+        let offset = (request.echo ? echoText.utf8.count : 0) + text.emitted.utf8.count
         let delta = text.append(token.token, final: final)
         tokenIDs.append(token.token)
         pendingTokens.append(token.token)
         pendingText += delta
         finishReason = token.finishReason
+        cumulativeLogprob += Double(token.logprob)
         if request.logprobs != nil {
             let entry = tokenName(token.token)
             var top: [String: Float] = [:]
@@ -283,10 +340,41 @@ struct ChoiceBuilder {
         return false
     }
 
+    /// Stores the prompt's log-probabilities; with `echo` and `logprobs` they lead the logprobs.
+    mutating func receivePrompt(_ entries: [PromptTokenLogprob]) {
+        promptLogprobs = entries
+        guard request.echo, let top = request.logprobs else { return }
+        var echoed = CompletionLogprobs()
+        var offset = 0
+        for (position, token) in promptTokens.enumerated() {
+            let name = tokenName(token)
+            echoed.tokens.append(name)
+            echoed.textOffset.append(offset)
+            offset += name.utf8.count
+            if position == 0 || position - 1 >= entries.count {
+                // The first token has no context: OpenAI reports null.
+                echoed.tokenLogprobs.append(nil)
+                echoed.topLogprobs.append(nil)
+                continue
+            }
+            let entry = entries[position - 1]
+            echoed.tokenLogprobs.append(Self.finite(entry.logprob))
+            var alternatives: [String: Float] = [:]
+            for alternative in entry.topLogprobs.prefix(top) { alternatives[tokenName(alternative.token)] = Self.finite(alternative.logprob) }
+            if top > 0 { alternatives[name] = Self.finite(entry.logprob) }
+            echoed.topLogprobs.append(alternatives)
+        }
+        logprobs = echoed.appending(logprobs)
+        pendingLogprobs = echoed.appending(pendingLogprobs)
+    }
+
     /// The streamed delta since the last call.
     mutating func takeDelta() -> CompletionChoice {
-        var choice = CompletionChoice(index: index, text: pendingText, logprobs: request.logprobs != nil ? pendingLogprobs : nil,
+        var deltaText = pendingText
+        if request.echo && !sentPromptIDs { deltaText = echoText + deltaText }
+        var choice = CompletionChoice(index: index, text: deltaText, logprobs: request.logprobs != nil ? pendingLogprobs : nil,
                                       finishReason: finishReason?.rawValue)
+        if !sentPromptIDs { choice.promptLogprobs = promptLogprobsField() }
         if request.returnTokenIDs {
             choice.tokenIDs = pendingTokens
             if !sentPromptIDs { choice.promptTokenIDs = promptTokens }
@@ -300,13 +388,33 @@ struct ChoiceBuilder {
 
     /// The whole choice for a non-streamed answer.
     func finalChoice() -> CompletionChoice {
-        var choice = CompletionChoice(index: index, text: text.emitted, logprobs: request.logprobs != nil ? logprobs : nil,
+        var choice = CompletionChoice(index: index, text: (request.echo ? echoText : "") + text.emitted,
+                                      logprobs: request.logprobs != nil ? logprobs : nil,
                                       finishReason: (finishReason ?? .length).rawValue)
+        choice.promptLogprobs = promptLogprobsField()
         if request.returnTokenIDs {
             choice.tokenIDs = tokenIDs
             choice.promptTokenIDs = promptTokens
         }
         return choice
+    }
+
+    /// vLLM's `prompt_logprobs`: null for the first prompt token, then per token a map from token id to
+    /// its log-probability, rank and text (the token itself and its top alternatives).
+    func promptLogprobsField() -> [[String: PromptLogprobEntry]?]? {
+        guard let top = request.promptLogprobs, let entries = promptLogprobs else { return nil }
+        var field: [[String: PromptLogprobEntry]?] = [nil]
+        for entry in entries {
+            var map: [String: PromptLogprobEntry] = [:]
+            for (rank, alternative) in entry.topLogprobs.prefix(top).enumerated() {
+                map[String(alternative.token)] = PromptLogprobEntry(logprob: Self.finite(alternative.logprob), rank: rank + 1,
+                                                                    decodedToken: tokenName(alternative.token))
+            }
+            map[String(entry.token)] = PromptLogprobEntry(logprob: Self.finite(entry.logprob), rank: entry.rank,
+                                                          decodedToken: tokenName(entry.token))
+            field.append(map)
+        }
+        return field
     }
 
     /// A token as text for logprobs; `token_id:N` without a tokenizer, as vLLM writes it.

@@ -31,15 +31,18 @@ public struct ServingConfiguration: Sendable {
     public var apiKey: String?
     /// Connection timeouts and header caps (`maxBodyBytes` is copied into them).
     public var edges: HTTPEdgeLimits
+    /// When set, browsers from this origin (`*` for any) may call the API: CORS headers and preflight.
+    public var corsOrigin: String?
 
     public init(host: String = "127.0.0.1", port: Int = 8000, modelName: String, maxBodyBytes: Int = 8 << 20, apiKey: String? = nil,
-                edges: HTTPEdgeLimits = HTTPEdgeLimits()) {
+                edges: HTTPEdgeLimits = HTTPEdgeLimits(), corsOrigin: String? = nil) {
         self.host = host
         self.port = port
         self.modelName = modelName
         self.maxBodyBytes = maxBodyBytes
         self.apiKey = apiKey
         self.edges = edges
+        self.corsOrigin = corsOrigin
     }
 }
 
@@ -79,6 +82,11 @@ public enum ServingApplication {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router(context: ServingRequestContext.self)
+        context.service.metrics.registry.setConstantLabels([("model_name", context.configuration.modelName)])
+        // Outermost, so preflights need no API key and error answers carry the CORS headers too.
+        if let origin = context.configuration.corsOrigin {
+            router.add(middleware: CORSMiddleware(origin: origin))
+        }
         router.add(middleware: OpenAIErrorMiddleware(metrics: context.service.metrics, apiKey: context.configuration.apiKey))
         let completions = CompletionsEndpoint(context: context)
         let edges = {
@@ -86,6 +94,26 @@ public enum ServingApplication {
             edges.maxBodyBytes = context.configuration.maxBodyBytes
             return edges
         }()
+        let tokenizerEndpoints = TokenizerEndpoints(context: context)
+        router.post("/tokenize") { request, _ in try await tokenizerEndpoints.tokenize(request) }
+        router.post("/detokenize") { request, _ in try await tokenizerEndpoints.detokenize(request) }
+        router.get("/tokenizer_info") { _, _ in try tokenizerEndpoints.info() }
+        router.post("/apply-template") { request, _ in try await tokenizerEndpoints.applyTemplate(request) }
+        router.get("/v1/models/:id") { _, requestContext in
+            let id = requestContext.parameters.get("id") ?? ""
+            guard id == context.configuration.modelName else { throw OpenAIError.modelNotFound(id) }
+            return try JSONResponse.make(Self.modelEntry(context))
+        }
+        router.get("/version") { _, _ in
+            struct Body: Encodable { var version: String }
+            return try JSONResponse.make(Body(version: SwitchyardVersion.current))
+        }
+        router.get("/ping") { _, _ in try Self.health(context) }
+        router.post("/ping") { _, _ in try Self.health(context) }
+        router.head("/health") { _, _ in
+            let response = try Self.health(context)
+            return Response(status: response.status, headers: response.headers)
+        }
 
         router.post("/v1/completions") { request, requestContext in
             try await completions.handle(request, context: requestContext)
@@ -95,10 +123,7 @@ public enum ServingApplication {
             try await chat.handle(request, context: requestContext)
         }
         router.get("/v1/models") { _, _ in
-            let config = context.service.engine.config
-            let list = ModelList(data: [.init(id: context.configuration.modelName, created: Self.startTime,
-                                              maxModelLen: config.maxPositionEmbeddings)])
-            return try JSONResponse.make(list)
+            try JSONResponse.make(ModelList(data: [Self.modelEntry(context)]))
         }
         router.get("/health") { _, _ in
             try Self.health(context)
@@ -136,6 +161,13 @@ public enum ServingApplication {
     }
 
     package static let startTime = Int(Date().timeIntervalSince1970)
+
+    /// The served model as `/v1/models` lists it.
+    static func modelEntry(_ context: ServingContext) -> ModelList.Model {
+        let config = context.service.engine.config
+        return ModelList.Model(id: context.configuration.modelName, created: startTime, maxModelLen: config.maxPositionEmbeddings,
+                               vocabSize: config.vocabSize)
+    }
 
     package static func health(_ context: ServingContext) throws -> Response {
         var report = context.health()
@@ -181,7 +213,7 @@ package struct OpenAIErrorMiddleware: RouterMiddleware {
     package let apiKey: String?
 
     package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let route = request.uri.path.hasPrefix("/v1/") || ["/health", "/metrics"].contains(request.uri.path) ? request.uri.path : "other"
+        let route = request.uri.path.hasPrefix("/v1/") || Self.namedRoutes.contains(request.uri.path) ? request.uri.path : "other"
         let response: Response
         if let apiKey, request.uri.path.hasPrefix("/v1/"), !Self.authorized(request, apiKey: apiKey) {
             response = JSONResponse.error(.unauthorized())
@@ -208,6 +240,10 @@ package struct OpenAIErrorMiddleware: RouterMiddleware {
         metrics.httpRequest(route: route, status: response.status.code)
         return response
     }
+
+    /// Routes counted under their own path in the request metrics.
+    static let namedRoutes: Set<String> = ["/health", "/metrics", "/tokenize", "/detokenize", "/tokenizer_info", "/apply-template",
+                                           "/version", "/ping"]
 
     /// Constant-time comparison of the bearer token with the key.
     package static func authorized(_ request: Request, apiKey: String) -> Bool {

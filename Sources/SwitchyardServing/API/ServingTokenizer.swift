@@ -20,11 +20,46 @@ public protocol ServingTokenizer: Sendable {
     func specialTokenID(_ content: String) -> Int32?
     /// The bytes a token stands for (chat logprobs' `bytes`). Defaults to its name's UTF-8.
     func tokenBytes(_ token: Int32) -> [UInt8]?
+    /// Text of `tokens`, special tokens kept or left out (`/detokenize`).
+    func detokenize(_ tokens: [Int32], skipSpecialTokens: Bool) -> String
+    /// What `/tokenizer_info` reports: size, special tokens, class.
+    var info: ServingTokenizerInfo { get }
+}
+
+/// The tokenizer's description for `/tokenizer_info` (vLLM's fields).
+public struct ServingTokenizerInfo: Sendable, Equatable {
+    public var tokenizerClass = "PreTrainedTokenizerFast"
+    public var vocabSize: Int?
+    public var bosToken: String?
+    public var eosToken: String?
+    public var addBOSToken = false
+    public var addEOSToken = false
+
+    public init() {}
+}
+
+extension ServingTokenizer {
+    public func detokenize(_ tokens: [Int32], skipSpecialTokens: Bool) -> String { text(of: tokens[...]) }
+    public var info: ServingTokenizerInfo { ServingTokenizerInfo() }
 }
 
 extension Tokenizer: ServingTokenizer {
     public func text(of tokens: ArraySlice<Int32>) -> String {
         decodeKnown(tokens, skipSpecialTokens: true)
+    }
+
+    public func detokenize(_ tokens: [Int32], skipSpecialTokens: Bool) -> String {
+        decodeKnown(tokens, skipSpecialTokens: skipSpecialTokens)
+    }
+
+    public var info: ServingTokenizerInfo {
+        var info = ServingTokenizerInfo()
+        info.vocabSize = vocabSize
+        info.bosToken = bosTokenID.flatMap { token(of: $0) }
+        info.eosToken = eosTokenID.flatMap { token(of: $0) }
+        info.addBOSToken = addsBOS
+        info.addEOSToken = addsEOS
+        return info
     }
 
     public func tokenName(_ token: Int32) -> String {

@@ -44,7 +44,12 @@ public final class EngineService: Service, Sendable {
         let sampler: SamplerSlot
         var cache: KVCache?
         var generated = 0
+        /// Prompt log-probabilities computed so far (when asked), sent with the first token.
+        var promptLogprobs: [PromptTokenLogprob] = []
         let arrival: ContinuousClock.Instant
+        /// When the sequence first ran (its queue time ends).
+        var started: ContinuousClock.Instant?
+        var firstToken: ContinuousClock.Instant?
         var lastToken: ContinuousClock.Instant?
         let continuation: AsyncThrowingStream<GeneratedToken, any Error>.Continuation
     }
@@ -99,7 +104,7 @@ public final class EngineService: Service, Sendable {
             switch rejection {
             case nil:
                 core.sequences[id] = Sequence(
-                    request: request, tokens: request.promptTokens, sampler: SamplerSlot(Sampler(params: request.sampling)),
+                    request: request, tokens: request.promptTokens, sampler: SamplerSlot(Sampler(params: request.sampling, promptTokens: request.promptTokens)),
                     arrival: .now, continuation: continuation)
                 return .success(id)
             case .queueFull(let limit)?:
@@ -197,13 +202,18 @@ public final class EngineService: Service, Sendable {
     private func runStep(_ planned: Scheduler.StepPlan) async {
         // Gather inputs for the sequences still alive (one may have been cancelled since planning).
         // Caches are created when a sequence first runs, sized to its reservation.
-        let (plan, inputs, promptTokens) = core.withLock { core -> (Scheduler.StepPlan, [EngineInput], Int) in
+        let (plan, inputs, promptTokens, promptRequests) = core.withLock { core -> (Scheduler.StepPlan, [EngineInput], Int, [PromptLogprobRequest?]) in
             var plan = Scheduler.StepPlan(admitted: planned.admitted)
             var promptTokens = 0
             var inputs: [EngineInput] = []
+            var promptRequests: [PromptLogprobRequest?] = []
             inputs.reserveCapacity(planned.feeds.count)
             for feed in planned.feeds {
                 guard var sequence = core.sequences[feed.id] else { continue }
+                if sequence.started == nil {
+                    sequence.started = .now
+                    core.sequences[feed.id] = sequence
+                }
                 let cache: KVCache
                 if let existing = sequence.cache {
                     cache = existing
@@ -214,9 +224,19 @@ public final class EngineService: Service, Sendable {
                 }
                 plan.feeds.append(feed)
                 promptTokens += max(0, min(feed.start + feed.count, sequence.request.promptTokens.count) - feed.start)
-                inputs.append(EngineInput(cache: cache, tokens: Array(sequence.tokens[feed.start ..< feed.start + feed.count])))
+                let promptLength = sequence.request.promptTokens.count
+                var promptRequest: PromptLogprobRequest?
+                if let top = sequence.request.promptLogprobs, feed.start < promptLength - 1 {
+                    // Positions start ..< end predict prompt tokens start+1 ... end.
+                    let end = min(feed.start + feed.count, promptLength - 1)
+                    promptRequest = PromptLogprobRequest(
+                        next: Array(sequence.request.promptTokens[(feed.start + 1)...end]), top: top)
+                }
+                promptRequests.append(promptRequest)
+                inputs.append(EngineInput(cache: cache, tokens: Array(sequence.tokens[feed.start ..< feed.start + feed.count]),
+                                          allLogits: promptRequest != nil))
             }
-            return (plan, inputs, promptTokens)
+            return (plan, inputs, promptTokens, promptRequests)
         }
         guard !inputs.isEmpty else { return }
 
@@ -229,7 +249,9 @@ public final class EngineService: Service, Sendable {
             return
         }
         metrics.promptTokens(promptTokens)
+        metrics.iterationTokens(inputs.reduce(0) { $0 + $1.tokens.count })
 
+        let promptLogprobs = promptEntries(promptRequests)
         let sampled = sample(plan: plan, logits: logits)
         var finished: [(AsyncThrowingStream<GeneratedToken, any Error>.Continuation, GeneratedToken)] = []
         var emitted: [(AsyncThrowingStream<GeneratedToken, any Error>.Continuation, GeneratedToken)] = []
@@ -237,11 +259,19 @@ public final class EngineService: Service, Sendable {
         core.withLock { core in
             core.scheduler.completed(plan)
             core.steps += 1
+            for (row, entries) in promptLogprobs.enumerated() where !entries.isEmpty {
+                core.sequences[plan.feeds[row].id]?.promptLogprobs.append(contentsOf: entries)
+            }
             for (row, feed) in plan.feeds.enumerated() where feed.samples {
                 guard var sequence = core.sequences[feed.id], var token = sampled[row] else { continue }
+                if sequence.generated == 0 && sequence.request.promptLogprobs != nil {
+                    token.promptLogprobs = sequence.promptLogprobs
+                    sequence.promptLogprobs = []
+                }
                 sequence.generated += 1
                 sequence.tokens.append(token.token)
                 if sequence.generated == 1 {
+                    sequence.firstToken = now
                     metrics.timeToFirstToken((now - sequence.arrival).seconds)
                 } else if let last = sequence.lastToken {
                     metrics.interTokenLatency((now - last).seconds)
@@ -256,6 +286,11 @@ public final class EngineService: Service, Sendable {
                     core.sequences[feed.id] = nil
                     core.scheduler.finish(feed.id)
                     metrics.endToEndLatency((now - sequence.arrival).seconds)
+                    let started = sequence.started ?? sequence.arrival
+                    let first = sequence.firstToken ?? now
+                    metrics.requestDone(queue: (started - sequence.arrival).seconds, prefill: (first - started).seconds,
+                                        decode: (now - first).seconds, promptTokens: sequence.request.promptTokens.count,
+                                        generationTokens: sequence.generated)
                     metrics.requestFinished(reason)
                     finished.append((sequence.continuation, token))
                 } else {
@@ -271,6 +306,42 @@ public final class EngineService: Service, Sendable {
             continuation.yield(token)
             continuation.finish()
         }
+    }
+
+    /// The prompt tokens whose log-probabilities one input of a step computes.
+    struct PromptLogprobRequest {
+        /// The prompt tokens its positions predict, in order.
+        var next: [Int32]
+        var top: Int
+    }
+
+    /// Each input's prompt log-probabilities from the engine's per-position logits (rows of
+    /// different inputs computed concurrently).
+    private func promptEntries(_ requests: [PromptLogprobRequest?]) -> [[PromptTokenLogprob]] {
+        guard requests.contains(where: { $0 != nil }) else { return [] }
+        let rows = engine.positionLogitRows
+        let matrix = engine.positionLogits
+        let vocab = matrix.cols
+        var jobs: [(input: Int, offset: Int, row: Int)] = []
+        for (input, request) in requests.enumerated() {
+            guard let request, let first = rows[input] else { continue }
+            for offset in request.next.indices { jobs.append((input, offset, first + offset)) }
+        }
+        var results = requests.map { request in
+            [PromptTokenLogprob](repeating: PromptTokenLogprob(token: 0, logprob: 0, rank: 0, topLogprobs: []),
+                                 count: request?.next.count ?? 0)
+        }
+        var flat = [PromptTokenLogprob?](repeating: nil, count: jobs.count)
+        flat.withUnsafeMutableBufferPointer { flat in
+            ParallelFor.run(count: jobs.count) { index, _ in
+                let job = jobs[index]
+                let request = requests[job.input]!
+                let row = UnsafeBufferPointer(start: matrix.row(job.row), count: vocab)
+                flat[index] = TopLogprobs.prompt(row, token: request.next[job.offset], count: request.top)
+            }
+        }
+        for (index, job) in jobs.enumerated() { results[job.input][job.offset] = flat[index]! }
+        return results
     }
 
     /// The token each sampling row of `plan` draws (nil for rows that do not sample, or whose

@@ -9,13 +9,18 @@ public struct GenerationRequest: Sendable {
     public var stopTokenIDs: Set<Int32>
     /// How many top alternatives to report per token; nil for none.
     public var topLogprobs: Int?
+    /// Log-probabilities of the prompt's tokens (each under the tokens before it) with this many
+    /// top alternatives; nil for none. The engine then computes logits for every prompt position.
+    public var promptLogprobs: Int?
 
-    public init(promptTokens: [Int32], maxNewTokens: Int, sampling: SamplingParams, stopTokenIDs: Set<Int32>, topLogprobs: Int? = nil) {
+    public init(promptTokens: [Int32], maxNewTokens: Int, sampling: SamplingParams, stopTokenIDs: Set<Int32>, topLogprobs: Int? = nil,
+                promptLogprobs: Int? = nil) {
         self.promptTokens = promptTokens
         self.maxNewTokens = maxNewTokens
         self.sampling = sampling
         self.stopTokenIDs = stopTokenIDs
         self.topLogprobs = topLogprobs
+        self.promptLogprobs = promptLogprobs
     }
 }
 
@@ -36,6 +41,28 @@ public struct GeneratedToken: Sendable, Equatable {
     public var topLogprobs: [TokenLogprob]
     /// Set on the sequence's last token.
     public var finishReason: FinishReason?
+    /// On the first token of a sequence that asked for them: the prompt's log-probabilities, one per
+    /// prompt token after the first (which has none).
+    public var promptLogprobs: [PromptTokenLogprob]? = nil
+
+    public init(token: Int32, logprob: Float, topLogprobs: [TokenLogprob], finishReason: FinishReason?,
+                promptLogprobs: [PromptTokenLogprob]? = nil) {
+        self.token = token
+        self.logprob = logprob
+        self.topLogprobs = topLogprobs
+        self.finishReason = finishReason
+        self.promptLogprobs = promptLogprobs
+    }
+}
+
+/// One prompt token's log-probability given the tokens before it.
+public struct PromptTokenLogprob: Sendable, Equatable {
+    public var token: Int32
+    public var logprob: Float
+    /// 1 + how many tokens the model found more likely (vLLM's `rank`).
+    public var rank: Int
+    /// The most likely tokens at this position, best first.
+    public var topLogprobs: [TokenLogprob]
 }
 
 /// A token id with its log-probability.

@@ -1,3 +1,5 @@
+import SwitchyardModel
+
 /// Log-softmax statistics of one row of logits, computed without allocating.
 enum TopLogprobs {
     /// The `count` most likely tokens with their log-probabilities, best first.
@@ -13,6 +15,16 @@ enum TopLogprobs {
             if best.count > count { best.removeLast() }
         }
         return best.map { TokenLogprob(token: $0.token, logprob: $0.logprob - logSumExp) }
+    }
+
+    /// `token`'s log-probability, rank and the `count` best alternatives under one row of logits.
+    static func prompt(_ logits: UnsafeBufferPointer<Float>, token: Int32, count: Int) -> PromptTokenLogprob {
+        let lse = LogSoftmax.logSumExp(logits)
+        let value = logits[Int(token)]
+        var better = 0
+        for other in logits where other > value { better += 1 }
+        return PromptTokenLogprob(token: token, logprob: value - lse, rank: better + 1,
+                                  topLogprobs: top(logits, count: count, logSumExp: lse))
     }
 }
 

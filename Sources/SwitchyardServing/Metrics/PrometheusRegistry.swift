@@ -26,6 +26,8 @@ public final class PrometheusRegistry: Sendable {
         var histograms: [String: [String: Histogram]] = [:]
         var gauges: [String: @Sendable () -> [(labels: String, value: Double)]] = [:]
         var counterFunctions: [String: @Sendable () -> [(labels: String, value: Double)]] = [:]
+        /// Labels every sample carries (`model_name`), as label text without braces.
+        var constantLabels = ""
     }
 
     private let storage = Mutex(Storage())
@@ -37,6 +39,12 @@ public final class PrometheusRegistry: Sendable {
             storage.families[name] = Family(name: name, help: help, type: type)
             storage.order.append(name)
         }
+    }
+
+    /// Labels added to every sample when rendered, such as vLLM's `model_name`.
+    public func setConstantLabels(_ labels: [(String, String)]) {
+        let text = Self.labelText(labels)
+        storage.withLock { $0.constantLabels = text.isEmpty ? "" : String(text.dropFirst().dropLast()) }
     }
 
     /// Declares a counter so it is exported (at 0) before its first increment.
@@ -102,6 +110,13 @@ public final class PrometheusRegistry: Sendable {
     /// Everything in the Prometheus text format.
     public func render() -> String {
         let snapshot = storage.withLock { $0 }
+        let constant = snapshot.constantLabels
+        /// A sample's labels with the constant ones first.
+        func labelled(_ labels: String) -> String {
+            if constant.isEmpty { return labels }
+            if labels.isEmpty { return "{\(constant)}" }
+            return "{\(constant)," + labels.dropFirst()
+        }
         var out = ""
         for name in snapshot.order {
             guard let family = snapshot.families[name] else { continue }
@@ -109,16 +124,17 @@ public final class PrometheusRegistry: Sendable {
             switch family.type {
             case "counter":
                 if let read = snapshot.counterFunctions[name] {
-                    for sample in read() { out += "\(name)\(sample.labels) \(Self.format(sample.value))\n" }
+                    for sample in read() { out += "\(name)\(labelled(sample.labels)) \(Self.format(sample.value))\n" }
                     continue
                 }
                 let samples = snapshot.counters[name] ?? [:]
-                if samples.isEmpty { out += "\(name) 0\n" }
+                if samples.isEmpty { out += "\(name)\(labelled("")) 0\n" }
                 for (labels, value) in samples.sorted(by: { $0.key < $1.key }) {
-                    out += "\(name)\(labels) \(Self.format(value))\n"
+                    out += "\(name)\(labelled(labels)) \(Self.format(value))\n"
                 }
             case "histogram":
-                for (labels, histogram) in (snapshot.histograms[name] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                for (raw, histogram) in (snapshot.histograms[name] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                    let labels = labelled(raw)
                     for (index, bound) in histogram.buckets.enumerated() {
                         out += "\(name)_bucket\(Self.merge(labels, "le", Self.format(bound))) \(histogram.counts[index])\n"
                     }
@@ -128,7 +144,7 @@ public final class PrometheusRegistry: Sendable {
                 }
             default:
                 for sample in snapshot.gauges[name]?() ?? [] {
-                    out += "\(name)\(sample.labels) \(Self.format(sample.value))\n"
+                    out += "\(name)\(labelled(sample.labels)) \(Self.format(sample.value))\n"
                 }
             }
         }

@@ -31,6 +31,31 @@ public struct ServingMetrics: Sendable {
                          buckets: Self.latencyBuckets, value: seconds)
     }
 
+    static let tokenCountBuckets: [Double] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000]
+    static let phaseBuckets: [Double] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50,
+                                         60, 120, 240, 480, 960, 1920]
+
+    /// vLLM's per-request histograms for one finished request: time waiting, prefilling and decoding,
+    /// and its prompt and generated token counts.
+    func requestDone(queue: Double, prefill: Double, decode: Double, promptTokens: Int, generationTokens: Int) {
+        registry.observe("switchyard_request_queue_time_seconds", help: "Time a request waited before its first step.",
+                         buckets: Self.phaseBuckets, value: queue)
+        registry.observe("switchyard_request_prefill_time_seconds", help: "Time from a request's first step to its first token.",
+                         buckets: Self.phaseBuckets, value: prefill)
+        registry.observe("switchyard_request_decode_time_seconds", help: "Time from a request's first token to its last.",
+                         buckets: Self.phaseBuckets, value: decode)
+        registry.observe("switchyard_request_prompt_tokens", help: "Prompt tokens per finished request.",
+                         buckets: Self.tokenCountBuckets, value: Double(promptTokens))
+        registry.observe("switchyard_request_generation_tokens", help: "Tokens generated per finished request.",
+                         buckets: Self.tokenCountBuckets, value: Double(generationTokens))
+    }
+
+    /// Tokens fed to the engine in one step (decodes plus prefill chunks).
+    func iterationTokens(_ count: Int) {
+        registry.observe("switchyard_iteration_tokens_total", help: "Tokens per engine step.",
+                         buckets: Self.tokenCountBuckets, value: Double(count))
+    }
+
     func promptTokens(_ count: Int) {
         registry.increment("switchyard_prompt_tokens_total", help: "Prompt tokens processed.", by: Double(count))
     }
@@ -49,9 +74,14 @@ public struct ServingMetrics: Sendable {
                            labels: [("reason", reason)])
     }
 
+    /// Counts an answered HTTP request; a 4xx on a generation route is also a failed request
+    /// (`reason="client_error"`), as vLLM counts `abort`s.
     func httpRequest(route: String, status: Int) {
         registry.increment("switchyard_http_requests_total", help: "HTTP requests answered, by route and status.",
                            labels: [("route", route), ("status", String(status))])
+        if (400..<500).contains(status) && status != 499 && route.hasSuffix("completions") {
+            requestFailed("client_error")
+        }
     }
 
     /// Tokens routed to each expert of one layer in one step.

@@ -1,0 +1,79 @@
+import Foundation
+
+/// What the server says about its vocabulary: its size (random prompt ids stay below it) and
+/// whether it has a tokenizer (then prompts go as text, as vLLM's random dataset sends them).
+public struct ServerVocabulary: Sendable, Equatable {
+    public var vocabSize: Int
+    public var hasTokenizer: Bool
+
+    public init(vocabSize: Int, hasTokenizer: Bool) {
+        self.vocabSize = vocabSize
+        self.hasTokenizer = hasTokenizer
+    }
+
+    private struct TokenizerInfo: Decodable {
+        var vocabSize: Int?
+        enum CodingKeys: String, CodingKey { case vocabSize = "vocab_size" }
+    }
+
+    private struct ModelList: Decodable {
+        struct Model: Decodable {
+            var vocabSize: Int?
+            enum CodingKeys: String, CodingKey { case vocabSize = "vocab_size" }
+        }
+        var data: [Model]
+    }
+
+    private struct Detokenized: Decodable { var prompt: String }
+
+    /// Asks `GET /tokenizer_info` (vLLM, Switchyard), then `GET /v1/models` (`vocab_size`, as
+    /// Switchyard lists it); nil when neither says.
+    public static func lookup(client: BenchHTTPClient, timeouts: HTTPTimeouts) async -> ServerVocabulary? {
+        if let body = try? await fetch(client, HTTPRequestSpec(method: .GET, path: client.url.path("/tokenizer_info")), timeouts),
+           let info = try? JSONDecoder().decode(TokenizerInfo.self, from: Data(body)), let size = info.vocabSize, size > 0 {
+            return ServerVocabulary(vocabSize: size, hasTokenizer: true)
+        }
+        if let body = try? await fetch(client, HTTPRequestSpec(method: .GET, path: client.url.path("/v1/models")), timeouts),
+           let list = try? JSONDecoder().decode(ModelList.self, from: Data(body)), let size = list.data.first?.vocabSize, size > 0 {
+            return ServerVocabulary(vocabSize: size, hasTokenizer: false)
+        }
+        return nil
+    }
+
+    /// Turns token-id prompts into text with the server's `POST /detokenize`, as vLLM's random
+    /// dataset decodes random ids with the model's tokenizer. Throws when the server cannot.
+    public static func textPrompts(_ prompts: [BenchPrompt], client: BenchHTTPClient, timeouts: HTTPTimeouts) async throws -> [BenchPrompt] {
+        var result: [BenchPrompt] = []
+        result.reserveCapacity(prompts.count)
+        for prompt in prompts {
+            guard case .tokenIDs(let ids) = prompt.content else {
+                result.append(prompt)
+                continue
+            }
+            let body = try JSONSerialization.data(withJSONObject: ["tokens": ids])
+            let answer = try await fetch(client, HTTPRequestSpec(method: .POST, path: client.url.path("/detokenize"), body: Array(body)), timeouts)
+            guard let text = try? JSONDecoder().decode(Detokenized.self, from: Data(answer)).prompt else {
+                throw BenchInputError("POST /detokenize did not answer {\"prompt\": text}")
+            }
+            result.append(BenchPrompt(content: .text(text), outputTokens: prompt.outputTokens))
+        }
+        return result
+    }
+
+    /// The body of a 200 answer; throws otherwise.
+    static func fetch(_ client: BenchHTTPClient, _ spec: HTTPRequestSpec, _ timeouts: HTTPTimeouts) async throws -> [UInt8] {
+        var status = 0
+        var body: [UInt8] = []
+        try await client.execute(spec, timeouts: timeouts) { event in
+            switch event {
+            case .head(let code, _): status = code
+            case .body(let buffer, _):
+                guard body.count + buffer.readableBytes <= 1 << 20 else { throw BenchInputError("\(spec.path) answered more than 1 MiB") }
+                body.append(contentsOf: buffer.readableBytesView)
+            case .end: break
+            }
+        }
+        guard status == 200 else { throw BenchInputError("\(spec.method) \(spec.path) answered HTTP \(status)") }
+        return body
+    }
+}
