@@ -47,7 +47,8 @@ import sys
 
 import torch
 import transformers
-from transformers import AutoModelForCausalLM, MixtralConfig, OlmoeConfig, Qwen2MoeConfig, Qwen3MoeConfig
+from transformers import (AutoModelForCausalLM, Glm4MoeConfig, MixtralConfig, OlmoeConfig, Qwen2MoeConfig,
+                          Qwen3MoeConfig)
 
 PROMPT_LENGTHS = [1, 2, 5, 13, 27, 40]
 GREEDY_STEPS = 12
@@ -76,6 +77,10 @@ def rescale(model, seed):
             else:
                 value = noise / math.sqrt(shape[-1])
             parameter.copy_(value.to(parameter.dtype))
+        # Buffers that are weights: the sigmoid routers' score-correction bias (zeros at init).
+        for name, buffer in sorted(model.named_buffers()):
+            if name.endswith("e_score_correction_bias"):
+                buffer.copy_(0.3 * torch.randn(buffer.shape, generator=generator, dtype=torch.float32))
 
 
 def common(**overrides):
@@ -113,6 +118,25 @@ FIXTURES = {
     "olmoe_clip": dict(
         config=lambda: OlmoeConfig(**common(), num_experts=4, num_experts_per_tok=2, clip_qkv=1.5),
         features=["full q/k RMSNorm", "clip_qkv 1.5", "no renormalisation"], seed=6),
+    "glm4_moe_groups": dict(
+        config=lambda: Glm4MoeConfig(**common(num_hidden_layers=3), head_dim=16, n_routed_experts=8,
+                                     num_experts_per_tok=3, moe_intermediate_size=24, n_shared_experts=2,
+                                     n_group=4, topk_group=2, routed_scaling_factor=2.5, first_k_dense_replace=1,
+                                     norm_topk_prob=True, use_qk_norm=True, attention_bias=True,
+                                     rope_parameters={"rope_type": "default", "rope_theta": 10000.0,
+                                                      "partial_rotary_factor": 0.5}),
+        features=["sigmoid routing with e_score_correction_bias", "n_group 4 / topk_group 2", "top-3 renormalised",
+                  "routed_scaling_factor 2.5", "2 shared experts (one FFN of 2x moe size)", "first_k_dense_replace 1",
+                  "partial_rotary_factor 0.5 of head_dim 16", "per-head q/k RMSNorm", "q/k/v bias"], seed=7),
+    "glm4_moe_bf16": dict(
+        config=lambda: Glm4MoeConfig(**common(num_hidden_layers=3, hidden_size=48, num_attention_heads=6),
+                                     n_routed_experts=6, num_experts_per_tok=2, moe_intermediate_size=32,
+                                     n_shared_experts=1, n_group=1, topk_group=1, routed_scaling_factor=1.8,
+                                     first_k_dense_replace=2, norm_topk_prob=False, use_qk_norm=False,
+                                     attention_bias=False),
+        features=["bf16 storage", "sigmoid routing, one group, no renormalisation", "routed_scaling_factor 1.8",
+                  "first_k_dense_replace 2", "default partial_rotary_factor 0.5 of head_dim 8"],
+        dtype=torch.bfloat16, seed=8),
 }
 
 

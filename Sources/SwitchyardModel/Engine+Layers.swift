@@ -56,8 +56,8 @@ extension Engine {
                               weight: w.kNorm!.base, eps: config.rmsNormEps)
             }
             if let clip = config.clipQKV { VectorOps.clamp(q, limit: clip, count: width) }
-            RoPE.rotate(q, heads: config.numHeads, headDim: hd, cos: state.cosTable.row(r), sin: state.sinTable.row(r))
-            RoPE.rotate(k, heads: config.numKVHeads, headDim: hd, cos: state.cosTable.row(r), sin: state.sinTable.row(r))
+            RoPE.rotate(q, heads: config.numHeads, headDim: hd, rotaryDim: config.rotaryDim, cos: state.cosTable.row(r), sin: state.sinTable.row(r))
+            RoPE.rotate(k, heads: config.numKVHeads, headDim: hd, rotaryDim: config.rotaryDim, cos: state.cosTable.row(r), sin: state.sinTable.row(r))
         }
         let window = config.slidingWindow(layer: layer)
         state.decodeInputs.removeAll(keepingCapacity: true)
@@ -120,7 +120,7 @@ extension Engine {
             }
         }
         Gating.route(config: config, layer: layer, rows: rows, logits: logits, sharedLogits: shared,
-                     into: &state.routes)
+                     correctionBias: w.scoreCorrectionBias.map { UnsafePointer($0.base) }, into: &state.routes)
         if let onRouted {
             Gating.count(state.routes, experts: config.ffnExperts(layer: layer), into: &state.counts)
             onRouted(layer, state.counts)

@@ -33,7 +33,7 @@ public final class Engine: @unchecked Sendable {
         self.weights = weights
         self.experts = experts
         self.microBatches = max(1, microBatches)
-        rope = RoPE(headDim: config.headDim, theta: config.ropeTheta)
+        rope = RoPE(headDim: config.rotaryDim, theta: config.ropeTheta)
         attention = Attention(config: config)
         states = (0..<max(1, microBatches)).map { EngineMicroBatch(index: $0, config: config) }
         logits = Matrix(rows: 0, cols: config.vocabSize)

@@ -81,7 +81,7 @@ extension ModelConfig {
         }
 
         let intermediate = try json.positiveInt("intermediate_size", default: defaults.intermediate)
-        let expertKeys = ["num_experts", "num_local_experts"]
+        let expertKeys = ["num_experts", "num_local_experts", "n_routed_experts"]
         let numExperts = try expertKeys.lazy.compactMap { try json.int($0) }.first ?? defaults.numExperts
         let expertKey = expertKeys.first { json.value($0) != nil } ?? "num_experts"
         guard numExperts >= 0, numExperts > 0 || family.hasDenseLayers else {
@@ -95,23 +95,46 @@ extension ModelConfig {
         }
         let moeIntermediate = family.hasDenseLayers
             ? try json.positiveInt("moe_intermediate_size", default: defaults.moeIntermediate) : intermediate
-        let shared = family == .qwen2_moe ? try json.int("shared_expert_intermediate_size", default: 5632) : 0
-        guard shared >= 0 else {
-            throw ModelError.invalidConfigValue(path: path, key: "shared_expert_intermediate_size", reason: "must not be negative, got \(shared)")
+        let shared: Int
+        switch family {
+        case .qwen2_moe:
+            shared = try json.int("shared_expert_intermediate_size", default: 5632)
+            guard shared >= 0 else {
+                throw ModelError.invalidConfigValue(path: path, key: "shared_expert_intermediate_size", reason: "must not be negative, got \(shared)")
+            }
+        case .glm4_moe:
+            let count = try json.int("n_shared_experts", default: 1)
+            guard count >= 0 else {
+                throw ModelError.invalidConfigValue(path: path, key: "n_shared_experts", reason: "must not be negative, got \(count)")
+            }
+            shared = count * moeIntermediate
+        default:
+            shared = 0
         }
-        let normTopK = family == .mixtral ? true : try json.bool("norm_topk_prob", default: false)
+        let normTopK = family == .mixtral ? true : try json.bool("norm_topk_prob", default: defaults.normTopK)
+        let routing = try parseRouting(json, family: family, experts: numExperts, topK: topK)
 
         let eps = try json.double("rms_norm_eps") ?? defaults.rmsNormEps
         guard eps > 0 else {
             throw ModelError.invalidConfigValue(path: path, key: "rms_norm_eps", reason: "must be positive, got \(eps)")
         }
-        let ropeTheta = try parseRope(json, family: family)
+        let (ropeTheta, rotaryFactor) = try parseRope(json, family: family)
+        let rotaryDim = Int(Double(headDim) * rotaryFactor)
+        guard rotaryDim > 0, rotaryDim % 2 == 0, rotaryDim <= headDim else {
+            throw ModelError.invalidConfigValue(path: path, key: "partial_rotary_factor", reason: "\(rotaryFactor) of head_dim \(headDim) gives \(rotaryDim) rotary dimensions; RoPE needs a positive even number up to head_dim")
+        }
         let maxPositions = try json.positiveInt("max_position_embeddings", default: defaults.maxPositions)
         let tied = try json.bool("tie_word_embeddings", default: false)
 
         var sparseStep = 1
         var mlpOnly: [Int] = []
-        if family.hasDenseLayers {
+        if family == .glm4_moe {
+            let dense = try json.int("first_k_dense_replace", default: 1)
+            guard dense >= 0 else {
+                throw ModelError.invalidConfigValue(path: path, key: "first_k_dense_replace", reason: "must not be negative, got \(dense)")
+            }
+            mlpOnly = Array(0..<min(dense, layers))
+        } else if family.hasDenseLayers {
             sparseStep = try json.positiveInt("decoder_sparse_step", default: 1)
             mlpOnly = try json.intList("mlp_only_layers") ?? []
             if let bad = mlpOnly.first(where: { $0 < 0 || $0 >= layers }) {
@@ -129,11 +152,14 @@ extension ModelConfig {
         case .qwen3_moe, .olmoe:
             let bias = try json.bool("attention_bias", default: false)
             (attentionBias, outputBias) = (bias, bias)
+        case .glm4_moe:
+            (attentionBias, outputBias) = (try json.bool("attention_bias", default: false), false)
         }
         let qkNorm: QKNorm = switch family {
         case .mixtral, .qwen2_moe: .none
         case .qwen3_moe: .perHead
         case .olmoe: .full
+        case .glm4_moe: try json.bool("use_qk_norm", default: false) ? .perHead : .none
         }
         var clip: Float?
         if family == .olmoe, let value = try json.double("clip_qkv") {
@@ -162,13 +188,17 @@ extension ModelConfig {
             rmsNormEps: Float(eps), ropeTheta: ropeTheta, maxPositionEmbeddings: maxPositions,
             tieWordEmbeddings: tied, slidingWindow: window, slidingWindowLayers: windowLayers,
             attentionBias: attentionBias, outputBias: outputBias, qkNorm: qkNorm, clipQKV: clip,
-            decoderSparseStep: sparseStep, mlpOnlyLayers: mlpOnly, bosTokenID: bos, eosTokenIDs: eos, dtype: dtype
+            decoderSparseStep: sparseStep, mlpOnlyLayers: mlpOnly, bosTokenID: bos, eosTokenIDs: eos, dtype: dtype,
+            rotaryDim: rotaryDim, scoringFunction: routing.scoring, scoreCorrectionBias: routing.correctionBias,
+            expertGroups: routing.groups, topKGroups: routing.topKGroups, groupScore: routing.groupScore,
+            routedScalingFactor: routing.scaling, sharedExpertGated: family == .qwen2_moe
         )
     }
 
-    /// `rope_theta` from `rope_parameters` / `rope_scaling` or the top level (transformers' priority),
-    /// rejecting every RoPE type but the default.
-    private static func parseRope(_ json: ConfigReader, family: ModelFamily) throws -> Double {
+    /// `rope_theta` and `partial_rotary_factor` from `rope_parameters` / `rope_scaling` or the top
+    /// level (transformers' priority), rejecting every RoPE type but the default and partial rotary
+    /// in families whose transformers code rotates whole heads.
+    private static func parseRope(_ json: ConfigReader, family: ModelFamily) throws -> (theta: Double, rotaryFactor: Double) {
         let scalingKey = json.value("rope_scaling") != nil ? "rope_scaling" : "rope_parameters"
         let parameters = try json.object(scalingKey)
         if let parameters {
@@ -176,18 +206,20 @@ extension ModelConfig {
             guard type == "default" || type == "none" else {
                 throw ModelError.unsupportedRope(path: json.path, reason: "\(scalingKey).rope_type \"\(type)\" is not implemented (only \"default\")")
             }
-            if let factor = try parameters.double("partial_rotary_factor"), factor != 1 {
-                throw ModelError.unsupportedRope(path: json.path, reason: "partial_rotary_factor \(factor) is not implemented (only 1)")
-            }
         }
-        if let factor = try json.double("partial_rotary_factor"), factor != 1 {
-            throw ModelError.unsupportedRope(path: json.path, reason: "partial_rotary_factor \(factor) is not implemented (only 1)")
+        let factor = try parameters?.double("partial_rotary_factor") ?? json.double("partial_rotary_factor")
+            ?? family.defaultPartialRotaryFactor
+        guard factor > 0, factor <= 1 else {
+            throw ModelError.invalidConfigValue(path: json.path, key: "partial_rotary_factor", reason: "must be in (0, 1], got \(factor)")
+        }
+        if factor != 1, !family.supportsPartialRotary {
+            throw ModelError.unsupportedRope(path: json.path, reason: "partial_rotary_factor \(factor) is not implemented for \(family.rawValue) (only 1)")
         }
         let theta = try parameters?.double("rope_theta") ?? json.double("rope_theta") ?? family.defaultRopeTheta
         guard theta > 0 else {
             throw ModelError.invalidConfigValue(path: json.path, key: "rope_theta", reason: "must be positive, got \(theta)")
         }
-        return theta
+        return (theta, factor)
     }
 
     /// The sliding window and the layers it applies to, per family semantics.
@@ -200,7 +232,7 @@ extension ModelConfig {
             return size
         }
         switch family {
-        case .olmoe:
+        case .olmoe, .glm4_moe:
             return (nil, nil)
         case .mixtral:
             return (try window(), nil)
@@ -225,7 +257,13 @@ extension ModelConfig {
 
 extension ModelFamily {
     /// Whether the family can have dense-MLP layers (`decoder_sparse_step`, `mlp_only_layers`).
-    var hasDenseLayers: Bool { self == .qwen2_moe || self == .qwen3_moe }
+    var hasDenseLayers: Bool { self == .qwen2_moe || self == .qwen3_moe || self == .glm4_moe }
+
+    /// Whether the family's transformers code honours `partial_rotary_factor`.
+    var supportsPartialRotary: Bool { self == .glm4_moe }
+
+    /// The `partial_rotary_factor` transformers assumes when a config gives none.
+    var defaultPartialRotaryFactor: Double { self == .glm4_moe ? 0.5 : 1 }
 }
 
 /// transformers' configuration-class defaults of each family.
@@ -239,6 +277,7 @@ struct FamilyDefaults {
     var maxPositions: Int
     var bos: Int?
     var eos: [Int]
+    var normTopK = false
 
     init(_ family: ModelFamily) {
         switch family {
@@ -254,6 +293,10 @@ struct FamilyDefaults {
         case .olmoe:
             self.init(intermediate: 2048, moeIntermediate: 2048, numExperts: 64, topK: 8, kvHeads: nil,
                       rmsNormEps: 1e-5, maxPositions: 4096, bos: nil, eos: [50279])
+        case .glm4_moe:
+            self.init(intermediate: 10944, moeIntermediate: 1408, numExperts: 128, topK: 8, kvHeads: 8,
+                      rmsNormEps: 1e-5, maxPositions: 131072, bos: nil, eos: [])
+            normTopK = true
         }
     }
 

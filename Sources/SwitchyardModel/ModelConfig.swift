@@ -16,6 +16,22 @@ public struct ModelConfig: Sendable, Equatable {
         case full
     }
 
+    /// How router logits become the scores experts are chosen by.
+    public enum ScoringFunction: String, Sendable, Equatable {
+        /// Softmax over all experts, then top-k (mixtral, qwen, olmoe, deepseek_v2).
+        case softmax
+        /// Independent sigmoid per expert, then top-k (deepseek_v3, glm4_moe).
+        case sigmoid
+    }
+
+    /// How a group of experts is scored in group-limited routing.
+    public enum GroupScore: String, Sendable, Equatable {
+        /// The group's best expert score (deepseek_v2 `group_limited_greedy`).
+        case max
+        /// The sum of the group's two best choice scores (deepseek_v3 / glm4_moe `noaux_tc`).
+        case topTwoSum
+    }
+
     public var family: ModelFamily
     public var hiddenSize: Int
     public var numLayers: Int
@@ -55,6 +71,23 @@ public struct ModelConfig: Sendable, Equatable {
     public var eosTokenIDs: [Int]
     /// The dtype config.json declares (tensors carry their own; this is informative).
     public var dtype: DType
+    /// Leading dimensions of each head that RoPE rotates (`head_dim * partial_rotary_factor`); the
+    /// rest pass through unrotated. Equals `headDim` for full rotary.
+    public var rotaryDim: Int
+    public var scoringFunction: ScoringFunction
+    /// Whether sparse layers' routers hold an `e_score_correction_bias` added to the scores for the
+    /// choice of experts only (the weights stay the unbiased scores).
+    public var scoreCorrectionBias: Bool
+    /// Group-limited routing: experts split into `expertGroups` equal groups and each row chooses
+    /// among the experts of its best `topKGroups` groups. 1 group: plain top-k.
+    public var expertGroups: Int
+    public var topKGroups: Int
+    public var groupScore: GroupScore
+    /// Factor on the routed experts' weights after any renormalisation (not on shared experts).
+    public var routedScalingFactor: Float
+    /// Whether the shared expert's slot is weighted `sigmoid(shared_expert_gate · x)` (qwen2_moe);
+    /// otherwise it is always added with weight 1 (deepseek, glm4_moe).
+    public var sharedExpertGated: Bool
 
     public init(
         family: ModelFamily, hiddenSize: Int, numLayers: Int, numHeads: Int, numKVHeads: Int, headDim: Int,
@@ -63,7 +96,10 @@ public struct ModelConfig: Sendable, Equatable {
         maxPositionEmbeddings: Int, tieWordEmbeddings: Bool, slidingWindow: Int? = nil,
         slidingWindowLayers: [Int]? = nil, attentionBias: Bool, outputBias: Bool = false, qkNorm: QKNorm,
         clipQKV: Float? = nil, decoderSparseStep: Int = 1, mlpOnlyLayers: [Int] = [], bosTokenID: Int? = nil,
-        eosTokenIDs: [Int] = [], dtype: DType = .f32
+        eosTokenIDs: [Int] = [], dtype: DType = .f32, rotaryDim: Int? = nil,
+        scoringFunction: ScoringFunction = .softmax, scoreCorrectionBias: Bool = false, expertGroups: Int = 1,
+        topKGroups: Int = 1, groupScore: GroupScore = .max, routedScalingFactor: Float = 1,
+        sharedExpertGated: Bool = true
     ) {
         self.family = family
         self.hiddenSize = hiddenSize
@@ -93,6 +129,14 @@ public struct ModelConfig: Sendable, Equatable {
         self.bosTokenID = bosTokenID
         self.eosTokenIDs = eosTokenIDs
         self.dtype = dtype
+        self.rotaryDim = rotaryDim ?? headDim
+        self.scoringFunction = scoringFunction
+        self.scoreCorrectionBias = scoreCorrectionBias
+        self.expertGroups = expertGroups
+        self.topKGroups = topKGroups
+        self.groupScore = groupScore
+        self.routedScalingFactor = routedScalingFactor
+        self.sharedExpertGated = sharedExpertGated
     }
 
     /// Whether `layer` routes to experts (otherwise it has one dense MLP of `intermediateSize`).
@@ -103,7 +147,8 @@ public struct ModelConfig: Sendable, Equatable {
         numExperts > 0 && !mlpOnlyLayers.contains(layer) && (layer + 1) % max(decoderSparseStep, 1) == 0
     }
 
-    /// Whether sparse layers have a shared expert (qwen2_moe), id `numExperts`.
+    /// Whether sparse layers have a shared expert (qwen2_moe, deepseek, glm4_moe), id `numExperts`.
+    /// Several shared experts (`n_shared_experts`) are one FFN of their summed intermediate size.
     public var hasSharedExpert: Bool { sharedExpertIntermediateSize > 0 }
 
     /// The number of FFN experts of `layer`, shared expert included; 1 for a dense layer.

@@ -7,6 +7,7 @@ public enum ModelFamily: String, Sendable, CaseIterable {
     case qwen2_moe
     case qwen3_moe
     case olmoe
+    case glm4_moe
 
     /// The `architectures` entry transformers writes for the causal-LM class of this family.
     public var architecture: String {
@@ -15,6 +16,7 @@ public enum ModelFamily: String, Sendable, CaseIterable {
         case .qwen2_moe: "Qwen2MoeForCausalLM"
         case .qwen3_moe: "Qwen3MoeForCausalLM"
         case .olmoe: "OlmoeForCausalLM"
+        case .glm4_moe: "Glm4MoeForCausalLM"
         }
     }
 
@@ -22,7 +24,7 @@ public enum ModelFamily: String, Sendable, CaseIterable {
     public var defaultRopeTheta: Double {
         switch self {
         case .mixtral: 1_000_000
-        case .qwen2_moe, .qwen3_moe, .olmoe: 10_000
+        case .qwen2_moe, .qwen3_moe, .olmoe, .glm4_moe: 10_000
         }
     }
 

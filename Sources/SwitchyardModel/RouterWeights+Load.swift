@@ -46,9 +46,13 @@ extension RouterWeights {
             }
             var gate: PackedWeight?
             var sharedGate: PackedWeight?
+            var correction: Matrix?
             if config.isSparse(layer: l) {
                 gate = try packed([(WeightNames.routerGate(config.family, layer: l), config.numExperts)], cols: h)
-                if config.hasSharedExpert {
+                if config.scoreCorrectionBias {
+                    correction = try vector(WeightNames.scoreCorrectionBias(layer: l), config.numExperts)
+                }
+                if config.hasSharedExpert && config.sharedExpertGated {
                     sharedGate = try packed([(WeightNames.sharedExpertGate(layer: l), 1)], cols: h)
                 }
             }
@@ -68,7 +72,7 @@ extension RouterWeights {
                 oBias: config.outputBias ? try vector(a + "o_proj.bias", h) : try optionalVector(a + "o_proj.bias", h),
                 qNorm: qNorm, kNorm: kNorm,
                 postNorm: try vector(p + "post_attention_layernorm.weight", h),
-                gate: gate, sharedGate: sharedGate
+                gate: gate, sharedGate: sharedGate, scoreCorrectionBias: correction
             ))
         }
         let finalNorm = try vector("model.norm.weight", h)

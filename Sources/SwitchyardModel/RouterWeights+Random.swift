@@ -34,7 +34,8 @@ extension RouterWeights {
                 kNorm: config.qkNorm == .none ? nil : norm(perHead ? config.headDim : config.kvDim),
                 postNorm: norm(h),
                 gate: sparse ? Matrix.random(rows: config.numExperts, cols: h, scale: 4 * (3 / Float(h)).squareRoot(), generator: &g) : nil,
-                sharedGate: sparse && config.hasSharedExpert ? linear(1, h) : nil
+                sharedGate: sparse && config.hasSharedExpert && config.sharedExpertGated ? linear(1, h) : nil,
+                scoreCorrectionBias: sparse && config.scoreCorrectionBias ? bias(config.numExperts) : nil
             ))
         }
         let finalNorm = norm(h)

@@ -42,7 +42,10 @@ extension WeightNames {
             specs.append(TensorSpec(name: postAttentionNorm(layer: layer), shape: [hidden]))
             if config.isSparse(layer: layer) {
                 specs.append(TensorSpec(name: routerGate(config.family, layer: layer), shape: [config.numExperts, hidden]))
-                if config.hasSharedExpert {
+                if config.scoreCorrectionBias {
+                    specs.append(TensorSpec(name: scoreCorrectionBias(layer: layer), shape: [config.numExperts]))
+                }
+                if config.hasSharedExpert && config.sharedExpertGated {
                     specs.append(TensorSpec(name: sharedExpertGate(layer: layer), shape: [1, hidden]))
                 }
             }

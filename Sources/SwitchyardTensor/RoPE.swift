@@ -3,7 +3,7 @@ import Foundation
 /// Rotary position embedding with transformers' `rotate_half` convention: dimension `i` pairs with
 /// `i + headDim/2`, frequency `theta^(-2i/headDim)`.
 public struct RoPE: Sendable {
-    /// The rotated dimension (the head dimension).
+    /// The rotated dimension (the head dimension, or fewer with partial rotary).
     public let headDim: Int
     /// The base `theta`.
     public let theta: Double
@@ -29,13 +29,14 @@ public struct RoPE: Sendable {
     }
 
     /// Rotates `heads` consecutive head vectors starting at `x` (each `headDim` floats) in place,
-    /// using angles from `angles(position:cos:sin:)`.
+    /// using angles from `angles(position:cos:sin:)`. With `rotaryDim < headDim` (partial rotary)
+    /// only each head's first `rotaryDim` values rotate, paired `i` with `i + rotaryDim/2`.
     @inline(__always)
     public static func rotate(
-        _ x: UnsafeMutablePointer<Float>, heads: Int, headDim: Int,
+        _ x: UnsafeMutablePointer<Float>, heads: Int, headDim: Int, rotaryDim: Int? = nil,
         cos: UnsafePointer<Float>, sin: UnsafePointer<Float>
     ) {
-        let half = headDim / 2
+        let half = (rotaryDim ?? headDim) / 2
         for h in 0..<heads {
             let v = x + h * headDim
             for i in 0..<half {

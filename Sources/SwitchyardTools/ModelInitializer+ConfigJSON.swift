@@ -103,6 +103,22 @@ extension ModelInitializer {
             fields["attention_bias"] = .bool(config.attentionBias)
             fields["clip_qkv"] = config.clipQKV.map { .float($0) } ?? .null
             fields["router_aux_loss_coef"] = .double(0.01)
+        case .glm4_moe:
+            fields["n_routed_experts"] = .int(config.numExperts)
+            fields["moe_intermediate_size"] = .int(config.moeIntermediateSize)
+            fields["n_shared_experts"] = .int(config.sharedExpertIntermediateSize / max(config.moeIntermediateSize, 1))
+            fields["norm_topk_prob"] = .bool(config.normTopKProb)
+            fields["n_group"] = .int(config.expertGroups)
+            fields["topk_group"] = .int(config.topKGroups)
+            fields["routed_scaling_factor"] = .float(config.routedScalingFactor)
+            fields["first_k_dense_replace"] = .int(config.mlpOnlyLayers.count)
+            fields["attention_bias"] = .bool(config.attentionBias)
+            fields["use_qk_norm"] = .bool(config.qkNorm == .perHead)
+            fields["num_nextn_predict_layers"] = .int(0)
+            fields["rope_parameters"] = .object([
+                "rope_type": .string("default"), "rope_theta": .double(config.ropeTheta),
+                "partial_rotary_factor": .double(Double(config.rotaryDim) / Double(config.headDim)),
+            ])
         }
         return JSONOut.object(fields).render() + "\n"
     }

@@ -23,7 +23,7 @@ extension ModelInitializer {
             case .bench: (1024, 8, 16, 4, 32000, 2048, 8, 4096)
             }
         let qwen = family == .qwen2_moe || family == .qwen3_moe
-        return ModelConfig(
+        var config = ModelConfig(
             family: family, hiddenSize: hidden, numLayers: layers, numHeads: heads, numKVHeads: kvHeads,
             headDim: hidden / heads, vocabSize: vocab, intermediateSize: intermediate,
             moeIntermediateSize: qwen && preset != .bench ? intermediate / 2 : intermediate,
@@ -35,5 +35,28 @@ extension ModelInitializer {
             qkNorm: family == .qwen3_moe ? .perHead : family == .olmoe ? .full : .none,
             bosTokenID: 1, eosTokenIDs: [2], dtype: dtype
         )
+        if family == .glm4_moe { shapeAsGLM(&config, preset: preset) }
+        return config
+    }
+
+    /// GLM-4.5's shape at `preset` size: a dense first layer, sigmoid routing with a correction
+    /// bias over 2 expert groups, routed_scaling_factor 2.5, one shared expert, half-rotary heads
+    /// and q/k/v biases.
+    private static func shapeAsGLM(_ config: inout ModelConfig, preset: Preset) {
+        let moe = preset == .bench ? config.intermediateSize / 4 : config.intermediateSize / 2
+        config.moeIntermediateSize = moe
+        config.sharedExpertIntermediateSize = moe
+        config.sharedExpertGated = false
+        config.mlpOnlyLayers = [0]
+        config.normTopKProb = true
+        config.scoringFunction = .sigmoid
+        config.scoreCorrectionBias = true
+        config.expertGroups = 2
+        config.topKGroups = preset == .tiny ? 1 : 2
+        config.groupScore = .topTwoSum
+        config.routedScalingFactor = 2.5
+        config.rotaryDim = config.headDim / 2
+        config.attentionBias = true
+        config.rmsNormEps = 1e-5
     }
 }
