@@ -26,6 +26,10 @@ extension Engine {
 
     /// `x += o(attention(rope(qkNorm(qkv(norm(x))))))`, appending this step's keys and values to the caches.
     private func attentionBlock(_ state: EngineMicroBatch, _ inputs: ArraySlice<EngineInput>, layer: Int) {
+        if config.latentAttention != nil {
+            latentAttentionBlock(state, inputs, layer: layer)
+            return
+        }
         let w = weights.layers[layer]
         let h = config.hiddenSize
         let hd = config.headDim

@@ -23,6 +23,8 @@ public final class Engine: @unchecked Sendable {
 
     let rope: RoPE
     let attention: Attention
+    /// The MLA kernel when the model uses latent attention.
+    let latentAttention: LatentAttention?
     private let states: [EngineMicroBatch]
     let logits: Matrix
     private let lock = NSLock()
@@ -33,8 +35,9 @@ public final class Engine: @unchecked Sendable {
         self.weights = weights
         self.experts = experts
         self.microBatches = max(1, microBatches)
-        rope = RoPE(headDim: config.rotaryDim, theta: config.ropeTheta)
+        rope = RoPE(headDim: config.rotaryDim, theta: config.ropeTheta, yarn: config.ropeYaRN)
         attention = Attention(config: config)
+        latentAttention = config.latentAttention == nil ? nil : LatentAttention(config: config)
         states = (0..<max(1, microBatches)).map { EngineMicroBatch(index: $0, config: config) }
         logits = Matrix(rows: 0, cols: config.vocabSize)
     }

@@ -69,10 +69,12 @@ extension ModelConfig {
             throw ModelError.inconsistentConfig(path: path, reason: "num_attention_heads (\(heads)) is not a multiple of num_key_value_heads (\(kvHeads))")
         }
         let explicitHeadDim = try json.int("head_dim")
-        if explicitHeadDim == nil, hidden % heads != 0 {
+        if explicitHeadDim == nil, family.latentAttention == false, hidden % heads != 0 {
             throw ModelError.inconsistentConfig(path: path, reason: "hidden_size (\(hidden)) is not divisible by num_attention_heads (\(heads)) and no head_dim is given")
         }
-        let headDim = explicitHeadDim ?? hidden / heads
+        let latent = try parseLatentAttention(json, family: family)
+        // deepseek: head_dim is the RoPE part of a head (DeepseekV3Config.__post_init__).
+        let headDim = latent?.ropeHeadDim ?? explicitHeadDim ?? hidden / heads
         guard headDim > 0, headDim % 2 == 0 else {
             throw ModelError.invalidConfigValue(path: path, key: "head_dim", reason: "must be a positive even number (RoPE rotates pairs), got \(headDim)")
         }
@@ -102,8 +104,8 @@ extension ModelConfig {
             guard shared >= 0 else {
                 throw ModelError.invalidConfigValue(path: path, key: "shared_expert_intermediate_size", reason: "must not be negative, got \(shared)")
             }
-        case .glm4_moe:
-            let count = try json.int("n_shared_experts", default: 1)
+        case .glm4_moe, .deepseek_v2, .deepseek_v3:
+            let count = try json.int("n_shared_experts", default: family == .deepseek_v2 ? 2 : 1)
             guard count >= 0 else {
                 throw ModelError.invalidConfigValue(path: path, key: "n_shared_experts", reason: "must not be negative, got \(count)")
             }
@@ -111,25 +113,27 @@ extension ModelConfig {
         default:
             shared = 0
         }
-        let normTopK = family == .mixtral ? true : try json.bool("norm_topk_prob", default: defaults.normTopK)
+        // deepseek_v2's router never renormalises, whatever norm_topk_prob says.
+        let normTopK = family == .mixtral ? true
+            : family == .deepseek_v2 ? false : try json.bool("norm_topk_prob", default: defaults.normTopK)
         let routing = try parseRouting(json, family: family, experts: numExperts, topK: topK)
 
         let eps = try json.double("rms_norm_eps") ?? defaults.rmsNormEps
         guard eps > 0 else {
             throw ModelError.invalidConfigValue(path: path, key: "rms_norm_eps", reason: "must be positive, got \(eps)")
         }
-        let (ropeTheta, rotaryFactor) = try parseRope(json, family: family)
+        let maxPositions = try json.positiveInt("max_position_embeddings", default: defaults.maxPositions)
+        let (ropeTheta, rotaryFactor, rope) = try parseRope(json, family: family, maxPositions: maxPositions)
         let rotaryDim = Int(Double(headDim) * rotaryFactor)
         guard rotaryDim > 0, rotaryDim % 2 == 0, rotaryDim <= headDim else {
             throw ModelError.invalidConfigValue(path: path, key: "partial_rotary_factor", reason: "\(rotaryFactor) of head_dim \(headDim) gives \(rotaryDim) rotary dimensions; RoPE needs a positive even number up to head_dim")
         }
-        let maxPositions = try json.positiveInt("max_position_embeddings", default: defaults.maxPositions)
         let tied = try json.bool("tie_word_embeddings", default: false)
 
         var sparseStep = 1
         var mlpOnly: [Int] = []
-        if family == .glm4_moe {
-            let dense = try json.int("first_k_dense_replace", default: 1)
+        if family.hasFirstDenseLayers {
+            let dense = try json.int("first_k_dense_replace", default: defaults.firstDense)
             guard dense >= 0 else {
                 throw ModelError.invalidConfigValue(path: path, key: "first_k_dense_replace", reason: "must not be negative, got \(dense)")
             }
@@ -154,12 +158,19 @@ extension ModelConfig {
             (attentionBias, outputBias) = (bias, bias)
         case .glm4_moe:
             (attentionBias, outputBias) = (try json.bool("attention_bias", default: false), false)
+        case .deepseek_v2, .deepseek_v3:
+            let bias = try json.bool("attention_bias", default: false)
+            (attentionBias, outputBias) = (bias, bias)
+            if try json.bool("mlp_bias", default: false) {
+                throw ModelError.invalidConfigValue(path: path, key: "mlp_bias", reason: "true is not supported (experts are bias-free SwiGLU)")
+            }
         }
         let qkNorm: QKNorm = switch family {
         case .mixtral, .qwen2_moe: .none
         case .qwen3_moe: .perHead
         case .olmoe: .full
         case .glm4_moe: try json.bool("use_qk_norm", default: false) ? .perHead : .none
+        case .deepseek_v2, .deepseek_v3: .none
         }
         var clip: Float?
         if family == .olmoe, let value = try json.double("clip_qkv") {
@@ -181,6 +192,7 @@ extension ModelConfig {
             dtype = parsed
         }
 
+        let interleaved = try family == .deepseek_v2 || (family == .deepseek_v3 && json.bool("rope_interleave", default: true))
         return ModelConfig(
             family: family, hiddenSize: hidden, numLayers: layers, numHeads: heads, numKVHeads: kvHeads,
             headDim: headDim, vocabSize: vocab, intermediateSize: intermediate, moeIntermediateSize: moeIntermediate,
@@ -191,20 +203,34 @@ extension ModelConfig {
             decoderSparseStep: sparseStep, mlpOnlyLayers: mlpOnly, bosTokenID: bos, eosTokenIDs: eos, dtype: dtype,
             rotaryDim: rotaryDim, scoringFunction: routing.scoring, scoreCorrectionBias: routing.correctionBias,
             expertGroups: routing.groups, topKGroups: routing.topKGroups, groupScore: routing.groupScore,
-            routedScalingFactor: routing.scaling, sharedExpertGated: family == .qwen2_moe
+            routedScalingFactor: routing.scaling, sharedExpertGated: family == .qwen2_moe,
+            latentAttention: latent,
+            ropeInterleaved: interleaved,
+            // yarn_apply_mscale: MLA also scales the softmax by mscale(factor, mscale_all_dim)^2.
+            attentionScaleFactor: family.latentAttention ? Float(rope?.softmaxMscale ?? 1) : 1,
+            ropeYaRN: rope?.yarn
         )
     }
 
     /// `rope_theta` and `partial_rotary_factor` from `rope_parameters` / `rope_scaling` or the top
     /// level (transformers' priority), rejecting every RoPE type but the default and partial rotary
     /// in families whose transformers code rotates whole heads.
-    private static func parseRope(_ json: ConfigReader, family: ModelFamily) throws -> (theta: Double, rotaryFactor: Double) {
+    private static func parseRope(
+        _ json: ConfigReader, family: ModelFamily, maxPositions: Int
+    ) throws -> (theta: Double, rotaryFactor: Double, scaling: RopeScaling?) {
         let scalingKey = json.value("rope_scaling") != nil ? "rope_scaling" : "rope_parameters"
         let parameters = try json.object(scalingKey)
+        var scaling: RopeScaling?
         if let parameters {
             let type = try parameters.string("rope_type") ?? parameters.string("type") ?? "default"
-            guard type == "default" || type == "none" else {
-                throw ModelError.unsupportedRope(path: json.path, reason: "\(scalingKey).rope_type \"\(type)\" is not implemented (only \"default\")")
+            switch type {
+            case "default", "none":
+                break
+            case "yarn" where family.supportsYaRN:
+                scaling = try parseYaRN(parameters, maxPositions: maxPositions)
+            default:
+                let supported = family.supportsYaRN ? "\"default\", \"yarn\"" : "\"default\""
+                throw ModelError.unsupportedRope(path: json.path, reason: "\(scalingKey).rope_type \"\(type)\" is not implemented (only \(supported))")
             }
         }
         let factor = try parameters?.double("partial_rotary_factor") ?? json.double("partial_rotary_factor")
@@ -219,7 +245,7 @@ extension ModelConfig {
         guard theta > 0 else {
             throw ModelError.invalidConfigValue(path: json.path, key: "rope_theta", reason: "must be positive, got \(theta)")
         }
-        return (theta, factor)
+        return (theta, factor, scaling)
     }
 
     /// The sliding window and the layers it applies to, per family semantics.
@@ -232,7 +258,7 @@ extension ModelConfig {
             return size
         }
         switch family {
-        case .olmoe, .glm4_moe:
+        case .olmoe, .glm4_moe, .deepseek_v2, .deepseek_v3:
             return (nil, nil)
         case .mixtral:
             return (try window(), nil)
@@ -257,7 +283,16 @@ extension ModelConfig {
 
 extension ModelFamily {
     /// Whether the family can have dense-MLP layers (`decoder_sparse_step`, `mlp_only_layers`).
-    var hasDenseLayers: Bool { self == .qwen2_moe || self == .qwen3_moe || self == .glm4_moe }
+    var hasDenseLayers: Bool { self == .qwen2_moe || self == .qwen3_moe || hasFirstDenseLayers }
+
+    /// Whether the family's first `first_k_dense_replace` layers are dense.
+    var hasFirstDenseLayers: Bool { self == .glm4_moe || latentAttention }
+
+    /// Whether the family's transformers code honours `rope_type: "yarn"`.
+    var supportsYaRN: Bool { latentAttention }
+
+    /// Whether the family uses multi-head latent attention.
+    var latentAttention: Bool { self == .deepseek_v2 || self == .deepseek_v3 }
 
     /// Whether the family's transformers code honours `partial_rotary_factor`.
     var supportsPartialRotary: Bool { self == .glm4_moe }
@@ -278,6 +313,7 @@ struct FamilyDefaults {
     var bos: Int?
     var eos: [Int]
     var normTopK = false
+    var firstDense = 1
 
     init(_ family: ModelFamily) {
         switch family {
@@ -297,6 +333,15 @@ struct FamilyDefaults {
             self.init(intermediate: 10944, moeIntermediate: 1408, numExperts: 128, topK: 8, kvHeads: 8,
                       rmsNormEps: 1e-5, maxPositions: 131072, bos: nil, eos: [])
             normTopK = true
+        case .deepseek_v2:
+            self.init(intermediate: 11008, moeIntermediate: 1407, numExperts: 64, topK: 6, kvHeads: nil,
+                      rmsNormEps: 1e-6, maxPositions: 2048, bos: 1, eos: [2])
+            firstDense = 0
+        case .deepseek_v3:
+            self.init(intermediate: 18432, moeIntermediate: 2048, numExperts: 256, topK: 8, kvHeads: nil,
+                      rmsNormEps: 1e-6, maxPositions: 4096, bos: 0, eos: [1])
+            normTopK = true
+            firstDense = 3
         }
     }
 

@@ -24,6 +24,31 @@ extension ModelConfig {
             fields.groupScore = .topTwoSum
             fields.groups = try json.int("n_group", default: 1)
             fields.topKGroups = try json.int("topk_group", default: 1)
+        case .deepseek_v3:
+            // DeepseekV3TopkRouter: the same noaux_tc routing; real configs also name it.
+            try expect(json, "scoring_func", "sigmoid")
+            try expect(json, "topk_method", "noaux_tc")
+            fields.scoring = .sigmoid
+            fields.correctionBias = true
+            fields.groupScore = .topTwoSum
+            fields.groups = try json.int("n_group", default: 8)
+            fields.topKGroups = try json.int("topk_group", default: 4)
+        case .deepseek_v2:
+            // DeepseekV2TopkRouter: softmax, then greedy or group-limited greedy (groups by their max).
+            try expect(json, "scoring_func", "softmax")
+            let method = try json.string("topk_method") ?? "greedy"
+            switch method {
+            case "greedy":
+                break
+            case "group_limited_greedy":
+                guard let groups = try json.int("n_group"), let kept = try json.int("topk_group") else {
+                    throw ModelError.inconsistentConfig(path: json.path, reason: "topk_method \"group_limited_greedy\" needs n_group and topk_group")
+                }
+                fields.groups = groups
+                fields.topKGroups = kept
+            default:
+                throw ModelError.invalidConfigValue(path: json.path, key: "topk_method", reason: "\"\(method)\" is not supported for deepseek_v2 (greedy, group_limited_greedy)")
+            }
         }
         let factor = try json.double("routed_scaling_factor") ?? 1
         guard factor > 0 else {
@@ -32,6 +57,13 @@ extension ModelConfig {
         fields.scaling = Float(factor)
         try checkGroups(fields, json: json, experts: experts, topK: topK)
         return fields
+    }
+
+    /// Throws a clear error when `key` is present with a value other than the one the engine implements.
+    private static func expect(_ json: ConfigReader, _ key: String, _ supported: String) throws {
+        if let value = try json.string(key), value != supported {
+            throw ModelError.invalidConfigValue(path: json.path, key: key, reason: "\"\(value)\" is not supported (only \"\(supported)\")")
+        }
     }
 
     private static func checkGroups(_ fields: RoutingFields, json: ConfigReader, experts: Int, topK: Int) throws {

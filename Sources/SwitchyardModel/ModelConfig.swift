@@ -85,6 +85,14 @@ public struct ModelConfig: Sendable, Equatable {
     public var groupScore: GroupScore
     /// Factor on the routed experts' weights after any renormalisation (not on shared experts).
     public var routedScalingFactor: Float
+    /// Multi-head latent attention (deepseek); nil for grouped-query attention.
+    public var latentAttention: LatentAttentionShape?
+    /// Whether RoPE rotates adjacent pairs `(2i, 2i+1)` (deepseek) rather than `i` with `i + d/2`.
+    public var ropeInterleaved: Bool
+    /// YaRN RoPE scaling; nil for plain RoPE.
+    public var ropeYaRN: RoPE.YaRN?
+    /// Extra factor on the attention softmax scale (YaRN `mscale_all_dim` for MLA); 1 otherwise.
+    public var attentionScaleFactor: Float
     /// Whether the shared expert's slot is weighted `sigmoid(shared_expert_gate · x)` (qwen2_moe);
     /// otherwise it is always added with weight 1 (deepseek, glm4_moe).
     public var sharedExpertGated: Bool
@@ -99,7 +107,8 @@ public struct ModelConfig: Sendable, Equatable {
         eosTokenIDs: [Int] = [], dtype: DType = .f32, rotaryDim: Int? = nil,
         scoringFunction: ScoringFunction = .softmax, scoreCorrectionBias: Bool = false, expertGroups: Int = 1,
         topKGroups: Int = 1, groupScore: GroupScore = .max, routedScalingFactor: Float = 1,
-        sharedExpertGated: Bool = true
+        sharedExpertGated: Bool = true, latentAttention: LatentAttentionShape? = nil, ropeInterleaved: Bool = false,
+        attentionScaleFactor: Float = 1, ropeYaRN: RoPE.YaRN? = nil
     ) {
         self.family = family
         self.hiddenSize = hiddenSize
@@ -137,6 +146,10 @@ public struct ModelConfig: Sendable, Equatable {
         self.groupScore = groupScore
         self.routedScalingFactor = routedScalingFactor
         self.sharedExpertGated = sharedExpertGated
+        self.latentAttention = latentAttention
+        self.ropeInterleaved = ropeInterleaved
+        self.attentionScaleFactor = attentionScaleFactor
+        self.ropeYaRN = ropeYaRN
     }
 
     /// Whether `layer` routes to experts (otherwise it has one dense MLP of `intermediateSize`).

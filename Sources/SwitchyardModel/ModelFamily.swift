@@ -8,6 +8,8 @@ public enum ModelFamily: String, Sendable, CaseIterable {
     case qwen3_moe
     case olmoe
     case glm4_moe
+    case deepseek_v2
+    case deepseek_v3
 
     /// The `architectures` entry transformers writes for the causal-LM class of this family.
     public var architecture: String {
@@ -17,6 +19,8 @@ public enum ModelFamily: String, Sendable, CaseIterable {
         case .qwen3_moe: "Qwen3MoeForCausalLM"
         case .olmoe: "OlmoeForCausalLM"
         case .glm4_moe: "Glm4MoeForCausalLM"
+        case .deepseek_v2: "DeepseekV2ForCausalLM"
+        case .deepseek_v3: "DeepseekV3ForCausalLM"
         }
     }
 
@@ -24,7 +28,7 @@ public enum ModelFamily: String, Sendable, CaseIterable {
     public var defaultRopeTheta: Double {
         switch self {
         case .mixtral: 1_000_000
-        case .qwen2_moe, .qwen3_moe, .olmoe, .glm4_moe: 10_000
+        case .qwen2_moe, .qwen3_moe, .olmoe, .glm4_moe, .deepseek_v2, .deepseek_v3: 10_000
         }
     }
 

@@ -23,6 +23,8 @@ extension RouterWeights {
         public let gate: PackedWeight?
         /// The shared expert's gate `1 x hidden` (qwen2_moe sparse layers).
         public let sharedGate: PackedWeight?
+        /// Multi-head latent attention's own weights (deepseek); nil for grouped-query attention.
+        public let latent: LatentWeights?
         /// `1 x numExperts` router `e_score_correction_bias` of a sparse layer when the config has one.
         public let scoreCorrectionBias: Matrix?
 
@@ -63,15 +65,18 @@ extension RouterWeights {
             inputNorm: Matrix, qkv: PackedWeight, qkvBias: Matrix? = nil,
             o: PackedWeight, oBias: Matrix? = nil, qNorm: Matrix? = nil, kNorm: Matrix? = nil,
             postNorm: Matrix, gate: PackedWeight? = nil, sharedGate: PackedWeight? = nil,
-            scoreCorrectionBias: Matrix? = nil
+            scoreCorrectionBias: Matrix? = nil, latent: LatentWeights? = nil
         ) throws {
             let h = config.hiddenSize
-            let width = config.qDim + 2 * config.kvDim
+            let width = config.attentionInputWidth
             let prefix = "model.layers.\(layer)."
             try RouterWeights.check(prefix + "input_layernorm.weight", inputNorm, [1, h])
             try RouterWeights.check(prefix + "self_attn.{q,k,v}_proj.weight", qkv, [width, h])
-            try RouterWeights.check(prefix + "self_attn.o_proj.weight", o, [h, config.qDim])
+            try RouterWeights.check(prefix + "self_attn.o_proj.weight", o, [h, config.attentionOutputWidth])
             try RouterWeights.check(prefix + "post_attention_layernorm.weight", postNorm, [1, h])
+            if config.latentAttention != nil, latent == nil {
+                throw EngineError.missingWeight(prefix + "self_attn.kv_b_proj.weight")
+            }
             if config.attentionBias {
                 guard let qkvBias else { throw EngineError.missingWeight(prefix + "self_attn.{q,k,v}_proj.bias") }
                 try RouterWeights.check(prefix + "self_attn.{q,k,v}_proj.bias", qkvBias, [1, width])
@@ -106,6 +111,7 @@ extension RouterWeights {
             self.qNorm = config.qkNorm == .none ? nil : qNorm
             self.kNorm = config.qkNorm == .none ? nil : kNorm
             self.postNorm = postNorm
+            self.latent = config.latentAttention == nil ? nil : latent
             self.gate = config.isSparse(layer: layer) ? gate : nil
             self.sharedGate = config.isSparse(layer: layer) && config.hasSharedExpert && config.sharedExpertGated ? sharedGate : nil
             self.scoreCorrectionBias = config.isSparse(layer: layer) && config.scoreCorrectionBias ? scoreCorrectionBias : nil
@@ -116,6 +122,7 @@ extension RouterWeights {
                 + [qkvBias, oBias, qNorm, kNorm, scoreCorrectionBias].reduce(0) { $0 + ($1?.count ?? 0) }
             return vectors * MemoryLayout<Float>.stride
                 + [qkv, o].reduce(0) { $0 + $1.byteCount } + [gate, sharedGate].reduce(0) { $0 + ($1?.byteCount ?? 0) }
+                + (latent?.byteCount ?? 0)
         }
     }
 }

@@ -8,13 +8,21 @@ public struct RoPE: Sendable {
     /// The base `theta`.
     public let theta: Double
     private let inverseFrequencies: [Double]
+    /// The factor on every cos and sin (YaRN's attention factor; 1 otherwise).
+    private let amplitude: Double
 
-    public init(headDim: Int, theta: Double) {
+    public init(headDim: Int, theta: Double, yarn: YaRN? = nil) {
         precondition(headDim > 0 && headDim % 2 == 0, "RoPE needs an even head dimension, got \(headDim)")
         self.headDim = headDim
         self.theta = theta
         let half = headDim / 2
-        inverseFrequencies = (0..<half).map { i in 1 / pow(theta, Double(2 * i) / Double(headDim)) }
+        if let yarn {
+            inverseFrequencies = yarn.inverseFrequencies(dim: headDim, theta: theta)
+            amplitude = yarn.attentionFactor
+        } else {
+            inverseFrequencies = (0..<half).map { i in 1 / pow(theta, Double(2 * i) / Double(headDim)) }
+            amplitude = 1
+        }
     }
 
     /// Writes `cos` and `sin` of the angles for `position` (`headDim/2` floats each).
@@ -23,8 +31,8 @@ public struct RoPE: Sendable {
         let p = Double(position)
         for i in 0..<(headDim / 2) {
             let angle = p * inverseFrequencies[i]
-            cosOut[i] = Float(cos(angle))
-            sinOut[i] = Float(sin(angle))
+            cosOut[i] = Float(cos(angle) * amplitude)
+            sinOut[i] = Float(sin(angle) * amplitude)
         }
     }
 
@@ -44,6 +52,29 @@ public struct RoPE: Sendable {
                 let x2 = v[i + half]
                 v[i] = x1 * cos[i] - x2 * sin[i]
                 v[i + half] = x2 * cos[i] + x1 * sin[i]
+            }
+        }
+    }
+
+    /// Rotates adjacent pairs `(2i, 2i+1)` by angle `i` (DeepSeek's interleaved layout, transformers'
+    /// complex `apply_rotary_emb` / `apply_rotary_pos_emb_interleave`) of the first `rotaryDim`
+    /// values of `heads` head vectors `headDim` apart, in place.
+    ///
+    /// transformers' interleaved variant for deepseek_v3 writes the rotated pairs de-interleaved
+    /// (evens then odds) in q and k alike; a dot product is the same either way, so keeping pairs in
+    /// place matches it wherever q·k is all that is read.
+    @inline(__always)
+    public static func rotateInterleaved(
+        _ x: UnsafeMutablePointer<Float>, heads: Int, headDim: Int, rotaryDim: Int,
+        cos: UnsafePointer<Float>, sin: UnsafePointer<Float>
+    ) {
+        for h in 0..<heads {
+            let v = x + h * headDim
+            for i in 0..<(rotaryDim / 2) {
+                let x1 = v[2 * i]
+                let x2 = v[2 * i + 1]
+                v[2 * i] = x1 * cos[i] - x2 * sin[i]
+                v[2 * i + 1] = x2 * cos[i] + x1 * sin[i]
             }
         }
     }

@@ -119,6 +119,33 @@ extension ModelInitializer {
                 "rope_type": .string("default"), "rope_theta": .double(config.ropeTheta),
                 "partial_rotary_factor": .double(Double(config.rotaryDim) / Double(config.headDim)),
             ])
+        case .deepseek_v2, .deepseek_v3:
+            let mla = config.latentAttention ?? ModelConfig.LatentAttentionShape(
+                qLoraRank: nil, kvLoraRank: 0, nopeHeadDim: 0, ropeHeadDim: config.headDim, valueHeadDim: 0)
+            fields["n_routed_experts"] = .int(config.numExperts)
+            fields["moe_intermediate_size"] = .int(config.moeIntermediateSize)
+            fields["n_shared_experts"] = .int(config.sharedExpertIntermediateSize / max(config.moeIntermediateSize, 1))
+            fields["norm_topk_prob"] = .bool(config.normTopKProb)
+            fields["routed_scaling_factor"] = .float(config.routedScalingFactor)
+            fields["first_k_dense_replace"] = .int(config.mlpOnlyLayers.count)
+            fields["attention_bias"] = .bool(config.attentionBias)
+            fields["q_lora_rank"] = mla.qLoraRank.map { .int($0) } ?? .null
+            fields["kv_lora_rank"] = .int(mla.kvLoraRank)
+            fields["qk_nope_head_dim"] = .int(mla.nopeHeadDim)
+            fields["qk_rope_head_dim"] = .int(mla.ropeHeadDim)
+            fields["v_head_dim"] = .int(mla.valueHeadDim)
+            fields["num_nextn_predict_layers"] = .int(0)
+            let grouped = config.expertGroups > 1
+            fields["n_group"] = grouped ? .int(config.expertGroups) : .null
+            fields["topk_group"] = grouped ? .int(config.topKGroups) : .null
+            if config.family == .deepseek_v3 {
+                fields["scoring_func"] = .string("sigmoid")
+                fields["topk_method"] = .string("noaux_tc")
+                fields["rope_interleave"] = .bool(config.ropeInterleaved)
+            } else {
+                fields["scoring_func"] = .string("softmax")
+                fields["topk_method"] = .string(grouped ? "group_limited_greedy" : "greedy")
+            }
         }
         return JSONOut.object(fields).render() + "\n"
     }

@@ -36,6 +36,7 @@ extension ModelInitializer {
             bosTokenID: 1, eosTokenIDs: [2], dtype: dtype
         )
         if family == .glm4_moe { shapeAsGLM(&config, preset: preset) }
+        if family == .deepseek_v2 || family == .deepseek_v3 { shapeAsDeepSeek(&config, preset: preset) }
         return config
     }
 
@@ -58,5 +59,43 @@ extension ModelInitializer {
         config.rotaryDim = config.headDim / 2
         config.attentionBias = true
         config.rmsNormEps = 1e-5
+    }
+
+    /// DeepSeek's shape at `preset` size: MLA (a q LoRA for deepseek_v3, none for deepseek_v2 as in
+    /// V2-Lite) with interleaved RoPE, a dense first layer, shared experts, and the family's router
+    /// (sigmoid + correction bias over expert groups for v3, softmax greedy for v2). The bench
+    /// preset has 64 routed experts top-6 and 2 shared.
+    private static func shapeAsDeepSeek(_ config: inout ModelConfig, preset: Preset) {
+        let v3 = config.family == .deepseek_v3
+        let bench = preset == .bench
+        let h = config.hiddenSize
+        config.latentAttention = ModelConfig.LatentAttentionShape(
+            qLoraRank: v3 ? h * 3 / 8 : nil, kvLoraRank: h / 4, nopeHeadDim: bench ? 64 : 16,
+            ropeHeadDim: bench ? 32 : 8, valueHeadDim: bench ? 64 : 16)
+        config.headDim = config.latentAttention!.ropeHeadDim
+        config.rotaryDim = config.headDim
+        config.numKVHeads = config.numHeads
+        config.ropeInterleaved = true
+        if bench {
+            config.numExperts = 64
+            config.topK = 6
+        }
+        let moe = bench ? config.intermediateSize / 4 : config.intermediateSize / 2
+        config.moeIntermediateSize = moe
+        config.sharedExpertIntermediateSize = (bench ? 2 : 1) * moe
+        config.sharedExpertGated = false
+        config.mlpOnlyLayers = [0]
+        config.rmsNormEps = 1e-6
+        if v3 {
+            config.normTopKProb = true
+            config.scoringFunction = .sigmoid
+            config.scoreCorrectionBias = true
+            config.expertGroups = bench ? 8 : 2
+            config.topKGroups = bench ? 4 : 1
+            config.groupScore = .topTwoSum
+            config.routedScalingFactor = 2.5
+        } else {
+            config.normTopKProb = false
+        }
     }
 }
