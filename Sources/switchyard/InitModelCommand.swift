@@ -36,6 +36,9 @@ struct InitModelCommand: ParsableCommand {
     @Flag(name: .customLong("no-tokenizer"), help: "Do not write tokenizer.json / tokenizer_config.json (the model then takes token ids only).")
     var noTokenizer = false
 
+    @Flag(name: .customLong("fit-vocabulary"), help: "Size the model's vocabulary to the trained tokenizer's, so every id it can sample decodes to text (the offline demo).")
+    var fitVocabulary = false
+
     @Flag(name: .customLong("tokenizer-only"), help: "Only add the tokenizer to the checkpoint already in --out (its config.json gives the vocabulary size).")
     var tokenizerOnly = false
 
@@ -45,6 +48,9 @@ struct InitModelCommand: ParsableCommand {
     }
 
     func run() throws {
+        if fitVocabulary, noTokenizer || tokenizerOnly {
+            throw ValidationError("--fit-vocabulary sizes the model to the tokenizer it writes: it cannot go with --no-tokenizer or --tokenizer-only")
+        }
         if tokenizerOnly { return try writeTokenizerOnly() }
         let (family, preset, dtype, shardBytes) = try parsed()
         let directory = URL(fileURLWithPath: out)
@@ -66,12 +72,18 @@ struct InitModelCommand: ParsableCommand {
                 }
             }
         }
-        let config = ModelInitializer.config(family: family, preset: preset, dtype: dtype)
+        var config = ModelInitializer.config(family: family, preset: preset, dtype: dtype)
         let start = Date()
         do {
+            if fitVocabulary {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                let trained = try TokenizerTrainer.write(vocabSize: config.vocabSize, modelMaxLength: config.maxPositionEmbeddings, to: directory)
+                config.vocabSize = trained.tokens.count
+                print("wrote a byte-level BPE tokenizer (\(trained.tokens.count) tokens, \(trained.merges.count) merges) to \(directory.path); the model's vocabulary is its size")
+            }
             let summary = try ModelInitializer.write(config: config, dtype: dtype, seed: seed, to: directory,
                                                      maxShardBytes: shardBytes)
-            if !noTokenizer {
+            if !noTokenizer && !fitVocabulary {
                 let trained = try TokenizerTrainer.write(vocabSize: config.vocabSize, modelMaxLength: config.maxPositionEmbeddings, to: directory)
                 print("wrote a byte-level BPE tokenizer (\(trained.tokens.count) tokens, \(trained.merges.count) merges) to \(directory.path)")
             }

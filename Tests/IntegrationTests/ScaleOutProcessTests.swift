@@ -218,7 +218,10 @@ struct ScaleOutProcessTests {
         #expect(try await json.wait() == 0)
         let parsed = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
         #expect(parsed?["placement_version"] as? Int ?? 0 > 0)
-        #expect((parsed?["dispatch_resends"] as? Int ?? -1) >= 0)
+        // The JSON carries the traffic counters `status --json` promises (a missing key is a failure).
+        for key in ["dispatch_resends", "dispatch_timeouts", "dispatches", "bytes_sent"] {
+            #expect(parsed?[key] is Int, "status --json lacks \(key): \(json.output)")
+        }
         let unreachable = try Daemon(["status", "--url", "http://127.0.0.1:\(Binary.freePort())"], log: work.appendingPathComponent("status-bad.log"))
         #expect(try await unreachable.wait() == 2)
         #expect(unreachable.output.contains("cannot reach the router"), "\(unreachable.output)")

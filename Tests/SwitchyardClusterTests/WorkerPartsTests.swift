@@ -39,7 +39,7 @@ struct WorkerPartsTests {
         let h = model.config.hiddenSize
         let store = ExpertStore(config: model.config)
         store.apply(add: ExpertLoader(directory: model.directory, config: model.config).load([ExpertKey(layer: 0, expert: 3)]).loaded, drop: [])
-        let computer = DispatchComputer(hiddenSize: h)
+        let computer = DispatchComputer(hiddenSize: h, threads: 1)
         var header = Switchyard_V1_DispatchHeader()
         header.layer = 0
         var segment = Switchyard_V1_Segment()

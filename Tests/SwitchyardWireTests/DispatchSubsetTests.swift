@@ -21,10 +21,7 @@ struct DispatchSubsetTests {
                 row += 1
             }
         }
-        var combined = [Float](repeating: 0, count: Int(header.tokenCount) * hidden)
-        try outputs.withUnsafeBufferPointer { o in
-            try combined.withUnsafeMutableBufferPointer { try header.combineRows(o, into: $0) }
-        }
+        let combined = Fixtures.workerSum(header, expertOutputs: outputs)
         try output.withUnsafeMutableBufferPointer {
             try dispatch.combine(reply: TensorBytes(f32: combined), dtype: .f32, into: $0)
         }

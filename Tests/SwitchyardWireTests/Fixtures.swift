@@ -175,3 +175,17 @@ enum Fixtures {
         }
     }
 }
+
+extension Fixtures {
+    /// What a worker replies for `header` given each dispatch row's expert output: per token slot,
+    /// the gate-weighted sum of its rows (a plain reference for the packer tests; workers use
+    /// `GroupedExperts`).
+    static func workerSum(_ header: Switchyard_V1_DispatchHeader, expertOutputs: [Float]) -> [Float] {
+        let hidden = Int(header.hiddenSize)
+        var sums = [Float](repeating: 0, count: Int(header.tokenCount) * hidden)
+        for (row, (weight, slot)) in zip(header.gateWeights, header.tokenSlots).enumerated() {
+            for i in 0..<hidden { sums[Int(slot) * hidden + i] += weight * expertOutputs[row * hidden + i] }
+        }
+        return sums
+    }
+}

@@ -247,15 +247,6 @@ struct RejectionTests {
         reply.hiddenSize = .max
         #expect(throws: WireError.self) { try WireMessage.reply(reply, rows: Fixtures.replyRows).encode() }
         expectReason(Fixtures.rawReply { $0.rows = .max; $0.hiddenSize = .max }, .invalidField)
-        var header = Fixtures.dispatchHeader
-        header.hiddenSize = .max
-        header.totalRows = .max
-        var out = [Float](repeating: 0, count: 4)
-        #expect(throws: WireError.self) {
-            try [Float](repeating: 0, count: 4).withUnsafeBufferPointer { input in
-                try out.withUnsafeMutableBufferPointer { try header.combineRows(input, into: $0) }
-            }
-        }
     }
 
     @Test("every error maps to the reason whose explanation it shows")

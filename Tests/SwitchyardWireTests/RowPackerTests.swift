@@ -82,10 +82,7 @@ struct RowPackerTests {
                     row += 1
                 }
             }
-            var combined = [Float](repeating: 0, count: Int(header.tokenCount) * hidden)
-            try outputs.withUnsafeBufferPointer { o in
-                try combined.withUnsafeMutableBufferPointer { try header.combineRows(o, into: $0) }
-            }
+            let combined = Fixtures.workerSum(header, expertOutputs: outputs)
             let reply = WireMessage.reply(.answering(header, computeMicros: 5), rows: TensorBytes(f32: combined))
             guard case .reply(let replyHeader, let replyRows?) = try Fixtures.decoder.decode(try reply.encode()) else {
                 Issue.record("not an OK reply")

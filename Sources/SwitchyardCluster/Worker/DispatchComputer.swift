@@ -2,23 +2,25 @@ import SwitchyardModel
 import SwitchyardTensor
 import SwitchyardWire
 
-/// Computes one dispatch: each segment's rows through its expert (one grouped FFN call per
-/// expert), then the gate-weighted sum per token slot (`combineRows`), into a reply buffer.
+/// Computes one dispatch with `GroupedExperts` (the computation `serve` runs in-process): each
+/// segment's rows through its expert, then the gate-weighted sum per token slot, into a pooled
+/// reply buffer.
 ///
-/// Single owner (the compute thread): the scratch matrices grow to the largest dispatch seen and
-/// are reused, so steady-state dispatches allocate nothing but the (pooled) reply.
+/// Single owner (the compute thread): the input copy grows to the largest dispatch seen and is
+/// reused, so steady-state dispatches allocate nothing but the (pooled) reply.
 final class DispatchComputer: @unchecked Sendable {
     let hiddenSize: Int
+    /// Threads for one dispatch's experts (concurrent experts in decode, split products in prefill).
+    let threads: Int
     private let input: Matrix
-    private let results: Matrix
-    private let hidden = Matrix(rows: 0, cols: 1)
-    private let activated = Matrix(rows: 0, cols: 1)
+    private let grouped: GroupedExperts
     private let pool = ReplyBufferPool()
 
-    init(hiddenSize: Int) {
+    init(hiddenSize: Int, threads: Int) {
         self.hiddenSize = hiddenSize
+        self.threads = max(1, threads)
         input = Matrix(rows: 0, cols: hiddenSize)
-        results = Matrix(rows: 0, cols: hiddenSize)
+        grouped = GroupedExperts(hiddenSize: hiddenSize)
     }
 
     /// The combined `tokenCount x hiddenSize` f32 rows, or the reason the dispatch cannot be served.
@@ -53,24 +55,15 @@ final class DispatchComputer: @unchecked Sendable {
             }
             source = UnsafePointer(input.base)
         }
-        results.resize(rows: total)
-        var offset = 0
-        for segment in header.segments {
-            let count = Int(segment.rows)
-            guard let ffn = store.expert(layer: layer, expert: Int(segment.expert)) else { continue }
-            let i = ffn.intermediateSize
-            hidden.resize(rows: count * 2 * i)
-            activated.resize(rows: count * i)
-            ffn.compute(input: source + offset * h, rows: count, output: results.row(offset),
-                        hidden: hidden.base, activated: activated.base)
-            offset += count
-        }
         let reply = pool.take(floats: Int(header.tokenCount) * h)
-        let output = reply.pointer
-        output.update(repeating: 0)
+        guard let output = reply.pointer.baseAddress else { return .success(reply.tensorBytes) }
         do {
             try withExtendedLifetime(rows) {
-                try header.combineRows(UnsafeBufferPointer(start: results.base, count: total * h), into: output)
+                try grouped.compute(
+                    segments: header.segments.lazy.map { (expert: Int($0.expert), rows: Int($0.rows)) },
+                    rows: source, weights: header.gateWeights, tokenSlots: header.tokenSlots,
+                    tokens: Int(header.tokenCount), output: output, threads: threads
+                ) { store.expert(layer: layer, expert: $0) }
             }
         } catch {
             return .failure(DispatchFailure("\(error)"))

@@ -78,7 +78,7 @@ public final class Worker: @unchecked Sendable {
         decoder = WireDecoder(limits: limits)
         loader = ExpertLoader(directory: directory, config: config)
         store = ExpertStore(config: config)
-        computer = DispatchComputer(hiddenSize: config.hiddenSize)
+        computer = DispatchComputer(hiddenSize: config.hiddenSize, threads: configuration.threads)
         link = WorkerLink(heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.liveness,
                           minDelay: configuration.minReconnectDelay, maxDelay: configuration.maxReconnectDelay,
                           now: .now)

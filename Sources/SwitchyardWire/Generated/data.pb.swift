@@ -132,7 +132,8 @@ public nonisolated struct Switchyard_V1_DispatchHeader: Sendable {
   /// Unique per router process; the reply carries it back.
   public var dispatchID: UInt64 = 0
 
-  /// Engine step, micro-batch and layer this dispatch belongs to.
+  /// The layer call this dispatch belongs to: the router numbers each backend call (one layer of one
+  /// micro-batch) and every dispatch of that call carries its number; micro-batch and layer name it.
   public var step: UInt64 = 0
 
   public var microBatch: UInt32 = 0
