@@ -203,7 +203,7 @@ extension ModelConfig {
             decoderSparseStep: sparseStep, mlpOnlyLayers: mlpOnly, bosTokenID: bos, eosTokenIDs: eos, dtype: dtype,
             rotaryDim: rotaryDim, scoringFunction: routing.scoring, scoreCorrectionBias: routing.correctionBias,
             expertGroups: routing.groups, topKGroups: routing.topKGroups, groupScore: routing.groupScore,
-            routedScalingFactor: routing.scaling, sharedExpertGated: family == .qwen2_moe,
+            routedScalingFactor: routing.scaling, sharedExpertGated: family == .qwen2_moe || shared == 0,
             latentAttention: latent,
             ropeInterleaved: interleaved,
             // yarn_apply_mscale: MLA also scales the softmax by mscale(factor, mscale_all_dim)^2.
