@@ -154,6 +154,7 @@ let package = Package(
         .testTarget(
             name: "SwitchyardToolsTests",
             dependencies: ["SwitchyardTools", "SwitchyardModel", "SwitchyardTokenizer", "SwitchyardZMQ", "TestSupport"],
+            resources: [.copy("UpcycleFixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -3,12 +3,105 @@
 Usage: python3 scripts/openai_client_test.py BASE_URL MODEL_NAME VOCAB_SIZE
 
 Checks a non-streamed and a streamed completion (with usage and token ids), greedy determinism
-between the two, and that an invalid request surfaces as the client's BadRequestError.
-Exits non-zero with a message on any mismatch.
+between the two, and that an invalid request surfaces as the client's BadRequestError; then the
+chat API (plain, streamed, with tools, logprobs, a 400) with the `openai` client and with
+LangChain's `ChatOpenAI` (printing "skip: <reason>" when langchain-openai is not installed).
+The model must have a chat template. Exits non-zero with a message on any mismatch.
 """
 import sys
 
 import openai
+
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather of a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
+
+
+def chat_checks(client: openai.OpenAI, model: str) -> str:
+    messages = [{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Hello! How are you?"}]
+    full = client.chat.completions.create(model=model, messages=messages, max_tokens=8, temperature=0,
+                                          extra_body={"ignore_eos": True})
+    assert full.object == "chat.completion" and full.id.startswith("chatcmpl-"), full
+    assert full.system_fingerprint, full
+    choice = full.choices[0]
+    assert choice.message.role == "assistant" and isinstance(choice.message.content, str), choice
+    assert choice.finish_reason == "length", choice.finish_reason
+    assert full.usage.completion_tokens == 8 and full.usage.prompt_tokens > 10, full.usage
+
+    deltas, roles, finish, usage = [], [], None, None
+    for chunk in client.chat.completions.create(model=model, messages=messages, max_tokens=8, temperature=0, stream=True,
+                                                stream_options={"include_usage": True}, extra_body={"ignore_eos": True}):
+        assert chunk.object == "chat.completion.chunk", chunk
+        if chunk.usage is not None:
+            usage = chunk.usage
+        for c in chunk.choices:
+            if c.delta.role:
+                roles.append(c.delta.role)
+            deltas.append(c.delta.content or "")
+            finish = c.finish_reason or finish
+    assert roles == ["assistant"], roles
+    assert "".join(deltas) == choice.message.content, ("".join(deltas), choice.message.content)
+    assert finish == "length" and usage is not None and usage.completion_tokens == 8, (finish, usage)
+
+    with_tools = client.chat.completions.create(model=model, messages=[{"role": "user", "content": "Weather in Paris?"}],
+                                                tools=[WEATHER_TOOL], tool_choice="auto", max_tokens=6, temperature=0)
+    assert with_tools.usage.prompt_tokens > full.usage.prompt_tokens, "the tools were not rendered into the prompt"
+    assert with_tools.choices[0].finish_reason in ("stop", "length", "tool_calls"), with_tools.choices[0]
+
+    # A conversation that already holds a tool call and its result renders and answers.
+    history = [
+        {"role": "user", "content": "Weather in Paris?"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "18C, sunny"},
+    ]
+    answer = client.chat.completions.create(model=model, messages=history, tools=[WEATHER_TOOL], max_tokens=4)
+    assert answer.choices[0].message.role == "assistant", answer
+
+    lp = client.chat.completions.create(model=model, messages=messages, max_tokens=3, temperature=0, logprobs=True,
+                                        top_logprobs=2)
+    entries = lp.choices[0].logprobs.content
+    assert len(entries) == 3 and all(e.logprob <= 0 and len(e.top_logprobs) == 2 for e in entries), entries
+
+    for bad in ({"response_format": {"type": "json_object"}}, {"n": 2}):
+        try:
+            client.chat.completions.create(model=model, messages=messages, max_tokens=2, **bad)
+            raise AssertionError(f"{bad} was accepted")
+        except openai.BadRequestError as error:
+            assert next(iter(bad)) in str(error), error
+    return choice.message.content
+
+
+def langchain_checks(base_url: str, model: str, expected: str) -> None:
+    try:
+        from langchain_core.messages import HumanMessage, SystemMessage
+        from langchain_core.tools import tool
+        from langchain_openai import ChatOpenAI
+    except ImportError as error:
+        print(f"skip: LangChain ChatOpenAI ({error})")
+        return
+
+    llm = ChatOpenAI(base_url=base_url, api_key="unused", model=model, max_tokens=8, temperature=0, max_retries=0, timeout=60,
+                     extra_body={"ignore_eos": True})
+    messages = [SystemMessage("You are terse."), HumanMessage("Hello! How are you?")]
+    reply = llm.invoke(messages)
+    assert reply.content == expected, (reply.content, expected)
+    streamed = "".join(chunk.content for chunk in llm.stream(messages))
+    assert streamed == expected, (streamed, expected)
+
+    @tool
+    def get_weather(city: str) -> str:
+        """Current weather of a city."""
+        return "sunny"
+
+    tooled = llm.bind_tools([get_weather]).invoke("Weather in Paris?")
+    assert isinstance(tooled.content, str) and isinstance(tooled.tool_calls, list), tooled
+    print(f"langchain ChatOpenAI: ok ({reply.content!r})")
 
 
 def main() -> int:
@@ -75,6 +168,10 @@ def main() -> int:
         assert stopped.finish_reason == "stop" and stopped.text == text[:text.index(stop)], (stop, stopped)
 
     print(f"openai client: ok (greedy ids {token_ids}, text {text!r})")
+
+    chat = chat_checks(client, model)
+    print(f"openai chat: ok ({chat!r})")
+    langchain_checks(base_url, model, chat)
     return 0
 
 

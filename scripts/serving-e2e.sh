@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts `switchyard serve` on a tiny model, drives it with the official openai Python client and
-# load-tests it with `switchyard bench`, then checks that SIGTERM exits 0.
+# Starts `switchyard serve` on a tiny model, drives it with the official openai Python client (and
+# LangChain's ChatOpenAI when it can be installed) and load-tests it with `switchyard bench`, then
+# checks that SIGTERM exits 0.
 # Usage: scripts/serving-e2e.sh PATH/TO/switchyard
 set -euo pipefail
 bin="$1"
@@ -16,8 +17,27 @@ if ! python3 -c "import openai" 2>/dev/null; then
     echo "serving-e2e: installing the openai Python package"
     python3 -m pip install -q openai >/dev/null
 fi
+# LangChain is optional: without PyPI the client script prints "skip: ..." for its part.
+if ! python3 -c "import langchain_openai" 2>/dev/null; then
+    echo "serving-e2e: installing langchain-openai"
+    python3 -m pip install -q langchain-openai >/dev/null 2>&1 || echo "serving-e2e: could not install langchain-openai"
+fi
 
 "$bin" init-model --family mixtral --preset tiny --seed 7 --out "$work/model" >/dev/null
+# init-model's tokenizer has no chat template: give the test model a ChatML one (with Hermes-style
+# tools) in tokenizer_config.json, where Hugging Face models keep theirs.
+python3 - "$work/model/tokenizer_config.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+config = json.load(open(path))
+config["chat_template"] = (
+    "{%- if tools %}<|im_start|>system\n# Tools\n<tools>\n{% for tool in tools %}{{ tool | tojson }}\n{% endfor %}</tools>\n"
+    "Call a tool as <tool_call>{\"name\": ..., \"arguments\": {...}}</tool_call><|im_end|>\n{% endif %}"
+    "{%- for message in messages %}<|im_start|>{{ message.role }}\n{{ message.content }}<|im_end|>\n{% endfor %}"
+    "{%- if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+json.dump(config, open(path, "w"), indent=2)
+PY
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$bin" serve --model "$work/model" --port "$port" --threads 1 --served-model-name tiny >"$work/serve.log" 2>&1 &
 server_pid=$!

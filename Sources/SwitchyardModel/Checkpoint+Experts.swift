@@ -9,11 +9,13 @@ extension Checkpoint {
         return ExpertFFNWeights(gate: try matrix(sources.gate), up: try matrix(sources.up), down: try matrix(sources.down))
     }
 
-    /// One FFN expert read straight into the packed layout the engine computes with (no f32 copy
-    /// of each projection first): what routers and workers load.
+    /// One FFN expert read straight into the format the engine computes with (`dtypes.experts`:
+    /// packed f32 panels or blocks, no f32 copy of each projection first): what routers and
+    /// workers load.
     public func packedExpertFFN(layer: Int, expert: Int) throws -> ExpertFFN {
         let sources = try expertSources(layer: layer, expert: expert)
-        return ExpertFFN(gateUp: try packedWeight([sources.gate, sources.up]), down: try packedWeight([sources.down]))
+        return ExpertFFN(gateUp: try linearWeight([sources.gate, sources.up], dtype: dtypes.experts),
+                         down: try linearWeight([sources.down], dtype: dtypes.experts))
     }
 
     /// Where one expert's gate, up and down projections are, after checking that the expert exists,
@@ -54,11 +56,11 @@ extension Checkpoint {
         }
         let experts = config.numExperts
         guard gateUp.info.shape == [experts, 2 * inner, hidden] else {
-            throw ModelError.shapeMismatch(path: gateUp.file.path, tensor: gateUp.info.name,
+            throw ModelError.shapeMismatch(path: gateUp.path, tensor: gateUp.info.name,
                                            expected: [experts, 2 * inner, hidden], actual: gateUp.info.shape)
         }
         guard down.info.shape == [experts, hidden, inner] else {
-            throw ModelError.shapeMismatch(path: down.file.path, tensor: down.info.name,
+            throw ModelError.shapeMismatch(path: down.path, tensor: down.info.name,
                                            expected: [experts, hidden, inner], actual: down.info.shape)
         }
         let block = inner * hidden

@@ -1,36 +1,75 @@
 import Foundation
 import SwitchyardTensor
 
-/// A Hugging Face checkpoint: memory-mapped safetensors (one file, or shards listed by
-/// `model.safetensors.index.json`), of which only the tensors `filter` admits are mapped and read.
+/// A checkpoint: a Hugging Face directory of memory-mapped safetensors (one file, or shards listed by
+/// `model.safetensors.index.json`), or a llama.cpp GGUF model (a `.gguf` file, split set or directory
+/// holding one; tensors under their Hugging Face names), of which only the tensors `filter` admits
+/// are mapped and read.
 ///
 /// Every accessor returns an f32 copy (BF16/F16 converted on the way), so the maps can be dropped
 /// once the engine has its weights. Immutable after `init`; safe to share across tasks.
 public final class Checkpoint: @unchecked Sendable {
     /// Where one tensor lives.
     struct Entry {
-        var file: SafetensorsFile
+        /// Where the bytes are.
+        enum Storage {
+            case safetensors(SafetensorsFile)
+            case gguf(GGUFTensorSlice)
+        }
+        var storage: Storage
+        /// Name and shape as Hugging Face has them (for GGUF the dtype is nominal).
         var info: SafetensorsTensorInfo
         var role: TensorRole
+
+        init(file: SafetensorsFile, info: SafetensorsTensorInfo, role: TensorRole) {
+            self.init(storage: .safetensors(file), info: info, role: role)
+        }
+
+        init(storage: Storage, info: SafetensorsTensorInfo, role: TensorRole) {
+            self.storage = storage
+            self.info = info
+            self.role = role
+        }
+
+        /// The file the tensor is in (for messages).
+        var path: String {
+            switch storage {
+            case let .safetensors(file): file.path
+            case let .gguf(slice): slice.path
+            }
+        }
     }
 
     public let directory: URL
     public let config: ModelConfig
     public let filter: TensorFilter
+    /// The formats weights are kept in once loaded (`linearWeight`).
+    public let dtypes: WeightDTypes
     let entries: [String: Entry]
-    /// The files opened (only those holding tensors the filter admits).
+    /// The safetensors files opened (only those holding tensors the filter admits; none for GGUF).
     public let files: [SafetensorsFile]
+    /// The GGUF model, when the checkpoint is one.
+    public let gguf: GGUFModelFiles?
 
     /// Opens the checkpoint in `directory`, validates every header it opens, and maps the byte
-    /// ranges of the tensors `filter` admits.
-    public init(directory: URL, config: ModelConfig, filter: TensorFilter = .all) throws {
+    /// ranges of the tensors `filter` admits. Weights built from it are kept in `dtypes`.
+    public init(directory: URL, config: ModelConfig, filter: TensorFilter = .all, dtypes: WeightDTypes = .auto) throws {
         self.directory = directory
         self.config = config
         self.filter = filter
+        self.dtypes = dtypes
         if case let .experts(keys) = filter, let bad = keys.first(where: { !config.isValid($0) }) {
             throw ModelError.noSuchExpert(layer: bad.layer, expert: bad.expert,
                 reason: "the model has \(config.numLayers) layers and \(bad.layer >= 0 && bad.layer < config.numLayers ? config.ffnExperts(layer: bad.layer) : 0) FFN experts in that layer")
         }
+        if ModelLocation.isGGUF(directory) {
+            let model = try GGUFModelFiles(path: directory.path)
+            self.entries = try Self.ggufEntries(model, config: config, filter: filter)
+            self.files = []
+            self.gguf = model
+            return
+        }
+        self.gguf = nil
         let fileNames = try CheckpointLayout.fileNames(directory: directory, config: config, filter: filter)
         var files: [SafetensorsFile] = []
         var entries: [String: Entry] = [:]
@@ -46,7 +85,7 @@ public final class Checkpoint: @unchecked Sendable {
             for info in file.header.tensors {
                 names.insert(info.name)
                 if let previous = entries[info.name] {
-                    throw ModelError.invalidTensor(path: url.path, tensor: info.name, reason: "also stored in \(previous.file.path)")
+                    throw ModelError.invalidTensor(path: url.path, tensor: info.name, reason: "also stored in \(previous.path)")
                 }
                 entries[info.name] = Entry(file: file, info: info, role: WeightNames.role(of: info.name, config: config))
             }
@@ -67,10 +106,15 @@ public final class Checkpoint: @unchecked Sendable {
     }
 
     /// Bytes of checkpoint files mapped (what this process may ever page in).
-    public var mappedBytes: Int { files.reduce(0) { $0 + $1.mappedBytes } }
+    public var mappedBytes: Int {
+        files.reduce(0) { $0 + $1.mappedBytes } + entries.values.reduce(0) { (total: Int, entry: Entry) -> Int in
+            if case let .gguf(slice) = entry.storage, slice.region != nil { return total + slice.fileRange.count }
+            return total
+        }
+    }
 
     /// Total bytes of the files opened.
-    public var fileBytes: Int { files.reduce(0) { $0 + $1.fileSize } }
+    public var fileBytes: Int { files.reduce(0) { $0 + $1.fileSize } + (gguf?.files.reduce(0) { $0 + $1.fileSize } ?? 0) }
 
     /// All tensor names of the opened files, sorted.
     public var tensorNames: [String] { entries.keys.sorted() }
@@ -107,7 +151,7 @@ public final class Checkpoint: @unchecked Sendable {
     func rows(of name: String, shape: [Int]) throws -> TensorRows {
         let entry = try loadable(name)
         guard entry.info.shape == shape else {
-            throw ModelError.shapeMismatch(path: entry.file.path, tensor: entry.info.name, expected: shape, actual: entry.info.shape)
+            throw ModelError.shapeMismatch(path: entry.path, tensor: entry.info.name, expected: shape, actual: entry.info.shape)
         }
         let cols = shape.last ?? 1
         return TensorRows(entry: entry, elementOffset: 0, rows: shape.count <= 1 ? 1 : shape.dropLast().reduce(1, *), cols: cols)
@@ -134,11 +178,34 @@ public final class Checkpoint: @unchecked Sendable {
         }
     }
 
+    /// `sources` stacked top to bottom in the format `dtype` resolves to for the first source's
+    /// stored dtype: packed f32 panels, or a `BlockWeight` quantized a panel of rows at a time (the
+    /// peak is the result plus one panel). Errors name the tensor when its rows are not whole blocks.
+    func linearWeight(_ sources: [TensorRows], dtype: WeightDType) throws -> any LinearWeight {
+        guard let first = sources.first else { return try packedWeight(sources) }
+        let format = dtype.resolve(stored: first.entry.info.dtype)
+        if format == .f32 { return try packedWeight(sources) }
+        let cols = first.cols
+        precondition(sources.allSatisfy { $0.cols == cols }, "stacked tensors must have the same number of columns")
+        do {
+            return try BlockWeight(format: format, rows: sources.reduce(0) { $0 + $1.rows }, cols: cols) { start, count, destination in
+                try PackedWeight.forEachRun(ofStackedRows: sources.map(\.rows), first: start, count: count) { part, row, rows, written in
+                    let source = sources[part]
+                    try copy(source.entry, elementOffset: source.elementOffset + row * cols, count: rows * cols,
+                             into: destination + written * cols)
+                }
+            }
+        } catch let error as BlockWeightError {
+            throw ModelError.formatDoesNotFit(tensor: sources.map(\.entry.info.name).joined(separator: " + "),
+                                              format: format.rawValue, reason: error.description)
+        }
+    }
+
     /// An f32 copy of a tensor of `count` elements (any shape with that many elements).
     public func vector(_ name: String, count: Int) throws -> [Float] {
         let entry = try loadable(name)
         guard entry.info.elementCount == count else {
-            throw ModelError.shapeMismatch(path: entry.file.path, tensor: entry.info.name, expected: [count], actual: entry.info.shape)
+            throw ModelError.shapeMismatch(path: entry.path, tensor: entry.info.name, expected: [count], actual: entry.info.shape)
         }
         return try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             if let base = buffer.baseAddress { try copy(entry, elementOffset: 0, count: count, into: base) }
@@ -166,8 +233,16 @@ public final class Checkpoint: @unchecked Sendable {
 
     /// Converts `count` elements of `entry` starting at element `elementOffset` into `destination`.
     func copy(_ entry: Entry, elementOffset: Int, count: Int, into destination: UnsafeMutablePointer<Float>) throws {
+        let file: SafetensorsFile
+        switch entry.storage {
+        case let .gguf(slice):
+            guard slice.region != nil else { throw ModelError.tensorNotLoaded(name: entry.info.name, filter: filter.description) }
+            try slice.dequantize(elementOffset: elementOffset, count: count, into: destination)
+            return
+        case let .safetensors(safetensors): file = safetensors
+        }
         let size = entry.info.dtype.byteSize
-        guard let bytes = entry.file.bytes(dataStart: entry.info.dataStart + elementOffset * size, count: count * size) else {
+        guard let bytes = file.bytes(dataStart: entry.info.dataStart + elementOffset * size, count: count * size) else {
             throw ModelError.tensorNotLoaded(name: entry.info.name, filter: filter.description)
         }
         DTypeConversion.toF32(entry.info.dtype, bytes, destination, count: count)

@@ -35,20 +35,21 @@ public final class Engine: @unchecked Sendable {
         self.weights = weights
         self.experts = experts
         self.microBatches = max(1, microBatches)
-        rope = RoPE(headDim: config.rotaryDim, theta: config.ropeTheta, yarn: config.ropeYaRN)
+        rope = config.rope
         attention = Attention(config: config)
         latentAttention = config.latentAttention == nil ? nil : LatentAttention(config: config)
         states = (0..<max(1, microBatches)).map { EngineMicroBatch(index: $0, config: config) }
         logits = Matrix(rows: 0, cols: config.vocabSize)
     }
 
-    /// A single-process engine over the checkpoint in `directory`: all weights, experts computed locally.
-    public static func load(directory: URL, microBatches: Int = 1) throws -> Engine {
+    /// A single-process engine over the checkpoint in `directory`: all weights, experts computed
+    /// locally, kept in the formats `dtypes` asks for.
+    public static func load(directory: URL, microBatches: Int = 1, dtypes: WeightDTypes = .auto) throws -> Engine {
         guard FileManager.default.fileExists(atPath: directory.path) else {
             throw EngineError.invalidArgument("model directory \(directory.path) does not exist")
         }
         let config = try ModelConfig.load(directory: directory)
-        let checkpoint = try Checkpoint(directory: directory, config: config)
+        let checkpoint = try Checkpoint(directory: directory, config: config, dtypes: dtypes)
         let weights = try RouterWeights.load(checkpoint, config: config)
         let experts = try LocalExpertBackend(checkpoint: checkpoint, config: config)
         return Engine(config: config, weights: weights, experts: experts, microBatches: microBatches)

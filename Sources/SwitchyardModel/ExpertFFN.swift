@@ -4,15 +4,15 @@ import SwitchyardTensor
 /// group of rows needs one matmul for both, then `down` `[H, I]`.
 public final class ExpertFFN: @unchecked Sendable {
     /// `[2 * intermediate, hidden]`: the gate rows, then the up rows.
-    public let gateUp: PackedWeight
+    public let gateUp: any LinearWeight
     /// `[hidden, intermediate]`.
-    public let down: PackedWeight
+    public let down: any LinearWeight
     public let intermediateSize: Int
     public let hiddenSize: Int
 
-    /// An expert from weights already packed: `gateUp` `[2I, H]` (gate rows, then up rows) and
+    /// An expert from weights already in their compute format (packed f32 or blocks): `gateUp` `[2I, H]` (gate rows, then up rows) and
     /// `down` `[H, I]`.
-    public init(gateUp: PackedWeight, down: PackedWeight) {
+    public init(gateUp: any LinearWeight, down: any LinearWeight) {
         precondition(gateUp.rows % 2 == 0 && down.rows == gateUp.cols && down.cols == gateUp.rows / 2,
                      "gate-up must be [2I, H] and down [H, I]")
         self.gateUp = gateUp

@@ -16,7 +16,7 @@ public enum Gating {
 
     /// Whether the top-k weights are renormalised to sum to one.
     public static func renormalises(_ config: ModelConfig) -> Bool {
-        config.family == .mixtral || config.normTopKProb
+        config.family.definition.alwaysRenormalisesTopK || config.normTopKProb
     }
 
     /// Fills `routes` for `rows` rows.

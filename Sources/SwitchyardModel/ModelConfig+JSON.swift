@@ -61,7 +61,7 @@ public enum ConfigJSON: Decodable, Equatable, Sendable {
 }
 
 /// Typed, key-named access to one JSON object of a config file.
-struct ConfigReader {
+package struct ConfigReader {
     let path: String
     let object: [String: ConfigJSON]
 

@@ -51,8 +51,8 @@ extension ModelConfig {
 extension ModelConfig {
     /// The MLA shape of a deepseek config (`q_lora_rank` null means a plain `q_proj`), nil for
     /// families without latent attention.
-    static func parseLatentAttention(_ json: ConfigReader, family: ModelFamily) throws -> LatentAttentionShape? {
-        guard family.latentAttention else { return nil }
+    static func parseLatentAttention(_ json: ConfigReader, definition: any ModelFamilyDefinition) throws -> LatentAttentionShape? {
+        guard definition.latentAttention else { return nil }
         let qLora: Int? = json.object["q_lora_rank"] == .null ? nil : try json.int("q_lora_rank") ?? 1536
         let shape = LatentAttentionShape(
             qLoraRank: qLora,

@@ -7,7 +7,11 @@ extension ModelConfig {
     /// Defaults follow the transformers configuration class of each family; the keys no real
     /// checkpoint omits (`model_type`, `hidden_size`, `num_hidden_layers`, `num_attention_heads`,
     /// `vocab_size`) are required, because defaulting them yields a model that only fails later.
+    ///
+    /// `directory` may also name a GGUF model (`ModelLocation.isGGUF`): the config then comes from its
+    /// metadata (`load(gguf:)`).
     public static func load(directory: URL) throws -> ModelConfig {
+        if ModelLocation.isGGUF(directory) { return try load(gguf: GGUFModelFiles(path: directory.path)) }
         let configURL = directory.appendingPathComponent("config.json")
         guard FileManager.default.fileExists(atPath: configURL.path) else {
             throw ModelError.missingFile(path: configURL.path, reason: "a model directory needs config.json")
@@ -53,7 +57,8 @@ extension ModelConfig {
         if let activation = try json.string("hidden_act"), activation != "silu" {
             throw ModelError.invalidConfigValue(path: path, key: "hidden_act", reason: "must be \"silu\" (SwiGLU experts), got \"\(activation)\"")
         }
-        let defaults = FamilyDefaults(family)
+        let definition = family.definition
+        let defaults = definition.defaults
 
         let hidden = try json.positiveInt("hidden_size")
         let layers = try json.positiveInt("num_hidden_layers")
@@ -69,24 +74,21 @@ extension ModelConfig {
             throw ModelError.inconsistentConfig(path: path, reason: "num_attention_heads (\(heads)) is not a multiple of num_key_value_heads (\(kvHeads))")
         }
         let explicitHeadDim = try json.int("head_dim")
-        if explicitHeadDim == nil, family.latentAttention == false, hidden % heads != 0 {
+        if explicitHeadDim == nil, !definition.latentAttention, hidden % heads != 0 {
             throw ModelError.inconsistentConfig(path: path, reason: "hidden_size (\(hidden)) is not divisible by num_attention_heads (\(heads)) and no head_dim is given")
         }
-        let latent = try parseLatentAttention(json, family: family)
-        // deepseek: head_dim is the RoPE part of a head (DeepseekV3Config.__post_init__).
+        let latent = try parseLatentAttention(json, definition: definition)
+        // MLA: head_dim is the RoPE part of a head (DeepseekV3Config.__post_init__).
         let headDim = latent?.ropeHeadDim ?? explicitHeadDim ?? hidden / heads
         guard headDim > 0, headDim % 2 == 0 else {
             throw ModelError.invalidConfigValue(path: path, key: "head_dim", reason: "must be a positive even number (RoPE rotates pairs), got \(headDim)")
-        }
-        if family == .olmoe, heads * headDim != hidden {
-            throw ModelError.inconsistentConfig(path: path, reason: "olmoe normalises the full q projection with a norm of hidden_size: num_attention_heads * head_dim (\(heads * headDim)) must equal hidden_size (\(hidden))")
         }
 
         let intermediate = try json.positiveInt("intermediate_size", default: defaults.intermediate)
         let expertKeys = ["num_experts", "num_local_experts", "n_routed_experts"]
         let numExperts = try expertKeys.lazy.compactMap { try json.int($0) }.first ?? defaults.numExperts
         let expertKey = expertKeys.first { json.value($0) != nil } ?? "num_experts"
-        guard numExperts >= 0, numExperts > 0 || family.hasDenseLayers else {
+        guard numExperts >= 0, numExperts > 0 || definition.allowsNoExperts else {
             throw ModelError.invalidConfigValue(path: path, key: expertKey, reason: "must be positive, got \(numExperts)")
         }
         let topK = try json.int("num_experts_per_tok", default: defaults.topK)
@@ -95,89 +97,35 @@ extension ModelConfig {
                 throw ModelError.inconsistentConfig(path: path, reason: "num_experts_per_tok (\(topK)) must be between 1 and the number of experts (\(numExperts))")
             }
         }
-        let moeIntermediate = family.hasDenseLayers
+        let moeIntermediate = definition.hasDenseLayers
             ? try json.positiveInt("moe_intermediate_size", default: defaults.moeIntermediate) : intermediate
-        let shared: Int
-        switch family {
-        case .qwen2_moe:
-            shared = try json.int("shared_expert_intermediate_size", default: 5632)
-            guard shared >= 0 else {
-                throw ModelError.invalidConfigValue(path: path, key: "shared_expert_intermediate_size", reason: "must not be negative, got \(shared)")
-            }
-        case .glm4_moe, .deepseek_v2, .deepseek_v3:
-            let count = try json.int("n_shared_experts", default: family == .deepseek_v2 ? 2 : 1)
-            guard count >= 0 else {
-                throw ModelError.invalidConfigValue(path: path, key: "n_shared_experts", reason: "must not be negative, got \(count)")
-            }
-            shared = count * moeIntermediate
-        default:
-            shared = 0
-        }
-        // deepseek_v2's router never renormalises, whatever norm_topk_prob says.
-        let normTopK = family == .mixtral ? true
-            : family == .deepseek_v2 ? false : try json.bool("norm_topk_prob", default: defaults.normTopK)
-        let routing = try parseRouting(json, family: family, experts: numExperts, topK: topK)
 
         let eps = try json.double("rms_norm_eps") ?? defaults.rmsNormEps
         guard eps > 0 else {
             throw ModelError.invalidConfigValue(path: path, key: "rms_norm_eps", reason: "must be positive, got \(eps)")
         }
         let maxPositions = try json.positiveInt("max_position_embeddings", default: defaults.maxPositions)
-        let (ropeTheta, rotaryFactor, rope) = try parseRope(json, family: family, maxPositions: maxPositions)
-        let rotaryDim = Int(Double(headDim) * rotaryFactor)
+        let rope = try parseRope(json, family: family, maxPositions: maxPositions)
+        let rotaryDim = Int(Double(headDim) * rope.rotaryFactor)
         guard rotaryDim > 0, rotaryDim % 2 == 0, rotaryDim <= headDim else {
-            throw ModelError.invalidConfigValue(path: path, key: "partial_rotary_factor", reason: "\(rotaryFactor) of head_dim \(headDim) gives \(rotaryDim) rotary dimensions; RoPE needs a positive even number up to head_dim")
+            throw ModelError.invalidConfigValue(path: path, key: "partial_rotary_factor", reason: "\(rope.rotaryFactor) of head_dim \(headDim) gives \(rotaryDim) rotary dimensions; RoPE needs a positive even number up to head_dim")
         }
         let tied = try json.bool("tie_word_embeddings", default: false)
 
         var sparseStep = 1
         var mlpOnly: [Int] = []
-        if family.hasFirstDenseLayers {
-            let dense = try json.int("first_k_dense_replace", default: defaults.firstDense)
+        if let firstDenseDefault = definition.firstDenseLayersDefault {
+            let dense = try json.int("first_k_dense_replace", default: firstDenseDefault)
             guard dense >= 0 else {
                 throw ModelError.invalidConfigValue(path: path, key: "first_k_dense_replace", reason: "must not be negative, got \(dense)")
             }
             mlpOnly = Array(0..<min(dense, layers))
-        } else if family.hasDenseLayers {
+        } else if definition.hasDenseLayers {
             sparseStep = try json.positiveInt("decoder_sparse_step", default: 1)
             mlpOnly = try json.intList("mlp_only_layers") ?? []
             if let bad = mlpOnly.first(where: { $0 < 0 || $0 >= layers }) {
                 throw ModelError.invalidConfigValue(path: path, key: "mlp_only_layers", reason: "holds \(bad), outside 0..<\(layers) (num_hidden_layers)")
             }
-        }
-
-        let (window, windowLayers) = try parseSlidingWindow(json, family: family, layers: layers)
-
-        let attentionBias: Bool
-        let outputBias: Bool
-        switch family {
-        case .mixtral: (attentionBias, outputBias) = (false, false)
-        case .qwen2_moe: (attentionBias, outputBias) = (try json.bool("qkv_bias", default: true), false)
-        case .qwen3_moe, .olmoe:
-            let bias = try json.bool("attention_bias", default: false)
-            (attentionBias, outputBias) = (bias, bias)
-        case .glm4_moe:
-            (attentionBias, outputBias) = (try json.bool("attention_bias", default: false), false)
-        case .deepseek_v2, .deepseek_v3:
-            let bias = try json.bool("attention_bias", default: false)
-            (attentionBias, outputBias) = (bias, bias)
-            if try json.bool("mlp_bias", default: false) {
-                throw ModelError.invalidConfigValue(path: path, key: "mlp_bias", reason: "true is not supported (experts are bias-free SwiGLU)")
-            }
-        }
-        let qkNorm: QKNorm = switch family {
-        case .mixtral, .qwen2_moe: .none
-        case .qwen3_moe: .perHead
-        case .olmoe: .full
-        case .glm4_moe: try json.bool("use_qk_norm", default: false) ? .perHead : .none
-        case .deepseek_v2, .deepseek_v3: .none
-        }
-        var clip: Float?
-        if family == .olmoe, let value = try json.double("clip_qkv") {
-            guard value > 0 else {
-                throw ModelError.invalidConfigValue(path: path, key: "clip_qkv", reason: "must be positive, got \(value)")
-            }
-            clip = Float(value)
         }
 
         let bos = try generation?.int("bos_token_id") ?? json.int("bos_token_id") ?? defaults.bos
@@ -192,169 +140,89 @@ extension ModelConfig {
             dtype = parsed
         }
 
-        let interleaved = try family == .deepseek_v2 || (family == .deepseek_v3 && json.bool("rope_interleave", default: true))
-        return ModelConfig(
+        var config = ModelConfig(
             family: family, hiddenSize: hidden, numLayers: layers, numHeads: heads, numKVHeads: kvHeads,
             headDim: headDim, vocabSize: vocab, intermediateSize: intermediate, moeIntermediateSize: moeIntermediate,
-            sharedExpertIntermediateSize: shared, numExperts: numExperts, topK: topK, normTopKProb: normTopK,
-            rmsNormEps: Float(eps), ropeTheta: ropeTheta, maxPositionEmbeddings: maxPositions,
-            tieWordEmbeddings: tied, slidingWindow: window, slidingWindowLayers: windowLayers,
-            attentionBias: attentionBias, outputBias: outputBias, qkNorm: qkNorm, clipQKV: clip,
+            sharedExpertIntermediateSize: 0, numExperts: numExperts, topK: topK, normTopKProb: false,
+            rmsNormEps: Float(eps), ropeTheta: rope.theta, maxPositionEmbeddings: maxPositions,
+            tieWordEmbeddings: tied, attentionBias: false, outputBias: false, qkNorm: .none,
             decoderSparseStep: sparseStep, mlpOnlyLayers: mlpOnly, bosTokenID: bos, eosTokenIDs: eos, dtype: dtype,
-            rotaryDim: rotaryDim, scoringFunction: routing.scoring, scoreCorrectionBias: routing.correctionBias,
-            expertGroups: routing.groups, topKGroups: routing.topKGroups, groupScore: routing.groupScore,
-            routedScalingFactor: routing.scaling, sharedExpertGated: family == .qwen2_moe || shared == 0,
-            latentAttention: latent,
-            ropeInterleaved: interleaved,
+            rotaryDim: rotaryDim, latentAttention: latent,
             // yarn_apply_mscale: MLA also scales the softmax by mscale(factor, mscale_all_dim)^2.
-            attentionScaleFactor: family.latentAttention ? Float(rope?.softmaxMscale ?? 1) : 1,
-            ropeYaRN: rope?.yarn
+            attentionScaleFactor: definition.latentAttention ? Float(rope.yarn?.softmaxMscale ?? 1) : 1,
+            ropeYaRN: rope.yarn?.yarn
         )
+        config.ropeScaling = rope.llama3
+        try definition.parseQuirks(json, into: &config)
+        return config
     }
 
-    /// `rope_theta` and `partial_rotary_factor` from `rope_parameters` / `rope_scaling` or the top
-    /// level (transformers' priority), rejecting every RoPE type but the default and partial rotary
-    /// in families whose transformers code rotates whole heads.
+    /// `rope_theta`, `partial_rotary_factor` and the scaling from `rope_parameters` / `rope_scaling`
+    /// or the top level (transformers' priority): default RoPE, Llama 3's, or YaRN where the family's
+    /// transformers code honours it; every other RoPE type, and partial rotary in families whose
+    /// transformers code rotates whole heads, is rejected.
     private static func parseRope(
         _ json: ConfigReader, family: ModelFamily, maxPositions: Int
-    ) throws -> (theta: Double, rotaryFactor: Double, scaling: RopeScaling?) {
+    ) throws -> (theta: Double, rotaryFactor: Double, llama3: RopeScaling?, yarn: YaRNScaling?) {
+        let definition = family.definition
         let scalingKey = json.value("rope_scaling") != nil ? "rope_scaling" : "rope_parameters"
         let parameters = try json.object(scalingKey)
-        var scaling: RopeScaling?
+        var llama3: RopeScaling?
+        var yarn: YaRNScaling?
         if let parameters {
             let type = try parameters.string("rope_type") ?? parameters.string("type") ?? "default"
             switch type {
-            case "default", "none":
-                break
-            case "yarn" where family.supportsYaRN:
-                scaling = try parseYaRN(parameters, maxPositions: maxPositions)
+            case "default", "none": break
+            case "llama3": llama3 = try llama3Scaling(parameters)
+            case "yarn" where definition.supportsYaRN:
+                yarn = try parseYaRN(parameters, maxPositions: maxPositions)
             default:
-                let supported = family.supportsYaRN ? "\"default\", \"yarn\"" : "\"default\""
+                let supported = definition.supportsYaRN ? "\"default\", \"llama3\" and \"yarn\"" : "\"default\" and \"llama3\""
                 throw ModelError.unsupportedRope(path: json.path, reason: "\(scalingKey).rope_type \"\(type)\" is not implemented (only \(supported))")
             }
         }
         let factor = try parameters?.double("partial_rotary_factor") ?? json.double("partial_rotary_factor")
-            ?? family.defaultPartialRotaryFactor
+            ?? definition.defaultPartialRotaryFactor
         guard factor > 0, factor <= 1 else {
             throw ModelError.invalidConfigValue(path: json.path, key: "partial_rotary_factor", reason: "must be in (0, 1], got \(factor)")
         }
-        if factor != 1, !family.supportsPartialRotary {
+        if factor != 1, !definition.supportsPartialRotary {
             throw ModelError.unsupportedRope(path: json.path, reason: "partial_rotary_factor \(factor) is not implemented for \(family.rawValue) (only 1)")
         }
-        let theta = try parameters?.double("rope_theta") ?? json.double("rope_theta") ?? family.defaultRopeTheta
+        let theta = try parameters?.double("rope_theta") ?? json.double("rope_theta") ?? definition.defaults.ropeTheta
         guard theta > 0 else {
             throw ModelError.invalidConfigValue(path: json.path, key: "rope_theta", reason: "must be positive, got \(theta)")
         }
-        return (theta, factor, scaling)
+        return (theta, factor, llama3, yarn)
     }
 
-    /// The sliding window and the layers it applies to, per family semantics.
-    private static func parseSlidingWindow(_ json: ConfigReader, family: ModelFamily, layers: Int) throws -> (Int?, [Int]?) {
-        func window() throws -> Int? {
-            guard let size = try json.int("sliding_window"), size != 0 else { return nil }
-            guard size > 0 else {
-                throw ModelError.invalidConfigValue(path: json.path, key: "sliding_window", reason: "must be positive, got \(size)")
+    /// Llama 3's RoPE scaling keys (all required, as transformers' validation requires them).
+    private static func llama3Scaling(_ parameters: ConfigReader) throws -> RopeScaling {
+        func required(_ key: String) throws -> Double {
+            guard let value = try parameters.double(key) else { throw ModelError.missingConfigKey(path: parameters.path, key: key) }
+            guard value > 0 else {
+                throw ModelError.invalidConfigValue(path: parameters.path, key: key, reason: "must be positive, got \(value)")
             }
-            return size
+            return value
         }
-        switch family {
-        case .olmoe, .glm4_moe, .deepseek_v2, .deepseek_v3:
-            return (nil, nil)
-        case .mixtral:
-            return (try window(), nil)
-        case .qwen3_moe:
-            return try json.bool("use_sliding_window", default: false) ? (try window(), nil) : (nil, nil)
-        case .qwen2_moe:
-            guard try json.bool("use_sliding_window", default: false), let size = try window() else { return (nil, nil) }
-            let types: [String]
-            if let given = try json.stringList("layer_types") {
-                guard given.count == layers else {
-                    throw ModelError.inconsistentConfig(path: json.path, reason: "layer_types has \(given.count) entries for \(layers) layers")
-                }
-                types = given
-            } else {
-                let maxWindowLayers = try json.int("max_window_layers", default: 28)
-                types = (0..<layers).map { ($0 + 1) % 2 == 1 && $0 < maxWindowLayers ? "sliding_attention" : "full_attention" }
-            }
-            return (size, types.indices.filter { types[$0] == "sliding_attention" })
+        let scaling = RopeScaling(
+            factor: try required("factor"), lowFrequencyFactor: try required("low_freq_factor"),
+            highFrequencyFactor: try required("high_freq_factor"),
+            originalMaxPositions: try parameters.positiveInt("original_max_position_embeddings"))
+        guard scaling.highFrequencyFactor > scaling.lowFrequencyFactor else {
+            throw ModelError.inconsistentConfig(path: parameters.path, reason: "high_freq_factor (\(scaling.highFrequencyFactor)) must exceed low_freq_factor (\(scaling.lowFrequencyFactor))")
         }
+        return scaling
     }
 }
 
-extension ModelFamily {
-    /// Whether the family can have dense-MLP layers (`decoder_sparse_step`, `mlp_only_layers`).
-    var hasDenseLayers: Bool { self == .qwen2_moe || self == .qwen3_moe || hasFirstDenseLayers }
-
-    /// Whether the family's first `first_k_dense_replace` layers are dense.
-    var hasFirstDenseLayers: Bool { self == .glm4_moe || latentAttention }
-
-    /// Whether the family's transformers code honours `rope_type: "yarn"`.
-    var supportsYaRN: Bool { latentAttention }
-
-    /// Whether the family uses multi-head latent attention.
-    var latentAttention: Bool { self == .deepseek_v2 || self == .deepseek_v3 }
-
-    /// Whether the family's transformers code honours `partial_rotary_factor`.
-    var supportsPartialRotary: Bool { self == .glm4_moe }
-
-    /// The `partial_rotary_factor` transformers assumes when a config gives none.
-    var defaultPartialRotaryFactor: Double { self == .glm4_moe ? 0.5 : 1 }
-}
-
-/// transformers' configuration-class defaults of each family.
-struct FamilyDefaults {
-    var intermediate: Int
-    var moeIntermediate: Int
-    var numExperts: Int
-    var topK: Int
-    var kvHeads: Int?
-    var rmsNormEps: Double
-    var maxPositions: Int
-    var bos: Int?
-    var eos: [Int]
-    var normTopK = false
-    var firstDense = 1
-
-    init(_ family: ModelFamily) {
-        switch family {
-        case .mixtral:
-            self.init(intermediate: 14336, moeIntermediate: 14336, numExperts: 8, topK: 2, kvHeads: 8,
-                      rmsNormEps: 1e-5, maxPositions: 4096 * 32, bos: 1, eos: [2])
-        case .qwen2_moe:
-            self.init(intermediate: 5632, moeIntermediate: 1408, numExperts: 60, topK: 4, kvHeads: 16,
-                      rmsNormEps: 1e-6, maxPositions: 32768, bos: nil, eos: [])
-        case .qwen3_moe:
-            self.init(intermediate: 6144, moeIntermediate: 768, numExperts: 128, topK: 8, kvHeads: 4,
-                      rmsNormEps: 1e-6, maxPositions: 32768, bos: nil, eos: [])
-        case .olmoe:
-            self.init(intermediate: 2048, moeIntermediate: 2048, numExperts: 64, topK: 8, kvHeads: nil,
-                      rmsNormEps: 1e-5, maxPositions: 4096, bos: nil, eos: [50279])
-        case .glm4_moe:
-            self.init(intermediate: 10944, moeIntermediate: 1408, numExperts: 128, topK: 8, kvHeads: 8,
-                      rmsNormEps: 1e-5, maxPositions: 131072, bos: nil, eos: [])
-            normTopK = true
-        case .deepseek_v2:
-            self.init(intermediate: 11008, moeIntermediate: 1407, numExperts: 64, topK: 6, kvHeads: nil,
-                      rmsNormEps: 1e-6, maxPositions: 2048, bos: 1, eos: [2])
-            firstDense = 0
-        case .deepseek_v3:
-            self.init(intermediate: 18432, moeIntermediate: 2048, numExperts: 256, topK: 8, kvHeads: nil,
-                      rmsNormEps: 1e-6, maxPositions: 4096, bos: 0, eos: [1])
-            normTopK = true
-            firstDense = 3
+extension ConfigReader {
+    /// `sliding_window` as a size, nil when absent, null or 0.
+    func slidingWindowSize() throws -> Int? {
+        guard let size = try int("sliding_window"), size != 0 else { return nil }
+        guard size > 0 else {
+            throw ModelError.invalidConfigValue(path: path, key: "sliding_window", reason: "must be positive, got \(size)")
         }
-    }
-
-    init(intermediate: Int, moeIntermediate: Int, numExperts: Int, topK: Int, kvHeads: Int?, rmsNormEps: Double,
-         maxPositions: Int, bos: Int?, eos: [Int]) {
-        self.intermediate = intermediate
-        self.moeIntermediate = moeIntermediate
-        self.numExperts = numExperts
-        self.topK = topK
-        self.kvHeads = kvHeads
-        self.rmsNormEps = rmsNormEps
-        self.maxPositions = maxPositions
-        self.bos = bos
-        self.eos = eos
+        return size
     }
 }

@@ -10,57 +10,43 @@ extension ModelConfig {
         var scaling: Float = 1
     }
 
-    /// Reads the routing keys of `family` (`n_group`, `topk_group`, `routed_scaling_factor`) and
+    /// Sets the router of a grouped (deepseek-style) family: `scoring`, the correction bias,
+    /// `groups` / `topKGroups` chosen by `groupScore`, and `routed_scaling_factor` (default 1);
     /// checks that the groups partition the experts and leave room for the top-k.
-    static func parseRouting(_ json: ConfigReader, family: ModelFamily, experts: Int, topK: Int) throws -> RoutingFields {
-        var fields = RoutingFields()
-        switch family {
-        case .mixtral, .qwen2_moe, .qwen3_moe, .olmoe:
-            return fields
-        case .glm4_moe:
-            // Glm4MoeTopkRouter: sigmoid scores, e_score_correction_bias, groups by their top-2 sum.
-            fields.scoring = .sigmoid
-            fields.correctionBias = true
-            fields.groupScore = .topTwoSum
-            fields.groups = try json.int("n_group", default: 1)
-            fields.topKGroups = try json.int("topk_group", default: 1)
-        case .deepseek_v3:
-            // DeepseekV3TopkRouter: the same noaux_tc routing; real configs also name it.
-            try expect(json, "scoring_func", "sigmoid")
-            try expect(json, "topk_method", "noaux_tc")
-            fields.scoring = .sigmoid
-            fields.correctionBias = true
-            fields.groupScore = .topTwoSum
-            fields.groups = try json.int("n_group", default: 8)
-            fields.topKGroups = try json.int("topk_group", default: 4)
-        case .deepseek_v2:
-            // DeepseekV2TopkRouter: softmax, then greedy or group-limited greedy (groups by their max).
-            try expect(json, "scoring_func", "softmax")
-            let method = try json.string("topk_method") ?? "greedy"
-            switch method {
-            case "greedy":
-                break
-            case "group_limited_greedy":
-                guard let groups = try json.int("n_group"), let kept = try json.int("topk_group") else {
-                    throw ModelError.inconsistentConfig(path: json.path, reason: "topk_method \"group_limited_greedy\" needs n_group and topk_group")
-                }
-                fields.groups = groups
-                fields.topKGroups = kept
-            default:
-                throw ModelError.invalidConfigValue(path: json.path, key: "topk_method", reason: "\"\(method)\" is not supported for deepseek_v2 (greedy, group_limited_greedy)")
-            }
-        }
+    mutating func setGroupedRouting(
+        _ json: ConfigReader, scoring: ScoringFunction, correctionBias: Bool, groupScore: GroupScore,
+        groups: Int, topKGroups: Int
+    ) throws {
+        var fields = RoutingFields(scoring: scoring, correctionBias: correctionBias, groups: groups,
+                                   topKGroups: topKGroups, groupScore: groupScore)
         let factor = try json.double("routed_scaling_factor") ?? 1
         guard factor > 0 else {
             throw ModelError.invalidConfigValue(path: json.path, key: "routed_scaling_factor", reason: "must be positive, got \(factor)")
         }
         fields.scaling = Float(factor)
-        try checkGroups(fields, json: json, experts: experts, topK: topK)
-        return fields
+        try Self.checkGroups(fields, json: json, experts: numExperts, topK: topK)
+        self.scoringFunction = fields.scoring
+        self.scoreCorrectionBias = fields.correctionBias
+        self.expertGroups = fields.groups
+        self.topKGroups = fields.topKGroups
+        self.groupScore = fields.groupScore
+        self.routedScalingFactor = fields.scaling
+    }
+
+    /// Sets the shared experts of a family that counts them (`n_shared_experts` of
+    /// `moe_intermediate_size` each, fused into one ungated shared expert).
+    mutating func setSharedExperts(_ json: ConfigReader, defaultCount: Int) throws {
+        let count = try json.int("n_shared_experts", default: defaultCount)
+        guard count >= 0 else {
+            throw ModelError.invalidConfigValue(path: json.path, key: "n_shared_experts", reason: "must not be negative, got \(count)")
+        }
+        sharedExpertIntermediateSize = count * moeIntermediateSize
+        // Without a shared expert the flag keeps its default (init-model round trip).
+        if count > 0 { sharedExpertGated = false }
     }
 
     /// Throws a clear error when `key` is present with a value other than the one the engine implements.
-    private static func expect(_ json: ConfigReader, _ key: String, _ supported: String) throws {
+    static func expect(_ json: ConfigReader, _ key: String, _ supported: String) throws {
         if let value = try json.string(key), value != supported {
             throw ModelError.invalidConfigValue(path: json.path, key: key, reason: "\"\(value)\" is not supported (only \"\(supported)\")")
         }

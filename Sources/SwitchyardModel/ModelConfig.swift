@@ -51,6 +51,8 @@ public struct ModelConfig: Sendable, Equatable {
     public var normTopKProb: Bool
     public var rmsNormEps: Float
     public var ropeTheta: Double
+    /// A RoPE frequency scaling (Llama 3), nil for plain RoPE.
+    public var ropeScaling: RopeScaling?
     public var maxPositionEmbeddings: Int
     public var tieWordEmbeddings: Bool
     /// Sliding-window attention size, nil for full attention; see `slidingWindow(layer:)`.
@@ -190,6 +192,14 @@ public struct ModelConfig: Sendable, Equatable {
         guard let window = slidingWindow else { return nil }
         guard let layers = slidingWindowLayers else { return window }
         return layers.contains(layer) ? window : nil
+    }
+
+    /// The rotary embedding of this config (theta and any frequency scaling).
+    /// Rotates `rotaryDim` dimensions of each head (YaRN when `ropeYaRN` is set).
+    public var rope: RoPE {
+        if let ropeYaRN { return RoPE(headDim: rotaryDim, theta: ropeTheta, yarn: ropeYaRN) }
+        let plain = RoPE.inverseFrequencies(headDim: rotaryDim, theta: ropeTheta)
+        return RoPE(headDim: rotaryDim, theta: ropeTheta, inverseFrequencies: ropeScaling?.apply(to: plain) ?? plain)
     }
 
     /// Width of the q projection output (`numHeads * headDim`).

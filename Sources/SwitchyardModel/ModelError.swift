@@ -37,6 +37,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable, Sendable {
     case shapeMismatch(path: String, tensor: String, expected: [Int], actual: [Int])
     /// An expert id or layer outside what the config declares.
     case noSuchExpert(layer: Int, expert: Int, reason: String)
+    /// A tensor cannot be kept in the weight format asked for (e.g. its rows are not whole blocks).
+    case formatDoesNotFit(tensor: String, format: String, reason: String)
 
     public var description: String {
         switch self {
@@ -72,6 +74,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable, Sendable {
             "\(path): tensor \"\(tensor)\" has shape \(actual), expected \(expected)"
         case let .noSuchExpert(layer, expert, reason):
             "no expert \(expert) in layer \(layer): \(reason)"
+        case let .formatDoesNotFit(tensor, format, reason):
+            "tensor \"\(tensor)\" cannot be kept as \(format): \(reason) (choose another --dtype / --dense-dtype)"
         }
     }
 }

@@ -1,7 +1,8 @@
-/// The Mixture-of-Experts model families Switchyard runs, named by their `config.json` `model_type`.
+/// The model families Switchyard runs, named by their `config.json` `model_type`: the family registry.
 ///
-/// Each family's math follows its `transformers` modeling file exactly; the differences that matter
-/// to loading (tensor names, biases, QK norms, shared experts) are answered here and in `WeightNames`.
+/// Each family is one file under `Families/` (a `ModelFamilyDefinition`: config quirks and defaults,
+/// tensor names, routing flags, presets, config writer); this enum lists them. Adding a family means
+/// writing its file, adding its case here and its line in `definition`; nothing else changes.
 public enum ModelFamily: String, Sendable, CaseIterable {
     case mixtral
     case qwen2_moe
@@ -11,25 +12,37 @@ public enum ModelFamily: String, Sendable, CaseIterable {
     case deepseek_v2
     case deepseek_v3
 
-    /// The `architectures` entry transformers writes for the causal-LM class of this family.
-    public var architecture: String {
+    /// The registry: what each `model_type` is.
+    package var definition: any ModelFamilyDefinition {
         switch self {
-        case .mixtral: "MixtralForCausalLM"
-        case .qwen2_moe: "Qwen2MoeForCausalLM"
-        case .qwen3_moe: "Qwen3MoeForCausalLM"
-        case .olmoe: "OlmoeForCausalLM"
-        case .glm4_moe: "Glm4MoeForCausalLM"
-        case .deepseek_v2: "DeepseekV2ForCausalLM"
-        case .deepseek_v3: "DeepseekV3ForCausalLM"
+        case .mixtral: Mixtral()
+        case .qwen2_moe: Qwen2Moe()
+        case .qwen3_moe: Qwen3Moe()
+        case .olmoe: Olmoe()
+        case .glm4_moe: GLM4Moe()
+        case .deepseek_v2: DeepseekV2()
+        case .deepseek_v3: DeepseekV3()
         }
     }
 
-    /// The `rope_theta` transformers assumes when a config gives none.
-    public var defaultRopeTheta: Double {
-        switch self {
-        case .mixtral: 1_000_000
-        case .qwen2_moe, .qwen3_moe, .olmoe, .glm4_moe, .deepseek_v2, .deepseek_v3: 10_000
+    /// The family a GGUF `general.architecture` (with `expertCount` routed experts) maps to, nil when
+    /// no registered family reads it.
+    package init?(ggufArchitecture: String, expertCount: Int) {
+        guard let family = Self.allCases.first(where: { $0.definition.readsGGUF(architecture: ggufArchitecture, expertCount: expertCount) }) else {
+            return nil
         }
+        self = family
+    }
+
+    /// The `architectures` entry transformers writes for the causal-LM class of this family.
+    public var architecture: String { definition.architecture }
+
+    /// The `rope_theta` transformers assumes when a config gives none.
+    public var defaultRopeTheta: Double { definition.defaults.ropeTheta }
+
+    /// The GGUF architectures the registered families read, comma separated, for error messages.
+    public static var supportedGGUFList: String {
+        Array(Set(allCases.flatMap { $0.definition.ggufArchitectures })).sorted().joined(separator: ", ")
     }
 
     /// The supported `model_type` values, comma separated, for error messages.

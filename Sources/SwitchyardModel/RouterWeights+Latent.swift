@@ -7,15 +7,15 @@ extension RouterWeights {
         /// `1 x qLoraRank` `q_a_layernorm` with a q LoRA.
         public let qANorm: Matrix?
         /// `[heads * queryHeadDim, qLoraRank]` `q_b_proj` with a q LoRA.
-        public let qB: PackedWeight?
+        public let qB: (any LinearWeight)?
         /// `1 x kvLoraRank` `kv_a_layernorm`.
         public let kvANorm: Matrix
-        /// `[heads * (nope + v), kvLoraRank]` `kv_b_proj`, plain row-major: attention reads each
-        /// head's key rows and value rows in the absorbed products.
+        /// `[heads * (nope + v), kvLoraRank]` `kv_b_proj`, plain row-major f32 whatever `--dtype`:
+        /// attention reads each head's key rows and value rows in the absorbed products.
         public let kvB: Matrix
 
         /// Checks every shape against `config` for `layer`.
-        public init(config: ModelConfig, layer: Int, qANorm: Matrix?, qB: PackedWeight?, kvANorm: Matrix, kvB: Matrix) throws {
+        public init(config: ModelConfig, layer: Int, qANorm: Matrix?, qB: (any LinearWeight)?, kvANorm: Matrix, kvB: Matrix) throws {
             guard let mla = config.latentAttention else {
                 throw EngineError.shapeMismatch("latent-attention weights for a model without MLA")
             }

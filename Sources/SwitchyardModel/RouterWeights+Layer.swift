@@ -7,11 +7,11 @@ extension RouterWeights {
         /// `1 x hidden`.
         public let inputNorm: Matrix
         /// `[qDim + 2 kvDim, hidden]`: rows of q, then k, then v.
-        public let qkv: PackedWeight
+        public let qkv: any LinearWeight
         /// `1 x (qDim + 2 kvDim)` when the family has q/k/v biases.
         public let qkvBias: Matrix?
         /// `[hidden, qDim]`.
-        public let o: PackedWeight
+        public let o: any LinearWeight
         /// `1 x hidden` when the o projection has a bias.
         public let oBias: Matrix?
         /// q and k norm weights: `1 x headDim` (per head) or `1 x qDim` / `1 x kvDim` (full).
@@ -20,9 +20,9 @@ extension RouterWeights {
         /// `1 x hidden`.
         public let postNorm: Matrix
         /// The router gate `[numExperts, hidden]` of a sparse layer.
-        public let gate: PackedWeight?
+        public let gate: (any LinearWeight)?
         /// The shared expert's gate `1 x hidden` (qwen2_moe sparse layers).
-        public let sharedGate: PackedWeight?
+        public let sharedGate: (any LinearWeight)?
         /// Multi-head latent attention's own weights (deepseek); nil for grouped-query attention.
         public let latent: LatentWeights?
         /// `1 x numExperts` router `e_score_correction_bias` of a sparse layer when the config has one.
@@ -54,7 +54,7 @@ extension RouterWeights {
             if let sharedGate { try RouterWeights.check("model.layers.\(layer).mlp.shared_expert_gate.weight", sharedGate, [1, h]) }
             try self.init(config: config, layer: layer, inputNorm: inputNorm, qkv: PackedWeight(stacking: [q, k, v]),
                           qkvBias: qkvBias, o: PackedWeight(o), oBias: oBias, qNorm: qNorm, kNorm: kNorm, postNorm: postNorm,
-                          gate: gate.map(PackedWeight.init), sharedGate: sharedGate.map(PackedWeight.init),
+                          gate: gate.map { PackedWeight($0) }, sharedGate: sharedGate.map { PackedWeight($0) },
                           scoreCorrectionBias: scoreCorrectionBias)
         }
 
@@ -62,9 +62,9 @@ extension RouterWeights {
         /// (`[qDim + 2 kvDim, hidden]`, biases `1 x (qDim + 2 kvDim)`), as a checkpoint loads them.
         public init(
             config: ModelConfig, layer: Int,
-            inputNorm: Matrix, qkv: PackedWeight, qkvBias: Matrix? = nil,
-            o: PackedWeight, oBias: Matrix? = nil, qNorm: Matrix? = nil, kNorm: Matrix? = nil,
-            postNorm: Matrix, gate: PackedWeight? = nil, sharedGate: PackedWeight? = nil,
+            inputNorm: Matrix, qkv: any LinearWeight, qkvBias: Matrix? = nil,
+            o: any LinearWeight, oBias: Matrix? = nil, qNorm: Matrix? = nil, kNorm: Matrix? = nil,
+            postNorm: Matrix, gate: (any LinearWeight)? = nil, sharedGate: (any LinearWeight)? = nil,
             scoreCorrectionBias: Matrix? = nil, latent: LatentWeights? = nil
         ) throws {
             let h = config.hiddenSize

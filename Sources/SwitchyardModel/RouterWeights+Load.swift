@@ -2,8 +2,8 @@ import SwitchyardTensor
 
 extension RouterWeights {
     /// Loads everything but the experts from `checkpoint` by transformers' tensor names: vectors and
-    /// the embedding table as f32 copies, projections and the head converted straight into packed
-    /// weights.
+    /// the embedding table as f32 copies, projections and the head converted straight into the
+    /// formats `checkpoint.dtypes` asks for (packed f32 or blocks).
     ///
     /// Names come from `WeightNames` (the checkpoint resolves Mixtral's `block_sparse_moe.` / `mlp.`
     /// spellings). Errors name the missing or mis-shaped tensor.
@@ -17,18 +17,18 @@ extension RouterWeights {
             guard checkpoint.has(name) else { throw EngineError.missingWeight(name) }
             return try checkpoint.matrix(name, shape: [rows, cols])
         }
-        /// `parts` (name, rows) of `cols` columns each, stacked and packed.
-        func packed(_ parts: [(String, Int)], cols: Int) throws -> PackedWeight {
-            try checkpoint.packedWeight(parts.map { name, rows in
+        /// `parts` (name, rows) of `cols` columns each, stacked, in the format `dtype` resolves to.
+        func packed(_ parts: [(String, Int)], cols: Int, dtype: WeightDType = checkpoint.dtypes.dense) throws -> any LinearWeight {
+            try checkpoint.linearWeight(parts.map { name, rows in
                 guard checkpoint.has(name) else { throw EngineError.missingWeight(name) }
                 return try checkpoint.rows(of: name, shape: [rows, cols])
-            })
+            }, dtype: dtype)
         }
         func optionalVector(_ name: String, _ count: Int) throws -> Matrix? {
             checkpoint.has(name) ? try vector(name, count) : nil
         }
 
-        typealias Projections = (qkv: PackedWeight, bias: Matrix?, latent: LatentWeights?)
+        typealias Projections = (qkv: any LinearWeight, bias: Matrix?, latent: LatentWeights?)
         /// `[q | k | v]` and their biases.
         func groupedQueryProjections(_ a: String) throws -> Projections {
             var bias: Matrix?
@@ -54,7 +54,7 @@ extension RouterWeights {
                 bias = Matrix(rows: 1, cols: values.count, values: values)
             }
             var qANorm: Matrix?
-            var qB: PackedWeight?
+            var qB: (any LinearWeight)?
             if let rank = mla.qLoraRank {
                 qANorm = try vector(a + "q_a_layernorm.weight", rank)
                 qB = try packed([(a + "q_b_proj.weight", config.numHeads * mla.queryHeadDim)], cols: rank)
@@ -82,16 +82,17 @@ extension RouterWeights {
                 qNorm = try vector(a + "q_norm.weight", config.qDim)
                 kNorm = try vector(a + "k_norm.weight", config.kvDim)
             }
-            var gate: PackedWeight?
-            var sharedGate: PackedWeight?
+            var gate: (any LinearWeight)?
+            var sharedGate: (any LinearWeight)?
             var correction: Matrix?
             if config.isSparse(layer: l) {
-                gate = try packed([(WeightNames.routerGate(config.family, layer: l), config.numExperts)], cols: h)
+                gate = try packed([(WeightNames.routerGate(config.family, layer: l), config.numExperts)], cols: h,
+                                  dtype: checkpoint.dtypes.gates)
                 if config.scoreCorrectionBias {
                     correction = try vector(WeightNames.scoreCorrectionBias(layer: l), config.numExperts)
                 }
                 if config.hasSharedExpert && config.sharedExpertGated {
-                    sharedGate = try packed([(WeightNames.sharedExpertGate(layer: l), 1)], cols: h)
+                    sharedGate = try packed([(WeightNames.sharedExpertGate(layer: l), 1)], cols: h, dtype: checkpoint.dtypes.gates)
                 }
             }
             let attention = try config.latentAttention == nil
@@ -108,10 +109,11 @@ extension RouterWeights {
             ))
         }
         let finalNorm = try vector("model.norm.weight", h)
-        let head: PackedWeight
+        let head: any LinearWeight
         if config.tieWordEmbeddings || !checkpoint.has("lm_head.weight") {
             guard config.tieWordEmbeddings else { throw EngineError.missingWeight("lm_head.weight") }
-            head = PackedWeight(embed)
+            head = try checkpoint.linearWeight([try checkpoint.rows(of: "model.embed_tokens.weight", shape: [config.vocabSize, h])],
+                                               dtype: checkpoint.dtypes.dense)
         } else {
             head = try packed([("lm_head.weight", config.vocabSize)], cols: h)
         }

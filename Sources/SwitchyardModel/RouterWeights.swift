@@ -12,7 +12,7 @@ public final class RouterWeights: @unchecked Sendable {
     public let finalNorm: Matrix
     /// `[vocab, hidden]`, packed for the product. With tied embeddings it is a packed copy of `embed`
     /// (the lookup reads rows of `embed`; the product reads panels).
-    public let head: PackedWeight
+    public let head: any LinearWeight
 
     /// Assembles weights, checking every shape against `config`, and packs the head.
     public convenience init(config: ModelConfig, embed: Matrix, layers: [Layer], finalNorm: Matrix, head: Matrix) throws {
@@ -21,7 +21,7 @@ public final class RouterWeights: @unchecked Sendable {
     }
 
     /// Assembles weights with the head packed already, checking every shape against `config`.
-    public init(config: ModelConfig, embed: Matrix, layers: [Layer], finalNorm: Matrix, head: PackedWeight) throws {
+    public init(config: ModelConfig, embed: Matrix, layers: [Layer], finalNorm: Matrix, head: any LinearWeight) throws {
         try Self.check("model.embed_tokens.weight", embed, [config.vocabSize, config.hiddenSize])
         try Self.check("model.norm.weight", finalNorm, [1, config.hiddenSize])
         try Self.check("lm_head.weight", head, [config.vocabSize, config.hiddenSize])
@@ -35,7 +35,7 @@ public final class RouterWeights: @unchecked Sendable {
         self.head = head
     }
 
-    /// Bytes of f32 weights held (a tied head's packed copy included).
+    /// Bytes of weights held (a tied head's packed copy included).
     public var byteCount: Int {
         (embed.count + finalNorm.count) * MemoryLayout<Float>.stride + head.byteCount
             + layers.reduce(0) { $0 + $1.byteCount }
@@ -47,7 +47,7 @@ public final class RouterWeights: @unchecked Sendable {
         }
     }
 
-    static func check(_ name: String, _ w: PackedWeight, _ shape: [Int]) throws {
+    static func check(_ name: String, _ w: any LinearWeight, _ shape: [Int]) throws {
         guard w.rows == shape[0], w.cols == shape[1] else {
             throw EngineError.weightShape(name: name, expected: shape, actual: [w.rows, w.cols])
         }

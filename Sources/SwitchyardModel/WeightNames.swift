@@ -37,9 +37,9 @@ public enum WeightNames {
     /// qwen3_moe: `[headDim]`; olmoe: `[numKVHeads * headDim]`.
     public static func kNorm(layer: Int) -> String { "\(Self.layer(layer)).self_attn.k_norm.weight" }
 
-    /// The MoE block prefix: `block_sparse_moe` for mixtral, `mlp` otherwise.
+    /// The MoE block prefix: the family's `moeBlockName` (`block_sparse_moe` for mixtral, `mlp` otherwise).
     public static func moeBlock(_ family: ModelFamily, layer: Int) -> String {
-        "\(Self.layer(layer)).\(family == .mixtral ? "block_sparse_moe" : "mlp")"
+        "\(Self.layer(layer)).\(family.definition.moeBlockName)"
     }
 
     /// The router (top-k gate) weight `[numExperts, hidden]` of a sparse layer.
@@ -67,12 +67,7 @@ public enum WeightNames {
         if expert == config.numExperts && config.hasSharedExpert {
             return "\(Self.layer(layer)).mlp.\(sharedExpertModule(config.family)).\(projection.rawValue)_proj.weight"
         }
-        let block = moeBlock(config.family, layer: layer)
-        if config.family == .mixtral {
-            let short = switch projection { case .gate: "w1"; case .up: "w3"; case .down: "w2" }
-            return "\(block).experts.\(expert).\(short).weight"
-        }
-        return "\(block).experts.\(expert).\(projection.rawValue)_proj.weight"
+        return config.family.definition.routedExpertName(block: moeBlock(config.family, layer: layer), expert: expert, projection)
     }
 
     /// The fused `[E, 2I, H]` gate-and-up tensor of a sparse layer (transformers 5.x layout).

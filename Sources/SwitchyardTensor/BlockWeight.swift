@@ -36,7 +36,7 @@ public final class BlockWeight: @unchecked Sendable {
     /// Bytes per row.
     public let rowBytes: Int
     /// `rows * rowBytes` bytes, 64-byte aligned.
-    private let storage: UnsafeMutableRawPointer
+    let storage: UnsafeMutableRawPointer
 
     /// Below this many weight values one thread does the whole product.
     static let parallelThreshold = 1 << 16

@@ -12,17 +12,28 @@ public struct RoPE: Sendable {
     private let amplitude: Double
 
     public init(headDim: Int, theta: Double, yarn: YaRN? = nil) {
+        if let yarn {
+            self.init(headDim: headDim, theta: theta, inverseFrequencies: yarn.inverseFrequencies(dim: headDim, theta: theta),
+                      amplitude: yarn.attentionFactor)
+        } else {
+            self.init(headDim: headDim, theta: theta, inverseFrequencies: Self.inverseFrequencies(headDim: headDim, theta: theta))
+        }
+    }
+
+    /// RoPE with given per-pair frequencies (scaled RoPE variants) and a factor on every cos and
+    /// sin (1 unless YaRN); `theta` is informative.
+    public init(headDim: Int, theta: Double, inverseFrequencies: [Double], amplitude: Double = 1) {
         precondition(headDim > 0 && headDim % 2 == 0, "RoPE needs an even head dimension, got \(headDim)")
+        precondition(inverseFrequencies.count == headDim / 2, "RoPE needs headDim/2 frequencies")
         self.headDim = headDim
         self.theta = theta
-        let half = headDim / 2
-        if let yarn {
-            inverseFrequencies = yarn.inverseFrequencies(dim: headDim, theta: theta)
-            amplitude = yarn.attentionFactor
-        } else {
-            inverseFrequencies = (0..<half).map { i in 1 / pow(theta, Double(2 * i) / Double(headDim)) }
-            amplitude = 1
-        }
+        self.inverseFrequencies = inverseFrequencies
+        self.amplitude = amplitude
+    }
+
+    /// The unscaled frequencies `theta^(-2i/headDim)`, `i < headDim/2`.
+    public static func inverseFrequencies(headDim: Int, theta: Double) -> [Double] {
+        (0..<(headDim / 2)).map { i in 1 / pow(theta, Double(2 * i) / Double(headDim)) }
     }
 
     /// Writes `cos` and `sin` of the angles for `position` (`headDim/2` floats each).

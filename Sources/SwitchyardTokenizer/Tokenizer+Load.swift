@@ -2,13 +2,18 @@ import SwitchyardModel
 import Foundation
 
 extension Tokenizer {
-    /// Whether `directory` holds a `tokenizer.json`.
+    /// Whether `directory` holds a `tokenizer.json`, or names a GGUF model with a `tokenizer.ggml.model`.
     public static func exists(in directory: URL) -> Bool {
-        FileManager.default.fileExists(atPath: directory.appendingPathComponent("tokenizer.json").path)
+        if ModelLocation.isGGUF(directory) {
+            return (try? GGUFModelFiles(path: directory.path).metadata.contains("tokenizer.ggml.model")) ?? false
+        }
+        return FileManager.default.fileExists(atPath: directory.appendingPathComponent("tokenizer.json").path)
     }
 
-    /// Loads `tokenizer.json` (+ `tokenizer_config.json` when present) from a model directory.
+    /// Loads `tokenizer.json` (+ `tokenizer_config.json` when present) from a model directory, or
+    /// the tokenizer of a GGUF model (`load(gguf:)`).
     public static func load(directory: URL) throws -> Tokenizer {
+        if ModelLocation.isGGUF(directory) { return try load(gguf: GGUFModelFiles(path: directory.path)) }
         let url = directory.appendingPathComponent("tokenizer.json")
         guard FileManager.default.fileExists(atPath: url.path) else { throw TokenizerError.missingFile(path: url.path) }
         let configURL = directory.appendingPathComponent("tokenizer_config.json")

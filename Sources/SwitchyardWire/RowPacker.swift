@@ -38,13 +38,17 @@ public struct RowPacker: Sendable {
     ///   - weights: `tokenCount x k` gate weights matching `experts`.
     ///   - owners: `expertsPerLayer` worker indices, -1 for an expert without holder.
     ///   - workerCount: number of workers the owner map refers to.
+    ///   - dtype: the element type of the packed rows: f32 (as given) or bf16 (rounded to nearest
+    ///     even, half the bytes).
     public mutating func pack(
         tokens: UnsafeBufferPointer<Float>,
         experts: UnsafeBufferPointer<Int32>,
         weights: UnsafeBufferPointer<Float>,
         owners: [Int],
-        workerCount: Int
+        workerCount: Int,
+        dtype: Switchyard_V1_DType = .f32
     ) throws(RowPackingError) -> [WorkerDispatch] {
+        let elementSize = dtype == .bf16 ? 2 : 4
         let hidden = hiddenSize
         guard tokens.count % hidden == 0 else {
             throw .sizeMismatch(what: "tokens", expected: (tokens.count / hidden + 1) * hidden, actual: tokens.count)
@@ -78,7 +82,7 @@ public struct RowPacker: Sendable {
         }
 
         let storages: [ByteStorage?] = (0..<workerCount).map { worker in
-            rowsPerWorker[worker] > 0 ? ByteStorage(count: rowsPerWorker[worker] * hidden * 4) : nil
+            rowsPerWorker[worker] > 0 ? ByteStorage(count: rowsPerWorker[worker] * hidden * elementSize) : nil
         }
         var gates = (0..<workerCount).map { [Float](repeating: 0, count: rowsPerWorker[$0]) }
         var slots = (0..<workerCount).map { [UInt32](repeating: 0, count: rowsPerWorker[$0]) }
@@ -100,8 +104,14 @@ public struct RowPacker: Sendable {
                 }
                 let row = nextRow[expert]
                 nextRow[expert] += 1
-                let destination = storages[worker]!.baseAddress.assumingMemoryBound(to: Float.self) + row * hidden
-                destination.update(from: source + token * hidden, count: hidden)
+                if elementSize == 2 {
+                    let destination = storages[worker]!.baseAddress.assumingMemoryBound(to: UInt16.self) + row * hidden
+                    let from = source + token * hidden
+                    for i in 0..<hidden { destination[i] = BFloat16Bits.from(from[i]).littleEndian }
+                } else {
+                    let destination = storages[worker]!.baseAddress.assumingMemoryBound(to: Float.self) + row * hidden
+                    destination.update(from: source + token * hidden, count: hidden)
+                }
                 gates[worker][row] = weights[token * k + j]
                 slots[worker][row] = UInt32(slotTokens[worker].count - 1)
             }
@@ -118,7 +128,8 @@ public struct RowPacker: Sendable {
                 gateWeights: gates[worker],
                 tokenSlots: slots[worker],
                 slotTokens: slotTokens[worker],
-                rows: TensorBytes(owner: storage, baseAddress: storage.baseAddress, count: storage.count)
+                rows: TensorBytes(owner: storage, baseAddress: storage.baseAddress, count: storage.count),
+                dtype: elementSize == 2 ? .bf16 : .f32
             ))
         }
         return result

@@ -14,7 +14,7 @@ extension WorkerDispatch {
         guard !kept.isEmpty else { return nil }
         if kept.count == segments.count {
             return WorkerDispatch(worker: newWorker ?? worker, hiddenSize: hiddenSize, segments: segments, gateWeights: gateWeights,
-                                  tokenSlots: tokenSlots, slotTokens: slotTokens, rows: rows)
+                                  tokenSlots: tokenSlots, slotTokens: slotTokens, rows: rows, dtype: dtype)
         }
         // Row ranges of the kept segments in the original row order.
         var ranges: [Range<Int>] = []
@@ -38,7 +38,7 @@ extension WorkerDispatch {
         var slots: [UInt32] = []
         gates.reserveCapacity(rowCount)
         slots.reserveCapacity(rowCount)
-        let rowBytes = hiddenSize * 4
+        let rowBytes = hiddenSize * (dtype.elementSize ?? 4)
         let storage = ByteStorage(count: rowCount * rowBytes)
         var written = 0
         rows.withUnsafeBytes { source in
@@ -53,6 +53,7 @@ extension WorkerDispatch {
             }
         }
         return WorkerDispatch(worker: newWorker ?? worker, hiddenSize: hiddenSize, segments: kept, gateWeights: gates, tokenSlots: slots,
-                              slotTokens: newSlotTokens, rows: TensorBytes(owner: storage, baseAddress: storage.baseAddress, count: storage.count))
+                              slotTokens: newSlotTokens, rows: TensorBytes(owner: storage, baseAddress: storage.baseAddress, count: storage.count),
+                              dtype: dtype)
     }
 }

@@ -14,8 +14,10 @@ public struct WorkerDispatch: Sendable {
     /// Token (row of the router's batch) of every output slot: reply row `s` adds into
     /// token `slotTokens[s]`. Slots follow token order.
     public let slotTokens: [Int32]
-    /// `totalRows x hiddenSize` f32 rows, grouped by expert.
+    /// `totalRows x hiddenSize` rows of `dtype`, grouped by expert.
     public let rows: TensorBytes
+    /// The element type of `rows` (f32 or bf16); workers reply in the same type.
+    public var dtype: Switchyard_V1_DType = .f32
 
     /// Rows sent (one per selected (token, expert) pair owned by this worker).
     public var totalRows: Int { gateWeights.count }
@@ -30,7 +32,7 @@ public struct WorkerDispatch: Sendable {
         header.microBatch = microBatch
         header.layer = layer
         header.segments = segments
-        header.dtype = .f32
+        header.dtype = dtype
         header.hiddenSize = UInt32(hiddenSize)
         header.totalRows = UInt32(totalRows)
         header.gateWeights = gateWeights

@@ -35,6 +35,13 @@ struct DoctorCommand: ParsableCommand {
         let memoryGiB = Double(ProcessInfo.processInfo.physicalMemory) / Double(1 << 30)
         print("CPUs:      \(cpus)")
         print("memory:    \(String(format: "%.1f", memoryGiB)) GiB")
+        if let name = CPUFeatures.modelName { print("  model:   \(name)") }
+        print("  features: \(CPUFeatures.present.joined(separator: " "))")
+        let forced = ProcessInfo.processInfo.environment["SWITCHYARD_KERNEL_ISA"]
+        print("kernels:   compact weights (bf16, q8_0, q4_*, q*_K) on the \(KernelPath.active.name) path"
+              + " (supported: \(KernelPath.available.map(\.name).joined(separator: ", "))"
+              + (forced.map { "; SWITCHYARD_KERNEL_ISA=\($0)" } ?? "") + ")")
+        print("  f32:     packed 6x16 kernel, \(StreamingGEMM.usesAVX2 ? "AVX2+FMA" : "portable")")
 
         if problems.isEmpty {
             print("ok: Switchyard can run on this machine")

@@ -41,6 +41,8 @@ struct GenerateCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object with prompt_token_ids, token_ids, logprobs and finish_reason (and text with a tokenizer).")
     var json = false
 
+    @OptionGroup var weightFormat: WeightDTypeOptions
+
     func validate() throws {
         guard (promptIDs == nil) != (prompt == nil) else {
             throw ValidationError("give exactly one of --prompt TEXT and --prompt-ids IDS")
@@ -71,7 +73,7 @@ struct GenerateCommand: AsyncParsableCommand {
             }
             let params = SamplingParams(temperature: temperature, topK: topK, topP: topP, seed: seed)
             try params.validate()
-            let engine = try Engine.load(directory: directory)
+            let engine = try Engine.load(directory: directory, dtypes: try weightFormat.parsed())
             let generator = Generator(engine: engine)
             try generator.validate(prompt: prompt, maxTokens: maxTokens, params: params)
             let result = try await generator.generate(prompt: prompt, maxTokens: maxTokens, params: params)

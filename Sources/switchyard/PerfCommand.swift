@@ -47,6 +47,8 @@ struct PerfCommand: AsyncParsableCommand {
     @Flag(help: "Instead of the engine: one expert dispatch's round trip to an in-process worker over ZeroMQ on loopback, against the same compute in-process and a raw ZeroMQ ping-pong of the same bytes (needs --model).")
     var dispatch = false
 
+    @OptionGroup var weightFormat: WeightDTypeOptions
+
     func run() async throws {
         do {
             BLAS.setThreads(threads)
@@ -72,7 +74,7 @@ struct PerfCommand: AsyncParsableCommand {
             }
             let engine: Engine
             if let model {
-                engine = try Engine.load(directory: URL(fileURLWithPath: model))
+                engine = try Engine.load(directory: URL(fileURLWithPath: model), dtypes: try weightFormat.parsed())
             } else if synthetic {
                 engine = try Engine.synthetic(config: EngineBenchmark.benchConfig)
             } else {

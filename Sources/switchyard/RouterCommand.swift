@@ -69,6 +69,11 @@ struct RouterCommand: AsyncParsableCommand {
         listen ?? (encrypted ? "tcp://0.0.0.0:5555" : "tcp://127.0.0.1:5555")
     }
 
+    @OptionGroup var weightFormat: WeightDTypeOptions
+
+    @Option(name: .customLong("wire-dtype"), help: "Element type of the token rows sent to workers: auto (bf16 when the experts are not f32), f32 or bf16 (half the bytes per token-layer).")
+    var wireDType: String = "auto"
+
     func run() async throws {
         LoggingBootstrap.once()
         let logger = Logger(label: "switchyard.router")
@@ -77,11 +82,14 @@ struct RouterCommand: AsyncParsableCommand {
         let config: ModelConfig
         let weights: RouterWeights
         let fingerprint: Switchyard_V1_ModelFingerprint
+        let wire: WireRowDType
         do {
             config = try ModelConfig.load(directory: directory)
-            let checkpoint = try Checkpoint(directory: directory, config: config, filter: .nonExperts)
+            let checkpoint = try Checkpoint(directory: directory, config: config, filter: .nonExperts, dtypes: try weightFormat.parsed())
             weights = try RouterWeights.load(checkpoint, config: config)
             fingerprint = try ModelIdentity.fingerprint(config: config, directory: directory)
+            wire = try WireRowDType.resolve(wireDType, dtypes: checkpoint.dtypes,
+                                            stored: checkpoint.info("model.embed_tokens.weight")?.dtype ?? .f32)
         } catch {
             printError("router: cannot load model \(model): \(error)")
             throw ExitCode(1)
@@ -91,6 +99,14 @@ struct RouterCommand: AsyncParsableCommand {
             tokenizer = try ModelTokenizer.load(directory, modelVocabSize: config.vocabSize, logger: logger)
         } catch {
             printError("router: cannot load the tokenizer of \(model): \(error)")
+            throw ExitCode(1)
+        }
+        let chatTemplates: ChatTemplateSet?
+        do {
+            chatTemplates = try ModelChatTemplate.load(directory, file: serving.chatTemplate, name: serving.chatTemplateName,
+                                                       tokenizer: tokenizer, logger: logger)
+        } catch {
+            printError("router: \(error)")
             throw ExitCode(1)
         }
         var curve: ClusterConfiguration.CurveSettings?
@@ -117,7 +133,7 @@ struct RouterCommand: AsyncParsableCommand {
                 configuration: ClusterConfiguration(
                     listen: endpoint, heartbeatInterval: .milliseconds(heartbeatMs), liveness: 3, replicas: replicas,
                     dispatchTimeout: .seconds(dispatchTimeout), maxBatchTokens: max(serving.maxBatchTokens, ModelIdentity.defaultMaxBatchTokens),
-                    curve: curve))
+                    curve: curve, wireDType: wire))
         } catch {
             printError("router: cannot listen for workers on \(endpoint): \(error)")
             throw ExitCode(1)
@@ -131,9 +147,10 @@ struct RouterCommand: AsyncParsableCommand {
         let name = serving.servedModelName ?? directory.standardizedFileURL.lastPathComponent
         let context = ServingContext(
             configuration: ServingConfiguration(host: serving.host, port: serving.port, modelName: name, apiKey: try serving.resolvedAPIKey()),
-            service: service, tokenizer: tokenizer, cluster: cluster)
+            service: service, tokenizer: tokenizer, cluster: cluster, chatTemplates: chatTemplates)
         logger.info("router serving", metadata: ["model": "\(name)", "workers_endpoint": "\(cluster.endpoint)", "http": "\(serving.host):\(serving.port)",
-                                                 "micro_batches": "\(microBatches)", "threads": "\(threads)"])
+                                                 "micro_batches": "\(microBatches)", "threads": "\(threads)",
+                                                 "dtype": "\(weightFormat.dtype)", "wire_dtype": "\(wire.rawValue)"])
         let reload = allowedWorkers.map { path in
             SignalHandler(SIGHUP) {
                 do {

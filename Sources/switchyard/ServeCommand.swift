@@ -44,6 +44,12 @@ struct ServingOptions: ParsableArguments {
     @Option(name: .customLong("api-key-file"), help: "Read the API key from this file.")
     var apiKeyFile: String?
 
+    @Option(name: .customLong("chat-template"), help: "Jinja chat template file for /v1/chat/completions (replaces the model's).")
+    var chatTemplate: String?
+
+    @Option(name: .customLong("chat-template-name"), help: "Which of the model's named chat templates every request uses (default: `tool_use` for requests with tools when the model has one, else `default`).")
+    var chatTemplateName: String?
+
     func validate() throws {
         guard (1...65535).contains(port) || port == 0 else { throw ValidationError("--port must be between 1 and 65535") }
         guard maxBatchTokens >= 1 else { throw ValidationError("--max-batch-tokens must be at least 1") }
@@ -53,6 +59,9 @@ struct ServingOptions: ParsableArguments {
         }
         guard maxWaiting >= 0 else { throw ValidationError("--max-waiting must not be negative") }
         if let kvCacheBytes, kvCacheBytes <= 0 { throw ValidationError("--kv-cache-bytes must be positive") }
+        if let chatTemplate, !FileManager.default.fileExists(atPath: chatTemplate) {
+            throw ValidationError("--chat-template \(chatTemplate) does not exist")
+        }
         guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must not be negative") }
     }
 
@@ -98,7 +107,7 @@ enum MachineMemory {
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve a model from one process over the OpenAI completions API."
+        abstract: "Serve a model from one process over the OpenAI completions and chat APIs."
     )
 
     @Option(help: "Hugging Face model directory (config.json + safetensors).")
@@ -109,6 +118,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Compute threads for the engine.")
     var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
+    @OptionGroup var weightFormat: WeightDTypeOptions
+
     func run() async throws {
         LoggingBootstrap.once()
         let logger = Logger(label: "switchyard.serve")
@@ -116,7 +127,7 @@ struct ServeCommand: AsyncParsableCommand {
         let directory = URL(fileURLWithPath: model)
         let engine: Engine
         do {
-            engine = try Engine.load(directory: directory)
+            engine = try Engine.load(directory: directory, dtypes: try weightFormat.parsed())
         } catch {
             printError("serve: cannot load model \(model): \(error)")
             throw ExitCode(1)
@@ -128,6 +139,14 @@ struct ServeCommand: AsyncParsableCommand {
             printError("serve: cannot load the tokenizer of \(model): \(error)")
             throw ExitCode(1)
         }
+        let chatTemplates: ChatTemplateSet?
+        do {
+            chatTemplates = try ModelChatTemplate.load(directory, file: serving.chatTemplate, name: serving.chatTemplateName,
+                                                       tokenizer: tokenizer, logger: logger)
+        } catch {
+            printError("serve: \(error)")
+            throw ExitCode(1)
+        }
         let limits = serving.limits(for: engine.config)
         let metrics = ServingMetrics()
         engine.onRouted = { layer, counts in metrics.routed(layer: layer, expertCounts: counts) }
@@ -135,7 +154,7 @@ struct ServeCommand: AsyncParsableCommand {
         let name = serving.servedModelName ?? directory.standardizedFileURL.lastPathComponent
         let context = ServingContext(
             configuration: ServingConfiguration(host: serving.host, port: serving.port, modelName: name, apiKey: try serving.resolvedAPIKey()),
-            service: service, tokenizer: tokenizer)
+            service: service, tokenizer: tokenizer, chatTemplates: chatTemplates)
         logger.info("serving", metadata: ["model": "\(name)", "kv_cache_tokens": "\(limits.kvCapacityTokens)", "address": "\(serving.host):\(serving.port)"])
         let app = ServingApplication.build(context) { port in
             logger.info("listening", metadata: ["port": "\(port)"])

@@ -60,6 +60,8 @@ struct UpCommand: AsyncParsableCommand {
         }
     }
 
+    @OptionGroup var weightFormat: WeightDTypeOptions
+
     func run() async throws {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
         let endpoint = "tcp://127.0.0.1:\(zmqPort)"
@@ -71,12 +73,12 @@ struct UpCommand: AsyncParsableCommand {
         let router = try ChildProcess.launch(name: "router", executable: executable, arguments: [
             "router", "--model", model, "--listen", endpoint, "--host", host, "--port", String(port),
             "--threads", String(routerThreads), "--micro-batches", String(microBatches),
-        ] + routerFlags)
+        ] + weightFormat.arguments + routerFlags)
         children.append(router)
         for index in 1...workers {
             children.append(try ChildProcess.launch(name: "worker-\(index)", executable: executable, arguments: [
                 "worker", "--router", endpoint, "--model", model, "--id", "worker-\(index)", "--threads", String(workerThreads),
-            ]))
+            ] + weightFormat.arguments))
         }
         FileHandle.standardError.write(Data("up: router on http://\(host):\(port) (\(routerThreads) threads), \(workers) workers on \(endpoint) (\(workerThreads) threads each); Ctrl-C stops all\n".utf8))
 

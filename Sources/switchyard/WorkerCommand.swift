@@ -73,6 +73,8 @@ struct WorkerCommand: AsyncParsableCommand {
         }
     }
 
+    @OptionGroup var weightFormat: WeightDTypeOptions
+
     func run() async throws {
         LoggingBootstrap.once()
         let logger = Logger(label: "switchyard.worker")
@@ -93,7 +95,7 @@ struct WorkerCommand: AsyncParsableCommand {
             pinnedExperts: spec?.ids ?? [], pinnedSpec: experts ?? "", threads: threads,
             heartbeatInterval: .milliseconds(heartbeatMs), maxBatchTokens: maxBatchTokens,
             softwareVersion: SwitchyardVersion.current, curve: curve,
-            drainTimeout: .milliseconds(Int64(drainTimeout * 1000))
+            drainTimeout: .milliseconds(Int64(drainTimeout * 1000)), dtypes: try weightFormat.parsed()
         )
         let worker: Worker
         do {

@@ -25,21 +25,23 @@ final class InProcessCluster: @unchecked Sendable {
     let workers: [Worker]
     let engine: Engine
 
-    init(directory: URL, pins: [Set<Int>], microBatches: Int = 2) async throws {
+    init(directory: URL, pins: [Set<Int>], microBatches: Int = 2, dtypes: WeightDTypes = .auto,
+         wireDType: WireRowDType = .f32) async throws {
         var quiet = Logger(label: "test")
         quiet.logLevel = ProcessInfo.processInfo.environment["SWITCHYARD_TEST_LOG"] == nil ? .critical : .info
         let config = try ModelConfig.load(directory: directory)
-        let checkpoint = try Checkpoint(directory: directory, config: config, filter: .nonExperts)
+        let checkpoint = try Checkpoint(directory: directory, config: config, filter: .nonExperts, dtypes: dtypes)
         let weights = try RouterWeights.load(checkpoint, config: config)
         cluster = try ClusterService(
             modelConfig: config, fingerprint: try ModelIdentity.fingerprint(config: config, directory: directory),
             configuration: ClusterConfiguration(listen: "tcp://127.0.0.1:*", heartbeatInterval: .milliseconds(500),
-                                                dispatchTimeout: .seconds(20)),
+                                                dispatchTimeout: .seconds(20), wireDType: wireDType),
             logger: quiet)
         let endpoint = cluster.endpoint
         workers = try pins.enumerated().map { index, pin in
             try Worker(configuration: WorkerConfiguration(routerEndpoint: endpoint, modelDirectory: directory,
-                                                          workerID: "w\(index)", pinnedExperts: pin, heartbeatInterval: .milliseconds(500)),
+                                                          workerID: "w\(index)", pinnedExperts: pin, heartbeatInterval: .milliseconds(500),
+                                                          dtypes: dtypes),
                        logger: quiet)
         }
         for worker in workers { try worker.start() }
@@ -109,6 +111,31 @@ struct ClusterEquivalenceTests {
                 #expect(got[row].tokens == expected[row].tokens, "\(fixture), \(name), prompt \(row)")
                 for (a, b) in zip(got[row].logprobs, expected[row].logprobs) {
                     #expect(abs(a - b) < 1e-4, "\(fixture), \(name): logprob \(a) vs \(b)")
+                }
+            }
+        }
+    }
+
+    @Test("bf16 weights and bf16 wire rows follow the single-process bf16 engine",
+          arguments: ["mixtral_basic", "olmoe_clip", "qwen2_moe_sharded"])
+    func bf16WeightsAndWire(fixture: String) async throws {
+        BLAS.setThreads(1)
+        let directory = GoldenCheckpoints.root.appendingPathComponent(fixture)
+        let dtypes = WeightDTypes(experts: .format(.bf16))
+        let local = try Engine.load(directory: directory, dtypes: dtypes)
+        let vocab = Int32(local.config.vocabSize)
+        let prompts: [[Int32]] = [[1, 2, 3, 4, 5], [7], (0 ..< 17).map { ($0 * 13 + 5) % vocab }]
+        let expected = try await greedyBatch(local, prompts: prompts, steps: 4)
+        for wire in WireRowDType.allCases {
+            let cluster = try await InProcessCluster(directory: directory, pins: [[0], []], dtypes: dtypes, wireDType: wire)
+            defer { cluster.stop() }
+            let got = try await greedyBatch(cluster.engine, prompts: prompts, steps: 4)
+            // f32 rows give the local result; bf16 rows round each expert input and output once.
+            let tolerance: Float = wire == .f32 ? 1e-4 : 2e-2
+            for row in prompts.indices {
+                #expect(got[row].tokens == expected[row].tokens, "\(fixture), wire \(wire), prompt \(row)")
+                for (a, b) in zip(got[row].logprobs, expected[row].logprobs) {
+                    #expect(abs(a - b) < tolerance, "\(fixture), wire \(wire): logprob \(a) vs \(b)")
                 }
             }
         }

@@ -139,14 +139,15 @@ struct WorkerProtocolTests {
         let worst = zip(got, expected).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? .infinity
         #expect(worst <= 1e-5)
 
-        // A bf16 dispatch of the same rows is served too (converted on the worker).
+        // A bf16 dispatch of the same rows is served too (converted on the worker), answered in bf16.
         header.dispatchID = 43
         header.dtype = .bf16
         try router.send(.dispatch(header, rows: TensorBytes(bf16: rows)), to: routingID)
         let bf16 = try #require(router.expect(.reply))
         guard case .reply(let bf16Reply, let bf16Rows) = bf16.message else { Issue.record("not a reply"); return }
-        #expect(bf16Reply.status == .ok && bf16Reply.dispatchID == 43)
-        let approx = try #require(bf16Rows?.floats(as: .f32))
+        #expect(bf16Reply.status == .ok && bf16Reply.dispatchID == 43 && bf16Reply.dtype == .bf16)
+        #expect(bf16Rows?.count == expected.count * 2)
+        let approx = try #require(bf16Rows?.floats(as: .bf16))
         #expect(zip(approx, expected).allSatisfy { abs($0 - $1) < 0.1 * max(1, abs($1)) })
         #expect(running.worker.statistics.dispatchesServed == 2)
         await running.stop()

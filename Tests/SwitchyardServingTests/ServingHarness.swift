@@ -35,7 +35,8 @@ final class ServingHarness: @unchecked Sendable {
     let engine: Engine
     private let task: Task<Void, any Error>
 
-    static func start(limits: SchedulerLimits? = nil, apiKey: String? = nil, tokenizer: (any ServingTokenizer)? = nil) async throws -> ServingHarness {
+    static func start(limits: SchedulerLimits? = nil, apiKey: String? = nil, tokenizer: (any ServingTokenizer)? = nil,
+                      chatTemplates: ChatTemplateSet? = nil) async throws -> ServingHarness {
         BLAS.setThreads(1)
         let engine = try Engine.load(directory: TinyModel.directory)
         let metrics = ServingMetrics()
@@ -47,7 +48,7 @@ final class ServingHarness: @unchecked Sendable {
             metrics: metrics)
         let context = ServingContext(
             configuration: ServingConfiguration(host: "127.0.0.1", port: 0, modelName: "tiny", apiKey: apiKey),
-            service: service, tokenizer: tokenizer)
+            service: service, tokenizer: tokenizer, chatTemplates: chatTemplates)
         let port = Mutex<Int?>(nil)
         let app = ServingApplication.build(context) { bound in port.withLock { $0 = bound } }
         let task = Task { try await app.runService(gracefulShutdownSignals: []) }

@@ -17,6 +17,8 @@ public struct ClusterConfiguration: Sendable {
     public var maxBatchTokens: Int
     /// CURVE: the router's key pair and the allowed worker keys; nil for plain text.
     public var curve: CurveSettings?
+    /// The element type of rows sent to workers (workers answer in the same one).
+    public var wireDType: WireRowDType
 
     public struct CurveSettings: Sendable {
         public var serverKeys: CurveKeyPair
@@ -28,7 +30,9 @@ public struct ClusterConfiguration: Sendable {
     }
 
     public init(listen: String = "tcp://127.0.0.1:5555", heartbeatInterval: Duration = .milliseconds(500), liveness: Int = 3,
-                replicas: Int = 1, dispatchTimeout: Duration = .seconds(30), maxBatchTokens: Int = 4096, curve: CurveSettings? = nil) {
+                replicas: Int = 1, dispatchTimeout: Duration = .seconds(30), maxBatchTokens: Int = 4096, curve: CurveSettings? = nil,
+                wireDType: WireRowDType = .f32) {
+        self.wireDType = wireDType
         self.listen = listen
         self.heartbeatInterval = heartbeatInterval
         self.liveness = liveness

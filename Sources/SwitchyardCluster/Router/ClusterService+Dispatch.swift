@@ -46,7 +46,8 @@ extension ClusterService {
         let packed = try routes.expertIDs.withUnsafeBufferPointer { experts in
             try routes.weights.withUnsafeBufferPointer { weights in
                 try packer.pack(tokens: UnsafeBufferPointer(start: input.base, count: input.rows * input.cols),
-                                experts: experts, weights: weights, owners: owners, workerCount: workers.count)
+                                experts: experts, weights: weights, owners: owners, workerCount: workers.count,
+                                dtype: configuration.wireDType == .bf16 ? .bf16 : .f32)
             }
         }
         guard let reactor else { throw ClusterError.stopped }

@@ -17,8 +17,22 @@ public enum ModelIdentity {
     /// index (if any) and the JSON header of every `*.safetensors` file (names, dtypes, shapes and
     /// offsets of every tensor), plus the shape fields of `config`. Reads no weight bytes, so it
     /// costs a few file reads however large the model is.
+    ///
+    /// For a GGUF model (`ModelLocation.isGGUF`) the digest covers the name and the header (metadata and
+    /// tensor infos, up to the data section) of each file instead.
     public static func fingerprint(config: ModelConfig, directory: URL) throws -> Switchyard_V1_ModelFingerprint {
         var hasher = SHA256()
+        if ModelLocation.isGGUF(directory) {
+            let model: GGUFModelFiles
+            do { model = try GGUFModelFiles(path: directory.path) } catch {
+                throw ModelIdentityError(path: directory.path, reason: String(describing: error))
+            }
+            for file in model.files {
+                hasher.update(Array("\((file.path as NSString).lastPathComponent)\n".utf8))
+                hasher.update(Array(UnsafeRawBufferPointer(rebasing: file.mappedBytes[0..<file.dataSectionOffset])))
+            }
+            return finish(hasher, config: config)
+        }
         let configURL = directory.appendingPathComponent("config.json")
         hasher.update(Array("config.json\n".utf8))
         hasher.update(try readAll(configURL))
@@ -41,6 +55,11 @@ public enum ModelIdentity {
             hasher.update(Array("\n\(name)\n".utf8))
             hasher.update(try safetensorsHeader(directory.appendingPathComponent(name)))
         }
+        return finish(hasher, config: config)
+    }
+
+    private static func finish(_ hasher: SHA256, config: ModelConfig) -> Switchyard_V1_ModelFingerprint {
+        var hasher = hasher
         var print = Switchyard_V1_ModelFingerprint()
         print.digest = hasher.finalize().map { byte in
             let digits = String(byte, radix: 16)

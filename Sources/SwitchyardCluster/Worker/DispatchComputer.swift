@@ -23,7 +23,7 @@ final class DispatchComputer: @unchecked Sendable {
         grouped = GroupedExperts(hiddenSize: hiddenSize)
     }
 
-    /// The combined `tokenCount x hiddenSize` f32 rows, or the reason the dispatch cannot be served.
+    /// The combined `tokenCount x hiddenSize` rows in the dispatch's dtype (f32 or bf16), or the reason the dispatch cannot be served.
     /// `header` and `rows` must have passed `WireDecoder` (shape and model ranges checked).
     func compute(_ header: Switchyard_V1_DispatchHeader, rows: TensorBytes, store: ExpertStore) -> Result<TensorBytes, DispatchFailure> {
         let h = hiddenSize
@@ -68,7 +68,7 @@ final class DispatchComputer: @unchecked Sendable {
         } catch {
             return .failure(DispatchFailure("\(error)"))
         }
-        return .success(reply.tensorBytes)
+        return .success(header.dtype == .bf16 ? reply.bf16TensorBytes() : reply.tensorBytes)
     }
 }
 

@@ -9,10 +9,13 @@ import SwitchyardModel
 public struct ExpertLoader: Sendable {
     public let directory: URL
     public let config: ModelConfig
+    /// The format experts are kept in (`dtypes.experts`).
+    public let dtypes: WeightDTypes
 
-    public init(directory: URL, config: ModelConfig) {
+    public init(directory: URL, config: ModelConfig, dtypes: WeightDTypes = .auto) {
         self.directory = directory
         self.config = config
+        self.dtypes = dtypes
     }
 
     /// What one load produced.
@@ -34,7 +37,7 @@ public struct ExpertLoader: Sendable {
         guard !valid.isEmpty else { return outcome }
         let checkpoint: Checkpoint
         do {
-            checkpoint = try Checkpoint(directory: directory, config: config, filter: .experts(Set(valid)))
+            checkpoint = try Checkpoint(directory: directory, config: config, filter: .experts(Set(valid)), dtypes: dtypes)
         } catch {
             for key in valid { outcome.failed.append((key, "\(error)")) }
             return outcome

@@ -83,5 +83,16 @@ final class ReplyBuffer: @unchecked Sendable {
         TensorBytes(owner: self, baseAddress: UnsafeRawPointer(allocation.base), count: floats * MemoryLayout<Float>.stride)
     }
 
+    /// Rounds the rows to bf16 in place (element `i` moves to bytes `2i ..< 2i + 2`, never ahead
+    /// of an element still to be read) and returns them as a zero-copy frame of half the bytes.
+    func bf16TensorBytes() -> TensorBytes {
+        let base = allocation.base
+        for i in 0..<floats {
+            let value = base.load(fromByteOffset: 4 * i, as: Float.self)
+            base.storeBytes(of: BFloat16Bits.from(value).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+        }
+        return TensorBytes(owner: self, baseAddress: UnsafeRawPointer(allocation.base), count: floats * 2)
+    }
+
     deinit { pool.give(allocation) }
 }

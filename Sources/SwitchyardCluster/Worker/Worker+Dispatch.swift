@@ -17,7 +17,7 @@ extension Worker {
             let elapsed = ContinuousClock.now - started
             let micros = UInt64(max(0, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000))
             shared.withLock { $0.statistics.dispatchesServed += 1 }
-            send(.reply(.answering(header, dtype: .f32, computeMicros: micros), rows: output))
+            send(.reply(.answering(header, dtype: header.dtype == .bf16 ? .bf16 : .f32, computeMicros: micros), rows: output))
         case .failure(let failure):
             logger.warning("dispatch \(header.dispatchID) (layer \(header.layer)) failed: \(failure)")
             shared.withLock { $0.statistics.dispatchesFailed += 1 }

@@ -76,7 +76,7 @@ public final class Worker: @unchecked Sendable {
             throw WorkerError.setup("pinned expert \(bad) does not exist: the model has expert ids 0..<\(experts) per layer")
         }
         decoder = WireDecoder(limits: limits)
-        loader = ExpertLoader(directory: directory, config: config)
+        loader = ExpertLoader(directory: directory, config: config, dtypes: configuration.dtypes)
         store = ExpertStore(config: config)
         computer = DispatchComputer(hiddenSize: config.hiddenSize, threads: configuration.threads)
         link = WorkerLink(heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.liveness,

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchyardModel
 import SwitchyardZMQ
 
 /// How a worker daemon runs; `switchyard worker` builds it from its flags, tests build it directly.
@@ -34,6 +35,8 @@ public struct WorkerConfiguration: Sendable {
     /// Longest a graceful drain (`Worker.drain()`, SIGTERM) waits for the router to move this
     /// worker's experts elsewhere before the worker leaves anyway.
     public var drainTimeout: Duration
+    /// The formats the experts are kept in once loaded (`--dtype`).
+    public var dtypes: WeightDTypes
 
     /// The keys of an encrypted link to the router.
     public struct Curve: Sendable {
@@ -51,8 +54,9 @@ public struct WorkerConfiguration: Sendable {
         heartbeatInterval: Duration = .milliseconds(500), liveness: Int = 3,
         minReconnectDelay: Duration = .milliseconds(100), maxReconnectDelay: Duration = .seconds(2),
         maxBatchTokens: Int = 4096, memoryBytes: UInt64 = 0, softwareVersion: String = "0.1.0",
-        curve: Curve? = nil, drainTimeout: Duration = .seconds(60)
+        curve: Curve? = nil, drainTimeout: Duration = .seconds(60), dtypes: WeightDTypes = .auto
     ) {
+        self.dtypes = dtypes
         self.drainTimeout = drainTimeout
         self.curve = curve
         self.routerEndpoint = routerEndpoint

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import SwitchyardModel
+import SwitchyardTokenizer
 
 /// What `/health` reports: ready to serve or not, and why.
 public struct HealthReport: Sendable {
@@ -43,15 +44,18 @@ public struct ServingContext: Sendable {
     public var configuration: ServingConfiguration
     public var service: EngineService
     public var tokenizer: (any ServingTokenizer)?
+    /// The model's chat templates; nil when it has none (`/v1/chat/completions` then answers 400).
+    public var chatTemplates: ChatTemplateSet?
     /// The worker side when experts run remotely (`switchyard router`); nil in `serve`.
     public var cluster: (any ClusterControl)?
 
     public init(configuration: ServingConfiguration, service: EngineService, tokenizer: (any ServingTokenizer)? = nil,
-                cluster: (any ClusterControl)? = nil) {
+                cluster: (any ClusterControl)? = nil, chatTemplates: ChatTemplateSet? = nil) {
         self.configuration = configuration
         self.service = service
         self.tokenizer = tokenizer
         self.cluster = cluster
+        self.chatTemplates = chatTemplates
     }
 
     /// Readiness beyond the engine's own: with a cluster, every expert must have a holder.
@@ -76,6 +80,10 @@ public enum ServingApplication {
 
         router.post("/v1/completions") { request, requestContext in
             try await completions.handle(request, context: requestContext)
+        }
+        let chat = ChatCompletionsEndpoint(context: context)
+        router.post("/v1/chat/completions") { request, requestContext in
+            try await chat.handle(request, context: requestContext)
         }
         router.get("/v1/models") { _, _ in
             let config = context.service.engine.config

@@ -13,6 +13,13 @@ public protocol ServingTokenizer: Sendable {
     /// One token as `logprobs.tokens` shows it: its text, or `bytes:\xNN` when it is part of a
     /// UTF-8 character (as OpenAI writes them).
     func tokenName(_ token: Int32) -> String
+    /// Text of `tokens` keeping the special tokens in `keep` (chat output keeps the markers its
+    /// tool-call parsers read, such as Mistral's `[TOOL_CALLS]`). Defaults to `text(of:)`.
+    func text(of tokens: ArraySlice<Int32>, keepingSpecial keep: Set<Int32>) -> String
+    /// The id of the special token spelled `content`, nil when there is none. Defaults to nil.
+    func specialTokenID(_ content: String) -> Int32?
+    /// The bytes a token stands for (chat logprobs' `bytes`). Defaults to its name's UTF-8.
+    func tokenBytes(_ token: Int32) -> [UInt8]?
 }
 
 extension Tokenizer: ServingTokenizer {

@@ -1,0 +1,75 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import SwitchyardModel
+import SwitchyardTokenizer
+
+/// `POST /v1/chat/completions`: renders the conversation with the model's chat template, generates
+/// one answer, and replies as one `chat.completion` or as a stream of `chat.completion.chunk` events.
+struct ChatCompletionsEndpoint: Sendable {
+    let context: ServingContext
+
+    func handle(_ request: Request, context requestContext: ServingRequestContext) async throws -> Response {
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: context.configuration.maxBodyBytes)
+        } catch {
+            throw OpenAIError(status: .contentTooLarge, message: "The request body is larger than \(context.configuration.maxBodyBytes) bytes.", type: "invalid_request_error")
+        }
+        let chat = try ChatRequest.parse(Array(body.readableBytesView))
+        if let model = chat.model, model != context.configuration.modelName { throw OpenAIError.modelNotFound(model) }
+        let prompt = try ChatPromptBuilder(context: context).build(chat)
+        let maxTokens = try validate(prompt.tokens, chat: chat)
+
+        var stopIDs = Set(chat.stopTokenIDs)
+        if !chat.ignoreEOS { stopIDs.formUnion(context.service.engine.config.eosTokenIDs.map(Int32.init)) }
+        var sampling = SamplingParams()
+        sampling.temperature = chat.temperature
+        sampling.topK = chat.topK
+        sampling.topP = chat.topP
+        sampling.seed = chat.seed
+        let generation = GenerationRequest(promptTokens: prompt.tokens, maxNewTokens: maxTokens, sampling: sampling, stopTokenIDs: stopIDs,
+                                           topLogprobs: chat.logprobs ? chat.topLogprobs : nil)
+        let handle = try context.service.submit(generation)
+
+        let responder = ChatResponder(
+            id: "chatcmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased(),
+            created: Int(Date().timeIntervalSince1970), model: context.configuration.modelName,
+            systemFingerprint: Self.fingerprint(context), request: chat, promptTokenCount: prompt.tokens.count,
+            builder: ChatChoiceBuilder(request: chat, tokenizer: prompt.outputTokenizer, splitsReasoning: prompt.splitsReasoning,
+                                       prompt: prompt.text))
+        if chat.stream { return responder.streamingResponse(handle) }
+        let watcher = await requestContext.closeWatcher()
+        watcher?.onClientClose { handle.cancel() }
+        defer { watcher?.clear() }
+        return try await responder.fullResponse(handle)
+    }
+
+    /// The number of tokens to generate, after checking the prompt against the model's limits.
+    func validate(_ prompt: [Int32], chat: ChatRequest) throws(OpenAIError) -> Int {
+        let config = context.service.engine.config
+        if prompt.isEmpty { throw .invalid("The chat template rendered an empty prompt.", param: "messages") }
+        if let bad = prompt.first(where: { Int($0) >= config.vocabSize }) {
+            throw .invalid("The rendered prompt has token id \(bad), outside the model's vocabulary of \(config.vocabSize).", param: "messages")
+        }
+        let maxContext = config.maxPositionEmbeddings
+        if prompt.count >= maxContext {
+            throw .promptTooLong("This model's maximum context length is \(maxContext) tokens, but the messages take \(prompt.count) tokens.")
+        }
+        guard let maxTokens = chat.maxTokens else { return maxContext - prompt.count }
+        if prompt.count + maxTokens > maxContext {
+            throw .invalid("This model's maximum context length is \(maxContext) tokens. However, you requested \(prompt.count + maxTokens) tokens (\(prompt.count) in the messages, \(maxTokens) for the completion). Reduce the messages or max_completion_tokens.", param: "max_tokens")
+        }
+        return maxTokens
+    }
+
+    /// A stable id of what answers: the server's model name and vocabulary (FNV-1a).
+    static func fingerprint(_ context: ServingContext) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "switchyard|\(context.configuration.modelName)|\(context.service.engine.config.vocabSize)".utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        return "fp_" + String(String(hash, radix: 16).prefix(10))
+    }
+}
