@@ -47,7 +47,8 @@ import sys
 
 import torch
 import transformers
-from transformers import AutoModelForCausalLM, LlamaConfig, MixtralConfig, OlmoeConfig, Qwen2MoeConfig, Qwen3MoeConfig
+from transformers import (AutoModelForCausalLM, DeepseekV2Config, DeepseekV3Config, Glm4MoeConfig, LlamaConfig, MixtralConfig,
+                          OlmoeConfig, Qwen2MoeConfig, Qwen3MoeConfig)
 
 PROMPT_LENGTHS = [1, 2, 5, 13, 27, 40]
 GREEDY_STEPS = 12
@@ -77,6 +78,10 @@ def rescale(model, seed, embed_std=1.0):
             else:
                 value = noise / math.sqrt(shape[-1])
             parameter.copy_(value.to(parameter.dtype))
+        # Buffers that are weights: the sigmoid routers' score-correction bias (zeros at init).
+        for name, buffer in sorted(model.named_buffers()):
+            if name.endswith("e_score_correction_bias"):
+                buffer.copy_(0.3 * torch.randn(buffer.shape, generator=generator, dtype=torch.float32))
 
 
 def common(**overrides):
@@ -125,6 +130,71 @@ FIXTURES = {
         features=["dense", "tied embeddings", "multi-query (1 KV head)", "head_dim 16 != hidden/heads",
                   "llama3 RoPE scaling (original 16 positions, so prompts cross all three bands)",
                   "embeddings std 0.3 (tied head not one-hot)"], seed=8, embed_std=0.3),
+    "glm4_moe_groups": dict(
+        config=lambda: Glm4MoeConfig(**common(num_hidden_layers=3), head_dim=16, n_routed_experts=8,
+                                     num_experts_per_tok=3, moe_intermediate_size=24, n_shared_experts=2,
+                                     n_group=4, topk_group=2, routed_scaling_factor=2.5, first_k_dense_replace=1,
+                                     norm_topk_prob=True, use_qk_norm=True, attention_bias=True,
+                                     rope_parameters={"rope_type": "default", "rope_theta": 10000.0,
+                                                      "partial_rotary_factor": 0.5}),
+        features=["sigmoid routing with e_score_correction_bias", "n_group 4 / topk_group 2", "top-3 renormalised",
+                  "routed_scaling_factor 2.5", "2 shared experts (one FFN of 2x moe size)", "first_k_dense_replace 1",
+                  "partial_rotary_factor 0.5 of head_dim 16", "per-head q/k RMSNorm", "q/k/v bias"], seed=7),
+    "glm4_moe_bf16": dict(
+        config=lambda: Glm4MoeConfig(**common(num_hidden_layers=3, hidden_size=48, num_attention_heads=6),
+                                     n_routed_experts=6, num_experts_per_tok=2, moe_intermediate_size=32,
+                                     n_shared_experts=1, n_group=1, topk_group=1, routed_scaling_factor=1.8,
+                                     first_k_dense_replace=2, norm_topk_prob=False, use_qk_norm=False,
+                                     attention_bias=False),
+        features=["bf16 storage", "sigmoid routing, one group, no renormalisation", "routed_scaling_factor 1.8",
+                  "first_k_dense_replace 2", "default partial_rotary_factor 0.5 of head_dim 8"],
+        dtype=torch.bfloat16, seed=8),
+    "deepseek_v3_qlora": dict(
+        config=lambda: DeepseekV3Config(**common(num_hidden_layers=3, num_key_value_heads=4), q_lora_rank=24, kv_lora_rank=16,
+                                        qk_nope_head_dim=8, qk_rope_head_dim=8, v_head_dim=12, n_routed_experts=8,
+                                        num_experts_per_tok=3, moe_intermediate_size=24, n_shared_experts=1,
+                                        n_group=4, topk_group=2, routed_scaling_factor=2.5, first_k_dense_replace=1,
+                                        norm_topk_prob=True, rope_interleave=True),
+        features=["MLA with q LoRA (q_a_proj, q_a_layernorm, q_b_proj)", "kv_lora_rank 16 latent + rope 8",
+                  "interleaved RoPE", "v_head_dim 12 != qk head 16", "sigmoid noaux_tc routing, n_group 4 / topk_group 2",
+                  "routed_scaling_factor 2.5", "shared expert", "first_k_dense_replace 1"], seed=9),
+    "deepseek_v3_bf16_plain_q": dict(
+        config=lambda: DeepseekV3Config(**common(num_hidden_layers=2, hidden_size=48, num_attention_heads=6,
+                                                   num_key_value_heads=6),
+                                        q_lora_rank=None, kv_lora_rank=24, qk_nope_head_dim=8, qk_rope_head_dim=4,
+                                        v_head_dim=8, n_routed_experts=6, num_experts_per_tok=2,
+                                        moe_intermediate_size=32, n_shared_experts=2, n_group=2, topk_group=1,
+                                        routed_scaling_factor=1.5, first_k_dense_replace=0, norm_topk_prob=False,
+                                        rope_interleave=False, attention_bias=True),
+        features=["bf16 storage", "MLA without q LoRA (q_proj)", "rotate_half RoPE (rope_interleave false)",
+                  "attention biases (q_a/kv_a/o)", "n_group 2 / topk_group 1", "no renormalisation",
+                  "2 shared experts", "no dense layers"], dtype=torch.bfloat16, seed=10),
+    "deepseek_v2_lite": dict(
+        config=lambda: DeepseekV2Config(**common(num_hidden_layers=3, num_key_value_heads=4), q_lora_rank=None, kv_lora_rank=16,
+                                        qk_nope_head_dim=8, qk_rope_head_dim=8, v_head_dim=8, n_routed_experts=8,
+                                        num_experts_per_tok=2, moe_intermediate_size=24, n_shared_experts=2,
+                                        first_k_dense_replace=1, topk_method="greedy", routed_scaling_factor=1.0),
+        features=["MLA without q LoRA (V2-Lite shape)", "complex (interleaved) RoPE", "softmax greedy top-2",
+                  "no renormalisation", "2 shared experts", "first_k_dense_replace 1"], seed=11),
+    "deepseek_v2_groups": dict(
+        config=lambda: DeepseekV2Config(**common(num_hidden_layers=2, num_key_value_heads=4), q_lora_rank=20, kv_lora_rank=16,
+                                        qk_nope_head_dim=8, qk_rope_head_dim=8, v_head_dim=8, n_routed_experts=8,
+                                        num_experts_per_tok=3, moe_intermediate_size=24, n_shared_experts=1,
+                                        first_k_dense_replace=0, topk_method="group_limited_greedy", n_group=4,
+                                        topk_group=2, routed_scaling_factor=1.5),
+        features=["MLA with q LoRA", "softmax group_limited_greedy (groups by max), n_group 4 / topk_group 2",
+                  "routed_scaling_factor 1.5"], seed=12),
+    "deepseek_v3_yarn": dict(
+        config=lambda: DeepseekV3Config(**common(num_hidden_layers=2, num_key_value_heads=4), q_lora_rank=16,
+                                        kv_lora_rank=16, qk_nope_head_dim=8, qk_rope_head_dim=8, v_head_dim=8,
+                                        n_routed_experts=4, num_experts_per_tok=2, moe_intermediate_size=24,
+                                        n_shared_experts=1, n_group=1, topk_group=1, routed_scaling_factor=2.5,
+                                        first_k_dense_replace=1, norm_topk_prob=True,
+                                        rope_parameters={"rope_type": "yarn", "rope_theta": 10000.0, "factor": 8.0,
+                                                         "original_max_position_embeddings": 64, "mscale": 0.8,
+                                                         "mscale_all_dim": 1.0, "beta_fast": 32, "beta_slow": 1}),
+        features=["YaRN RoPE (factor 8, original 64 positions)", "attention_factor mscale(0.8)/mscale(1.0) on cos/sin",
+                  "softmax scale times mscale(factor, mscale_all_dim)^2", "MLA with q LoRA"], seed=13),
 }
 
 

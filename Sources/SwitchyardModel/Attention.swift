@@ -11,14 +11,14 @@ public struct Attention: Sendable {
     public let heads: Int
     public let kvHeads: Int
     public let headDim: Int
-    /// `1 / sqrt(headDim)`.
+    /// `1 / sqrt(headDim)` (times the config's `attentionScaleFactor`).
     public let scale: Float
 
     public init(config: ModelConfig) {
         heads = config.numHeads
         kvHeads = config.numKVHeads
         headDim = config.headDim
-        scale = 1 / Float(config.headDim).squareRoot()
+        scale = config.attentionScale
     }
 
     /// Writes `rows x (heads * headDim)` outputs (leading dimension `ldOut`) for query rows `q`

@@ -26,6 +26,10 @@ extension Engine {
 
     /// `x += o(attention(rope(qkNorm(qkv(norm(x))))))`, appending this step's keys and values to the caches.
     private func attentionBlock(_ state: EngineMicroBatch, _ inputs: ArraySlice<EngineInput>, layer: Int) {
+        if config.latentAttention != nil {
+            latentAttentionBlock(state, inputs, layer: layer)
+            return
+        }
         let w = weights.layers[layer]
         let h = config.hiddenSize
         let hd = config.headDim
@@ -56,8 +60,8 @@ extension Engine {
                               weight: w.kNorm!.base, eps: config.rmsNormEps)
             }
             if let clip = config.clipQKV { VectorOps.clamp(q, limit: clip, count: width) }
-            RoPE.rotate(q, heads: config.numHeads, headDim: hd, cos: state.cosTable.row(r), sin: state.sinTable.row(r))
-            RoPE.rotate(k, heads: config.numKVHeads, headDim: hd, cos: state.cosTable.row(r), sin: state.sinTable.row(r))
+            RoPE.rotate(q, heads: config.numHeads, headDim: hd, rotaryDim: config.rotaryDim, cos: state.cosTable.row(r), sin: state.sinTable.row(r))
+            RoPE.rotate(k, heads: config.numKVHeads, headDim: hd, rotaryDim: config.rotaryDim, cos: state.cosTable.row(r), sin: state.sinTable.row(r))
         }
         let window = config.slidingWindow(layer: layer)
         state.decodeInputs.removeAll(keepingCapacity: true)
@@ -120,7 +124,7 @@ extension Engine {
             }
         }
         Gating.route(config: config, layer: layer, rows: rows, logits: logits, sharedLogits: shared,
-                     into: &state.routes)
+                     correctionBias: w.scoreCorrectionBias.map { UnsafePointer($0.base) }, into: &state.routes)
         if let onRouted {
             Gating.count(state.routes, experts: config.ffnExperts(layer: layer), into: &state.counts)
             onRouted(layer, state.counts)

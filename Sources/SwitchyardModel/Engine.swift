@@ -23,6 +23,8 @@ public final class Engine: @unchecked Sendable {
 
     let rope: RoPE
     let attention: Attention
+    /// The MLA kernel when the model uses latent attention.
+    let latentAttention: LatentAttention?
     private let states: [EngineMicroBatch]
     let logits: Matrix
     /// After `forward`: the logits of every position of each input that set `allLogits`, one row
@@ -40,6 +42,7 @@ public final class Engine: @unchecked Sendable {
         self.microBatches = max(1, microBatches)
         rope = config.rope
         attention = Attention(config: config)
+        latentAttention = config.latentAttention == nil ? nil : LatentAttention(config: config)
         states = (0..<max(1, microBatches)).map { EngineMicroBatch(index: $0, config: config) }
         logits = Matrix(rows: 0, cols: config.vocabSize)
         positionLogits = Matrix(rows: 0, cols: config.vocabSize)

@@ -20,6 +20,8 @@ final class EngineMicroBatch: @unchecked Sendable {
     let gateLogits: Matrix
     let sharedLogits: Matrix
     let last: Matrix
+    /// MLA with a q LoRA: the `q_b_proj` output, `numHeads * queryHeadDim` per row.
+    let latentQ: Matrix
     let scores = Matrix(rows: 0, cols: 1)
     /// Per worker thread: the scores of the decode row it is attending (`decodeAttentionScratch`).
     private var workerScores: [Matrix] = []
@@ -33,14 +35,15 @@ final class EngineMicroBatch: @unchecked Sendable {
         let h = config.hiddenSize
         x = Matrix(rows: 0, cols: h)
         xn = Matrix(rows: 0, cols: h)
-        qkv = Matrix(rows: 0, cols: config.qDim + 2 * config.kvDim)
-        attention = Matrix(rows: 0, cols: config.qDim)
+        qkv = Matrix(rows: 0, cols: config.attentionInputWidth)
+        attention = Matrix(rows: 0, cols: config.attentionOutputWidth)
         ffnOut = Matrix(rows: 0, cols: h)
         cosTable = Matrix(rows: 0, cols: config.headDim / 2)
         sinTable = Matrix(rows: 0, cols: config.headDim / 2)
         gateLogits = Matrix(rows: 0, cols: max(config.numExperts, 1))
         sharedLogits = Matrix(rows: 0, cols: 1)
         last = Matrix(rows: 0, cols: h)
+        latentQ = Matrix(rows: 0, cols: config.latentAttention?.qLoraRank == nil ? 0 : config.numHeads * config.latentAttention!.queryHeadDim)
     }
 
     /// Score buffers for `workers` concurrent decode attentions, made before going concurrent.
@@ -62,6 +65,7 @@ final class EngineMicroBatch: @unchecked Sendable {
         }
         rows = total
         for m in [x, xn, qkv, attention, ffnOut, cosTable, sinTable, gateLogits, sharedLogits] { m.resize(rows: total) }
+        if latentQ.cols > 0 { latentQ.resize(rows: total) }
         last.resize(rows: inputs.count)
     }
 }

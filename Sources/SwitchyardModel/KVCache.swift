@@ -4,6 +4,9 @@ import SwitchyardTensor
 ///
 /// Layout: `[layer][k | v][kvHead][capacity][headDim]`, so each (layer, head) block of keys or values
 /// is a contiguous `capacity x headDim` row-major matrix that attention hands to BLAS directly.
+/// With multi-head latent attention the cache holds only each token's latent and shared RoPE key:
+/// `[layer][capacity][kvLoraRank + ropeHeadDim]` (576 floats per token and layer for DeepSeek-V3,
+/// against 2 x 128 heads x 128-192 for the expanded keys and values).
 /// Owned by one sequence; the engine writes new positions during `forward` and advances `length`
 /// only when the whole step succeeded.
 public final class KVCache: @unchecked Sendable {
@@ -14,6 +17,8 @@ public final class KVCache: @unchecked Sendable {
     let layers: Int
     let kvHeads: Int
     let headDim: Int
+    /// Values per token and layer of an MLA cache; 0 for a key/value cache.
+    let latentWidth: Int
     private let storage: Matrix
 
     /// A cache for `capacity` positions of a model with `config`'s shape.
@@ -23,16 +28,24 @@ public final class KVCache: @unchecked Sendable {
         layers = config.numLayers
         kvHeads = config.numKVHeads
         headDim = config.headDim
-        storage = Matrix(rows: layers * 2 * kvHeads * capacity, cols: headDim)
+        latentWidth = config.latentAttention?.cachedWidth ?? 0
+        storage = latentWidth > 0
+            ? Matrix(rows: layers * capacity, cols: latentWidth)
+            : Matrix(rows: layers * 2 * kvHeads * capacity, cols: headDim)
     }
 
-    /// Bytes of cache one position takes for `config` (f32 keys and values of every layer).
+    /// Floats one position takes in one layer: keys and values of every KV head, or an MLA latent.
+    static func valuesPerToken(_ config: ModelConfig) -> Int {
+        config.latentAttention?.cachedWidth ?? 2 * config.numKVHeads * config.headDim
+    }
+
+    /// Bytes of cache one position takes for `config` (f32 keys and values, or latents, of every layer).
     public static func bytesPerToken(_ config: ModelConfig) -> Int {
-        config.numLayers * 2 * config.numKVHeads * config.headDim * MemoryLayout<Float>.stride
+        config.numLayers * valuesPerToken(config) * MemoryLayout<Float>.stride
     }
 
     /// Bytes this cache holds.
-    public var byteCount: Int { capacity * layers * 2 * kvHeads * headDim * MemoryLayout<Float>.stride }
+    public var byteCount: Int { storage.count * MemoryLayout<Float>.stride }
 
     /// Forgets every cached position (the storage is kept for the next sequence).
     public func reset() { length = 0 }
@@ -55,8 +68,15 @@ public final class KVCache: @unchecked Sendable {
         storage.base + ((layer * 2 + 1) * kvHeads + head) * capacity * headDim
     }
 
+    /// The `capacity x (kvLoraRank + ropeHeadDim)` latents of `layer` in an MLA cache.
+    @inline(__always)
+    func latents(layer: Int) -> UnsafeMutablePointer<Float> {
+        storage.base + layer * capacity * latentWidth
+    }
+
     /// Whether this cache was built for `config`'s shape.
     func fits(_ config: ModelConfig) -> Bool {
         layers == config.numLayers && kvHeads == config.numKVHeads && headDim == config.headDim
+            && latentWidth == (config.latentAttention?.cachedWidth ?? 0)
     }
 }

@@ -74,16 +74,18 @@ extension ModelConfig {
             throw ModelError.inconsistentConfig(path: path, reason: "num_attention_heads (\(heads)) is not a multiple of num_key_value_heads (\(kvHeads))")
         }
         let explicitHeadDim = try json.int("head_dim")
-        if explicitHeadDim == nil, hidden % heads != 0 {
+        if explicitHeadDim == nil, !definition.latentAttention, hidden % heads != 0 {
             throw ModelError.inconsistentConfig(path: path, reason: "hidden_size (\(hidden)) is not divisible by num_attention_heads (\(heads)) and no head_dim is given")
         }
-        let headDim = explicitHeadDim ?? hidden / heads
+        let latent = try parseLatentAttention(json, definition: definition)
+        // MLA: head_dim is the RoPE part of a head (DeepseekV3Config.__post_init__).
+        let headDim = latent?.ropeHeadDim ?? explicitHeadDim ?? hidden / heads
         guard headDim > 0, headDim % 2 == 0 else {
             throw ModelError.invalidConfigValue(path: path, key: "head_dim", reason: "must be a positive even number (RoPE rotates pairs), got \(headDim)")
         }
 
         let intermediate = try json.positiveInt("intermediate_size", default: defaults.intermediate)
-        let expertKeys = ["num_experts", "num_local_experts"]
+        let expertKeys = ["num_experts", "num_local_experts", "n_routed_experts"]
         let numExperts = try expertKeys.lazy.compactMap { try json.int($0) }.first ?? defaults.numExperts
         let expertKey = expertKeys.first { json.value($0) != nil } ?? "num_experts"
         guard numExperts >= 0, numExperts > 0 || definition.allowsNoExperts else {
@@ -102,13 +104,23 @@ extension ModelConfig {
         guard eps > 0 else {
             throw ModelError.invalidConfigValue(path: path, key: "rms_norm_eps", reason: "must be positive, got \(eps)")
         }
-        let (ropeTheta, ropeScaling) = try parseRope(json, defaultTheta: defaults.ropeTheta)
         let maxPositions = try json.positiveInt("max_position_embeddings", default: defaults.maxPositions)
+        let rope = try parseRope(json, family: family, maxPositions: maxPositions)
+        let rotaryDim = Int(Double(headDim) * rope.rotaryFactor)
+        guard rotaryDim > 0, rotaryDim % 2 == 0, rotaryDim <= headDim else {
+            throw ModelError.invalidConfigValue(path: path, key: "partial_rotary_factor", reason: "\(rope.rotaryFactor) of head_dim \(headDim) gives \(rotaryDim) rotary dimensions; RoPE needs a positive even number up to head_dim")
+        }
         let tied = try json.bool("tie_word_embeddings", default: false)
 
         var sparseStep = 1
         var mlpOnly: [Int] = []
-        if definition.hasDenseLayers {
+        if let firstDenseDefault = definition.firstDenseLayersDefault {
+            let dense = try json.int("first_k_dense_replace", default: firstDenseDefault)
+            guard dense >= 0 else {
+                throw ModelError.invalidConfigValue(path: path, key: "first_k_dense_replace", reason: "must not be negative, got \(dense)")
+            }
+            mlpOnly = Array(0..<min(dense, layers))
+        } else if definition.hasDenseLayers {
             sparseStep = try json.positiveInt("decoder_sparse_step", default: 1)
             mlpOnly = try json.intList("mlp_only_layers") ?? []
             if let bad = mlpOnly.first(where: { $0 < 0 || $0 >= layers }) {
@@ -132,41 +144,56 @@ extension ModelConfig {
             family: family, hiddenSize: hidden, numLayers: layers, numHeads: heads, numKVHeads: kvHeads,
             headDim: headDim, vocabSize: vocab, intermediateSize: intermediate, moeIntermediateSize: moeIntermediate,
             sharedExpertIntermediateSize: 0, numExperts: numExperts, topK: topK, normTopKProb: false,
-            rmsNormEps: Float(eps), ropeTheta: ropeTheta, maxPositionEmbeddings: maxPositions,
+            rmsNormEps: Float(eps), ropeTheta: rope.theta, maxPositionEmbeddings: maxPositions,
             tieWordEmbeddings: tied, attentionBias: false, outputBias: false, qkNorm: .none,
-            decoderSparseStep: sparseStep, mlpOnlyLayers: mlpOnly, bosTokenID: bos, eosTokenIDs: eos, dtype: dtype
+            decoderSparseStep: sparseStep, mlpOnlyLayers: mlpOnly, bosTokenID: bos, eosTokenIDs: eos, dtype: dtype,
+            rotaryDim: rotaryDim, latentAttention: latent,
+            // yarn_apply_mscale: MLA also scales the softmax by mscale(factor, mscale_all_dim)^2.
+            attentionScaleFactor: definition.latentAttention ? Float(rope.yarn?.softmaxMscale ?? 1) : 1,
+            ropeYaRN: rope.yarn?.yarn
         )
-        config.ropeScaling = ropeScaling
+        config.ropeScaling = rope.llama3
         try definition.parseQuirks(json, into: &config)
         return config
     }
 
-    /// `rope_theta` from `rope_parameters` / `rope_scaling` or the top level (transformers' priority),
-    /// and the scaling: default RoPE or Llama 3's; every other RoPE type is rejected.
-    private static func parseRope(_ json: ConfigReader, defaultTheta: Double) throws -> (Double, RopeScaling?) {
+    /// `rope_theta`, `partial_rotary_factor` and the scaling from `rope_parameters` / `rope_scaling`
+    /// or the top level (transformers' priority): default RoPE, Llama 3's, or YaRN where the family's
+    /// transformers code honours it; every other RoPE type, and partial rotary in families whose
+    /// transformers code rotates whole heads, is rejected.
+    private static func parseRope(
+        _ json: ConfigReader, family: ModelFamily, maxPositions: Int
+    ) throws -> (theta: Double, rotaryFactor: Double, llama3: RopeScaling?, yarn: YaRNScaling?) {
+        let definition = family.definition
         let scalingKey = json.value("rope_scaling") != nil ? "rope_scaling" : "rope_parameters"
         let parameters = try json.object(scalingKey)
-        var scaling: RopeScaling?
+        var llama3: RopeScaling?
+        var yarn: YaRNScaling?
         if let parameters {
             let type = try parameters.string("rope_type") ?? parameters.string("type") ?? "default"
             switch type {
             case "default", "none": break
-            case "llama3": scaling = try llama3Scaling(parameters)
+            case "llama3": llama3 = try llama3Scaling(parameters)
+            case "yarn" where definition.supportsYaRN:
+                yarn = try parseYaRN(parameters, maxPositions: maxPositions)
             default:
-                throw ModelError.unsupportedRope(path: json.path, reason: "\(scalingKey).rope_type \"\(type)\" is not implemented (only \"default\" and \"llama3\")")
-            }
-            if let factor = try parameters.double("partial_rotary_factor"), factor != 1 {
-                throw ModelError.unsupportedRope(path: json.path, reason: "partial_rotary_factor \(factor) is not implemented (only 1)")
+                let supported = definition.supportsYaRN ? "\"default\", \"llama3\" and \"yarn\"" : "\"default\" and \"llama3\""
+                throw ModelError.unsupportedRope(path: json.path, reason: "\(scalingKey).rope_type \"\(type)\" is not implemented (only \(supported))")
             }
         }
-        if let factor = try json.double("partial_rotary_factor"), factor != 1 {
-            throw ModelError.unsupportedRope(path: json.path, reason: "partial_rotary_factor \(factor) is not implemented (only 1)")
+        let factor = try parameters?.double("partial_rotary_factor") ?? json.double("partial_rotary_factor")
+            ?? definition.defaultPartialRotaryFactor
+        guard factor > 0, factor <= 1 else {
+            throw ModelError.invalidConfigValue(path: json.path, key: "partial_rotary_factor", reason: "must be in (0, 1], got \(factor)")
         }
-        let theta = try parameters?.double("rope_theta") ?? json.double("rope_theta") ?? defaultTheta
+        if factor != 1, !definition.supportsPartialRotary {
+            throw ModelError.unsupportedRope(path: json.path, reason: "partial_rotary_factor \(factor) is not implemented for \(family.rawValue) (only 1)")
+        }
+        let theta = try parameters?.double("rope_theta") ?? json.double("rope_theta") ?? definition.defaults.ropeTheta
         guard theta > 0 else {
             throw ModelError.invalidConfigValue(path: json.path, key: "rope_theta", reason: "must be positive, got \(theta)")
         }
-        return (theta, scaling)
+        return (theta, factor, llama3, yarn)
     }
 
     /// Llama 3's RoPE scaling keys (all required, as transformers' validation requires them).

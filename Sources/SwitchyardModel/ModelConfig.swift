@@ -16,6 +16,22 @@ public struct ModelConfig: Sendable, Equatable {
         case full
     }
 
+    /// How router logits become the scores experts are chosen by.
+    public enum ScoringFunction: String, Sendable, Equatable {
+        /// Softmax over all experts, then top-k (mixtral, qwen, olmoe, deepseek_v2).
+        case softmax
+        /// Independent sigmoid per expert, then top-k (deepseek_v3, glm4_moe).
+        case sigmoid
+    }
+
+    /// How a group of experts is scored in group-limited routing.
+    public enum GroupScore: String, Sendable, Equatable {
+        /// The group's best expert score (deepseek_v2 `group_limited_greedy`).
+        case max
+        /// The sum of the group's two best choice scores (deepseek_v3 / glm4_moe `noaux_tc`).
+        case topTwoSum
+    }
+
     public var family: ModelFamily
     public var hiddenSize: Int
     public var numLayers: Int
@@ -57,6 +73,31 @@ public struct ModelConfig: Sendable, Equatable {
     public var eosTokenIDs: [Int]
     /// The dtype config.json declares (tensors carry their own; this is informative).
     public var dtype: DType
+    /// Leading dimensions of each head that RoPE rotates (`head_dim * partial_rotary_factor`); the
+    /// rest pass through unrotated. Equals `headDim` for full rotary.
+    public var rotaryDim: Int
+    public var scoringFunction: ScoringFunction
+    /// Whether sparse layers' routers hold an `e_score_correction_bias` added to the scores for the
+    /// choice of experts only (the weights stay the unbiased scores).
+    public var scoreCorrectionBias: Bool
+    /// Group-limited routing: experts split into `expertGroups` equal groups and each row chooses
+    /// among the experts of its best `topKGroups` groups. 1 group: plain top-k.
+    public var expertGroups: Int
+    public var topKGroups: Int
+    public var groupScore: GroupScore
+    /// Factor on the routed experts' weights after any renormalisation (not on shared experts).
+    public var routedScalingFactor: Float
+    /// Multi-head latent attention (deepseek); nil for grouped-query attention.
+    public var latentAttention: LatentAttentionShape?
+    /// Whether RoPE rotates adjacent pairs `(2i, 2i+1)` (deepseek) rather than `i` with `i + d/2`.
+    public var ropeInterleaved: Bool
+    /// YaRN RoPE scaling; nil for plain RoPE.
+    public var ropeYaRN: RoPE.YaRN?
+    /// Extra factor on the attention softmax scale (YaRN `mscale_all_dim` for MLA); 1 otherwise.
+    public var attentionScaleFactor: Float
+    /// Whether the shared expert's slot is weighted `sigmoid(shared_expert_gate · x)` (qwen2_moe);
+    /// otherwise it is always added with weight 1 (deepseek, glm4_moe).
+    public var sharedExpertGated: Bool
 
     public init(
         family: ModelFamily, hiddenSize: Int, numLayers: Int, numHeads: Int, numKVHeads: Int, headDim: Int,
@@ -65,7 +106,11 @@ public struct ModelConfig: Sendable, Equatable {
         maxPositionEmbeddings: Int, tieWordEmbeddings: Bool, slidingWindow: Int? = nil,
         slidingWindowLayers: [Int]? = nil, attentionBias: Bool, outputBias: Bool = false, qkNorm: QKNorm,
         clipQKV: Float? = nil, decoderSparseStep: Int = 1, mlpOnlyLayers: [Int] = [], bosTokenID: Int? = nil,
-        eosTokenIDs: [Int] = [], dtype: DType = .f32
+        eosTokenIDs: [Int] = [], dtype: DType = .f32, rotaryDim: Int? = nil,
+        scoringFunction: ScoringFunction = .softmax, scoreCorrectionBias: Bool = false, expertGroups: Int = 1,
+        topKGroups: Int = 1, groupScore: GroupScore = .max, routedScalingFactor: Float = 1,
+        sharedExpertGated: Bool = true, latentAttention: LatentAttentionShape? = nil, ropeInterleaved: Bool = false,
+        attentionScaleFactor: Float = 1, ropeYaRN: RoPE.YaRN? = nil
     ) {
         self.family = family
         self.hiddenSize = hiddenSize
@@ -95,6 +140,18 @@ public struct ModelConfig: Sendable, Equatable {
         self.bosTokenID = bosTokenID
         self.eosTokenIDs = eosTokenIDs
         self.dtype = dtype
+        self.rotaryDim = rotaryDim ?? headDim
+        self.scoringFunction = scoringFunction
+        self.scoreCorrectionBias = scoreCorrectionBias
+        self.expertGroups = expertGroups
+        self.topKGroups = topKGroups
+        self.groupScore = groupScore
+        self.routedScalingFactor = routedScalingFactor
+        self.sharedExpertGated = sharedExpertGated
+        self.latentAttention = latentAttention
+        self.ropeInterleaved = ropeInterleaved
+        self.attentionScaleFactor = attentionScaleFactor
+        self.ropeYaRN = ropeYaRN
     }
 
     /// Whether `layer` routes to experts (otherwise it has one dense MLP of `intermediateSize`).
@@ -105,7 +162,8 @@ public struct ModelConfig: Sendable, Equatable {
         numExperts > 0 && !mlpOnlyLayers.contains(layer) && (layer + 1) % max(decoderSparseStep, 1) == 0
     }
 
-    /// Whether sparse layers have a shared expert (qwen2_moe), id `numExperts`.
+    /// Whether sparse layers have a shared expert (qwen2_moe, deepseek, glm4_moe), id `numExperts`.
+    /// Several shared experts (`n_shared_experts`) are one FFN of their summed intermediate size.
     public var hasSharedExpert: Bool { sharedExpertIntermediateSize > 0 }
 
     /// The number of FFN experts of `layer`, shared expert included; 1 for a dense layer.
@@ -137,9 +195,11 @@ public struct ModelConfig: Sendable, Equatable {
     }
 
     /// The rotary embedding of this config (theta and any frequency scaling).
+    /// Rotates `rotaryDim` dimensions of each head (YaRN when `ropeYaRN` is set).
     public var rope: RoPE {
-        let plain = RoPE.inverseFrequencies(headDim: headDim, theta: ropeTheta)
-        return RoPE(headDim: headDim, theta: ropeTheta, inverseFrequencies: ropeScaling?.apply(to: plain) ?? plain)
+        if let ropeYaRN { return RoPE(headDim: rotaryDim, theta: ropeTheta, yarn: ropeYaRN) }
+        let plain = RoPE.inverseFrequencies(headDim: rotaryDim, theta: ropeTheta)
+        return RoPE(headDim: rotaryDim, theta: ropeTheta, inverseFrequencies: ropeScaling?.apply(to: plain) ?? plain)
     }
 
     /// Width of the q projection output (`numHeads * headDim`).

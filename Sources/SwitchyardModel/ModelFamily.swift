@@ -9,6 +9,9 @@ public enum ModelFamily: String, Sendable, CaseIterable {
     case qwen3_moe
     case olmoe
     case llama
+    case glm4_moe
+    case deepseek_v2
+    case deepseek_v3
 
     /// The registry: what each `model_type` is.
     package var definition: any ModelFamilyDefinition {
@@ -18,6 +21,9 @@ public enum ModelFamily: String, Sendable, CaseIterable {
         case .qwen3_moe: Qwen3Moe()
         case .olmoe: Olmoe()
         case .llama: Llama()
+        case .glm4_moe: GLM4Moe()
+        case .deepseek_v2: DeepseekV2()
+        case .deepseek_v3: DeepseekV3()
         }
     }
 

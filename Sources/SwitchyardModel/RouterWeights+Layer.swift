@@ -23,6 +23,10 @@ extension RouterWeights {
         public let gate: (any LinearWeight)?
         /// The shared expert's gate `1 x hidden` (qwen2_moe sparse layers).
         public let sharedGate: (any LinearWeight)?
+        /// Multi-head latent attention's own weights (deepseek); nil for grouped-query attention.
+        public let latent: LatentWeights?
+        /// `1 x numExperts` router `e_score_correction_bias` of a sparse layer when the config has one.
+        public let scoreCorrectionBias: Matrix?
 
         /// Checks every shape against `config` for `layer`, fuses q, k, v (and their biases) and packs
         /// the projections.
@@ -31,7 +35,7 @@ extension RouterWeights {
             inputNorm: Matrix, q: Matrix, k: Matrix, v: Matrix,
             qBias: Matrix? = nil, kBias: Matrix? = nil, vBias: Matrix? = nil,
             o: Matrix, oBias: Matrix? = nil, qNorm: Matrix? = nil, kNorm: Matrix? = nil,
-            postNorm: Matrix, gate: Matrix? = nil, sharedGate: Matrix? = nil
+            postNorm: Matrix, gate: Matrix? = nil, sharedGate: Matrix? = nil, scoreCorrectionBias: Matrix? = nil
         ) throws {
             let h = config.hiddenSize
             let a = "model.layers.\(layer).self_attn."
@@ -50,7 +54,8 @@ extension RouterWeights {
             if let sharedGate { try RouterWeights.check("model.layers.\(layer).mlp.shared_expert_gate.weight", sharedGate, [1, h]) }
             try self.init(config: config, layer: layer, inputNorm: inputNorm, qkv: PackedWeight(stacking: [q, k, v]),
                           qkvBias: qkvBias, o: PackedWeight(o), oBias: oBias, qNorm: qNorm, kNorm: kNorm, postNorm: postNorm,
-                          gate: gate.map { PackedWeight($0) }, sharedGate: sharedGate.map { PackedWeight($0) })
+                          gate: gate.map { PackedWeight($0) }, sharedGate: sharedGate.map { PackedWeight($0) },
+                          scoreCorrectionBias: scoreCorrectionBias)
         }
 
         /// Checks every shape against `config` for `layer`; q, k and v come fused and packed
@@ -59,15 +64,19 @@ extension RouterWeights {
             config: ModelConfig, layer: Int,
             inputNorm: Matrix, qkv: any LinearWeight, qkvBias: Matrix? = nil,
             o: any LinearWeight, oBias: Matrix? = nil, qNorm: Matrix? = nil, kNorm: Matrix? = nil,
-            postNorm: Matrix, gate: (any LinearWeight)? = nil, sharedGate: (any LinearWeight)? = nil
+            postNorm: Matrix, gate: (any LinearWeight)? = nil, sharedGate: (any LinearWeight)? = nil,
+            scoreCorrectionBias: Matrix? = nil, latent: LatentWeights? = nil
         ) throws {
             let h = config.hiddenSize
-            let width = config.qDim + 2 * config.kvDim
+            let width = config.attentionInputWidth
             let prefix = "model.layers.\(layer)."
             try RouterWeights.check(prefix + "input_layernorm.weight", inputNorm, [1, h])
             try RouterWeights.check(prefix + "self_attn.{q,k,v}_proj.weight", qkv, [width, h])
-            try RouterWeights.check(prefix + "self_attn.o_proj.weight", o, [h, config.qDim])
+            try RouterWeights.check(prefix + "self_attn.o_proj.weight", o, [h, config.attentionOutputWidth])
             try RouterWeights.check(prefix + "post_attention_layernorm.weight", postNorm, [1, h])
+            if config.latentAttention != nil, latent == nil {
+                throw EngineError.missingWeight(prefix + "self_attn.kv_b_proj.weight")
+            }
             if config.attentionBias {
                 guard let qkvBias else { throw EngineError.missingWeight(prefix + "self_attn.{q,k,v}_proj.bias") }
                 try RouterWeights.check(prefix + "self_attn.{q,k,v}_proj.bias", qkvBias, [1, width])
@@ -85,7 +94,11 @@ extension RouterWeights {
             if config.isSparse(layer: layer) {
                 guard let gate else { throw EngineError.missingWeight(prefix + "mlp.gate.weight") }
                 try RouterWeights.check(prefix + "mlp.gate.weight", gate, [config.numExperts, h])
-                if config.hasSharedExpert {
+                if config.scoreCorrectionBias {
+                    guard let scoreCorrectionBias else { throw EngineError.missingWeight(prefix + "mlp.gate.e_score_correction_bias") }
+                    try RouterWeights.check(prefix + "mlp.gate.e_score_correction_bias", scoreCorrectionBias, [1, config.numExperts])
+                }
+                if config.hasSharedExpert && config.sharedExpertGated {
                     guard let sharedGate else { throw EngineError.missingWeight(prefix + "mlp.shared_expert_gate.weight") }
                     try RouterWeights.check(prefix + "mlp.shared_expert_gate.weight", sharedGate, [1, h])
                 }
@@ -98,15 +111,18 @@ extension RouterWeights {
             self.qNorm = config.qkNorm == .none ? nil : qNorm
             self.kNorm = config.qkNorm == .none ? nil : kNorm
             self.postNorm = postNorm
+            self.latent = config.latentAttention == nil ? nil : latent
             self.gate = config.isSparse(layer: layer) ? gate : nil
-            self.sharedGate = config.isSparse(layer: layer) && config.hasSharedExpert ? sharedGate : nil
+            self.sharedGate = config.isSparse(layer: layer) && config.hasSharedExpert && config.sharedExpertGated ? sharedGate : nil
+            self.scoreCorrectionBias = config.isSparse(layer: layer) && config.scoreCorrectionBias ? scoreCorrectionBias : nil
         }
 
         var byteCount: Int {
             let vectors = [inputNorm, postNorm].reduce(0) { $0 + $1.count }
-                + [qkvBias, oBias, qNorm, kNorm].reduce(0) { $0 + ($1?.count ?? 0) }
+                + [qkvBias, oBias, qNorm, kNorm, scoreCorrectionBias].reduce(0) { $0 + ($1?.count ?? 0) }
             return vectors * MemoryLayout<Float>.stride
                 + [qkv, o].reduce(0) { $0 + $1.byteCount } + [gate, sharedGate].reduce(0) { $0 + ($1?.byteCount ?? 0) }
+                + (latent?.byteCount ?? 0)
         }
     }
 }

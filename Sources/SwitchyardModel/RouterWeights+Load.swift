@@ -28,6 +28,44 @@ extension RouterWeights {
             checkpoint.has(name) ? try vector(name, count) : nil
         }
 
+        typealias Projections = (qkv: any LinearWeight, bias: Matrix?, latent: LatentWeights?)
+        /// `[q | k | v]` and their biases.
+        func groupedQueryProjections(_ a: String) throws -> Projections {
+            var bias: Matrix?
+            if config.attentionBias {
+                let values = try vector(a + "q_proj.bias", config.qDim).toArray() + vector(a + "k_proj.bias", config.kvDim).toArray()
+                    + vector(a + "v_proj.bias", config.kvDim).toArray()
+                bias = Matrix(rows: 1, cols: values.count, values: values)
+            }
+            let qkv = try packed([(a + "q_proj.weight", config.qDim), (a + "k_proj.weight", config.kvDim),
+                                  (a + "v_proj.weight", config.kvDim)], cols: h)
+            return (qkv, bias, nil)
+        }
+        /// MLA: `[q_proj or q_a_proj | kv_a_proj_with_mqa]`, their biases (q_proj has none) and the rest.
+        func latentProjections(_ a: String, layer: Int) throws -> Projections {
+            let mla = config.latentAttention!
+            let qName = mla.qLoraRank == nil ? a + "q_proj" : a + "q_a_proj"
+            let qRows = mla.qLoraRank ?? config.numHeads * mla.queryHeadDim
+            let qkv = try packed([(qName + ".weight", qRows), (a + "kv_a_proj_with_mqa.weight", mla.cachedWidth)], cols: h)
+            var bias: Matrix?
+            if config.attentionBias {
+                let qBias = mla.qLoraRank == nil ? [Float](repeating: 0, count: qRows) : try vector(qName + ".bias", qRows).toArray()
+                let values = qBias + (try vector(a + "kv_a_proj_with_mqa.bias", mla.cachedWidth).toArray())
+                bias = Matrix(rows: 1, cols: values.count, values: values)
+            }
+            var qANorm: Matrix?
+            var qB: (any LinearWeight)?
+            if let rank = mla.qLoraRank {
+                qANorm = try vector(a + "q_a_layernorm.weight", rank)
+                qB = try packed([(a + "q_b_proj.weight", config.numHeads * mla.queryHeadDim)], cols: rank)
+            }
+            let latent = try LatentWeights(
+                config: config, layer: layer, qANorm: qANorm, qB: qB,
+                kvANorm: try vector(a + "kv_a_layernorm.weight", mla.kvLoraRank),
+                kvB: try matrix(a + "kv_b_proj.weight", config.numHeads * (mla.nopeHeadDim + mla.valueHeadDim), mla.kvLoraRank))
+            return (qkv, bias, latent)
+        }
+
         let embed = try matrix("model.embed_tokens.weight", config.vocabSize, h)
         var layers: [Layer] = []
         for l in 0..<config.numLayers {
@@ -46,30 +84,28 @@ extension RouterWeights {
             }
             var gate: (any LinearWeight)?
             var sharedGate: (any LinearWeight)?
+            var correction: Matrix?
             if config.isSparse(layer: l) {
                 gate = try packed([(WeightNames.routerGate(config.family, layer: l), config.numExperts)], cols: h,
                                   dtype: checkpoint.dtypes.gates)
-                if config.hasSharedExpert {
+                if config.scoreCorrectionBias {
+                    correction = try vector(WeightNames.scoreCorrectionBias(layer: l), config.numExperts)
+                }
+                if config.hasSharedExpert && config.sharedExpertGated {
                     sharedGate = try packed([(WeightNames.sharedExpertGate(layer: l), 1)], cols: h, dtype: checkpoint.dtypes.gates)
                 }
             }
-            var qkvBias: Matrix?
-            if config.attentionBias {
-                let values = try vector(a + "q_proj.bias", config.qDim).toArray() + vector(a + "k_proj.bias", config.kvDim).toArray()
-                    + vector(a + "v_proj.bias", config.kvDim).toArray()
-                qkvBias = Matrix(rows: 1, cols: values.count, values: values)
-            }
+            let attention = try config.latentAttention == nil
+                ? groupedQueryProjections(a) : latentProjections(a, layer: l)
             layers.append(try Layer(
                 config: config, layer: l,
                 inputNorm: try vector(p + "input_layernorm.weight", h),
-                qkv: try packed([(a + "q_proj.weight", config.qDim), (a + "k_proj.weight", config.kvDim),
-                                 (a + "v_proj.weight", config.kvDim)], cols: h),
-                qkvBias: qkvBias,
-                o: try packed([(a + "o_proj.weight", h)], cols: config.qDim),
+                qkv: attention.qkv, qkvBias: attention.bias,
+                o: try packed([(a + "o_proj.weight", h)], cols: config.attentionOutputWidth),
                 oBias: config.outputBias ? try vector(a + "o_proj.bias", h) : try optionalVector(a + "o_proj.bias", h),
                 qNorm: qNorm, kNorm: kNorm,
                 postNorm: try vector(p + "post_attention_layernorm.weight", h),
-                gate: gate, sharedGate: sharedGate
+                gate: gate, sharedGate: sharedGate, scoreCorrectionBias: correction, latent: attention.latent
             ))
         }
         let finalNorm = try vector("model.norm.weight", h)

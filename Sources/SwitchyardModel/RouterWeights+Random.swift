@@ -19,6 +19,27 @@ extension RouterWeights {
         let embed = Matrix.random(rows: config.vocabSize, cols: h, scale: 1, generator: &g)
         var layers: [Layer] = []
         for l in 0..<config.numLayers {
+            if let mla = config.latentAttention {
+                let sparse = config.isSparse(layer: l)
+                let qRows = mla.qLoraRank ?? config.numHeads * mla.queryHeadDim
+                let latent = try LatentWeights(
+                    config: config, layer: l,
+                    qANorm: mla.qLoraRank.map { norm($0) },
+                    qB: mla.qLoraRank.map { PackedWeight(linear(config.numHeads * mla.queryHeadDim, $0)) },
+                    kvANorm: norm(mla.kvLoraRank),
+                    kvB: linear(config.numHeads * (mla.nopeHeadDim + mla.valueHeadDim), mla.kvLoraRank))
+                layers.append(try Layer(
+                    config: config, layer: l, inputNorm: norm(h),
+                    qkv: PackedWeight(stacking: [linear(qRows, h), linear(mla.cachedWidth, h)]),
+                    qkvBias: config.attentionBias ? bias(config.attentionInputWidth) : nil,
+                    o: PackedWeight(linear(h, config.attentionOutputWidth)),
+                    oBias: config.outputBias ? bias(h) : nil,
+                    postNorm: norm(h),
+                    gate: sparse ? PackedWeight(Matrix.random(rows: config.numExperts, cols: h, scale: 4 * (3 / Float(h)).squareRoot(), generator: &g)) : nil,
+                    scoreCorrectionBias: sparse && config.scoreCorrectionBias ? bias(config.numExperts) : nil,
+                    latent: latent))
+                continue
+            }
             let perHead = config.qkNorm == .perHead
             let sparse = config.isSparse(layer: l)
             layers.append(try Layer(
@@ -34,7 +55,8 @@ extension RouterWeights {
                 kNorm: config.qkNorm == .none ? nil : norm(perHead ? config.headDim : config.kvDim),
                 postNorm: norm(h),
                 gate: sparse ? Matrix.random(rows: config.numExperts, cols: h, scale: 4 * (3 / Float(h)).squareRoot(), generator: &g) : nil,
-                sharedGate: sparse && config.hasSharedExpert ? linear(1, h) : nil
+                sharedGate: sparse && config.hasSharedExpert && config.sharedExpertGated ? linear(1, h) : nil,
+                scoreCorrectionBias: sparse && config.scoreCorrectionBias ? bias(config.numExperts) : nil
             ))
         }
         let finalNorm = norm(h)

@@ -35,8 +35,8 @@ extension WeightNames {
             if kind == "gate_up_proj" { return .fusedExperts(layer: layer, gateUp: true) }
             if kind == "down_proj" { return .fusedExperts(layer: layer, gateUp: false) }
         }
-        // shared_expert.proj.weight
-        if rest.count == 3, rest[rest.startIndex] == "shared_expert", let kind = projection(rest[rest.startIndex + 1]) {
+        // shared_expert(s).proj.weight
+        if rest.count == 3, rest[rest.startIndex] == "shared_expert" || rest[rest.startIndex] == "shared_experts", let kind = projection(rest[rest.startIndex + 1]) {
             return .expert(ExpertKey(layer: layer, expert: config.numExperts), kind)
         }
         // dense MLP: mlp.proj.weight

@@ -18,31 +18,18 @@ extension WeightNames {
         var specs = [TensorSpec(name: embedTokens, shape: [config.vocabSize, hidden])]
         for layer in 0..<config.numLayers {
             specs.append(TensorSpec(name: inputNorm(layer: layer), shape: [hidden]))
-            specs.append(TensorSpec(name: qProj(layer: layer), shape: [config.qDim, hidden]))
-            specs.append(TensorSpec(name: kProj(layer: layer), shape: [config.kvDim, hidden]))
-            specs.append(TensorSpec(name: vProj(layer: layer), shape: [config.kvDim, hidden]))
-            specs.append(TensorSpec(name: oProj(layer: layer), shape: [hidden, config.qDim]))
-            if config.attentionBias {
-                specs.append(TensorSpec(name: qBias(layer: layer), shape: [config.qDim]))
-                specs.append(TensorSpec(name: kBias(layer: layer), shape: [config.kvDim]))
-                specs.append(TensorSpec(name: vBias(layer: layer), shape: [config.kvDim]))
-            }
-            if config.outputBias {
-                specs.append(TensorSpec(name: oBias(layer: layer), shape: [hidden]))
-            }
-            switch config.qkNorm {
-            case .none: break
-            case .perHead:
-                specs.append(TensorSpec(name: qNorm(layer: layer), shape: [config.headDim]))
-                specs.append(TensorSpec(name: kNorm(layer: layer), shape: [config.headDim]))
-            case .full:
-                specs.append(TensorSpec(name: qNorm(layer: layer), shape: [config.qDim]))
-                specs.append(TensorSpec(name: kNorm(layer: layer), shape: [config.kvDim]))
+            if config.latentAttention != nil {
+                specs.append(contentsOf: latentAttentionTensors(config, layer: layer))
+            } else {
+                specs.append(contentsOf: groupedQueryAttentionTensors(config, layer: layer))
             }
             specs.append(TensorSpec(name: postAttentionNorm(layer: layer), shape: [hidden]))
             if config.isSparse(layer: layer) {
                 specs.append(TensorSpec(name: routerGate(config.family, layer: layer), shape: [config.numExperts, hidden]))
-                if config.hasSharedExpert {
+                if config.scoreCorrectionBias {
+                    specs.append(TensorSpec(name: scoreCorrectionBias(layer: layer), shape: [config.numExperts]))
+                }
+                if config.hasSharedExpert && config.sharedExpertGated {
                     specs.append(TensorSpec(name: sharedExpertGate(layer: layer), shape: [1, hidden]))
                 }
             }
@@ -51,6 +38,58 @@ extension WeightNames {
         if !config.tieWordEmbeddings {
             specs.append(TensorSpec(name: lmHead, shape: [config.vocabSize, hidden]))
         }
+        return specs
+    }
+
+    /// q, k, v, o (with their biases) and q/k norms of one grouped-query attention layer.
+    static func groupedQueryAttentionTensors(_ config: ModelConfig, layer: Int) -> [TensorSpec] {
+        let hidden = config.hiddenSize
+        var specs: [TensorSpec] = []
+        specs.append(TensorSpec(name: qProj(layer: layer), shape: [config.qDim, hidden]))
+        specs.append(TensorSpec(name: kProj(layer: layer), shape: [config.kvDim, hidden]))
+        specs.append(TensorSpec(name: vProj(layer: layer), shape: [config.kvDim, hidden]))
+        specs.append(TensorSpec(name: oProj(layer: layer), shape: [hidden, config.qDim]))
+        if config.attentionBias {
+            specs.append(TensorSpec(name: qBias(layer: layer), shape: [config.qDim]))
+            specs.append(TensorSpec(name: kBias(layer: layer), shape: [config.kvDim]))
+            specs.append(TensorSpec(name: vBias(layer: layer), shape: [config.kvDim]))
+        }
+        if config.outputBias {
+            specs.append(TensorSpec(name: oBias(layer: layer), shape: [hidden]))
+        }
+        switch config.qkNorm {
+        case .none: break
+        case .perHead:
+            specs.append(TensorSpec(name: qNorm(layer: layer), shape: [config.headDim]))
+            specs.append(TensorSpec(name: kNorm(layer: layer), shape: [config.headDim]))
+        case .full:
+            specs.append(TensorSpec(name: qNorm(layer: layer), shape: [config.qDim]))
+            specs.append(TensorSpec(name: kNorm(layer: layer), shape: [config.kvDim]))
+        }
+        return specs
+    }
+
+    /// The MLA tensors of one layer (transformers' `DeepseekV3Attention` names).
+    static func latentAttentionTensors(_ config: ModelConfig, layer: Int) -> [TensorSpec] {
+        guard let mla = config.latentAttention else { return [] }
+        let hidden = config.hiddenSize
+        let a = "\(Self.layer(layer)).self_attn."
+        let queryWidth = config.numHeads * mla.queryHeadDim
+        var specs: [TensorSpec] = []
+        if let rank = mla.qLoraRank {
+            specs.append(TensorSpec(name: a + "q_a_proj.weight", shape: [rank, hidden]))
+            if config.attentionBias { specs.append(TensorSpec(name: a + "q_a_proj.bias", shape: [rank])) }
+            specs.append(TensorSpec(name: a + "q_a_layernorm.weight", shape: [rank]))
+            specs.append(TensorSpec(name: a + "q_b_proj.weight", shape: [queryWidth, rank]))
+        } else {
+            specs.append(TensorSpec(name: a + "q_proj.weight", shape: [queryWidth, hidden]))
+        }
+        specs.append(TensorSpec(name: a + "kv_a_proj_with_mqa.weight", shape: [mla.cachedWidth, hidden]))
+        if config.attentionBias { specs.append(TensorSpec(name: a + "kv_a_proj_with_mqa.bias", shape: [mla.cachedWidth])) }
+        specs.append(TensorSpec(name: a + "kv_a_layernorm.weight", shape: [mla.kvLoraRank]))
+        specs.append(TensorSpec(name: a + "kv_b_proj.weight", shape: [config.numHeads * (mla.nopeHeadDim + mla.valueHeadDim), mla.kvLoraRank]))
+        specs.append(TensorSpec(name: oProj(layer: layer), shape: [hidden, config.attentionOutputWidth]))
+        if config.outputBias { specs.append(TensorSpec(name: oBias(layer: layer), shape: [hidden])) }
         return specs
     }
 

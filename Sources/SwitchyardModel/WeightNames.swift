@@ -47,6 +47,14 @@ public enum WeightNames {
         "\(moeBlock(family, layer: layer)).gate.weight"
     }
 
+    /// The sigmoid router's `e_score_correction_bias` `[numExperts]` (deepseek_v3, glm4_moe).
+    public static func scoreCorrectionBias(layer: Int) -> String { "\(Self.layer(layer)).mlp.gate.e_score_correction_bias" }
+
+    /// The shared expert's module: `shared_expert` (qwen2_moe) or `shared_experts` (deepseek, glm4_moe).
+    public static func sharedExpertModule(_ family: ModelFamily) -> String {
+        family == .qwen2_moe ? "shared_expert" : "shared_experts"
+    }
+
     /// qwen2_moe's shared-expert gate `[1, hidden]` (router side: weight = sigmoid(gate · x)).
     public static func sharedExpertGate(layer: Int) -> String { "\(Self.layer(layer)).mlp.shared_expert_gate.weight" }
 
@@ -57,7 +65,7 @@ public enum WeightNames {
             return "\(Self.layer(layer)).mlp.\(projection.rawValue)_proj.weight"
         }
         if expert == config.numExperts && config.hasSharedExpert {
-            return "\(Self.layer(layer)).mlp.shared_expert.\(projection.rawValue)_proj.weight"
+            return "\(Self.layer(layer)).mlp.\(sharedExpertModule(config.family)).\(projection.rawValue)_proj.weight"
         }
         return config.family.definition.routedExpertName(block: moeBlock(config.family, layer: layer), expert: expert, projection)
     }

@@ -91,6 +91,7 @@ public enum ModelInitializer {
         if name.hasSuffix("norm.weight") { return (1, 0.1) }
         if name.hasSuffix(".bias") { return (0, 0.1) }
         if name.hasSuffix("shared_expert_gate.weight") { return (0, 1 / fanIn.squareRoot()) }
+        if name.hasSuffix("e_score_correction_bias") { return (0, 0.3) }
         if name.hasSuffix(".gate.weight") { return (0, 3 / fanIn.squareRoot()) }
         return (0, 1 / fanIn.squareRoot())
     }

@@ -104,7 +104,7 @@ struct CompletionRequestTests {
     /// Issue 21 (4): error messages are sentences for people: no decoder internals, no Swift type
     /// names, no `Int.max` as a bound.
     @Test(arguments: [
-        (Array(#"{"prompt":[1],"n":0}"#.utf8), "`n` must be at least 1, got 0."),
+        (Array(#"{"prompt":[1],"n":0}"#.utf8), "`n` must be between 1 and 128, got 0."),
         (Array(#"{"prompt":"\ud800"}"#.utf8), "lone UTF-16 surrogate"),
         (Array(#"{"prompt":[1],"temperature":1e400}"#.utf8), "number too large"),
         (Array(#"{"prompt":"x"}"#.utf8).map { $0 == UInt8(ascii: "x") ? 0xFF : $0 }, "not valid UTF-8"),

@@ -24,6 +24,18 @@ package protocol ModelFamilyDefinition: Sendable {
     /// Whether a config may have no routed experts at all (a dense model: every layer's FFN is the
     /// always-selected expert 0).
     var allowsNoExperts: Bool { get }
+    /// The default of `first_k_dense_replace` when the family's first layers are dense MLPs by that
+    /// key (glm4_moe, deepseek), nil when the family has no such key.
+    var firstDenseLayersDefault: Int? { get }
+    /// Whether the family uses multi-head latent attention (`q_lora_rank`, `kv_lora_rank`,
+    /// `qk_nope_head_dim`, `qk_rope_head_dim`, `v_head_dim`; head_dim is the RoPE part).
+    var latentAttention: Bool { get }
+    /// Whether the family's transformers code honours `rope_type: "yarn"`.
+    var supportsYaRN: Bool { get }
+    /// Whether the family's transformers code honours `partial_rotary_factor`.
+    var supportsPartialRotary: Bool { get }
+    /// The `partial_rotary_factor` transformers assumes when a config gives none.
+    var defaultPartialRotaryFactor: Double { get }
     /// Whether the top-k routing weights are renormalised whatever `norm_topk_prob` says (mixtral).
     var alwaysRenormalisesTopK: Bool { get }
 
@@ -51,6 +63,11 @@ extension ModelFamilyDefinition {
     package var hasDenseLayers: Bool { false }
     package func applyGGUF(_ metadata: GGUFMetadata, info: GGUFModelInfo, into config: inout ModelConfig) throws {}
     package var allowsNoExperts: Bool { hasDenseLayers }
+    package var firstDenseLayersDefault: Int? { nil }
+    package var latentAttention: Bool { false }
+    package var supportsYaRN: Bool { false }
+    package var supportsPartialRotary: Bool { false }
+    package var defaultPartialRotaryFactor: Double { 1 }
     package var alwaysRenormalisesTopK: Bool { false }
     package var moeBlockName: String { "mlp" }
 

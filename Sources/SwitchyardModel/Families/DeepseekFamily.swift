@@ -1,0 +1,68 @@
+/// What deepseek_v2 and deepseek_v3 share: multi-head latent attention (head_dim is the RoPE part of
+/// a head), YaRN, dense first layers by `first_k_dense_replace`, `n_shared_experts` ungated shared
+/// experts, `attention_bias` on q/kv/o, bias-free experts.
+protocol DeepseekFamily: ModelFamilyDefinition {}
+
+extension DeepseekFamily {
+    var hasDenseLayers: Bool { true }
+    var latentAttention: Bool { true }
+    var supportsYaRN: Bool { true }
+
+    /// The keys both read alike.
+    func parseCommonQuirks(_ json: ConfigReader, into config: inout ModelConfig, sharedExperts: Int) throws {
+        try config.setSharedExperts(json, defaultCount: sharedExperts)
+        let bias = try json.bool("attention_bias", default: false)
+        (config.attentionBias, config.outputBias) = (bias, bias)
+        if try json.bool("mlp_bias", default: false) {
+            throw ModelError.invalidConfigValue(path: json.path, key: "mlp_bias", reason: "true is not supported (experts are bias-free SwiGLU)")
+        }
+    }
+
+    /// The keys both write alike.
+    func writeCommonConfigKeys(_ config: ModelConfig, into fields: inout [String: JSONOut]) {
+        let mla = config.latentAttention ?? ModelConfig.LatentAttentionShape(
+            qLoraRank: nil, kvLoraRank: 0, nopeHeadDim: 0, ropeHeadDim: config.headDim, valueHeadDim: 0)
+        fields["n_routed_experts"] = .int(config.numExperts)
+        fields["moe_intermediate_size"] = .int(config.moeIntermediateSize)
+        fields["n_shared_experts"] = .int(config.sharedExpertIntermediateSize / max(config.moeIntermediateSize, 1))
+        fields["norm_topk_prob"] = .bool(config.normTopKProb)
+        fields["routed_scaling_factor"] = .float(config.routedScalingFactor)
+        fields["first_k_dense_replace"] = .int(config.mlpOnlyLayers.count)
+        fields["attention_bias"] = .bool(config.attentionBias)
+        fields["q_lora_rank"] = mla.qLoraRank.map { .int($0) } ?? .null
+        fields["kv_lora_rank"] = .int(mla.kvLoraRank)
+        fields["qk_nope_head_dim"] = .int(mla.nopeHeadDim)
+        fields["qk_rope_head_dim"] = .int(mla.ropeHeadDim)
+        fields["v_head_dim"] = .int(mla.valueHeadDim)
+        fields["num_nextn_predict_layers"] = .int(0)
+        let grouped = config.expertGroups > 1
+        fields["n_group"] = grouped ? .int(config.expertGroups) : .null
+        fields["topk_group"] = grouped ? .int(config.topKGroups) : .null
+    }
+
+    /// DeepSeek's shape at `preset` size: MLA (a q LoRA for deepseek_v3, none for deepseek_v2 as in
+    /// V2-Lite) with interleaved RoPE, a dense first layer and shared experts. The bench preset has
+    /// 64 routed experts top-6 and 2 shared.
+    func applyCommonPreset(_ preset: ModelPreset, to config: inout ModelConfig, qLora: Bool) {
+        let bench = preset == .bench
+        let h = config.hiddenSize
+        let mla = ModelConfig.LatentAttentionShape(
+            qLoraRank: qLora ? h * 3 / 8 : nil, kvLoraRank: h / 4, nopeHeadDim: bench ? 64 : 16,
+            ropeHeadDim: bench ? 32 : 8, valueHeadDim: bench ? 64 : 16)
+        config.latentAttention = mla
+        config.headDim = mla.ropeHeadDim
+        config.rotaryDim = config.headDim
+        config.numKVHeads = config.numHeads
+        config.ropeInterleaved = true
+        if bench {
+            config.numExperts = 64
+            config.topK = 6
+        }
+        let moe = bench ? config.intermediateSize / 4 : config.intermediateSize / 2
+        config.moeIntermediateSize = moe
+        config.sharedExpertIntermediateSize = (bench ? 2 : 1) * moe
+        config.sharedExpertGated = false
+        config.mlpOnlyLayers = [0]
+        config.rmsNormEps = 1e-6
+    }
+}
