@@ -10,14 +10,7 @@ struct ChatCompletionsEndpoint: Sendable {
     let context: ServingContext
 
     func handle(_ request: Request, context requestContext: ServingRequestContext) async throws -> Response {
-        var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: context.configuration.maxBodyBytes)
-        } catch {
-            throw OpenAIError(status: .contentTooLarge, message: "The request body is larger than \(context.configuration.maxBodyBytes) bytes.", type: "invalid_request_error")
-        }
-        let chat = try ChatRequest.parse(Array(body.readableBytesView))
+        let chat = try ChatRequest.parse(try await RequestBody.collect(request, limit: context.configuration.maxBodyBytes))
         if let model = chat.model, model != context.configuration.modelName { throw OpenAIError.modelNotFound(model) }
         let prompt = try ChatPromptBuilder(context: context).build(chat)
         let maxTokens = try validate(prompt.tokens, chat: chat)

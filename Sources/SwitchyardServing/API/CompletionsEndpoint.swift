@@ -9,14 +9,7 @@ struct CompletionsEndpoint: Sendable {
     let context: ServingContext
 
     func handle(_ request: Request, context requestContext: ServingRequestContext) async throws -> Response {
-        var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: context.configuration.maxBodyBytes)
-        } catch {
-            throw OpenAIError(status: .contentTooLarge, message: "The request body is larger than \(context.configuration.maxBodyBytes) bytes.", type: "invalid_request_error")
-        }
-        let completion = try CompletionRequest.parse(Array(body.readableBytesView))
+        let completion = try CompletionRequest.parse(try await RequestBody.collect(request, limit: context.configuration.maxBodyBytes))
         let prompts = try validate(completion)
 
         let config = context.service.engine.config

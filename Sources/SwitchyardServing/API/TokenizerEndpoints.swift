@@ -18,9 +18,7 @@ struct TokenizerEndpoints: Sendable {
 
     /// The JSON object of a request body, and the body's bytes.
     func fields(_ request: Request) async throws -> ([String: JSONValue], [UInt8]) {
-        var request = request
-        let buffer = try await request.collectBody(upTo: context.configuration.maxBodyBytes)
-        let body = Array(buffer.readableBytesView)
+        let body = try await RequestBody.collect(request, limit: context.configuration.maxBodyBytes)
         let value: JSONValue
         do { value = try JSONDecoding.decode(body) } catch {
             throw OpenAIError.invalid("The request body is not valid JSON: \(error)")
