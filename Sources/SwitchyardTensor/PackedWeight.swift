@@ -10,6 +10,8 @@ import CKernels
 /// group from L1. Each output is a single accumulator summed in k order, so a row's result is the
 /// same whatever batch it is in. (CKernels' `sy_sgemm_packed`; measured with `switchyard perf
 /// --kernels`.)
+///
+/// Whole-matrix products come from `LinearWeight`'s `multiply(_:into:accumulate:threads:)`.
 public final class PackedWeight: @unchecked Sendable {
     /// Output features (`n` of the product).
     public let rows: Int
@@ -160,17 +162,5 @@ public final class PackedWeight: @unchecked Sendable {
             sy_sgemm_packed(Int32(m), Int32(rows), Int32(cols), a, Int32(lda), storage.base, c, Int32(ldc), beta,
                             Int32(start), Int32(end))
         }
-    }
-
-    /// `c = a · Wᵀ` (or `c += a · Wᵀ` when `accumulate`) on whole matrices; `c` is resized to `a.rows`.
-    public func multiply(_ a: Matrix, into c: Matrix, accumulate: Bool = false, threads: Int = BLAS.threadCount) {
-        precondition(a.cols == cols, "inner dimensions differ: \(a.cols) vs \(cols)")
-        precondition(c.cols == rows, "output has \(c.cols) columns, expected \(rows)")
-        if accumulate {
-            precondition(c.rows == a.rows, "accumulating into \(c.rows) rows, expected \(a.rows)")
-        } else {
-            c.resize(rows: a.rows)
-        }
-        multiply(m: a.rows, a: a.base, lda: a.cols, c: c.base, ldc: c.cols, beta: accumulate ? 1 : 0, threads: threads)
     }
 }
