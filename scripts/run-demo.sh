@@ -90,9 +90,10 @@ echo "== expert traffic per worker (GET /v1/cluster)"
 curl -s "http://127.0.0.1:$port/v1/cluster" | python3 -c '
 import json, sys
 c = json.load(sys.stdin)
-print(f"placement v{c[\"placement_version\"]}, {c[\"dispatches\"]} dispatches, {c[\"bytes_sent\"]} bytes sent, {c[\"bytes_received\"]} received")
+print("placement v%s, %s dispatches, %s bytes sent, %s received"
+      % (c["placement_version"], c["dispatches"], c["bytes_sent"], c["bytes_received"]))
 for w in c["workers"]:
-    print(f"  {w[\"id\"]}: {w[\"state\"]}, holds {w[\"experts\"]} experts ({w[\"held\"]})")'
-echo "== rows routed per expert of layer 0 (GET /metrics)"
-curl -s "http://127.0.0.1:$port/metrics" | grep -E '^switchyard_expert_tokens_total\{layer="0"' | head -8 || true
+    print("  %s: %s, holds %s experts (%s)" % (w["id"], w["state"], w["experts"], w["held"]))'
+echo "== tokens routed to each expert of layer 0 (GET /metrics)"
+curl -s "http://127.0.0.1:$port/metrics" | grep -E '^switchyard_expert_tokens_total\{.*layer="0"[,}]' | head -8 || true
 echo "run: done; stopping the cluster"
