@@ -120,8 +120,10 @@ struct EndToEndTests {
             let s = result.summary
             #expect(s.completed == 12)
             // Only the first request is slow to serve; the ones queued behind it waited to be sent.
-            #expect(s.e2el.p90 < 1000)
-            #expect(s.e2elFromIntended.p90 > 1000)
+            // Medians, not p90: on a loaded CI machine a second request can take a second too
+            // (seen: p90 1031 ms), while the 11 queued requests all wait out the 2 s stall.
+            #expect(s.e2el.median < 1000)
+            #expect(s.e2elFromIntended.median > 1000)
             #expect(s.sendDelay.max > 1000)
         }
     }
