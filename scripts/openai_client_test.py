@@ -68,7 +68,13 @@ def chat_checks(client: openai.OpenAI, model: str) -> str:
     entries = lp.choices[0].logprobs.content
     assert len(entries) == 3 and all(e.logprob <= 0 and len(e.top_logprobs) == 2 for e in entries), entries
 
-    for bad in ({"response_format": {"type": "json_object"}}, {"n": 2}):
+    several = client.chat.completions.create(model=model, messages=messages, max_tokens=4, n=3, seed=5, temperature=1.5,
+                                             presence_penalty=0.5, frequency_penalty=0.5, logit_bias={"5": -100},
+                                             extra_body={"ignore_eos": True, "min_p": 0.01, "repetition_penalty": 1.1})
+    assert [c.index for c in several.choices] == [0, 1, 2], several.choices
+    assert several.usage.completion_tokens == 12, several.usage
+
+    for bad in ({"response_format": {"type": "json_object"}}, {"n": 0}):
         try:
             client.chat.completions.create(model=model, messages=messages, max_tokens=2, **bad)
             raise AssertionError(f"{bad} was accepted")

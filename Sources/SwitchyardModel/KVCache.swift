@@ -56,6 +56,27 @@ public final class KVCache: @unchecked Sendable {
         length = newLength
     }
 
+    /// Makes this cache hold the first `count` positions of `source` (a sibling sequence of the
+    /// same prompt), forgetting what it held: the prompt is computed once for all of them.
+    public func copyPrefix(from source: KVCache, count: Int) {
+        precondition(count <= source.length && count <= capacity, "copy \(count) positions of \(source.length) into \(capacity)")
+        precondition(layers == source.layers && kvHeads == source.kvHeads && headDim == source.headDim
+                     && latentWidth == source.latentWidth, "caches of different shapes")
+        if latentWidth > 0 {
+            for layer in 0..<layers {
+                latents(layer: layer).update(from: source.latents(layer: layer), count: count * latentWidth)
+            }
+        } else {
+            for layer in 0..<layers {
+                for head in 0..<kvHeads {
+                    keys(layer: layer, head: head).update(from: source.keys(layer: layer, head: head), count: count * headDim)
+                    values(layer: layer, head: head).update(from: source.values(layer: layer, head: head), count: count * headDim)
+                }
+            }
+        }
+        length = count
+    }
+
     /// The `capacity x headDim` keys of `head` in `layer`.
     @inline(__always)
     func keys(layer: Int, head: Int) -> UnsafeMutablePointer<Float> {

@@ -247,6 +247,102 @@ struct ChatAPITests {
         await server.stop()
     }
 
+    /// The token ids of each choice's answer (the test tokenizer names token `i` as `t<i>`).
+    func answerTokens(_ server: ServingHarness, _ body: [String: Any]) async throws -> [[String]] {
+        var body = body
+        body["logprobs"] = true
+        let response = try await server.chat(body)
+        #expect(response.status == 200, "\(response.text)")
+        let choices = try #require(try response.json()["choices"] as? [[String: Any]])
+        return choices.map { choice in
+            ((choice["logprobs"] as? [String: Any])?["content"] as? [[String: Any]] ?? []).compactMap { $0["token"] as? String }
+        }
+    }
+
+    @Test("n choices: each its own seed, streamed with their indices, usage counting the prompt once")
+    func nChoices() async throws {
+        let server = try await ServingHarness.start(tokenizer: tokenizer, chatTemplates: try TestTemplates.set(TestTemplates.chatML))
+        let base: [String: Any] = ["messages": hello, "max_tokens": 6, "temperature": 1.5, "seed": 21, "ignore_eos": true]
+        var withN = base
+        withN["n"] = 3
+        let response = try await server.chat(withN)
+        let body = try response.json()
+        let choices = try #require(body["choices"] as? [[String: Any]])
+        #expect(choices.map { $0["index"] as? Int } == [0, 1, 2])
+        let contents = choices.map { ($0["message"] as? [String: Any])?["content"] as? String ?? "" }
+        #expect(Set(contents).count > 1, "three samples should not all agree: \(contents)")
+        let usage = try #require(body["usage"] as? [String: Int])
+        #expect(usage["completion_tokens"] == 18)
+        let single = try #require(try message(try await server.chat(base)).message["content"] as? String)
+        #expect(contents[0] == single, "choice 0 uses the request's seed")
+        var second = base
+        second["seed"] = 22
+        #expect(contents[1] == (try message(try await server.chat(second)).message["content"] as? String))
+        #expect(usage["prompt_tokens"] == (try await server.chat(base).json()["usage"] as? [String: Int])?["prompt_tokens"])
+
+        var streamed = withN
+        streamed["stream"] = true
+        let events = try chunks(try await server.chat(streamed))
+        var texts = ["", "", ""]
+        var finishes: [Int: String] = [:]
+        var roles = 0
+        for event in events {
+            for choice in event["choices"] as? [[String: Any]] ?? [] {
+                let index = try #require(choice["index"] as? Int)
+                let delta = choice["delta"] as? [String: Any] ?? [:]
+                if delta["role"] as? String == "assistant" { roles += 1 }
+                texts[index] += delta["content"] as? String ?? ""
+                if let reason = choice["finish_reason"] as? String { finishes[index] = reason }
+            }
+        }
+        #expect(roles == 3)
+        #expect(texts == contents)
+        #expect(finishes == [0: "length", 1: "length", 2: "length"])
+        await server.stop()
+    }
+
+    @Test("penalties, logit_bias, min_p and min_tokens change chat answers as they change completions")
+    func samplingParametersTakeEffect() async throws {
+        // Token names `t<id>` in the logprobs show the ids the answer drew.
+        let server = try await ServingHarness.start(tokenizer: ScriptedTokenizer(script: []), chatTemplates: try TestTemplates.set(TestTemplates.chatML))
+        // The prompt on which the tiny model repeats itself greedily ([5, 6] x 4, as the completions
+        // test uses): bytes 2 and 3 under this tokenizer, with a template that writes only the content.
+        let repetitive: [[String: Any]] = [["role": "user", "content": String(repeating: "\u{02}\u{03}", count: 4)]]
+        let greedy: [String: Any] = ["messages": repetitive, "max_tokens": 12, "temperature": 0, "ignore_eos": true,
+                                     "chat_template": "{% for m in messages %}{{ m.content }}{% endfor %}"]
+        let plain = try #require(try await answerTokens(server, greedy).first)
+        #expect(Set(plain).count < plain.count, "the tiny model repeats itself greedily: \(plain)")
+        for (field, value) in [("repetition_penalty", 5.0), ("presence_penalty", 2.0), ("frequency_penalty", 2.0)] {
+            var body = greedy
+            body[field] = value
+            let penalised = try #require(try await answerTokens(server, body).first)
+            #expect(Set(penalised).count > Set(plain).count, "\(field) should make the answer less repetitive: \(penalised)")
+        }
+        var biased = greedy
+        biased["logit_bias"] = ["77": 100]
+        #expect(try await answerTokens(server, biased).first == Array(repeating: "t77", count: 12))
+
+        var hot = greedy
+        hot["max_tokens"] = 8
+        hot["temperature"] = 5
+        hot["seed"] = 4
+        let sampled = try #require(try await answerTokens(server, hot).first)
+        #expect(sampled != Array(plain.prefix(8)))
+        var cut = hot
+        cut["min_p"] = 1.0
+        #expect(try await answerTokens(server, cut).first == Array(plain.prefix(8)))
+
+        let firstID = try #require(Int(plain[0].dropFirst()))
+        var stopped = greedy
+        stopped["stop_token_ids"] = [firstID]
+        stopped.removeValue(forKey: "ignore_eos")
+        #expect(try await answerTokens(server, stopped).first == [plain[0]])
+        stopped["min_tokens"] = 4
+        let held = try #require(try await answerTokens(server, stopped).first)
+        #expect(held.count >= 4 && !held.prefix(4).contains(plain[0]))
+        await server.stop()
+    }
+
     /// Each request answers 400 with `param` naming the field.
     static let badRequests: [(String, String)] = [
         (#"{"max_tokens": 2}"#, "messages"),
@@ -258,15 +354,19 @@ struct ChatAPITests {
         (#"{"messages": [{"role": "user", "content": [{"type": "input_audio", "input_audio": {}}]}]}"#, "messages"),
         (#"{"messages": [{"role": "system", "content": "x"}], "chat_template": "{% for m in messages %}{% if m.role == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}{% endfor %}"}"#, "messages"),
         (#"{"messages": [{"role": "user", "content": "hi"}], "chat_template": "{% if %}"}"#, "chat_template"),
-        (#"{"messages": [{"role": "user", "content": "hi"}], "n": 2}"#, "n"),
+        (#"{"messages": [{"role": "user", "content": "hi"}], "n": 0}"#, "n"),
+        (#"{"messages": [{"role": "user", "content": "hi"}], "n": 129}"#, "n"),
+        (#"{"messages": [{"role": "user", "content": "hi"}], "best_of": 2}"#, "best_of"),
         (#"{"messages": [{"role": "user", "content": "hi"}], "response_format": {"type": "json_object"}}"#, "response_format"),
         (#"{"messages": [{"role": "user", "content": "hi"}], "response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {}}}}"#, "response_format"),
-        (#"{"messages": [{"role": "user", "content": "hi"}], "presence_penalty": 0.5}"#, "presence_penalty"),
-        (#"{"messages": [{"role": "user", "content": "hi"}], "frequency_penalty": 1}"#, "frequency_penalty"),
-        (#"{"messages": [{"role": "user", "content": "hi"}], "logit_bias": {"5": 10}}"#, "logit_bias"),
-        (#"{"messages": [{"role": "user", "content": "hi"}], "min_p": 0.1}"#, "min_p"),
-        (#"{"messages": [{"role": "user", "content": "hi"}], "repetition_penalty": 1.2}"#, "repetition_penalty"),
-        (#"{"messages": [{"role": "user", "content": "hi"}], "min_tokens": 3}"#, "min_tokens"),
+        (#"{"messages": [{"role": "user", "content": "hi"}], "presence_penalty": 2.5}"#, "presence_penalty"),
+        (#"{"messages": [{"role": "user", "content": "hi"}], "frequency_penalty": -3}"#, "frequency_penalty"),
+        (#"{"messages": [{"role": "user", "content": "hi"}], "logit_bias": {"five": 10}}"#, "logit_bias"),
+        (#"{"messages": [{"role": "user", "content": "hi"}], "logit_bias": {"99999": 10}}"#, "logit_bias"),
+        (#"{"messages": [{"role": "user", "content": "hi"}], "logit_bias": {"5": 101}}"#, "logit_bias"),
+        (#"{"messages": [{"role": "user", "content": "hi"}], "min_p": 1.5}"#, "min_p"),
+        (#"{"messages": [{"role": "user", "content": "hi"}], "repetition_penalty": 0}"#, "repetition_penalty"),
+        (#"{"messages": [{"role": "user", "content": "hi"}], "min_tokens": 3, "max_tokens": 2}"#, "min_tokens"),
         (#"{"messages": [{"role": "user", "content": "hi"}], "functions": [{"name": "f"}]}"#, "functions"),
         (#"{"messages": [{"role": "user", "content": "hi"}], "audio": {"voice": "alloy"}}"#, "audio"),
         (#"{"messages": [{"role": "user", "content": "hi"}], "modalities": ["text", "audio"]}"#, "modalities"),
@@ -304,7 +404,7 @@ struct ChatAPITests {
         let unknownModel = try await server.chat(["model": "gpt-4o", "messages": hello])
         #expect(unknownModel.status == 404)
         let offValues = try await server.chat(["messages": hello, "max_tokens": 1, "n": 1, "presence_penalty": 0, "frequency_penalty": 0,
-                                               "logit_bias": [String: Any](), "response_format": ["type": "text"], "user": "u1",
+                                               "logit_bias": [String: Any](), "min_p": 0, "repetition_penalty": 1, "min_tokens": 0, "response_format": ["type": "text"], "user": "u1",
                                                "parallel_tool_calls": true, "tool_choice": "auto", "seed": 3, "top_p": 0.9,
                                                "modalities": ["text"]])
         #expect(offValues.status == 200, "\(offValues.text)")

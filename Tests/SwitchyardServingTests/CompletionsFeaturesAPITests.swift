@@ -123,6 +123,40 @@ struct CompletionsFeaturesAPITests {
         await server.stop()
     }
 
+    @Test("n and best_of compute each prompt once; the choices equal independently generated ones")
+    func siblingsComputeThePromptOnce() async throws {
+        // 3 tokens per step: the shared prompt is prefilled in chunks before the fork.
+        for maxBatchTokens in [256, 3] {
+            let server = try await ServingHarness.start(limits: SchedulerLimits(maxBatchTokens: maxBatchTokens, kvCapacityTokens: 4096))
+            let registry = server.service.metrics.registry
+            let body: [String: Any] = ["prompt": prompt.map(Int.init), "max_tokens": 5, "temperature": 1.2, "seed": 40,
+                                       "ignore_eos": true, "logprobs": 1, "echo": true, "return_token_ids": true]
+            var alone: [[String: Any]] = []
+            for sample in 0 ..< 4 {
+                var one = body
+                one["seed"] = 40 + sample
+                alone += try await choices(server, one)
+            }
+            let before = registry.counterValue("switchyard_prompt_tokens_total")
+            var withN = body
+            withN["n"] = 4
+            let together = try await choices(server, withN)
+            // The prompt once, then the last prompt token once per extra choice.
+            #expect(registry.counterValue("switchyard_prompt_tokens_total") - before == Double(prompt.count + 3))
+            #expect(together.count == 4)
+            for (shared, single) in zip(together, alone) {
+                #expect(shared["token_ids"] as? [Int] == single["token_ids"] as? [Int])
+                let sharedLogprobs = try #require((shared["logprobs"] as? [String: Any])?["token_logprobs"] as? [Any])
+                let singleLogprobs = try #require((single["logprobs"] as? [String: Any])?["token_logprobs"] as? [Any])
+                #expect(sharedLogprobs.count == prompt.count + 5 && sharedLogprobs.first is NSNull)
+                for (a, b) in zip(sharedLogprobs.dropFirst(), singleLogprobs.dropFirst()) {
+                    #expect(abs((a as? Double ?? 0) - (b as? Double ?? 1)) < 1e-4)
+                }
+            }
+            await server.stop()
+        }
+    }
+
     @Test func logitBiasForcesAToken() async throws {
         let server = try await ServingHarness.start()
         let forced = try await tokenIDs(server, ["prompt": [1, 2, 3], "max_tokens": 5, "temperature": 1, "seed": 2,

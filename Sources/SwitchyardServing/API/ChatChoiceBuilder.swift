@@ -4,6 +4,8 @@ import Foundation
 /// split and the tool-call gate, logprobs, finish reason. The same steps serve a streamed answer
 /// (`takeDelta` after each token) and a whole one (`finalChoice`), so both say the same.
 struct ChatChoiceBuilder {
+    /// The choice's place in the answer (0 ..< `n`).
+    var index = 0
     let request: ChatRequest
     let tokenizer: any ServingTokenizer
     private var text: TextAccumulator
@@ -109,7 +111,7 @@ struct ChatChoiceBuilder {
         guard !pendingContent.isEmpty || !pendingReasoning.isEmpty || !pendingLogprobs.content.isEmpty else { return nil }
         let delta = ChatMessage(content: pendingContent.isEmpty && !pendingReasoning.isEmpty ? nil : pendingContent,
                                 reasoningContent: pendingReasoning.isEmpty ? nil : pendingReasoning, isDelta: true)
-        let choice = ChatChoice(index: 0, delta: delta, logprobs: request.logprobs ? pendingLogprobs : nil)
+        let choice = ChatChoice(index: index, delta: delta, logprobs: request.logprobs ? pendingLogprobs : nil)
         pendingContent = ""
         pendingReasoning = ""
         pendingLogprobs = ChatLogprobs()
@@ -122,9 +124,9 @@ struct ChatChoiceBuilder {
         if !toolCalls.isEmpty {
             var calls = toolCalls
             for index in calls.indices { calls[index].index = index }
-            deltas.append(ChatChoice(index: 0, delta: ChatMessage(toolCalls: calls, isDelta: true)))
+            deltas.append(ChatChoice(index: index, delta: ChatMessage(toolCalls: calls, isDelta: true)))
         }
-        deltas.append(ChatChoice(index: 0, delta: ChatMessage(isDelta: true), finishReason: finishReasonText))
+        deltas.append(ChatChoice(index: index, delta: ChatMessage(isDelta: true), finishReason: finishReasonText))
         return deltas
     }
 
@@ -135,7 +137,7 @@ struct ChatChoiceBuilder {
             content: content.isEmpty || (!toolCalls.isEmpty && content.allSatisfy(\.isWhitespace)) ? nil : content,
             reasoningContent: reasoning == nil ? nil : (reasoningContent.isEmpty ? nil : reasoningContent),
             toolCalls: toolCalls)
-        return ChatChoice(index: 0, message: message, logprobs: request.logprobs ? logprobs : nil, finishReason: finishReasonText)
+        return ChatChoice(index: index, message: message, logprobs: request.logprobs ? logprobs : nil, finishReason: finishReasonText)
     }
 
     /// OpenAI-style ids; Mistral's templates only accept 9 alphanumeric characters.

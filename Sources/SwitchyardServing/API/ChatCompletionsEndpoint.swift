@@ -5,7 +5,7 @@ import SwitchyardModel
 import SwitchyardTokenizer
 
 /// `POST /v1/chat/completions`: renders the conversation with the model's chat template, generates
-/// one answer, and replies as one `chat.completion` or as a stream of `chat.completion.chunk` events.
+/// `n` answers, and replies as one `chat.completion` or as a stream of `chat.completion.chunk` events.
 struct ChatCompletionsEndpoint: Sendable {
     let context: ServingContext
 
@@ -17,14 +17,14 @@ struct ChatCompletionsEndpoint: Sendable {
 
         var stopIDs = Set(chat.stopTokenIDs)
         if !chat.ignoreEOS { stopIDs.formUnion(context.service.engine.config.eosTokenIDs.map(Int32.init)) }
-        var sampling = SamplingParams()
-        sampling.temperature = chat.temperature
-        sampling.topK = chat.topK
-        sampling.topP = chat.topP
-        sampling.seed = chat.seed
-        let generation = GenerationRequest(promptTokens: prompt.tokens, maxNewTokens: maxTokens, sampling: sampling, stopTokenIDs: stopIDs,
-                                           topLogprobs: chat.logprobs ? chat.topLogprobs : nil)
-        let handle = try context.service.submit(generation)
+        // The `n` choices compute the prompt once (siblings in the engine), each with its own seed.
+        let siblings = (0 ..< chat.n).map { index in
+            GenerationRequest(promptTokens: prompt.tokens, maxNewTokens: maxTokens,
+                              sampling: chat.extras.samplingParams(temperature: chat.temperature, topK: chat.topK, topP: chat.topP,
+                                                                   seed: chat.seed.map { $0 &+ UInt64(index) }, endTokens: stopIDs.sorted()),
+                              stopTokenIDs: stopIDs, topLogprobs: chat.logprobs ? chat.topLogprobs : nil)
+        }
+        let handles = try context.service.submit(siblings: siblings)
 
         let responder = ChatResponder(
             id: "chatcmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased(),
@@ -32,11 +32,11 @@ struct ChatCompletionsEndpoint: Sendable {
             systemFingerprint: Self.fingerprint(context), request: chat, promptTokenCount: prompt.tokens.count,
             builder: ChatChoiceBuilder(request: chat, tokenizer: prompt.outputTokenizer, splitsReasoning: prompt.splitsReasoning,
                                        prompt: prompt.text))
-        if chat.stream { return responder.streamingResponse(handle) }
+        if chat.stream { return responder.streamingResponse(handles) }
         let watcher = await requestContext.closeWatcher()
-        watcher?.onClientClose { handle.cancel() }
+        watcher?.onClientClose { for handle in handles { handle.cancel() } }
         defer { watcher?.clear() }
-        return try await responder.fullResponse(handle)
+        return try await responder.fullResponse(handles)
     }
 
     /// The number of tokens to generate, after checking the prompt against the model's limits.
@@ -45,6 +45,9 @@ struct ChatCompletionsEndpoint: Sendable {
         if prompt.isEmpty { throw .invalid("The chat template rendered an empty prompt.", param: "messages") }
         if let bad = prompt.first(where: { Int($0) >= config.vocabSize }) {
             throw .invalid("The rendered prompt has token id \(bad), outside the model's vocabulary of \(config.vocabSize).", param: "messages")
+        }
+        if let bad = chat.extras.logitBias.keys.first(where: { Int($0) >= config.vocabSize }) {
+            throw .invalid("Token id \(bad) in `logit_bias` is out of range: the vocabulary has \(config.vocabSize) tokens.", param: "logit_bias")
         }
         let maxContext = config.maxPositionEmbeddings
         if prompt.count >= maxContext {

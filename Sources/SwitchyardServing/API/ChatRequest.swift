@@ -2,8 +2,9 @@ import Foundation
 import SwitchyardTokenizer
 
 /// A validated `POST /v1/chat/completions` request: OpenAI's chat API plus the vLLM extensions
-/// clients rely on (`top_k`, `ignore_eos`, `stop_token_ids`, `chat_template_kwargs`,
-/// `chat_template`, `add_generation_prompt`, `continue_final_message`, `add_special_tokens`).
+/// clients rely on (`top_k`, `min_p`, `repetition_penalty`, `min_tokens`, `ignore_eos`,
+/// `stop_token_ids`, `chat_template_kwargs`, `chat_template`, `add_generation_prompt`,
+/// `continue_final_message`, `add_special_tokens`).
 ///
 /// As for `/v1/completions`, fields nobody defined are ignored; fields OpenAI or vLLM define that
 /// this server does not implement answer 400 naming the field (unless sent with their default
@@ -29,6 +30,10 @@ public struct ChatRequest: Sendable {
     public var topP: Float = 1
     public var topK = 0
     public var seed: UInt64?
+    /// Choices to generate (each with its own seed: `seed`, `seed + 1`, ...).
+    public var n = 1
+    /// Penalties, biases, min-p and min-tokens, as in completions.
+    public var extras = CompletionRequest.SamplingExtras()
     public var stopStrings: [String] = []
     public var stopTokenIDs: [Int32] = []
     public var ignoreEOS = false
@@ -82,6 +87,8 @@ public struct ChatRequest: Sendable {
         request.topP = Float(topP)
         request.topK = max(0, try reader.int("top_k", range: -1...Int(Int32.max)) ?? 0)
         request.seed = try reader.int("seed", range: Int(Int64.min)...Int(Int64.max)).map { UInt64(bitPattern: Int64($0)) }
+        request.n = try reader.int("n", range: 1...CompletionRequest.maxChoices) ?? 1
+        request.extras = try CompletionRequest.SamplingExtras.parse(fields, reader: reader, maxTokens: request.maxTokens)
         request.stopStrings = try CompletionRequest.parseStop(fields["stop"])
         request.stopTokenIDs = try reader.intArray("stop_token_ids").map { $0.map(Int32.init) } ?? []
         request.ignoreEOS = try reader.bool("ignore_eos") ?? false

@@ -2,29 +2,8 @@
 /// naming it, unless it carries the value that means "off".
 enum ChatUnsupportedFields {
     static func check(_ fields: [String: JSONValue], reader: FieldReader) throws(OpenAIError) {
-        if let n = try reader.int("n", range: 1...Int.max), n != 1 {
-            throw .invalid("Only `n` = 1 is supported, got \(n).", param: "n")
-        }
         if let bestOf = try reader.int("best_of", range: 1...Int.max), bestOf != 1 {
-            throw .invalid("Only `best_of` = 1 is supported, got \(bestOf).", param: "best_of")
-        }
-        for penalty in ["presence_penalty", "frequency_penalty"] {
-            if let value = try reader.number(penalty, range: -2...2), value != 0 {
-                throw .invalid("`\(penalty)` is not supported; send 0 or leave it out.", param: penalty)
-            }
-        }
-        if let value = try reader.number("repetition_penalty", range: 0...100), value != 1 {
-            throw .invalid("`repetition_penalty` is not supported; send 1 or leave it out.", param: "repetition_penalty")
-        }
-        if let value = try reader.number("min_p", range: 0...1), value != 0 {
-            throw .invalid("`min_p` is not supported; send 0 or leave it out.", param: "min_p")
-        }
-        if let value = try reader.int("min_tokens", range: 0...Int.max), value != 0 {
-            throw .invalid("`min_tokens` is not supported; send 0 or leave it out.", param: "min_tokens")
-        }
-        if let bias = reader.present("logit_bias") {
-            guard case .object(let entries) = bias else { throw reader.typeError("logit_bias", "an object", bias) }
-            if !entries.isEmpty { throw .invalid("`logit_bias` is not supported.", param: "logit_bias") }
+            throw .invalid("`best_of` is not part of the chat API; use `n`.", param: "best_of")
         }
         if try reader.bool("echo") == true {
             throw .invalid("`echo` is not supported.", param: "echo")

@@ -50,6 +50,39 @@ public struct CompletionRequest: Sendable, Equatable {
         public var minP: Float = 0
         public var minTokens = 0
         public var logitBias: [Int32: Float] = [:]
+
+        /// Reads the fields of a completions or chat body; `maxTokens` (when the request set it)
+        /// bounds `min_tokens`.
+        static func parse(_ fields: [String: JSONValue], reader: FieldReader, maxTokens: Int?) throws(OpenAIError) -> SamplingExtras {
+            var sampling = SamplingExtras()
+            sampling.presencePenalty = Float(try reader.number("presence_penalty", range: -2...2) ?? 0)
+            sampling.frequencyPenalty = Float(try reader.number("frequency_penalty", range: -2...2) ?? 0)
+            sampling.repetitionPenalty = Float(try reader.number("repetition_penalty", range: 0...100) ?? 1)
+            if sampling.repetitionPenalty <= 0 {
+                throw .invalid("`repetition_penalty` must be greater than 0, got \(sampling.repetitionPenalty).", param: "repetition_penalty")
+            }
+            sampling.minP = Float(try reader.number("min_p", range: 0...1) ?? 0)
+            sampling.minTokens = try reader.int("min_tokens", range: 0...Int(Int32.max)) ?? 0
+            if let maxTokens, sampling.minTokens > maxTokens {
+                throw .invalid("`min_tokens` (\(sampling.minTokens)) must not exceed `max_tokens` (\(maxTokens)).", param: "min_tokens")
+            }
+            sampling.logitBias = try CompletionRequest.parseLogitBias(fields["logit_bias"])
+            return sampling
+        }
+
+        /// The engine's parameters: these extras on top of temperature, top-k, top-p and a seed;
+        /// `endTokens` are what `min_tokens` holds back.
+        func samplingParams(temperature: Float, topK: Int, topP: Float, seed: UInt64?, endTokens: [Int32]) -> SamplingParams {
+            var sampling = SamplingParams(temperature: temperature, topK: topK, topP: topP, seed: seed)
+            sampling.presencePenalty = presencePenalty
+            sampling.frequencyPenalty = frequencyPenalty
+            sampling.repetitionPenalty = repetitionPenalty
+            sampling.minP = minP
+            sampling.logitBias = logitBias
+            sampling.minTokens = minTokens
+            sampling.endTokens = minTokens > 0 ? endTokens : []
+            return sampling
+        }
     }
 
     /// The prompts as sent, when they are text.
@@ -103,19 +136,7 @@ public struct CompletionRequest: Sendable, Equatable {
             throw .invalid("`suffix` is not supported (insertion needs a fill-in-the-middle model).", param: "suffix")
         }
         try rejectUnsupported(fields)
-        var sampling = SamplingExtras()
-        sampling.presencePenalty = Float(try reader.number("presence_penalty", range: -2...2) ?? 0)
-        sampling.frequencyPenalty = Float(try reader.number("frequency_penalty", range: -2...2) ?? 0)
-        sampling.repetitionPenalty = Float(try reader.number("repetition_penalty", range: 0...100) ?? 1)
-        if sampling.repetitionPenalty <= 0 {
-            throw .invalid("`repetition_penalty` must be greater than 0, got \(sampling.repetitionPenalty).", param: "repetition_penalty")
-        }
-        sampling.minP = Float(try reader.number("min_p", range: 0...1) ?? 0)
-        sampling.minTokens = try reader.int("min_tokens", range: 0...Int(Int32.max)) ?? 0
-        if sampling.minTokens > maxTokens {
-            throw .invalid("`min_tokens` (\(sampling.minTokens)) must not exceed `max_tokens` (\(maxTokens)).", param: "min_tokens")
-        }
-        sampling.logitBias = try parseLogitBias(fields["logit_bias"])
+        let sampling = try SamplingExtras.parse(fields, reader: reader, maxTokens: maxTokens)
         let stopStrings = try parseStop(fields["stop"])
         let stopTokenIDs = try reader.intArray("stop_token_ids").map { $0.map(Int32.init) } ?? []
         let stream = try reader.bool("stream") ?? false

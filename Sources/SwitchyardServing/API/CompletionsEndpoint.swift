@@ -18,18 +18,19 @@ struct CompletionsEndpoint: Sendable {
         var handles: [GenerationHandle] = []
         do {
             for (promptIndex, prompt) in prompts.enumerated() {
-                for sample in 0 ..< completion.bestOf {
+                // A prompt's `best_of` sequences compute the prompt once (siblings in the engine).
+                let siblings = (0 ..< completion.bestOf).map { sample in
                     let index = promptIndex * completion.bestOf + sample
                     // Each sequence gets its own deterministic stream of randomness.
                     let sampling = Self.samplingParams(completion, seed: completion.seed.map { $0 &+ UInt64(index) },
                                                        endTokens: stopIDs.sorted())
                     // `max_tokens` 0 (echo only) still runs one step; its token is dropped.
-                    let generation = GenerationRequest(
+                    return GenerationRequest(
                         promptTokens: prompt, maxNewTokens: max(1, completion.maxTokens), sampling: sampling,
                         stopTokenIDs: stopIDs, topLogprobs: completion.logprobs,
                         promptLogprobs: completion.needsPromptLogprobs ? max(completion.logprobs ?? 0, completion.promptLogprobs ?? 0) : nil)
-                    handles.append(try context.service.submit(generation))
                 }
+                handles += try context.service.submit(siblings: siblings)
             }
         } catch {
             for handle in handles { handle.cancel() }
@@ -54,16 +55,8 @@ struct CompletionsEndpoint: Sendable {
 
     /// The engine's sampling parameters for one sequence of `completion`.
     static func samplingParams(_ completion: CompletionRequest, seed: UInt64?, endTokens: [Int32]) -> SamplingParams {
-        var sampling = SamplingParams(temperature: completion.temperature, topK: completion.topK, topP: completion.topP, seed: seed)
-        let extras = completion.extras
-        sampling.presencePenalty = extras.presencePenalty
-        sampling.frequencyPenalty = extras.frequencyPenalty
-        sampling.repetitionPenalty = extras.repetitionPenalty
-        sampling.minP = extras.minP
-        sampling.logitBias = extras.logitBias
-        sampling.minTokens = extras.minTokens
-        sampling.endTokens = extras.minTokens > 0 ? endTokens : []
-        return sampling
+        completion.extras.samplingParams(temperature: completion.temperature, topK: completion.topK, topP: completion.topP,
+                                         seed: seed, endTokens: endTokens)
     }
 
     /// Token ids of every prompt, checked against the vocabulary and context length.

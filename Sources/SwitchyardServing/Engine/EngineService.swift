@@ -93,20 +93,36 @@ public final class EngineService: Service, Sendable {
     /// run (too large for the KV cache), the queue is full, or the server is draining.
     /// Cancelling the stream's consumer (a client that disconnects) cancels the sequence.
     public func submit(_ request: GenerationRequest) throws(OpenAIError) -> GenerationHandle {
-        let (stream, continuation) = AsyncThrowingStream.makeStream(of: GeneratedToken.self, throwing: (any Error).self)
-        let result: Result<SequenceID, OpenAIError> = core.withLock { core in
+        try submit(siblings: [request])[0]
+    }
+
+    /// Queues sequences of one prompt (the `n` or `best_of` choices of a request), all or none:
+    /// the prompt is computed once and its cache copied to each (`Scheduler`'s siblings). They
+    /// may differ in sampling only.
+    public func submit(siblings requests: [GenerationRequest]) throws(OpenAIError) -> [GenerationHandle] {
+        precondition(!requests.isEmpty && requests.allSatisfy {
+            $0.promptTokens == requests[0].promptTokens && $0.maxNewTokens == requests[0].maxNewTokens
+        }, "siblings share their prompt and length")
+        let streams = requests.map { _ in AsyncThrowingStream.makeStream(of: GeneratedToken.self, throwing: (any Error).self) }
+        let first = requests[0]
+        let result: Result<[SequenceID], OpenAIError> = core.withLock { core in
             guard core.phase == .accepting else {
                 return .failure(.unavailable("The server is shutting down and accepts no new requests."))
             }
-            let id = SequenceID(core.nextID)
-            core.nextID += 1
-            let rejection = core.scheduler.submit(id, promptLength: request.promptTokens.count, maxNewTokens: request.maxNewTokens)
+            let ids = requests.indices.map { SequenceID(core.nextID + UInt64($0)) }
+            let rejection = core.scheduler.submit(siblings: ids, promptLength: first.promptTokens.count, maxNewTokens: first.maxNewTokens)
             switch rejection {
             case nil:
-                core.sequences[id] = Sequence(
-                    request: request, tokens: request.promptTokens, sampler: SamplerSlot(Sampler(params: request.sampling, promptTokens: request.promptTokens)),
-                    arrival: .now, continuation: continuation)
-                return .success(id)
+                core.nextID += UInt64(ids.count)
+                let now = ContinuousClock.now
+                for (index, id) in ids.enumerated() {
+                    let request = requests[index]
+                    core.sequences[id] = Sequence(
+                        request: request, tokens: request.promptTokens,
+                        sampler: SamplerSlot(Sampler(params: request.sampling, promptTokens: request.promptTokens)),
+                        arrival: now, continuation: streams[index].continuation)
+                }
+                return .success(ids)
             case .queueFull(let limit)?:
                 return .failure(.overloaded("The server is overloaded: \(limit) requests are already waiting. Retry later."))
             case .exceedsCapacity(let needed, let capacity)?:
@@ -117,14 +133,16 @@ public final class EngineService: Service, Sendable {
         }
         switch result {
         case .failure(let error):
-            continuation.finish()
+            for stream in streams { stream.continuation.finish() }
             throw error
-        case .success(let id):
-            continuation.onTermination = { [weak self] termination in
-                if case .cancelled = termination { self?.cancel(id) }
-            }
+        case .success(let ids):
             wake.yield()
-            return GenerationHandle(id: id, tokens: stream, service: self)
+            return zip(ids, streams).map { id, stream in
+                stream.continuation.onTermination = { [weak self] termination in
+                    if case .cancelled = termination { self?.cancel(id) }
+                }
+                return GenerationHandle(id: id, tokens: stream.stream, service: self)
+            }
         }
     }
 
@@ -202,13 +220,30 @@ public final class EngineService: Service, Sendable {
     private func runStep(_ planned: Scheduler.StepPlan) async {
         // Gather inputs for the sequences still alive (one may have been cancelled since planning).
         // Caches are created when a sequence first runs, sized to its reservation.
-        let (plan, inputs, promptTokens, promptRequests) = core.withLock { core -> (Scheduler.StepPlan, [EngineInput], Int, [PromptLogprobRequest?]) in
+        let (plan, inputs, promptTokens, promptRequests, copies) = core.withLock { core -> (Scheduler.StepPlan, [EngineInput], Int, [PromptLogprobRequest?], [(KVCache, KVCache, Int)]) in
             var plan = Scheduler.StepPlan(admitted: planned.admitted)
             var promptTokens = 0
             var inputs: [EngineInput] = []
             var promptRequests: [PromptLogprobRequest?] = []
+            var copies: [(from: KVCache, to: KVCache, count: Int)] = []
+            var unforked: Set<SequenceID> = []
             inputs.reserveCapacity(planned.feeds.count)
-            for feed in planned.feeds {
+            // Siblings take their leader's cached prompt (and its prompt log-probabilities); one
+            // whose leader was cancelled since planning skips this step and prefills later.
+            for fork in planned.forks {
+                guard var target = core.sequences[fork.target] else { continue }
+                guard let source = core.sequences[fork.source], let sourceCache = source.cache else {
+                    unforked.insert(fork.target)
+                    continue
+                }
+                let cache = KVCache(config: engine.config, capacity: target.request.promptTokens.count + target.request.maxNewTokens)
+                target.cache = cache
+                target.promptLogprobs = source.promptLogprobs
+                core.sequences[fork.target] = target
+                copies.append((sourceCache, cache, fork.count))
+                plan.forks.append(fork)
+            }
+            for feed in planned.feeds where !unforked.contains(feed.id) {
                 guard var sequence = core.sequences[feed.id] else { continue }
                 if sequence.started == nil {
                     sequence.started = .now
@@ -236,9 +271,14 @@ public final class EngineService: Service, Sendable {
                 inputs.append(EngineInput(cache: cache, tokens: Array(sequence.tokens[feed.start ..< feed.start + feed.count]),
                                           allLogits: promptRequest != nil))
             }
-            return (plan, inputs, promptTokens, promptRequests)
+            return (plan, inputs, promptTokens, promptRequests, copies.map { ($0.from, $0.to, $0.count) })
         }
-        guard !inputs.isEmpty else { return }
+        // Only the engine loop touches caches, so the copies run outside the lock.
+        for (source, target, count) in copies { target.copyPrefix(from: source, count: count) }
+        guard !inputs.isEmpty else {
+            core.withLock { $0.scheduler.completed(plan) }
+            return
+        }
 
         let logits: Matrix
         do {
@@ -265,8 +305,8 @@ public final class EngineService: Service, Sendable {
             for (row, feed) in plan.feeds.enumerated() where feed.samples {
                 guard var sequence = core.sequences[feed.id], var token = sampled[row] else { continue }
                 if sequence.generated == 0 && sequence.request.promptLogprobs != nil {
+                    // Kept: siblings that fork later copy them.
                     token.promptLogprobs = sequence.promptLogprobs
-                    sequence.promptLogprobs = []
                 }
                 sequence.generated += 1
                 sequence.tokens.append(token.token)

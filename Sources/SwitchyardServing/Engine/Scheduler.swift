@@ -35,6 +35,11 @@ public struct SchedulerLimits: Sendable, Equatable {
 ///   chunked and never stall the decodes of others.
 /// * A sequence whose fed tokens reach its known tokens after a step needs sampling; the caller then
 ///   reports `appendToken` (one more known token) or `finish`.
+/// * Siblings (`n` and `best_of` choices of one prompt, `submit(siblings:)`) compute their prompt
+///   once: the first one, the leader, prefills all but the prompt's last token; then, in one step,
+///   the admitted siblings fork (copy) those cached positions and all of them feed the last
+///   prompt token, each sampling its own first token. Siblings admitted later, or beyond that
+///   step's token budget, fork in a later step; one whose leader is gone prefills the prompt itself.
 public struct Scheduler: Sendable {
     /// Why a submission was not queued.
     public enum Rejection: Error, Equatable, Sendable {
@@ -55,9 +60,18 @@ public struct Scheduler: Sendable {
         public var samples: Bool
     }
 
+    /// A sibling's cache takes the first `count` cached positions of its leader's before the step.
+    public struct Fork: Equatable, Sendable {
+        public var source: SequenceID
+        public var target: SequenceID
+        public var count: Int
+    }
+
     /// What one engine step runs, and which sequences were admitted just before it.
     public struct StepPlan: Equatable, Sendable {
         public var admitted: [SequenceID] = []
+        /// Cache copies to make before the step runs (in order).
+        public var forks: [Fork] = []
         public var feeds: [Feed] = []
         public var tokenCount: Int { feeds.reduce(0) { $0 + $1.count } }
         public var isEmpty: Bool { feeds.isEmpty }
@@ -71,6 +85,10 @@ public struct Scheduler: Sendable {
         var fed: Int
         /// KV slots reserved: prompt + max new tokens.
         var reserved: Int
+        /// Prompt length (the tokens known at submission).
+        var prompt: Int
+        /// The sibling whose prompt this one copies, until it forks (then nil).
+        var leader: SequenceID?
     }
 
     public private(set) var limits: SchedulerLimits
@@ -97,7 +115,26 @@ public struct Scheduler: Sendable {
             return .exceedsCapacity(needed: needed, capacity: limits.kvCapacityTokens)
         }
         if waiting.count >= limits.maxWaiting { return .queueFull(limit: limits.maxWaiting) }
-        waiting.append(Sequence(id: id, known: promptLength, fed: 0, reserved: needed))
+        waiting.append(Sequence(id: id, known: promptLength, fed: 0, reserved: needed, prompt: promptLength))
+        return nil
+    }
+
+    /// Queues sequences that share one prompt (the choices of one request), all or none. The first
+    /// computes the prompt; the others copy its cache (see the type's notes). With a one-token
+    /// prompt there is nothing to share and they run as independent sequences.
+    public mutating func submit(siblings ids: [SequenceID], promptLength: Int, maxNewTokens: Int) -> Rejection? {
+        precondition(!ids.isEmpty && promptLength > 0 && maxNewTokens >= 0, "siblings need a prompt")
+        if Set(ids).count != ids.count || ids.contains(where: contains) { return .duplicate }
+        let needed = promptLength + maxNewTokens
+        if needed > limits.kvCapacityTokens {
+            return .exceedsCapacity(needed: needed, capacity: limits.kvCapacityTokens)
+        }
+        if waiting.count + ids.count > limits.maxWaiting { return .queueFull(limit: limits.maxWaiting) }
+        let leader = promptLength > 1 ? ids[0] : nil
+        for (index, id) in ids.enumerated() {
+            waiting.append(Sequence(id: id, known: promptLength, fed: 0, reserved: needed, prompt: promptLength,
+                                    leader: index == 0 ? nil : leader))
+        }
         return nil
     }
 
@@ -123,27 +160,77 @@ public struct Scheduler: Sendable {
             plan.admitted.append(next.id)
         }
 
+        releaseOrphanedSiblings()
         var budget = limits.maxBatchTokens
-        // Decodes first: every sequence whose prompt is fed gets its one new token.
-        for sequence in running where sequence.fed > 0 && sequence.known - sequence.fed == 1 {
+        // Forks first (a token per sibling, like a decode, so decodes never starve them): a leader
+        // whose prompt (all but its last token) is cached hands it to its admitted siblings, who
+        // feed that last token. The first forks come in the step where the leader feeds its own
+        // last token; siblings the budget could not take fork in later steps, while the leader
+        // lives (its cached prompt never changes).
+        var forked: Set<SequenceID> = []
+        for leader in running where leader.leader == nil && leader.fed >= leader.prompt - 1 && hasSiblings(leader) {
+            let holding = awaitsFork(leader)
+            let room = budget - (holding ? 1 : 0)
+            guard budget > 0, room > 0 || (holding && limits.maxBatchTokens < 2) else { continue }
+            let group = running.filter { $0.leader == leader.id }.prefix(max(0, room))
+            for sibling in group {
+                plan.forks.append(Fork(source: leader.id, target: sibling.id, count: leader.prompt - 1))
+                plan.feeds.append(Feed(id: sibling.id, start: leader.prompt - 1, count: 1, samples: true))
+                forked.insert(sibling.id)
+            }
+            if holding {
+                plan.feeds.append(Feed(id: leader.id, start: leader.fed, count: 1, samples: true))
+                forked.insert(leader.id)
+            }
+            budget -= group.count + (holding ? 1 : 0)
+        }
+        // Then decodes: every sequence whose prompt is fed gets its one new token.
+        for sequence in running where sequence.fed > 0 && sequence.known - sequence.fed == 1 && !awaitsFork(sequence) {
             guard budget > 0 else { break }
             plan.feeds.append(Feed(id: sequence.id, start: sequence.fed, count: 1, samples: true))
             budget -= 1
         }
-        // Then prefill chunks, oldest first.
-        for sequence in running where sequence.fed == 0 || sequence.known - sequence.fed > 1 {
-            guard budget > 0 else { break }
-            let remaining = sequence.known - sequence.fed
+        // Then prefill chunks, oldest first. A leader with admitted siblings stops one token short
+        // of its prompt, and siblings wait for their leader.
+        for sequence in running where (sequence.fed == 0 || sequence.known - sequence.fed > 1) && !forked.contains(sequence.id) {
+            guard budget > 0, sequence.leader == nil else { continue }
+            let end = hasSiblings(sequence) ? sequence.prompt - 1 : sequence.known
+            let remaining = end - sequence.fed
             guard remaining > 0 else { continue }
             let count = min(remaining, budget)
-            plan.feeds.append(Feed(id: sequence.id, start: sequence.fed, count: count, samples: count == remaining))
+            plan.feeds.append(Feed(id: sequence.id, start: sequence.fed, count: count, samples: count == sequence.known - sequence.fed))
             budget -= count
         }
         return plan
     }
 
+    /// Whether admitted siblings wait for this sequence's prompt.
+    private func hasSiblings(_ sequence: Sequence) -> Bool {
+        running.contains { $0.leader == sequence.id }
+    }
+
+    /// Whether this leader has cached all but its prompt's last token and admitted siblings wait.
+    private func awaitsFork(_ sequence: Sequence) -> Bool {
+        sequence.leader == nil && sequence.known == sequence.prompt && sequence.fed == sequence.prompt - 1 && hasSiblings(sequence)
+    }
+
+    /// Siblings whose leader is gone prefill the prompt themselves.
+    private mutating func releaseOrphanedSiblings() {
+        for index in running.indices {
+            guard let leaderID = running[index].leader else { continue }
+            if running.contains(where: { $0.id == leaderID }) || waiting.contains(where: { $0.id == leaderID }) { continue }
+            running[index].leader = nil
+        }
+    }
+
     /// Records that a planned step ran: each feed's tokens are now in its sequence's cache.
     public mutating func completed(_ plan: StepPlan) {
+        for fork in plan.forks {
+            guard let index = running.firstIndex(where: { $0.id == fork.target }) else { continue }
+            precondition(running[index].fed == 0, "a sibling forks before it has fed anything")
+            running[index].fed = fork.count
+            running[index].leader = nil
+        }
         for feed in plan.feeds {
             guard let index = running.firstIndex(where: { $0.id == feed.id }) else { continue }
             precondition(running[index].fed == feed.start, "step results reported out of order")
