@@ -25,6 +25,10 @@ public struct ServerVocabulary: Sendable, Equatable {
     }
 
     private struct Detokenized: Decodable { var prompt: String }
+    private struct Tokenized: Decodable { var tokens: [Int] }
+
+    /// Most re-encode rounds spent bringing a text prompt to its token length.
+    static let adjustRounds = 10
 
     /// Asks `GET /tokenizer_info` (vLLM, Switchyard), then `GET /v1/models` (`vocab_size`, as
     /// Switchyard lists it); nil when neither says.
@@ -41,23 +45,57 @@ public struct ServerVocabulary: Sendable, Equatable {
     }
 
     /// Turns token-id prompts into text with the server's `POST /detokenize`, as vLLM's random
-    /// dataset decodes random ids with the model's tokenizer. Throws when the server cannot.
-    public static func textPrompts(_ prompts: [BenchPrompt], client: BenchHTTPClient, timeouts: HTTPTimeouts) async throws -> [BenchPrompt] {
+    /// dataset decodes random ids with the model's tokenizer. Random ids rarely decode to text that
+    /// encodes back to as many tokens, so, as vLLM does, the text is re-encoded (`POST /tokenize`)
+    /// and cut or extended with more random ids below `vocabSize` until the server counts the
+    /// target length (at most `adjustRounds` rounds; a server without `/tokenize` keeps the first
+    /// text). Throws when the server cannot detokenize.
+    public static func textPrompts(_ prompts: [BenchPrompt], vocabSize: Int, seed: UInt64, client: BenchHTTPClient,
+                                   timeouts: HTTPTimeouts) async throws -> [BenchPrompt] {
+        var random = SeededRandom(seed: seed ^ 0x7465_7874)
         var result: [BenchPrompt] = []
         result.reserveCapacity(prompts.count)
+        var canTokenize = true
         for prompt in prompts {
-            guard case .tokenIDs(let ids) = prompt.content else {
+            guard case .tokenIDs(let original) = prompt.content else {
                 result.append(prompt)
                 continue
             }
-            let body = try JSONSerialization.data(withJSONObject: ["tokens": ids])
-            let answer = try await fetch(client, HTTPRequestSpec(method: .POST, path: client.url.path("/detokenize"), body: Array(body)), timeouts)
-            guard let text = try? JSONDecoder().decode(Detokenized.self, from: Data(answer)).prompt else {
-                throw BenchInputError("POST /detokenize did not answer {\"prompt\": text}")
+            var ids = original
+            var text = try await detokenize(ids, client: client, timeouts: timeouts)
+            for _ in 0 ..< adjustRounds where canTokenize {
+                guard let encoded = try? await tokenize(text, client: client, timeouts: timeouts) else {
+                    canTokenize = false
+                    break
+                }
+                if encoded.count == original.count { break }
+                ids = encoded.count > original.count
+                    ? Array(encoded.prefix(original.count))
+                    : encoded + (encoded.count ..< original.count).map { _ in Int(random.next() % UInt64(max(1, vocabSize))) }
+                text = try await detokenize(ids, client: client, timeouts: timeouts)
             }
             result.append(BenchPrompt(content: .text(text), outputTokens: prompt.outputTokens))
         }
         return result
+    }
+
+    static func detokenize(_ ids: [Int], client: BenchHTTPClient, timeouts: HTTPTimeouts) async throws -> String {
+        let body = try JSONSerialization.data(withJSONObject: ["tokens": ids])
+        let answer = try await fetch(client, HTTPRequestSpec(method: .POST, path: client.url.path("/detokenize"), body: Array(body)), timeouts)
+        guard let text = try? JSONDecoder().decode(Detokenized.self, from: Data(answer)).prompt else {
+            throw BenchInputError("POST /detokenize did not answer {\"prompt\": text}")
+        }
+        return text
+    }
+
+    /// The ids the server's tokenizer gives `text` without special tokens (vLLM's `/tokenize`).
+    static func tokenize(_ text: String, client: BenchHTTPClient, timeouts: HTTPTimeouts) async throws -> [Int] {
+        let body = try JSONSerialization.data(withJSONObject: ["prompt": text, "add_special_tokens": false] as [String: Any])
+        let answer = try await fetch(client, HTTPRequestSpec(method: .POST, path: client.url.path("/tokenize"), body: Array(body)), timeouts)
+        guard let tokens = try? JSONDecoder().decode(Tokenized.self, from: Data(answer)).tokens else {
+            throw BenchInputError("POST /tokenize did not answer {\"tokens\": [...]}")
+        }
+        return tokens
     }
 
     /// The body of a 200 answer; throws otherwise.

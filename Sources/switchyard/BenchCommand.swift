@@ -145,8 +145,9 @@ struct BenchCommand: AsyncParsableCommand {
         do {
             let vocabulary = await learnVocabulary(&config, client: client, timeouts: timeouts)
             prompts = try BenchRunner.prompts(for: config)
-            if vocabulary?.hasTokenizer == true, !tokenPrompts, promptFile == nil {
-                prompts = try await ServerVocabulary.textPrompts(prompts, client: client, timeouts: timeouts)
+            if vocabulary?.hasTokenizer == true, !tokenPrompts, promptFile == nil, case .random(_, _, let drawnBelow) = config.prompts {
+                prompts = try await ServerVocabulary.textPrompts(prompts, vocabSize: drawnBelow, seed: config.seed, client: client,
+                                                                  timeouts: timeouts)
             }
         } catch let error as BenchInputError {
             throw ValidationError(error.message)

@@ -109,6 +109,26 @@ struct EndToEndTests {
         }
     }
 
+    @Test("text prompts are cut or extended until the server's tokenizer counts the target length")
+    func textPromptsReachTheirLength() async throws {
+        try await FakeOpenAIServer.with(.stream(tokenDelay: .zero, usage: true)) { port, _ in
+            let client = BenchHTTPClient(url: try BenchURL(parsing: "http://127.0.0.1:\(port)"))
+            let timeouts = HTTPTimeouts(connect: 5, read: 5, total: 10)
+            // Ids from 900 on vanish when decoded: the first text of these prompts is too short.
+            let prompts = [[1, 950, 2, 3, 999, 4], [5, 6, 7], [901, 902, 903, 904]].map {
+                BenchPrompt(content: .tokenIDs($0), outputTokens: 2)
+            }
+            let texts = try await ServerVocabulary.textPrompts(prompts, vocabSize: 1000, seed: 3, client: client, timeouts: timeouts)
+            let lengths = texts.map { prompt -> Int in
+                guard case .text(let text) = prompt.content else { return -1 }
+                return text.split(separator: " ").count
+            }
+            #expect(lengths == [6, 3, 4])
+            guard case .text(let kept) = texts[1].content else { return }
+            #expect(kept == "t5 t6 t7")
+        }
+    }
+
     @Test("a stalled server shows in latency from intended start, not in service time")
     func coordinatedOmissionLive() async throws {
         // The stall is long against service times on a loaded machine (hundreds of ms when the

@@ -49,6 +49,21 @@ enum FakeOpenAIServer {
                 body: .init(byteBuffer: ByteBuffer(string: #"{"object":"list","data":[{"id":"fake-moe","object":"model"}]}"#))
             )
         }
+        // A toy tokenizer whose decode is not the inverse of its encode, as real ones are not for
+        // random ids: id i reads as the word `t<i>`, ids from 900 on (its "special" tokens) decode
+        // to nothing, and text encodes one id per word.
+        router.post("/detokenize") { request, _ -> Response in
+            let json = (try? JSONSerialization.jsonObject(with: Data(buffer: try await request.body.collect(upTo: 1 << 20)))) as? [String: Any]
+            let words = (json?["tokens"] as? [Int] ?? []).filter { $0 < 900 }.map { "t\($0)" }
+            let body = try JSONSerialization.data(withJSONObject: ["prompt": words.joined(separator: " ")])
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: body)))
+        }
+        router.post("/tokenize") { request, _ -> Response in
+            let json = (try? JSONSerialization.jsonObject(with: Data(buffer: try await request.body.collect(upTo: 1 << 20)))) as? [String: Any]
+            let ids = (json?["prompt"] as? String ?? "").split(separator: " ").compactMap { Int($0.dropFirst()) }
+            let body = try JSONSerialization.data(withJSONObject: ["tokens": ids, "count": ids.count] as [String: Any])
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: body)))
+        }
         router.post("/v1/completions") { request, _ -> Response in
             let raw = try await request.body.collect(upTo: 1 << 20)
             let data = Data(buffer: raw)
