@@ -125,10 +125,8 @@ extension Engine {
         }
         Gating.route(config: config, layer: layer, rows: rows, logits: logits, sharedLogits: shared,
                      correctionBias: w.scoreCorrectionBias.map { UnsafePointer($0.base) }, into: &state.routes)
-        if let onRouted {
-            Gating.count(state.routes, experts: config.ffnExperts(layer: layer), into: &state.counts)
-            onRouted(layer, state.counts)
-        }
+        Gating.count(state.routes, experts: config.ffnExperts(layer: layer), into: &state.counts)
+        traffic.record(layer: layer, counts: state.counts)
         try await experts.computeFFN(layer: layer, microBatch: state.index, input: state.xn, routes: state.routes,
                                      output: state.ffnOut)
         guard state.ffnOut.rows == rows else {

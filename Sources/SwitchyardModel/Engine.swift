@@ -14,8 +14,8 @@ public final class Engine: @unchecked Sendable {
     public let weights: RouterWeights
     public let experts: any ExpertBackend
     public let microBatches: Int
-    /// Called for each FFN layer of each micro-batch with the routed row count per expert (for /metrics).
-    public var onRouted: (@Sendable (_ layer: Int, _ expertCounts: [Int]) -> Void)?
+    /// Tokens routed to each expert so far (read by /metrics and `perf`).
+    public let traffic: ExpertTraffic
     /// Threads for weight products and the engine's concurrent work (decode attention); nil uses
     /// `BLAS.threadCount`.
     /// Set before the first `forward` (tests pin it; the process-wide BLAS count is shared).
@@ -40,6 +40,7 @@ public final class Engine: @unchecked Sendable {
         self.weights = weights
         self.experts = experts
         self.microBatches = max(1, microBatches)
+        traffic = ExpertTraffic(config: config)
         rope = config.rope
         attention = Attention(config: config)
         latentAttention = config.latentAttention == nil ? nil : LatentAttention(config: config)

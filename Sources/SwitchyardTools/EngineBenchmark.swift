@@ -35,7 +35,7 @@ public enum EngineBenchmark {
         }
     }
 
-    /// Runs one batch size. The engine's `onRouted` is used during the run and restored after.
+    /// Runs one batch size.
     public static func run(engine: Engine, batch: Int, promptLength: Int, genLength: Int, seed: UInt64 = 7) async throws -> Result {
         let config = engine.config
         guard batch > 0, promptLength > 0, genLength > 1 else {
@@ -49,16 +49,13 @@ public enum EngineBenchmark {
         let prompts: [[Int32]] = (0..<batch).map { _ in
             (0..<promptLength).map { _ in Int32(g.next() % UInt64(config.vocabSize)) }
         }
-        let counter = ExpertTouchCounter(config: config)
-        let saved = engine.onRouted
 
         var inputs = (0..<batch).map { EngineInput(cache: caches[$0], tokens: prompts[$0]) }
         let prefillStart = DispatchTime.now().uptimeNanoseconds
         var logits = try await engine.forward(inputs)
         let prefillSeconds = Double(DispatchTime.now().uptimeNanoseconds - prefillStart) / 1e9
 
-        engine.onRouted = { layer, counts in counter.record(layer: layer, counts: counts) }
-        defer { engine.onRouted = saved }
+        let trafficBefore = engine.traffic.snapshot()
         let steps = genLength - 1
         let decodeStart = DispatchTime.now().uptimeNanoseconds
         for _ in 0..<steps {
@@ -70,12 +67,13 @@ public enum EngineBenchmark {
             logits = try await engine.forward(inputs)
         }
         let decodeSeconds = Double(DispatchTime.now().uptimeNanoseconds - decodeStart) / 1e9
+        let expertBytes = expertBytesStreamed(config, from: trafficBefore, to: engine.traffic.snapshot())
 
         let prefillTokens = Double(batch * promptLength)
         let decodeTokens = Double(batch * steps)
         let prefillFlops = prefillTokens * flopsPerToken(config, head: false) + Double(batch) * 2 * Double(config.vocabSize * config.hiddenSize)
         let decodeFlops = decodeTokens * flopsPerToken(config, head: true)
-        let stepBytes = Double(routerBytesPerStep(config)) + Double(counter.expertBytes) / Double(steps)
+        let stepBytes = Double(routerBytesPerStep(config)) + Double(expertBytes) / Double(steps)
         return Result(
             batch: batch,
             prefillTokensPerSecond: prefillTokens / prefillSeconds,
@@ -124,26 +122,15 @@ public enum EngineBenchmark {
 }
 
 /// Counts the expert weight bytes decode steps read: each expert routed at least one row in a step is read once.
-final class ExpertTouchCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private let config: ModelConfig
-    private var bytes = 0
-
-    init(config: ModelConfig) { self.config = config }
-
-    func record(layer: Int, counts: [Int]) {
-        var total = 0
-        for (e, c) in counts.enumerated() where c > 0 {
-            total += 3 * config.hiddenSize * config.expertIntermediateSize(layer: layer, expert: e) * MemoryLayout<Float>.stride
+/// Expert weight bytes (f32) streamed between two traffic snapshots: each expert's weights once per
+/// layer call in which it had tokens.
+func expertBytesStreamed(_ config: ModelConfig, from before: ExpertTraffic.Snapshot, to after: ExpertTraffic.Snapshot) -> Int {
+    var bytes = 0
+    for layer in 0..<after.layers {
+        for expert in 0..<config.ffnExperts(layer: layer) {
+            let calls = Int(after.calls(layer: layer, expert: expert) - before.calls(layer: layer, expert: expert))
+            bytes += calls * 3 * config.hiddenSize * config.expertIntermediateSize(layer: layer, expert: expert) * MemoryLayout<Float>.stride
         }
-        lock.lock()
-        bytes += total
-        lock.unlock()
     }
-
-    var expertBytes: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return bytes
-    }
+    return bytes
 }

@@ -140,15 +140,12 @@ struct RouterCommand: AsyncParsableCommand {
         }
         let engine = Engine(config: config, weights: weights, experts: RemoteExpertBackend(cluster: cluster), microBatches: microBatches)
         let limits = serving.limits(for: config)
-        let metrics = ServingMetrics()
-        engine.onRouted = { layer, counts in metrics.routed(layer: layer, expertCounts: counts) }
-        cluster.registerMetrics(metrics.registry)
-        let service = EngineService(engine: engine, configuration: .init(limits: limits, shutdownGracePeriod: .seconds(serving.shutdownGrace)), metrics: metrics)
         let name = serving.servedModelName ?? directory.standardizedFileURL.lastPathComponent
-        let context = ServingContext(
-            configuration: ServingConfiguration(host: serving.host, port: serving.port, modelName: name, apiKey: try serving.resolvedAPIKey(),
-                                                edges: serving.edges, corsOrigin: serving.corsOrigin),
-            service: service, tokenizer: tokenizer, cluster: cluster, chatTemplates: chatTemplates)
+        let server = ServingServer(
+            engine: engine, limits: limits, shutdownGrace: .seconds(serving.shutdownGrace),
+            http: ServingConfiguration(host: serving.host, port: serving.port, modelName: name, apiKey: try serving.resolvedAPIKey(),
+                                       edges: serving.edges, corsOrigin: serving.corsOrigin),
+            tokenizer: tokenizer, chatTemplates: chatTemplates, cluster: cluster)
         logger.info("router serving", metadata: ["model": "\(name)", "workers_endpoint": "\(cluster.endpoint)", "http": "\(serving.host):\(serving.port)",
                                                  "micro_batches": "\(microBatches)", "threads": "\(threads)",
                                                  "dtype": "\(weightFormat.dtype)", "wire_dtype": "\(wire.rawValue)"])
@@ -162,7 +159,7 @@ struct RouterCommand: AsyncParsableCommand {
             }
         }
         defer { reload?.cancel() }
-        let app = ServingApplication.build(context) { port in
+        let app = server.application { port in
             logger.info("listening", metadata: ["port": "\(port)"])
         }
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])

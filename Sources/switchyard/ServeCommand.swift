@@ -168,16 +168,14 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let limits = serving.limits(for: engine.config)
-        let metrics = ServingMetrics()
-        engine.onRouted = { layer, counts in metrics.routed(layer: layer, expertCounts: counts) }
-        let service = EngineService(engine: engine, configuration: .init(limits: limits, shutdownGracePeriod: .seconds(serving.shutdownGrace)), metrics: metrics)
         let name = serving.servedModelName ?? directory.standardizedFileURL.lastPathComponent
-        let context = ServingContext(
-            configuration: ServingConfiguration(host: serving.host, port: serving.port, modelName: name, apiKey: try serving.resolvedAPIKey(),
-                                                edges: serving.edges, corsOrigin: serving.corsOrigin),
-            service: service, tokenizer: tokenizer, chatTemplates: chatTemplates)
+        let server = ServingServer(
+            engine: engine, limits: limits, shutdownGrace: .seconds(serving.shutdownGrace),
+            http: ServingConfiguration(host: serving.host, port: serving.port, modelName: name, apiKey: try serving.resolvedAPIKey(),
+                                       edges: serving.edges, corsOrigin: serving.corsOrigin),
+            tokenizer: tokenizer, chatTemplates: chatTemplates)
         logger.info("serving", metadata: ["model": "\(name)", "kv_cache_tokens": "\(limits.kvCapacityTokens)", "address": "\(serving.host):\(serving.port)"])
-        let app = ServingApplication.build(context) { port in
+        let app = server.application { port in
             logger.info("listening", metadata: ["port": "\(port)"])
         }
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])

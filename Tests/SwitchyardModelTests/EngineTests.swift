@@ -122,19 +122,20 @@ struct EngineTests {
         #expect(cache.length == 0)
     }
 
-    @Test("onRouted reports per-layer expert counts summing to rows x slots")
-    func onRouted() async throws {
+    @Test("traffic counts tokens per layer and expert, and the layer calls each expert had work in")
+    func trafficCounts() async throws {
         let engine = try TestModels.engine("qwen2_moe")
-        let log = RoutedLog()
-        engine.onRouted = { layer, counts in log.add(layer, counts) }
         let cache = KVCache(config: engine.config, capacity: 8)
         _ = try await engine.forward([EngineInput(cache: cache, tokens: [1, 2, 3, 4])])
-        let entries = log.entries
-        #expect(entries.map(\.0) == [0, 1, 2])
-        #expect(entries[0].1 == [4])               // dense layer: every row to id 0
-        #expect(entries[1].1.count == 7)           // 6 routed + shared
-        #expect(entries[1].1.reduce(0, +) == 4 * 3) // top-2 + shared per row
-        #expect(entries[1].1[6] == 4)
+        let counts = engine.traffic.snapshot()
+        #expect(counts.layers == 3 && counts.experts == 7)  // 6 routed + shared
+        #expect(counts.tokens(layer: 0, expert: 0) == 4)     // dense layer: every row to id 0
+        #expect((0..<7).map { counts.tokens(layer: 1, expert: $0) }.reduce(0, +) == 4 * 3) // top-2 + shared per row
+        #expect(counts.tokens(layer: 1, expert: 6) == 4)
+        #expect((0..<7).allSatisfy { counts.calls(layer: 1, expert: $0) == (counts.tokens(layer: 1, expert: $0) > 0 ? 1 : 0) })
+        _ = try await engine.forward([EngineInput(cache: cache, tokens: [5])])
+        let after = engine.traffic.snapshot()
+        #expect(after.tokens(layer: 0, expert: 0) == 5 && after.calls(layer: 0, expert: 0) == 2)
     }
 
     @Test("KV cache size arithmetic and reset")
@@ -184,12 +185,4 @@ struct EngineTests {
                                               postNorm: w.postNorm, gate: w.gate)
         #expect(rebuilt.qkv === w.qkv && rebuilt.gate === w.gate)
     }
-}
-
-/// Collects `onRouted` calls from the engine (which may call from any task).
-final class RoutedLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [(Int, [Int])] = []
-    func add(_ layer: Int, _ counts: [Int]) { lock.lock(); items.append((layer, counts)); lock.unlock() }
-    var entries: [(Int, [Int])] { lock.lock(); defer { lock.unlock() }; return items }
 }

@@ -41,19 +41,14 @@ final class ServingHarness: @unchecked Sendable {
                       corsOrigin: String? = nil) async throws -> ServingHarness {
         BLAS.setThreads(1)
         let engine = try Engine.load(directory: TinyModel.directory)
-        let metrics = ServingMetrics()
-        engine.onRouted = { layer, counts in metrics.routed(layer: layer, expertCounts: counts) }
-        let service = EngineService(
-            engine: engine,
-            configuration: .init(limits: limits ?? SchedulerLimits(maxBatchTokens: 256, maxRunningSequences: 32, kvCapacityTokens: 16384),
-                                 shutdownGracePeriod: .seconds(5)),
-            metrics: metrics)
-        let context = ServingContext(
-            configuration: ServingConfiguration(host: "127.0.0.1", port: 0, modelName: "tiny", apiKey: apiKey, edges: edges,
-                                                corsOrigin: corsOrigin),
-            service: service, tokenizer: tokenizer, chatTemplates: chatTemplates)
+        let server = ServingServer(
+            engine: engine, limits: limits ?? SchedulerLimits(maxBatchTokens: 256, maxRunningSequences: 32, kvCapacityTokens: 16384),
+            shutdownGrace: .seconds(5),
+            http: ServingConfiguration(host: "127.0.0.1", port: 0, modelName: "tiny", apiKey: apiKey, edges: edges, corsOrigin: corsOrigin),
+            tokenizer: tokenizer, chatTemplates: chatTemplates)
+        let service = server.service
         let port = Mutex<Int?>(nil)
-        let app = ServingApplication.build(context) { bound in port.withLock { $0 = bound } }
+        let app = server.application { bound in port.withLock { $0 = bound } }
         let task = Task { try await app.runService(gracefulShutdownSignals: []) }
         for _ in 0 ..< 500 {
             if let bound = port.withLock({ $0 }) {

@@ -26,6 +26,8 @@ public final class PrometheusRegistry: Sendable {
         var histograms: [String: [String: Histogram]] = [:]
         var gauges: [String: @Sendable () -> [(labels: String, value: Double)]] = [:]
         var counterFunctions: [String: @Sendable () -> [(labels: String, value: Double)]] = [:]
+        /// Groups of gauges and counters read from one snapshot per scrape.
+        var collectors: [@Sendable () -> [String: [(labels: String, value: Double)]]] = []
         /// Labels every sample carries (`model_name`), as label text without braces.
         var constantLabels = ""
     }
@@ -92,6 +94,20 @@ public final class PrometheusRegistry: Sendable {
         }
     }
 
+    /// Registers gauges and counters (`families`: name, help, "gauge" or "counter") whose samples
+    /// come from one `read` per scrape, keyed by family name, so they agree with each other and
+    /// the state behind them is snapshotted once.
+    public func collector(_ families: [(name: String, help: String, type: String)],
+                          read: @escaping @Sendable () -> [String: [(labels: String, value: Double)]]) {
+        storage.withLock { storage in
+            for family in families {
+                precondition(family.type == "gauge" || family.type == "counter", "a collector exports gauges and counters")
+                declare(family.name, family.help, family.type, in: &storage)
+            }
+            storage.collectors.append(read)
+        }
+    }
+
     /// Registers an unlabelled gauge.
     public func gauge(_ name: String, help: String, value: @escaping @Sendable () -> Double) {
         gauge(name, help: help) { [(labels: "", value: value())] }
@@ -110,6 +126,10 @@ public final class PrometheusRegistry: Sendable {
     /// Everything in the Prometheus text format.
     public func render() -> String {
         let snapshot = storage.withLock { $0 }
+        var collected: [String: [(labels: String, value: Double)]] = [:]
+        for read in snapshot.collectors {
+            collected.merge(read()) { first, _ in first }
+        }
         let constant = snapshot.constantLabels
         /// A sample's labels with the constant ones first.
         func labelled(_ labels: String) -> String {
@@ -121,6 +141,10 @@ public final class PrometheusRegistry: Sendable {
         for name in snapshot.order {
             guard let family = snapshot.families[name] else { continue }
             out += "# HELP \(name) \(family.help)\n# TYPE \(name) \(family.type)\n"
+            if let samples = collected[name] {
+                for sample in samples { out += "\(name)\(labelled(sample.labels)) \(Self.format(sample.value))\n" }
+                continue
+            }
             switch family.type {
             case "counter":
                 if let read = snapshot.counterFunctions[name] {

@@ -1,3 +1,5 @@
+import SwitchyardModel
+
 /// The serving metrics exported on `/metrics`, named after vLLM's (`vllm:` becomes `switchyard_`).
 public struct ServingMetrics: Sendable {
     public let registry: PrometheusRegistry
@@ -84,11 +86,19 @@ public struct ServingMetrics: Sendable {
         }
     }
 
-    /// Tokens routed to each expert of one layer in one step.
-    public func routed(layer: Int, expertCounts: [Int]) {
-        for (expert, count) in expertCounts.enumerated() where count > 0 {
-            registry.increment("switchyard_expert_tokens_total", help: "Tokens routed to each expert, by layer.",
-                               labels: [("layer", String(layer)), ("expert", String(expert))], by: Double(count))
+    /// Exports an engine's per-expert token counts as `switchyard_expert_tokens_total{layer, expert}`
+    /// (experts that got tokens), formatted from one snapshot when scraped.
+    public func export(_ traffic: ExpertTraffic) {
+        registry.counter("switchyard_expert_tokens_total", help: "Tokens routed to each expert, by layer.") {
+            let counts = traffic.snapshot()
+            var samples: [(labels: String, value: Double)] = []
+            for layer in 0..<counts.layers {
+                for expert in 0..<counts.experts where counts.tokens(layer: layer, expert: expert) > 0 {
+                    samples.append((PrometheusRegistry.labelText([("layer", String(layer)), ("expert", String(expert))]),
+                                    Double(counts.tokens(layer: layer, expert: expert))))
+                }
+            }
+            return samples
         }
     }
 }
