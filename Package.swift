@@ -64,7 +64,7 @@ let package = Package(
         // Wire schemas (generated protobuf), frame layout and validation.
         .target(
             name: "SwitchyardWire",
-            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: ["SwitchyardTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: swiftSettings
         ),
         // The cluster: placement, worker registry, dispatch, the remote expert backend, the worker
@@ -133,7 +133,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchyardWireTests",
-            dependencies: ["SwitchyardWire", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: ["SwitchyardWire", "SwitchyardTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

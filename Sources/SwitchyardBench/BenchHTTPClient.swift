@@ -1,3 +1,4 @@
+import SwitchyardTensor
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -29,7 +30,7 @@ public struct BenchHTTPClient: Sendable {
         let guardian = TimeoutGuard()
         let started = ContinuousClock.now
         let channel = try await connect(timeouts: timeouts, guardian: guardian)
-        let remaining = Swift.max(0, timeouts.total - RunClock.seconds(started.duration(to: .now)))
+        let remaining = Swift.max(0, timeouts.total - started.duration(to: .now).seconds)
         let timer = channel.channel.eventLoop.scheduleTask(in: remaining.timeAmount) { [channel = channel.channel] in
             guardian.fire(.totalTimeout(seconds: timeouts.total))
             channel.close(promise: nil)

@@ -1,3 +1,5 @@
+import SwitchyardTensor
+
 /// Seconds since the start of a run, on the monotonic clock.
 public struct RunClock: Sendable {
     private let origin: ContinuousClock.Instant
@@ -6,18 +8,13 @@ public struct RunClock: Sendable {
     public init() { origin = ContinuousClock.now }
 
     /// Seconds elapsed since the clock's zero.
-    public func now() -> Double { Self.seconds(origin.duration(to: .now)) }
+    public func now() -> Double { origin.duration(to: .now).seconds }
 
     /// The clock reading of an instant taken elsewhere (e.g. on an event loop).
-    public func seconds(at instant: ContinuousClock.Instant) -> Double { Self.seconds(origin.duration(to: instant)) }
+    public func seconds(at instant: ContinuousClock.Instant) -> Double { origin.duration(to: instant).seconds }
 
     /// The instant `seconds` after the clock's zero (to sleep until).
     public func instant(at seconds: Double) -> ContinuousClock.Instant {
         origin.advanced(by: .nanoseconds(Int64(seconds * 1e9)))
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        let c = d.components
-        return Double(c.seconds) + Double(c.attoseconds) * 1e-18
     }
 }

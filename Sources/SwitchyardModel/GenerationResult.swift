@@ -1,8 +1,9 @@
-/// Why generation of a sequence ended.
+/// Why generation of a sequence ended, in OpenAI's words (the raw value is the API's `finish_reason`).
 public enum FinishReason: String, Sendable, Equatable {
-    /// `maxTokens` were generated (or the context is full).
+    /// `maxTokens` (`max_tokens`) were generated, or the context is full.
     case length
-    /// An end-of-sequence token was generated (it is included in the output).
+    /// An end-of-sequence token, a stop token id or a stop string ended it (a token is included
+    /// in the output, a stop string is not).
     case stop
 }
 

@@ -71,8 +71,7 @@ public enum ZMQPingPong {
                 throw ZMQError(code: ZMQError.invalidState.code, operation: "ZMQPingPong: echo returned \(reply)")
             }
             if round >= warmup {
-                let (seconds, attoseconds) = elapsed.components
-                samples.append(Double(seconds) * 1e6 + Double(attoseconds) / 1e12)
+                samples.append(elapsed.seconds * 1e6)
             }
         }
         samples.sort()

@@ -1,3 +1,4 @@
+import SwitchyardTensor
 /// Packs the token rows of one MoE layer into one dispatch per worker, grouped by expert.
 ///
 /// Input: the batch's `tokens x hidden` rows, each token's `k` selected experts and gate weights
@@ -107,7 +108,7 @@ public struct RowPacker: Sendable {
                 if elementSize == 2 {
                     let destination = storages[worker]!.baseAddress.assumingMemoryBound(to: UInt16.self) + row * hidden
                     let from = source + token * hidden
-                    for i in 0..<hidden { destination[i] = BFloat16Bits.from(from[i]).littleEndian }
+                    for i in 0..<hidden { destination[i] = DTypeConversion.floatToBF16Bits(from[i]).littleEndian }
                 } else {
                     let destination = storages[worker]!.baseAddress.assumingMemoryBound(to: Float.self) + row * hidden
                     destination.update(from: source + token * hidden, count: hidden)

@@ -1,3 +1,4 @@
+import SwitchyardTensor
 /// The bytes of one tensor frame, held by reference: an owner object that keeps the memory alive,
 /// a pointer into it and a byte count.
 ///
@@ -74,7 +75,7 @@ public struct TensorBytes: @unchecked Sendable {
         self = Self.build(count: values.count * 2) { destination in
             var offset = 0
             for value in values {
-                destination.storeBytes(of: BFloat16Bits.from(value).littleEndian, toByteOffset: offset, as: UInt16.self)
+                destination.storeBytes(of: DTypeConversion.floatToBF16Bits(value).littleEndian, toByteOffset: offset, as: UInt16.self)
                 offset += 2
             }
         }
@@ -117,7 +118,7 @@ public struct TensorBytes: @unchecked Sendable {
             case .bf16:
                 for i in 0..<elements {
                     let bits = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))
-                    out[i] = BFloat16Bits.toFloat(bits)
+                    out[i] = DTypeConversion.bf16BitsToFloat(bits)
                 }
             default:
                 #if _endian(little)

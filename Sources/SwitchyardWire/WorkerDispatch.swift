@@ -1,3 +1,4 @@
+import SwitchyardTensor
 /// The rows one MoE layer routes to one worker, packed by ``RowPacker``: ready to become a
 /// dispatch message, and able to add the worker's reply back into token order.
 public struct WorkerDispatch: Sendable {
@@ -77,7 +78,7 @@ public struct WorkerDispatch: Sendable {
                 if dtype == .bf16 {
                     for i in 0..<hidden {
                         let bits = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: rowStart + 2 * i, as: UInt16.self))
-                        destination[i] += BFloat16Bits.toFloat(bits)
+                        destination[i] += DTypeConversion.bf16BitsToFloat(bits)
                     }
                 } else {
                     for i in 0..<hidden {

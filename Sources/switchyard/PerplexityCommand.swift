@@ -67,7 +67,7 @@ struct PerplexityCommand: AsyncParsableCommand {
                     FileHandle.standardError.write(Data(String(format: "[%d chunks] ppl %.4f\n", done, partial.perplexity).utf8))
                 }
             }
-            let seconds = Double((ContinuousClock.now - started).components.seconds)
+            let seconds = (ContinuousClock.now - started).seconds
             if json {
                 var fields = [
                     "\"dtype\": \"\(dtypes)\"", "\"context\": \(context)", "\"chunks\": \(result.chunks)",

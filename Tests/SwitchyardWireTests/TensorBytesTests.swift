@@ -1,5 +1,6 @@
 import Testing
 @testable import SwitchyardWire
+import SwitchyardTensor
 
 /// Owner of a test buffer: counts how long it lives.
 private final class Buffer: @unchecked Sendable {
@@ -50,16 +51,16 @@ struct TensorBytesTests {
 
     @Test("bf16 rounds to nearest even and widens exactly")
     func bf16() {
-        #expect(BFloat16Bits.from(1) == 0x3F80)
+        #expect(DTypeConversion.floatToBF16Bits(1) == 0x3F80)
         // 1 + 2^-8 is halfway between 1 and 1 + 2^-7: ties to even (1).
-        #expect(BFloat16Bits.from(Float(bitPattern: 0x3F80_8000)) == 0x3F80)
+        #expect(DTypeConversion.floatToBF16Bits(Float(bitPattern: 0x3F80_8000)) == 0x3F80)
         // Just above halfway rounds up.
-        #expect(BFloat16Bits.from(Float(bitPattern: 0x3F80_8001)) == 0x3F81)
+        #expect(DTypeConversion.floatToBF16Bits(Float(bitPattern: 0x3F80_8001)) == 0x3F81)
         // Halfway with odd lower bit rounds up to even.
-        #expect(BFloat16Bits.from(Float(bitPattern: 0x3F81_8000)) == 0x3F82)
-        #expect(BFloat16Bits.toFloat(0xC000) == -2)
-        #expect(BFloat16Bits.toFloat(BFloat16Bits.from(.nan)).isNaN)
-        #expect(BFloat16Bits.toFloat(BFloat16Bits.from(.infinity)) == .infinity)
+        #expect(DTypeConversion.floatToBF16Bits(Float(bitPattern: 0x3F81_8000)) == 0x3F82)
+        #expect(DTypeConversion.bf16BitsToFloat(0xC000) == -2)
+        #expect(DTypeConversion.bf16BitsToFloat(DTypeConversion.floatToBF16Bits(.nan)).isNaN)
+        #expect(DTypeConversion.bf16BitsToFloat(DTypeConversion.floatToBF16Bits(.infinity)) == .infinity)
     }
 
     @Test("copy into a destination of the wrong size is an error, not a crash")

@@ -170,12 +170,12 @@ public final class ClusterService: ClusterControl {
                                        inFlightRows: state.inFlightRows[worker.id] ?? 0,
                                        queuedDispatches: worker.queuedDispatches, residentBytes: worker.residentBytes,
                                        pinned: worker.pinned.map { ExpertSpec(ids: $0).description },
-                                       lastHeardSeconds: Self.seconds(now - worker.lastHeard), reason: worker.suspicion?.reason)
+                                       lastHeardSeconds: max(0, (now - worker.lastHeard).seconds), reason: worker.suspicion?.reason)
             }
             let gone = state.registry.departed.map { worker in
                 ClusterSnapshot.Worker(id: worker.id, state: ClusterSnapshot.WorkerState(worker.cause), experts: 0, held: "", target: 0,
                                        inFlightRows: 0, queuedDispatches: 0, residentBytes: 0, pinned: nil,
-                                       lastHeardSeconds: Self.seconds(now - worker.lastHeard), reason: worker.reason)
+                                       lastHeardSeconds: max(0, (now - worker.lastHeard).seconds), reason: worker.reason)
             }
             var statistics = state.stats
             statistics.suppressedLogLines = logLimiter.withLock { $0.suppressedTotal }
@@ -192,11 +192,6 @@ public final class ClusterService: ClusterControl {
         var metadata = metadata
         if suppressed > 0 { metadata["suppressed_similar"] = "\(suppressed)" }
         logger.log(level: level, Logger.Message(stringLiteral: message), metadata: metadata)
-    }
-
-    package static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return max(0, Double(seconds) + Double(attoseconds) / 1e18)
     }
 
     // MARK: Drain
@@ -227,12 +222,4 @@ package final class RefusalCount: Sendable {
     private let count = Mutex<UInt64>(0)
     package func increment() { count.withLock { $0 += 1 } }
     package var value: UInt64 { count.withLock { $0 } }
-}
-
-extension Duration {
-    /// Whole milliseconds.
-    package var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
 }

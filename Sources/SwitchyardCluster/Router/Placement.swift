@@ -19,10 +19,9 @@ public enum Placement {
         }
     }
 
-    /// The target holdings of every worker. `copies` (from ``ExpertReplication``) overrides
-    /// `replicas` per key.
+    /// The target holdings of every worker.
     public static func plan(keys: [ExpertKey], workers: [Worker], replicas: Int = 1,
-                            current: [String: Set<ExpertKey>] = [:], copies: [ExpertKey: Int] = [:]) -> [String: Set<ExpertKey>] {
+                            current: [String: Set<ExpertKey>] = [:]) -> [String: Set<ExpertKey>] {
         let replicas = max(1, replicas)
         var target: [String: Set<ExpertKey>] = [:]
         let free = workers.filter { $0.pinned == nil }.map(\.id).sorted()
@@ -40,8 +39,7 @@ public enum Placement {
         // Keys the free workers must carry, and how many copies of each.
         var needs: [(key: ExpertKey, copies: Int)] = []
         for key in keys.sorted() {
-            let wanted = max(1, copies[key] ?? replicas)
-            let count = min(free.count, wanted - (pinnedCover[key] ?? 0))
+            let count = min(free.count, replicas - (pinnedCover[key] ?? 0))
             if count > 0 { needs.append((key, count)) }
         }
         let total = needs.reduce(0) { $0 + $1.copies }
@@ -79,11 +77,5 @@ public enum Placement {
             }
         }
         return target
-    }
-
-    /// Keys of `keys` that no holding in `holdings` covers.
-    public static func missing(keys: [ExpertKey], holdings: [String: Set<ExpertKey>]) -> [ExpertKey] {
-        let covered = holdings.values.reduce(into: Set<ExpertKey>()) { $0.formUnion($1) }
-        return keys.filter { !covered.contains($0) }
     }
 }

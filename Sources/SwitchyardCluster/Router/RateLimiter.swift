@@ -15,8 +15,7 @@ package struct RegistrationLimiter: Sendable {
         }
 
         mutating func refill(now: ContinuousClock.Instant, rate: Double, burst: Double) {
-            let (seconds, attoseconds) = (now - updated).components
-            let elapsed = max(0, Double(seconds) + Double(attoseconds) / 1e18)
+            let elapsed = max(0, (now - updated).seconds)
             tokens = min(burst, tokens + elapsed * rate)
             updated = now
         }

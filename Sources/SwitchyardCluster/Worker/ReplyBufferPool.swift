@@ -1,5 +1,6 @@
 import Foundation
 import SwitchyardWire
+import SwitchyardTensor
 
 /// Reusable f32 buffers for dispatch replies, so steady-state serving allocates no row storage.
 ///
@@ -89,7 +90,7 @@ final class ReplyBuffer: @unchecked Sendable {
         let base = allocation.base
         for i in 0..<floats {
             let value = base.load(fromByteOffset: 4 * i, as: Float.self)
-            base.storeBytes(of: BFloat16Bits.from(value).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+            base.storeBytes(of: DTypeConversion.floatToBF16Bits(value).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
         }
         return TensorBytes(owner: self, baseAddress: UnsafeRawPointer(allocation.base), count: floats * 2)
     }

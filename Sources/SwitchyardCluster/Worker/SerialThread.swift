@@ -66,7 +66,7 @@ final class SerialThread: @unchecked Sendable {
         stopped = true
         if !running { finished = true }
         condition.broadcast()
-        let deadline = Date().addingTimeInterval(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
+        let deadline = Date().addingTimeInterval(timeout.seconds)
         while !finished {
             if !condition.wait(until: deadline) { break }
         }

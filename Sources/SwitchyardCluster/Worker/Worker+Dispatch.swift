@@ -15,7 +15,7 @@ extension Worker {
         switch computer.compute(header, rows: rows, store: store) {
         case .success(let output):
             let elapsed = ContinuousClock.now - started
-            let micros = UInt64(max(0, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000))
+            let micros = UInt64(max(0, elapsed.seconds * 1e6))
             shared.withLock { $0.statistics.dispatchesServed += 1 }
             send(.reply(.answering(header, dtype: header.dtype == .bf16 ? .bf16 : .f32, computeMicros: micros), rows: output))
         case .failure(let failure):

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchyardModel
 
 /// Accumulates one chat choice from its tokens: text (with stop strings) through the reasoning
 /// split and the tool-call gate, logprobs, finish reason. The same steps serve a streamed answer

@@ -183,7 +183,7 @@ struct CompletionResponder: Sendable {
                                                    choices: [], usage: usage)
                     try await writer.write(Self.event(chunk))
                 }
-            } catch let error where !(error is CancellationError) && !(error is WriterClosed) {
+            } catch let error where !(error is CancellationError) {
                 let failure = Self.openAIError(error)
                 if let buffer = try? JSONResponse.bytes(failure.body) {
                     var event = ByteBuffer(string: "data: ")
@@ -197,8 +197,6 @@ struct CompletionResponder: Sendable {
         }
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
     }
-
-    struct WriterClosed: Error {}
 
     static func event(_ chunk: CompletionResponse) throws -> ByteBuffer {
         var buffer = ByteBuffer(string: "data: ")

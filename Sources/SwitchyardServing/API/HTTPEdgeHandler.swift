@@ -189,7 +189,7 @@ final class HTTPEdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, @unc
     }
 
     static func text(_ duration: Duration) -> String {
-        let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = duration.milliseconds
         return milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : "\(milliseconds) ms"
     }
 }

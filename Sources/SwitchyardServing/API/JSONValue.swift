@@ -1,6 +1,6 @@
 /// Any JSON value, decoded without losing the difference between integers, floats and booleans,
 /// so request validation can say exactly which field has the wrong type.
-public enum JSONValue: Sendable, Equatable, Decodable {
+enum JSONValue: Sendable, Equatable, Decodable {
     case null
     case bool(Bool)
     case int(Int64)

@@ -457,11 +457,3 @@ public struct GenerationHandle: Sendable {
     /// Stops generating and frees the sequence's cache (idempotent).
     public func cancel() { service.cancel(id) }
 }
-
-extension Duration {
-    /// The duration in seconds as a Double.
-    var seconds: Double {
-        let (whole, fraction) = components
-        return Double(whole) + Double(fraction) / 1e18
-    }
-}

@@ -24,14 +24,6 @@ public struct GenerationRequest: Sendable {
     }
 }
 
-/// Why a sequence ended, in OpenAI's words.
-public enum FinishReason: String, Sendable, Equatable {
-    /// `max_tokens` reached.
-    case length
-    /// A stop token (EOS or `stop_token_ids`) or a stop string.
-    case stop
-}
-
 /// One generated token as it streams out of the engine.
 public struct GeneratedToken: Sendable, Equatable {
     public var token: Int32
