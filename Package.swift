@@ -141,6 +141,9 @@ let package = Package(
             dependencies: [
                 "SwitchyardServing", "SwitchyardModel", "SwitchyardTokenizer", "SwitchyardTensor", "SwitchyardTools",
                 "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

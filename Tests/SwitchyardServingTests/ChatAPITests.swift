@@ -45,9 +45,7 @@ struct ScriptedTokenizer: ServingTokenizer {
 
 extension ServingHarness {
     func chat(_ object: [String: Any]) async throws -> TestHTTPClient.Response {
-        let data = try JSONSerialization.data(withJSONObject: object)
-        let client = self.client
-        return try await offPool { try client.send("POST", "/v1/chat/completions", body: Array(data), headers: [:]) }
+        try await send("POST", "/v1/chat/completions", json: object)
     }
 }
 
@@ -390,16 +388,14 @@ struct ChatAPITests {
     @Test func everyUnsupportedOrInvalidFieldAnswers400NamingIt() async throws {
         let server = try await ServingHarness.start(tokenizer: tokenizer, chatTemplates: try TestTemplates.set(TestTemplates.chatML))
         for (body, param) in Self.badRequests {
-            let client = server.client
-            let response = try await offPool { try client.post("/v1/chat/completions", json: body) }
+            let response = try await server.postRaw(body, path: "/v1/chat/completions")
             #expect(response.status == 400, "\(body) -> \(response.status) \(response.text)")
             let error = try #require(try response.json()["error"] as? [String: Any], "\(body)")
             #expect(error["param"] as? String == param, "\(body) -> \(response.text)")
             #expect((error["message"] as? String)?.isEmpty == false)
         }
         // Not JSON, an unknown model, and the "off" values of unsupported fields.
-        let client = server.client
-        let notJSON = try await offPool { try client.post("/v1/chat/completions", json: "{messages") }
+        let notJSON = try await server.postRaw("{messages", path: "/v1/chat/completions")
         #expect(notJSON.status == 400)
         let unknownModel = try await server.chat(["model": "gpt-4o", "messages": hello])
         #expect(unknownModel.status == 404)

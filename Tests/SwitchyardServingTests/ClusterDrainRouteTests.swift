@@ -9,12 +9,9 @@ import TestSupport
 struct ClusterDrainRouteTests {
     @Test func needsTheAPIKeyAndAnswers404WithoutACluster() async throws {
         let server = try await ServingHarness.start(apiKey: "sekret")
-        let client = server.client
-        let denied = try await offPool { try client.send("POST", "/v1/cluster/workers/w1/drain", body: nil, headers: [:]) }
+        let denied = try await server.send("POST", "/v1/cluster/workers/w1/drain", body: nil)
         #expect(denied.status == 401)
-        let noCluster = try await offPool {
-            try client.send("POST", "/v1/cluster/workers/w1/drain", body: nil, headers: ["Authorization": "Bearer sekret"])
-        }
+        let noCluster = try await server.send("POST", "/v1/cluster/workers/w1/drain", body: nil, headers: ["Authorization": "Bearer sekret"])
         #expect(noCluster.status == 404)
         #expect(((try noCluster.json()["error"] as? [String: Any])?["message"] as? String)?.contains("no cluster") == true)
         await server.stop()

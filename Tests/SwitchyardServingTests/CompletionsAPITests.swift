@@ -172,8 +172,8 @@ struct CompletionsAPITests {
     }
 
     @Test func fullQueueAnswers429AndDrainingAnswers503() async throws {
-        let server = try await ServingHarness.start(limits: SchedulerLimits(maxBatchTokens: 8, maxRunningSequences: 1, kvCapacityTokens: 4096, maxWaiting: 1))
-        let client = server.client
+        let server = try await ServingHarness.start(limits: SchedulerLimits(maxBatchTokens: 8, maxRunningSequences: 1, kvCapacityTokens: 4096, maxWaiting: 1), socket: true)
+        let client = try server.socketClient()
         // A long stream holds the only running slot.
         let long = try client.open("POST", "/v1/completions", json: #"{"prompt":[1,2],"max_tokens":2000,"ignore_eos":true,"stream":true}"#)
         _ = try await offPool { try long.read(until: "data: ") }
@@ -195,8 +195,8 @@ struct CompletionsAPITests {
     }
 
     @Test func clientDisconnectCancelsAndFreesTheCache() async throws {
-        let server = try await ServingHarness.start()
-        let connection = try server.client.open("POST", "/v1/completions", json: #"{"prompt":[1,2,3],"max_tokens":400,"ignore_eos":true,"stream":true}"#)
+        let server = try await ServingHarness.start(socket: true)
+        let connection = try server.socketClient().open("POST", "/v1/completions", json: #"{"prompt":[1,2,3],"max_tokens":400,"ignore_eos":true,"stream":true}"#)
         _ = try await offPool { try connection.read(until: "data: ") }
         #expect(server.service.runningCount == 1)
         connection.close()
@@ -207,8 +207,8 @@ struct CompletionsAPITests {
     @Test func clientDisconnectCancelsANonStreamedRequest() async throws {
         // Nothing is written to a non-streamed client until the end: the server must notice the
         // closed connection itself, or the sequence would run all 2000 tokens for nobody.
-        let server = try await ServingHarness.start()
-        let connection = try server.client.open("POST", "/v1/completions", json: #"{"prompt":[1,2,3],"max_tokens":2000,"ignore_eos":true}"#)
+        let server = try await ServingHarness.start(socket: true)
+        let connection = try server.socketClient().open("POST", "/v1/completions", json: #"{"prompt":[1,2,3],"max_tokens":2000,"ignore_eos":true}"#)
         try await server.waitUntil("the sequence to run") { server.service.runningCount == 1 }
         connection.close()
         try await server.waitUntil("the abandoned sequence to be freed") { server.service.runningCount == 0 }

@@ -61,7 +61,7 @@ struct HTTPEdgeTests {
                                      maxHeaderBytes: 8 << 10, maxHeaderCount: 50)
 
     func exchange(_ harness: ServingHarness, _ request: String, limit: Duration = .seconds(5)) async throws -> (text: String, closed: Bool) {
-        let port = harness.port
+        let port = try harness.socketClient().port
         return try await offPool {
             let connection = try RawConnection(port: port)
             connection.send(request)
@@ -76,7 +76,7 @@ struct HTTPEdgeTests {
     }
 
     @Test func slowHeadersSlowBodiesAndIdleConnectionsAreClosed() async throws {
-        let harness = try await ServingHarness.start(edges: Self.fast)
+        let harness = try await ServingHarness.start(edges: Self.fast, socket: true)
         defer { Task { await harness.stop() } }
         let slowHeader = try await exchange(harness, "GET /health HTTP/1.1\r\nHost: x\r\n", limit: .seconds(5))
         #expect(slowHeader.closed)
@@ -90,7 +90,7 @@ struct HTTPEdgeTests {
     }
 
     @Test func aHugeDeclaredBodyIsRefusedAtOnce() async throws {
-        let harness = try await ServingHarness.start(edges: Self.fast)
+        let harness = try await ServingHarness.start(edges: Self.fast, socket: true)
         defer { Task { await harness.stop() } }
         let started = ContinuousClock.now
         let answer = try await exchange(harness, "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 50000000000\r\n\r\n")
@@ -99,7 +99,7 @@ struct HTTPEdgeTests {
     }
 
     @Test func headerFloodsGet431AndParserErrorsAHumanBody() async throws {
-        let harness = try await ServingHarness.start(edges: Self.fast)
+        let harness = try await ServingHarness.start(edges: Self.fast, socket: true)
         defer { Task { await harness.stop() } }
         let many = (0 ..< 200).map { "X-Flood-\($0): y\r\n" }.joined()
         expectOpenAIError(try await exchange(harness, "GET /health HTTP/1.1\r\nHost: x\r\n\(many)\r\n").text, status: "431", containing: "too large")
@@ -111,7 +111,7 @@ struct HTTPEdgeTests {
     }
 
     @Test func http10IsAnsweredAs10AndClosed() async throws {
-        let harness = try await ServingHarness.start(edges: Self.fast)
+        let harness = try await ServingHarness.start(edges: Self.fast, socket: true)
         defer { Task { await harness.stop() } }
         let answer = try await exchange(harness, "GET /health HTTP/1.0\r\n\r\n", limit: .seconds(5))
         #expect(answer.text.hasPrefix("HTTP/1.0 200"), "\(answer.text.prefix(200))")

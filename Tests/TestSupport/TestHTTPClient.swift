@@ -11,6 +11,11 @@ public final class TestHTTPClient: @unchecked Sendable {
         public var status: Int
         public var headers: [String: String]
         public var body: [UInt8]
+        public init(status: Int, headers: [String: String], body: [UInt8]) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
         public var text: String { String(decoding: body, as: UTF8.self) }
         public func json() throws -> [String: Any] {
             guard let object = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
