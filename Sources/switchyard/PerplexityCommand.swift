@@ -5,12 +5,13 @@ import SwitchyardTensor
 import SwitchyardTokenizer
 
 /// `switchyard perplexity`: perplexity over a text in chunks of `--context` tokens (as
-/// `llama-perplexity`), and against a baseline format of the same checkpoint the mean KL divergence
-/// and top-1 agreement, so a weight format's quality cost is a number.
+/// `llama-perplexity`), and against a baseline (the same checkpoint in another format, or another
+/// checkpoint with the same tokenizer, e.g. the dense model an MoE was upcycled from) the mean KL
+/// divergence and top-1 agreement, so a weight format's or an upcycling's quality cost is a number.
 struct PerplexityCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "perplexity",
-        abstract: "Perplexity of a model over a text (chunks of --context tokens, second halves scored), and KL divergence / top-1 agreement against a baseline format."
+        abstract: "Perplexity of a model over a text (chunks of --context tokens, second halves scored), and KL divergence / top-1 agreement against a baseline format or checkpoint."
     )
 
     @Option(help: "Hugging Face model directory (config.json + safetensors + tokenizer.json).")
@@ -23,6 +24,9 @@ struct PerplexityCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Also run the checkpoint in this format (e.g. f32) on the same tokens and report KL(baseline ‖ model) and top-1 agreement.", valueName: "format"))
     var baseline: String?
+
+    @Option(name: .customLong("baseline-model"), help: ArgumentHelp("Run the baseline on this other checkpoint (e.g. the dense model an MoE was upcycled from; in --baseline's format, default auto). Its tokenizer must encode the text to the same ids.", valueName: "path"))
+    var baselineModel: String?
 
     @Option(help: "Tokens per chunk; the predictions of each chunk's second half are scored.")
     var context: Int = 512
@@ -55,9 +59,7 @@ struct PerplexityCommand: AsyncParsableCommand {
             let dtypes = try weightFormat.parsed()
             let engine = try Engine.load(directory: directory, dtypes: dtypes)
             engine.threads = threads
-            let reference = try baseline.map { name in
-                try Engine.load(directory: directory, dtypes: try WeightDTypeOptions.parse(["--dtype", name]).parsed())
-            }
+            let reference = try baselineEngine(tokens: tokens, content: content, model: directory)
             reference?.threads = threads
             let started = ContinuousClock.now
             let result = try await Perplexity.evaluate(
@@ -74,8 +76,8 @@ struct PerplexityCommand: AsyncParsableCommand {
                     "\"tokens\": \(result.tokens)", "\"perplexity\": \(result.perplexity)",
                     "\"weight_bytes\": \(engine.weights.byteCount + ((engine.experts as? LocalExpertBackend)?.byteCount ?? 0))",
                 ]
-                if let baseline {
-                    fields += ["\"baseline\": \"\(baseline)\"", "\"baseline_perplexity\": \(result.baselinePerplexity)",
+                if reference != nil {
+                    fields += ["\"baseline\": \"\(baselineLabel)\"", "\"baseline_perplexity\": \(result.baselinePerplexity)",
                                "\"mean_kl\": \(result.meanKLDivergence)", "\"max_kl\": \(result.maxKLDivergence)",
                                "\"top1_agreement\": \(result.top1Agreement)"]
                 }
@@ -83,8 +85,8 @@ struct PerplexityCommand: AsyncParsableCommand {
             } else {
                 print("model \(model), dtype \(dtypes): \(result.chunks) chunks of \(context) tokens, \(result.tokens) scored (\(Int(seconds)) s)")
                 print(String(format: "perplexity %.4f", result.perplexity))
-                if let baseline {
-                    print(String(format: "baseline (%@) perplexity %.4f", baseline, result.baselinePerplexity))
+                if reference != nil {
+                    print(String(format: "baseline (%@) perplexity %.4f", baselineLabel, result.baselinePerplexity))
                     print(String(format: "mean KL(baseline ‖ model) %.6f nats (max %.4f); top-1 agreement %.2f%%",
                                  result.meanKLDivergence, result.maxKLDivergence, 100 * result.top1Agreement))
                 }
@@ -93,5 +95,25 @@ struct PerplexityCommand: AsyncParsableCommand {
             printError("perplexity: \(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// What the baseline is, for the report: its format, its checkpoint, or both.
+    var baselineLabel: String {
+        [baselineModel, baseline].compactMap { $0 }.joined(separator: ", ")
+    }
+
+    /// The baseline engine (nil without `--baseline` or `--baseline-model`): `--baseline-model` (or
+    /// the model itself) in `--baseline`'s format. Another checkpoint must encode `content` to `tokens`.
+    func baselineEngine(tokens: [Int32], content: String, model: URL) throws -> Engine? {
+        guard baseline != nil || baselineModel != nil else { return nil }
+        let directory = baselineModel.map { URL(fileURLWithPath: $0) } ?? model
+        if baselineModel != nil {
+            let theirs = try Tokenizer.load(directory: directory).encode(content, addSpecialTokens: false)
+            guard theirs == tokens else {
+                let at = zip(theirs, tokens).prefix { $0 == $1 }.count
+                throw ValidationError("--baseline-model \(directory.path) encodes the text differently (\(theirs.count) tokens vs \(tokens.count), first difference at token \(at)): the two models need the same tokenizer")
+            }
+        }
+        return try Engine.load(directory: directory, dtypes: try WeightDTypeOptions.parse(["--dtype", baseline ?? "auto"]).parsed())
     }
 }

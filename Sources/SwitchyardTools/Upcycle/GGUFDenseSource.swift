@@ -102,7 +102,7 @@ public final class GGUFDenseSource: DenseCheckpointSource {
             let source = UnsafeRawBufferPointer(rebasing: data[(ggufRow * rowBytes)..<((ggufRow + 1) * rowBytes)])
             try row.withUnsafeMutableBufferPointer { try Self.dequantize(source, type: tensor.type, count: rowLength, into: $0.baseAddress!, name: name) }
             let count = min(rowLength - column, destination.count - done)
-            for i in 0..<count { destination[done + i] = row[column + i] }
+            row.withUnsafeBufferPointer { (destination.baseAddress! + done).update(from: $0.baseAddress! + column, count: count) }
             done += count
         }
     }

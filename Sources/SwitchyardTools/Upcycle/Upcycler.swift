@@ -149,7 +149,7 @@ final class LayerCache {
             precondition(values.count == spec.elementCount, "\(spec.name): built \(values.count) values for \(spec.shape)")
             tensorName = spec.name
         }
-        for i in 0..<chunk.count { chunk[i] = values[elementOffset + i] }
+        values.withUnsafeBufferPointer { chunk.baseAddress!.update(from: $0.baseAddress! + elementOffset, count: chunk.count) }
     }
 
     private func plan(for layer: Int) throws -> any UpcycleLayerPlan {
