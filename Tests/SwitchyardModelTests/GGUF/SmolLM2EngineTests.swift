@@ -52,4 +52,17 @@ import SwitchyardTensor
             print("SmolLM2 \(generation.name): teacher-forced tokens equal transformers' for \(hfPrefix)/\(steps), llama.cpp's free-running greedy for \(llamaPrefix)/\(steps); max |Δ logprob| vs transformers \(worst)")
         }
     }
+
+    @Test(.enabled(if: smolLM2Path != nil, "set SWITCHYARD_SMOLLM2_GGUF to SmolLM2-135M-Instruct.Q4_1.gguf"))
+    func autoKeepsTheFileSizeInMemory() throws {
+        let url = URL(fileURLWithPath: try #require(smolLM2Path))
+        let engine = try Engine.load(directory: url)
+        let experts = try #require(engine.experts as? LocalExpertBackend)
+        let held = engine.weights.byteCount + experts.byteCount
+        let file = try Checkpoint(directory: url, config: engine.config).fileBytes
+        print("SmolLM2 Q4_1 kept as stored: \(held) bytes of weights for a \(file)-byte file")
+        // f32 would be about 4.5x the file (540 MB); the norms are f32 in the file already.
+        #expect(held <= file * 11 / 10)
+        #expect(engine.weights.layers[0].qkv.format == .q4_1)
+    }
 }
