@@ -178,17 +178,36 @@ public final class Checkpoint: @unchecked Sendable {
         }
     }
 
-    /// `sources` stacked top to bottom in the format `dtype` resolves to for the first source's
-    /// stored dtype: packed f32 panels, or a `BlockWeight` quantized a panel of rows at a time (the
-    /// peak is the result plus one panel). Errors name the tensor when its rows are not whole blocks.
+    /// `sources` stacked top to bottom, each in the format `dtype` resolves to for what it stores:
+    /// packed f32 panels, a `BlockWeight` quantized a panel of rows at a time (the peak is the result
+    /// plus one panel), or, for `auto` on GGUF blocks, a `BlockWeight` holding the file's blocks
+    /// copied as they are. Sources that resolve to different formats (a GGUF file mixing them) are
+    /// kept side by side in a `StackedWeight`. Errors name the tensor when its rows are not whole
+    /// blocks.
     func linearWeight(_ sources: [TensorRows], dtype: WeightDType) throws -> any LinearWeight {
         guard let first = sources.first else { return try packedWeight(sources) }
-        let format = dtype.resolve(stored: first.entry.info.dtype)
-        if format == .f32 { return try packedWeight(sources) }
+        let formats = sources.map { dtype.resolve(stored: storedFormat($0.entry)) }
+        if formats.contains(where: { $0 != formats[0] }) {
+            var parts: [any LinearWeight] = []
+            var start = 0
+            for end in 1...sources.count where end == sources.count || formats[end] != formats[start] {
+                parts.append(try linearWeight(Array(sources[start..<end]), dtype: dtype))
+                start = end
+            }
+            return StackedWeight(parts)
+        }
+        let format = formats[0]
         let cols = first.cols
         precondition(sources.allSatisfy { $0.cols == cols }, "stacked tensors must have the same number of columns")
+        let rows = sources.reduce(0) { $0 + $1.rows }
         do {
-            return try BlockWeight(format: format, rows: sources.reduce(0) { $0 + $1.rows }, cols: cols) { start, count, destination in
+            if dtype == .auto, format != .f32, let slices = try ggufSlices(sources) {
+                return try BlockWeight(format: format, cols: cols, runs: sources.map(\.rows)) { run, destination in
+                    try slices[run].copyRows(firstRow: sources[run].elementOffset / cols, count: sources[run].rows, into: destination)
+                }
+            }
+            if format == .f32 { return try packedWeight(sources) }
+            return try BlockWeight(format: format, rows: rows, cols: cols) { start, count, destination in
                 try PackedWeight.forEachRun(ofStackedRows: sources.map(\.rows), first: start, count: count) { part, row, rows, written in
                     let source = sources[part]
                     try copy(source.entry, elementOffset: source.elementOffset + row * cols, count: rows * cols,
@@ -199,6 +218,31 @@ public final class Checkpoint: @unchecked Sendable {
             throw ModelError.formatDoesNotFit(tensor: sources.map(\.entry.info.name).joined(separator: " + "),
                                               format: format.rawValue, reason: error.description)
         }
+    }
+
+    /// The format `entry`'s values are stored in (f16 counts as f32).
+    func storedFormat(_ entry: Entry) -> WeightFormat {
+        switch entry.storage {
+        case let .gguf(slice): slice.storedFormat
+        case .safetensors: entry.info.dtype == .bf16 ? .bf16 : .f32
+        }
+    }
+
+    /// The GGUF slices of `sources`, each mapped by this process; nil when any is not a GGUF slice.
+    private func ggufSlices(_ sources: [TensorRows]) throws -> [GGUFTensorSlice]? {
+        var slices: [GGUFTensorSlice] = []
+        for source in sources {
+            guard case let .gguf(slice) = source.entry.storage else { return nil }
+            guard slice.region != nil else { throw ModelError.tensorNotLoaded(name: source.entry.info.name, filter: filter.description) }
+            slices.append(slice)
+        }
+        return slices
+    }
+
+    /// The format the weights of `name` are stored in (f16 counts as f32; GGUF blocks as their
+    /// format), nil when the checkpoint does not hold it.
+    public func storedFormat(of name: String) -> WeightFormat? {
+        resolve(name).map(storedFormat)
     }
 
     /// An f32 copy of a tensor of `count` elements (any shape with that many elements).

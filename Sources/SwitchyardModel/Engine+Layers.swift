@@ -13,11 +13,10 @@ extension Engine {
     }
 
     private func embed(_ state: EngineMicroBatch, _ inputs: ArraySlice<EngineInput>) {
-        let h = config.hiddenSize
         var row = 0
         for input in inputs {
             for token in input.tokens {
-                state.x.row(row).update(from: weights.embed.row(Int(token)), count: h)
+                weights.embed.copyRow(Int(token), into: state.x.row(row))
                 rope.angles(position: state.positions[row], cos: state.cosTable.row(row), sin: state.sinTable.row(row))
                 row += 1
             }

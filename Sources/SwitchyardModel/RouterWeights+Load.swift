@@ -1,9 +1,9 @@
 import SwitchyardTensor
 
 extension RouterWeights {
-    /// Loads everything but the experts from `checkpoint` by transformers' tensor names: vectors and
-    /// the embedding table as f32 copies, projections and the head converted straight into the
-    /// formats `checkpoint.dtypes` asks for (packed f32 or blocks).
+    /// Loads everything but the experts from `checkpoint` by transformers' tensor names: vectors as
+    /// f32 copies, the embedding table as f32 or as stored (`embeddingTable`), projections and the
+    /// head converted straight into the formats `checkpoint.dtypes` asks for (packed f32 or blocks).
     ///
     /// Names come from `WeightNames` (the checkpoint resolves Mixtral's `block_sparse_moe.` / `mlp.`
     /// spellings). Errors name the missing or mis-shaped tensor.
@@ -66,7 +66,7 @@ extension RouterWeights {
             return (qkv, bias, latent)
         }
 
-        let embed = try matrix("model.embed_tokens.weight", config.vocabSize, h)
+        let embed = try embeddingTable(checkpoint, config: config)
         var layers: [Layer] = []
         for l in 0..<config.numLayers {
             let p = "model.layers.\(l)."
@@ -112,11 +112,29 @@ extension RouterWeights {
         let head: any LinearWeight
         if config.tieWordEmbeddings || !checkpoint.has("lm_head.weight") {
             guard config.tieWordEmbeddings else { throw EngineError.missingWeight("lm_head.weight") }
-            head = try checkpoint.linearWeight([try checkpoint.rows(of: "model.embed_tokens.weight", shape: [config.vocabSize, h])],
-                                               dtype: checkpoint.dtypes.dense)
+            if case let .compact(table) = embed {
+                head = table
+            } else {
+                head = try checkpoint.linearWeight([try checkpoint.rows(of: "model.embed_tokens.weight", shape: [config.vocabSize, h])],
+                                                   dtype: checkpoint.dtypes.dense)
+            }
         } else {
             head = try packed([("lm_head.weight", config.vocabSize)], cols: h)
         }
         return try RouterWeights(config: config, embed: embed, layers: layers, finalNorm: finalNorm, head: head)
+    }
+
+    /// The token embeddings: kept as the checkpoint stores them when that is compact and the dense
+    /// weights are `auto` (a GGUF file's blocks, bf16; expanded a row at a time on lookup, exactly),
+    /// f32 otherwise.
+    static func embeddingTable(_ checkpoint: Checkpoint, config: ModelConfig) throws -> EmbeddingTable {
+        let name = "model.embed_tokens.weight"
+        guard checkpoint.has(name) else { throw EngineError.missingWeight(name) }
+        let rows = try checkpoint.rows(of: name, shape: [config.vocabSize, config.hiddenSize])
+        if checkpoint.dtypes.dense == .auto, checkpoint.storedFormat(of: name) != .f32,
+           let compact = try checkpoint.linearWeight([rows], dtype: .auto) as? BlockWeight {
+            return .compact(compact)
+        }
+        return .f32(try checkpoint.matrix(rows))
     }
 }

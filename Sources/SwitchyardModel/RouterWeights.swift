@@ -4,25 +4,34 @@ import SwitchyardTensor
 /// attention, norms, gates, head). Immutable after construction; shared by all engine steps.
 public final class RouterWeights: @unchecked Sendable {
     public let config: ModelConfig
-    /// `[vocab, hidden]`.
-    public let embed: Matrix
+    /// `[vocab, hidden]`: f32, or compact when the checkpoint stores it compact and `--dtype` is `auto`.
+    public let embed: EmbeddingTable
     /// One entry per decoder layer.
     public let layers: [Layer]
     /// `1 x hidden`.
     public let finalNorm: Matrix
-    /// `[vocab, hidden]`, packed for the product. With tied embeddings it is a packed copy of `embed`
-    /// (the lookup reads rows of `embed`; the product reads panels).
+    /// `[vocab, hidden]`, packed for the product. With tied embeddings it is a packed copy of an f32
+    /// `embed` (the lookup reads rows of `embed`; the product reads panels), or a compact `embed`'s
+    /// own weight.
     public let head: any LinearWeight
 
     /// Assembles weights, checking every shape against `config`, and packs the head.
     public convenience init(config: ModelConfig, embed: Matrix, layers: [Layer], finalNorm: Matrix, head: Matrix) throws {
         try Self.check("lm_head.weight", head, [config.vocabSize, config.hiddenSize])
-        try self.init(config: config, embed: embed, layers: layers, finalNorm: finalNorm, head: PackedWeight(head))
+        try self.init(config: config, embed: .f32(embed), layers: layers, finalNorm: finalNorm, head: PackedWeight(head))
+    }
+
+    /// Assembles weights with an f32 embedding table and the head packed already.
+    public convenience init(config: ModelConfig, embed: Matrix, layers: [Layer], finalNorm: Matrix, head: any LinearWeight) throws {
+        try self.init(config: config, embed: .f32(embed), layers: layers, finalNorm: finalNorm, head: head)
     }
 
     /// Assembles weights with the head packed already, checking every shape against `config`.
-    public init(config: ModelConfig, embed: Matrix, layers: [Layer], finalNorm: Matrix, head: any LinearWeight) throws {
-        try Self.check("model.embed_tokens.weight", embed, [config.vocabSize, config.hiddenSize])
+    public init(config: ModelConfig, embed: EmbeddingTable, layers: [Layer], finalNorm: Matrix, head: any LinearWeight) throws {
+        guard embed.rows == config.vocabSize, embed.cols == config.hiddenSize else {
+            throw EngineError.weightShape(name: "model.embed_tokens.weight", expected: [config.vocabSize, config.hiddenSize],
+                                          actual: [embed.rows, embed.cols])
+        }
         try Self.check("model.norm.weight", finalNorm, [1, config.hiddenSize])
         try Self.check("lm_head.weight", head, [config.vocabSize, config.hiddenSize])
         guard layers.count == config.numLayers else {
@@ -35,9 +44,11 @@ public final class RouterWeights: @unchecked Sendable {
         self.head = head
     }
 
-    /// Bytes of weights held (a tied head's packed copy included).
+    /// Bytes of weights held (a tied head's packed copy included, a head that is the compact
+    /// table itself counted once).
     public var byteCount: Int {
-        (embed.count + finalNorm.count) * MemoryLayout<Float>.stride + head.byteCount
+        let sharedHead: Bool = if case let .compact(table) = embed { table === head } else { false }
+        return embed.byteCount + finalNorm.count * MemoryLayout<Float>.stride + (sharedHead ? 0 : head.byteCount)
             + layers.reduce(0) { $0 + $1.byteCount }
     }
 

@@ -1,8 +1,9 @@
 import SwitchyardTensor
 
 /// The format a weight is kept in after loading: `auto` keeps what the checkpoint holds (f32 stays
-/// f32, bf16 stays bf16, f16 becomes f32, which holds it exactly), or a named `WeightFormat`
-/// (quantized at load, tensor by tensor).
+/// f32, bf16 stays bf16, f16 becomes f32, which holds it exactly; a GGUF tensor in a block format
+/// keeps its blocks, copied as they are), or a named `WeightFormat` (converted at load, tensor by
+/// tensor: a GGUF tensor is dequantized, then quantized to it).
 public enum WeightDType: Equatable, Hashable, Sendable, CustomStringConvertible {
     case auto
     case format(WeightFormat)
@@ -32,9 +33,14 @@ public enum WeightDType: Equatable, Hashable, Sendable, CustomStringConvertible 
 
     /// The format a tensor stored as `stored` is kept in.
     public func resolve(stored: DType) -> WeightFormat {
+        resolve(stored: stored == .bf16 ? WeightFormat.bf16 : .f32)
+    }
+
+    /// The format a tensor whose values are stored in `stored` (f16 counts as f32) is kept in.
+    public func resolve(stored: WeightFormat) -> WeightFormat {
         switch self {
         case let .format(format): format
-        case .auto: stored == .bf16 ? .bf16 : .f32
+        case .auto: stored
         }
     }
 }

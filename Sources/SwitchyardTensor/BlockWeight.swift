@@ -71,6 +71,22 @@ public final class BlockWeight: @unchecked Sendable {
         if let source = bytes.baseAddress, byteCount > 0 { storage.copyMemory(from: source, byteCount: byteCount) }
     }
 
+    /// A weight whose stored bytes (ggml layout, `rowBytes` per row) are written a run of rows at a
+    /// time: `runs` are the row counts of consecutive runs (e.g. stacked tensors), and
+    /// `fill(run, destination)` writes run `run`'s rows at `destination`.
+    public convenience init(
+        format: WeightFormat, cols: Int, runs: [Int],
+        copyRuns fill: (_ run: Int, _ destination: UnsafeMutableRawPointer) throws -> Void
+    ) throws {
+        guard runs.allSatisfy({ $0 >= 0 }) else { throw BlockWeightError.negativeDimensions(rows: runs.min() ?? 0, cols: cols) }
+        try self.init(format: format, rows: runs.reduce(0, +), cols: cols, validated: ())
+        var first = 0
+        for (run, count) in runs.enumerated() {
+            try fill(run, storage + first * rowBytes)
+            first += count
+        }
+    }
+
     /// Quantizes a `rows x cols` weight whose rows `fill` writes a panel at a time:
     /// `fill(firstRow, count, destination)` writes rows `firstRow ..< firstRow + count` row-major
     /// (`cols` floats each). Only one panel's staging buffer is allocated besides the weight, so a
@@ -95,6 +111,12 @@ public final class BlockWeight: @unchecked Sendable {
     /// The stored bytes (ggml layout), e.g. to compare with a GGUF tensor.
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try body(UnsafeRawBufferPointer(start: storage, count: byteCount))
+    }
+
+    /// Writes row `row` of `W` as `cols` floats (exact): an embedding lookup.
+    public func dequantize(row: Int, into destination: UnsafeMutablePointer<Float>) {
+        precondition(row >= 0 && row < rows, "row \(row) is outside 0..<\(rows)")
+        format.dequantize(row: storage + row * rowBytes, cols: cols, into: destination)
     }
 
     /// Row `row` of `W` as floats (exact; for tests and checks, not hot paths).

@@ -73,6 +73,7 @@ struct PerfCommand: AsyncParsableCommand {
                 return
             }
             let engine: Engine
+            let loadStarted = ContinuousClock.now
             if let model {
                 engine = try Engine.load(directory: URL(fileURLWithPath: model), dtypes: try weightFormat.parsed())
             } else if synthetic {
@@ -80,6 +81,8 @@ struct PerfCommand: AsyncParsableCommand {
             } else {
                 throw EngineError.invalidArgument("give --model DIR (or --synthetic for random bench-shaped weights)")
             }
+            let load = LoadFigures(seconds: (ContinuousClock.now - loadStarted).seconds,
+                                   weightBytes: engine.weights.byteCount + ((engine.experts as? LocalExpertBackend)?.byteCount ?? 0))
             let sgemm = MachineLimits.sgemmGFLOPS()
             let memory = MachineLimits.memoryReadGBS(threads: threads)
             _ = try await EngineBenchmark.run(engine: engine, batch: 1, promptLength: 4, genLength: 2)  // warm-up
@@ -92,9 +95,9 @@ struct PerfCommand: AsyncParsableCommand {
                 results.append(PerfRuns(runs))
             }
             if json {
-                printJSON(results, sgemm: sgemm, memory: memory)
+                printJSON(results, sgemm: sgemm, memory: memory, load: load)
             } else {
-                printTable(results, sgemm: sgemm, memory: memory)
+                printTable(results, sgemm: sgemm, memory: memory, load: load)
             }
         } catch let error as ExitCode {
             throw error
@@ -125,8 +128,15 @@ struct PerfCommand: AsyncParsableCommand {
         }
     }
 
-    private func printTable(_ results: [PerfRuns], sgemm: Double, memory: Double) {
+    /// How long the model took to load and the bytes of weights it holds (in the formats loaded).
+    struct LoadFigures {
+        var seconds: Double
+        var weightBytes: Int
+    }
+
+    private func printTable(_ results: [PerfRuns], sgemm: Double, memory: Double, load: LoadFigures) {
         print(String(format: "machine: sgemm %.1f GFLOP/s, memory read %.1f GB/s (%d threads)", sgemm, memory, threads))
+        print(String(format: "model: loaded in %.2f s, %.1f MB of weights", load.seconds, Double(load.weightBytes) / 1e6))
         if `repeat` > 1 { print("each number is the median of \(`repeat`) runs; best decode and every run's decode follow") }
         print("batch  prefill tok/s  (GFLOP/s, %sgemm)  decode tok/s  (GFLOP/s, %sgemm)  (weights GB/s, %mem)  end-to-end output tok/s")
         for runs in results {
@@ -142,7 +152,7 @@ struct PerfCommand: AsyncParsableCommand {
         }
     }
 
-    private func printJSON(_ results: [PerfRuns], sgemm: Double, memory: Double) {
+    private func printJSON(_ results: [PerfRuns], sgemm: Double, memory: Double, load: LoadFigures) {
         func f(_ x: Double) -> String { String(format: "%.3f", x) }
         func list(_ values: [Double]) -> String { "[" + values.map(f).joined(separator: ", ") + "]" }
         let rows = results.map { runs in
@@ -155,7 +165,8 @@ struct PerfCommand: AsyncParsableCommand {
                 + "\"decode_tok_s_best\": \(f(runs.bestDecode)), \"decode_tok_s_runs\": \(list(runs.runs.map(\.decodeTokensPerSecond))), "
                 + "\"prefill_tok_s_runs\": \(list(runs.runs.map(\.prefillTokensPerSecond)))}"
         }
-        print("{\"results\": [\(rows.joined(separator: ", "))], \"limits\": {\"sgemm_gflops\": \(f(sgemm)), \"mem_read_gbs\": \(f(memory)), \"threads\": \(threads)}}")
+        print("{\"results\": [\(rows.joined(separator: ", "))], \"limits\": {\"sgemm_gflops\": \(f(sgemm)), \"mem_read_gbs\": \(f(memory)), \"threads\": \(threads)}, "
+              + "\"load_s\": \(f(load.seconds)), \"weight_bytes\": \(load.weightBytes)}")
     }
 }
 

@@ -89,7 +89,7 @@ struct RouterCommand: AsyncParsableCommand {
             weights = try RouterWeights.load(checkpoint, config: config)
             fingerprint = try ModelIdentity.fingerprint(config: config, directory: directory)
             wire = try WireRowDType.resolve(wireDType, dtypes: checkpoint.dtypes,
-                                            stored: checkpoint.info("model.embed_tokens.weight")?.dtype ?? .f32)
+                                            stored: checkpoint.storedFormat(of: "model.embed_tokens.weight") ?? .f32)
         } catch {
             printError("router: cannot load model \(model): \(error)")
             throw ExitCode(1)

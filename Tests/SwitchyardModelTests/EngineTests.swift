@@ -156,7 +156,7 @@ struct EngineTests {
         let config = TestModels.config("mixtral")
         let good = try RouterWeights.random(config: config, seed: 1)
         #expect(throws: EngineError.weightShape(name: "lm_head.weight", expected: [61, 32], actual: [60, 32])) {
-            try RouterWeights(config: config, embed: good.embed, layers: good.layers, finalNorm: good.finalNorm,
+            try RouterWeights(config: config, embed: good.embed.unpacked(), layers: good.layers, finalNorm: good.finalNorm,
                               head: Matrix(rows: 60, cols: 32))
         }
         let w = good.layers[0]

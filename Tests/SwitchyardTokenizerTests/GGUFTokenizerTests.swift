@@ -21,6 +21,36 @@ struct GGUFTokenizerTests {
         #expect(try Tokenizer.chatTemplate(gguf: GGUFModelFiles(path: url.path))?.contains("im_start") == true)
     }
 
+    struct SentencePieceExpected: Decodable {
+        struct Case: Decodable { var text: String; var ids: [Int32]; var ids_with_special: [Int32]; var decoded: String }
+        var cases: [Case]
+    }
+
+    /// spm_llama.gguf (scripts/make_gguf_spm_fixture.py): a SentencePiece BPE vocabulary with byte
+    /// fallback and user-defined pieces, written as llama.cpp's converter writes one; the ids are
+    /// transformers' for the same file.
+    @Test func sentencePieceIdsEqualTransformers() throws {
+        let url = Self.ggufFixtures.appendingPathComponent("spm_llama.gguf")
+        let expected = try JSONDecoder().decode(SentencePieceExpected.self,
+            from: Data(contentsOf: Self.ggufFixtures.appendingPathComponent("spm_llama.json")))
+        let tokenizer = try Tokenizer.load(directory: url)
+        #expect(tokenizer.bosTokenID == 1 && tokenizer.eosTokenID == 2)
+        #expect(expected.cases.contains { $0.ids.contains { (5...260).contains($0) } }, "byte fallback is exercised")
+        for fixture in expected.cases {
+            #expect(tokenizer.encode(fixture.text) == fixture.ids, "\(fixture.text.debugDescription)")
+            #expect(tokenizer.encode(fixture.text, addSpecialTokens: true) == fixture.ids_with_special, "\(fixture.text.debugDescription) with BOS")
+            #expect(try tokenizer.decode(fixture.ids) == fixture.decoded, "\(fixture.text.debugDescription) decoded")
+        }
+    }
+
+    @Test func sentencePieceMergesFollowScoresThenLengthsThenFileOrder() {
+        // "ab" (score -1) merges before "bc" (-2); "abc" is cut as "ab"+"c" and "a"+"bc", same score:
+        // the longer left part first.
+        let tokens = ["a", "b", "c", "bc", "ab", "abc"]
+        let merges = GGUFSentencePieceMerges.merges(tokens: tokens, scores: [0, 0, 0, -2, -1, -3])
+        #expect(merges.map { "\($0.0) \($0.1)" } == ["a b", "b c", "ab c", "a bc"])
+    }
+
     @Test func unknownPreTokenizerIsAnErrorNotAFallback() {
         #expect { try GGUFPreTokenizer.steps(named: "bogus-pre", path: "x.gguf") } throws: { "\($0)".contains("bogus-pre") }
         for name in GGUFPreTokenizer.supported {

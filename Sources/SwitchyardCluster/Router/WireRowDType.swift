@@ -15,8 +15,13 @@ public enum WireRowDType: String, Sendable, CaseIterable {
     public func rowBytes(hiddenSize: Int) -> Int { hiddenSize * (self == .bf16 ? 2 : 4) }
 
     /// Resolves `--wire-dtype` (`auto`, `f32` or `bf16`): `auto` is bf16 when the experts are kept
-    /// in anything but f32 (`dtypes.experts`, or for `auto` the checkpoint's `stored` dtype).
+    /// in anything but f32 (`dtypes.experts`, or for `auto` the checkpoint's `stored` format).
     public static func resolve(_ text: String, dtypes: WeightDTypes, stored: DType) throws(WireRowDTypeError) -> WireRowDType {
+        try resolve(text, dtypes: dtypes, stored: stored == .bf16 ? WeightFormat.bf16 : .f32)
+    }
+
+    /// As above, with the stored format (a GGUF file's blocks count as not f32).
+    public static func resolve(_ text: String, dtypes: WeightDTypes, stored: WeightFormat) throws(WireRowDTypeError) -> WireRowDType {
         switch text.lowercased() {
         case "f32": return .f32
         case "bf16": return .bf16

@@ -5,8 +5,9 @@ import SwitchyardTensor
 /// `[E, out, in]` tensor, with the Q/K row order llama.cpp's converter changed for `llama`.
 ///
 /// This is the one place GGUF bytes become weights: `dequantize` turns rows of any block format the
-/// engine reads (f32, f16, bf16, q8_0, q4_0, q4_1, q4_K, q5_K, q6_K) into f32, in Hugging Face row
-/// order. Only the byte range of the slice is mapped, and only when the process needs it.
+/// engine reads (f32, f16, bf16, q8_0, q4_0, q4_1, q4_K, q5_K, q6_K) into f32, and `copyRows` copies
+/// rows of a block format as they are (for `--dtype auto`), both in Hugging Face row order. Only the
+/// byte range of the slice is mapped, and only when the process needs it.
 struct GGUFTensorSlice: @unchecked Sendable {
     // @unchecked: the region is read-only after init.
     let path: String
@@ -50,6 +51,31 @@ struct GGUFTensorSlice: @unchecked Sendable {
     }
 
     var rowBytes: Int { rows == 0 ? 0 : fileRange.count / rows }
+
+    /// The format the values are stored in: the block format (or bf16) itself, f32 for f32 and f16
+    /// (f16 is kept as the f32 values it holds exactly).
+    var storedFormat: WeightFormat {
+        type == .f32 || type == .f16 ? .f32 : WeightFormat(ggmlType: Int(type.rawValue))!
+    }
+
+    /// Copies `count` whole rows from row `firstRow` (Hugging Face order) as the file stores them,
+    /// `rowBytes` each, into `destination`. A block runs along a row, so undoing the Q/K permutation
+    /// moves whole rows and keeps every block intact.
+    func copyRows(firstRow: Int, count: Int, into destination: UnsafeMutableRawPointer) throws {
+        if count == 0 { return }
+        guard let region, let base = region.bytes.baseAddress else {
+            throw GGUFError(.indexOutOfRange, file: path, tensor: tensorName, "the tensor is not mapped by this process")
+        }
+        precondition(firstRow >= 0 && count >= 0 && firstRow + count <= rows, "rows \(firstRow)..<\(firstRow + count) outside 0..<\(rows)")
+        guard let heads = permutationHeads, rows > 1 else {
+            destination.copyMemory(from: base + firstRow * rowBytes, byteCount: count * rowBytes)
+            return
+        }
+        for r in 0..<count {
+            let source = GGUFQKPermutation.ggufRow(forHFRow: firstRow + r, rowCount: rows, heads: heads)
+            (destination + r * rowBytes).copyMemory(from: base + source * rowBytes, byteCount: rowBytes)
+        }
+    }
 
     /// Converts `count` elements from `elementOffset` (both whole rows, or any run of a one-row tensor)
     /// into `destination`, in Hugging Face order.
