@@ -107,6 +107,16 @@ struct ProcessTests {
         }
     }
 
+    /// The first answer of a daemon that may not listen yet (bounded: a loaded machine starts it slowly).
+    func firstAnswer(_ client: TestHTTPClient, _ path: String, timeout: Duration = .seconds(30)) async throws -> TestHTTPClient.Response {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let response = try? await offPool({ try client.get(path) }) { return response }
+            if ContinuousClock.now > deadline { throw TestHTTPError("nothing answered \(path) within \(timeout)") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
     func greedy(_ client: TestHTTPClient, maxTokens: Int = 6) async throws -> TestHTTPClient.Response {
         try await offPool {
             try client.post("/v1/completions", json: "{\"prompt\":[1,2,3,4],\"max_tokens\":\(maxTokens),\"temperature\":0,\"ignore_eos\":true,\"return_token_ids\":true}")
@@ -126,9 +136,8 @@ struct ProcessTests {
                        log: work.appendingPathComponent("\(id).log"))
         }
         let client = TestHTTPClient(port: httpPort)
-        // Not ready without workers: 503 saying which experts are missing.
-        try await Task.sleep(for: .milliseconds(500))
-        let early = try await offPool { try client.get("/health") }
+        // Not ready without workers: 503 saying which experts are missing (once the router listens).
+        let early = try await firstAnswer(client, "/health")
         #expect(early.status == 503 && early.text.contains("missing_experts"), "\(early.text)")
 
         let first = try startWorker("w1")
