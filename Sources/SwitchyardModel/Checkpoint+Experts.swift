@@ -56,6 +56,19 @@ extension Checkpoint {
         try checkExpert(layer: layer, expert: expert)
         let key = ExpertKey(layer: layer, expert: expert)
         let hidden = config.hiddenSize
+        let inner = config.expertIntermediateSize(layer: layer, expert: expert)
+        let gateName = WeightNames.expertProjection(config, layer: layer, expert: expert, .gate)
+        let isRouted = config.isSparse(layer: layer) && expert < config.numExperts
+        if !isRouted || resolve(gateName) != nil {
+            return (
+                gate: try rows(of: gateName, shape: [inner, hidden]),
+                up: try rows(of: WeightNames.expertProjection(config, layer: layer, expert: expert, .up), shape: [inner, hidden]),
+                down: try rows(of: WeightNames.expertProjection(config, layer: layer, expert: expert, .down), shape: [hidden, inner])
+            )
+        }
+        return try fusedExpertSources(key, hidden: hidden, inner: inner, perExpertName: gateName)
+    }
+
     private func fusedExpertSources(
         _ key: ExpertKey, hidden: Int, inner: Int, perExpertName: String
     ) throws -> (gate: TensorRows, up: TensorRows, down: TensorRows) {
