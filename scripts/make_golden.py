@@ -204,8 +204,7 @@ FIXTURES = {
         features=["YaRN RoPE (factor 8, original 64 positions)", "attention_factor mscale(0.8)/mscale(1.0) on cos/sin",
                   "softmax scale times mscale(factor, mscale_all_dim)^2", "MLA with q LoRA"], seed=13),
     "gpt_oss_sliding_sinks": dict(
-        config=lambda: GptOssConfig(**common(num_hidden_layers=4, hidden_size=64, num_attention_heads=4,
-                                             num_key_value_heads=2), head_dim=16, intermediate_size=32,
+        config=lambda: GptOssConfig(**common(num_hidden_layers=4, num_key_value_heads=2, intermediate_size=32), head_dim=8,
                                     num_local_experts=4, num_experts_per_tok=2, sliding_window=6,
                                     swiglu_limit=1.5,
                                     rope_parameters={"rope_type": "yarn", "rope_theta": 150000.0, "factor": 32.0,
@@ -218,7 +217,7 @@ FIXTURES = {
         seed=14),
     "gpt_oss_mxfp4": dict(
         config=lambda: GptOssConfig(**common(num_hidden_layers=3, hidden_size=64, num_attention_heads=4,
-                                             num_key_value_heads=1), head_dim=16, intermediate_size=64,
+                                             num_key_value_heads=1, intermediate_size=64), head_dim=16,
                                     num_local_experts=6, num_experts_per_tok=3, sliding_window=5,
                                     layer_types=["full_attention", "sliding_attention", "sliding_attention"]),
         features=["MXFP4 experts (gate_up_proj/down_proj _blocks + _scales), dequantized by transformers",

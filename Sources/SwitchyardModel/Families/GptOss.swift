@@ -1,3 +1,5 @@
+import SwitchyardTensor
+
 /// gpt-oss (`GptOssForCausalLM`): attention sinks (a learned logit per head in the softmax
 /// denominator), sliding-window and full-attention layers by `layer_types`, biases on q/k/v/o, YaRN
 /// RoPE (by default factor 32 over 4096 positions, `truncate` false), a router linear with a bias
