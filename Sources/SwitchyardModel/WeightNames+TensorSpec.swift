@@ -122,6 +122,20 @@ extension WeightNames {
         ]
     }
 
+    /// The MXFP4 form of gpt_oss's fused expert weights of a sparse layer, as real gpt-oss checkpoints
+    /// store them (U8): `gate_up_proj_blocks` `[E, 2I, H/32, 16]`, `gate_up_proj_scales`
+    /// `[E, 2I, H/32]`, `down_proj_blocks` `[E, H, I/32, 16]`, `down_proj_scales` `[E, H, I/32]`
+    /// (the biases stay as in `interleavedExpertTensors`).
+    public static func mxfp4ExpertTensors(_ config: ModelConfig, layer: Int) -> [TensorSpec] {
+        let (e, h, i) = (config.numExperts, config.hiddenSize, config.moeIntermediateSize)
+        return [
+            TensorSpec(name: fusedGateUp(layer: layer) + "_blocks", shape: [e, 2 * i, h / 32, 16]),
+            TensorSpec(name: fusedGateUp(layer: layer) + "_scales", shape: [e, 2 * i, h / 32]),
+            TensorSpec(name: fusedDown(layer: layer) + "_blocks", shape: [e, h, i / 32, 16]),
+            TensorSpec(name: fusedDown(layer: layer) + "_scales", shape: [e, h, i / 32]),
+        ]
+    }
+
     /// Every tensor of a checkpoint of `config` in the Hub (per-expert) layout, in model order
     /// (gpt_oss: its fused layout).
     public static func allTensors(_ config: ModelConfig) -> [TensorSpec] {
