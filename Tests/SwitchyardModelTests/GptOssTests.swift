@@ -55,6 +55,8 @@ struct GptOssTests {
         #expect(error("{\(Self.base), \"layer_types\": [\"full_attention\", \"chunked_attention\", \"full_attention\", \"full_attention\"]}")?
             .contains("chunked_attention") == true)
         #expect(error("{\(Self.base), \"swiglu_limit\": 0}")?.contains("swiglu_limit") == true)
+        #expect(error("{\(Self.base), \"quantization_config\": {\"quant_method\": \"fp8\"}}")?.contains("fp8") == true)
+        #expect(error("{\(Self.base), \"quantization_config\": {\"quant_method\": \"mxfp4\"}}") == nil)
         #expect(error("{\(Self.base), \"rope_parameters\": {\"rope_type\": \"longrope\", \"factor\": 2.0}}")?.contains("longrope") == true)
     }
 

@@ -22,6 +22,12 @@ struct GptOss: ModelFamilyDefinition {
                                         attentionFactor: RoPE.YaRN.mscale(32), truncate: false)
 
     func parseQuirks(_ json: ConfigReader, into config: inout ModelConfig) throws {
+        // Real checkpoints declare their MXFP4 experts; any other quantization is not read.
+        if let quantization = try json.object("quantization_config"), let method = try quantization.string("quant_method"),
+           method != "mxfp4" {
+            throw ModelError.invalidConfigValue(path: json.path, key: "quantization_config.quant_method",
+                                                reason: "\"\(method)\" is not supported (only \"mxfp4\" experts)")
+        }
         let bias = try json.bool("attention_bias", default: true)
         (config.attentionBias, config.outputBias) = (bias, bias)
         config.attentionSinks = true
