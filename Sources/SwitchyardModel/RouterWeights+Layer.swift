@@ -102,11 +102,11 @@ extension RouterWeights {
                 try RouterWeights.check(prefix + "self_attn.sinks", sinks, [1, config.numHeads])
             }
             if config.isSparse(layer: layer) {
-                let gateName = WeightNames.routerGate(config.family, layer: layer)
-                guard let gate else { throw EngineError.missingWeight(gateName) }
-                try RouterWeights.check(gateName, gate, [config.numExperts, h])
+                let router = prefix + "mlp.\(config.family.definition.routerModuleName)"
+                guard let gate else { throw EngineError.missingWeight(router + ".weight") }
+                try RouterWeights.check(router + ".weight", gate, [config.numExperts, h])
                 if config.routerBias {
-                    let name = WeightNames.routerBias(config.family, layer: layer)
+                    let name = router + ".bias"
                     guard let gateBias else { throw EngineError.missingWeight(name) }
                     try RouterWeights.check(name, gateBias, [1, config.numExperts])
                 }
