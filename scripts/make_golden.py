@@ -47,8 +47,9 @@ import sys
 
 import torch
 import transformers
-from transformers import (AutoModelForCausalLM, DeepseekV2Config, DeepseekV3Config, Glm4MoeConfig, LlamaConfig, MixtralConfig,
-                          OlmoeConfig, Qwen2MoeConfig, Qwen3MoeConfig)
+from transformers import (AutoModelForCausalLM, DeepseekV2Config, DeepseekV3Config, Glm4MoeConfig, GptOssConfig, LlamaConfig,
+                          MixtralConfig, OlmoeConfig, Qwen2MoeConfig, Qwen3MoeConfig)
+from transformers.integrations.mxfp4 import FP4_VALUES
 
 PROMPT_LENGTHS = [1, 2, 5, 13, 27, 40]
 GREEDY_STEPS = 12
@@ -69,8 +70,15 @@ def rescale(model, seed, embed_std=1.0):
                 value = noise * (2.5 / math.sqrt(hidden))
             elif name.endswith("norm.weight"):
                 value = 1 + 0.1 * noise
-            elif name.endswith(".bias"):
+            elif name.endswith(".bias") or name.endswith("_proj_bias"):
                 value = 0.1 * noise
+            elif name.endswith("self_attn.sinks"):
+                value = noise
+            elif name.endswith("mlp.router.weight"):
+                value = noise * (3 / math.sqrt(hidden))
+            elif model.config.model_type == "gpt_oss" and (name.endswith("experts.gate_up_proj")
+                                                            or name.endswith("experts.down_proj")):
+                value = noise / math.sqrt(shape[1])  # gpt_oss stores [E, in, out]
             elif name.endswith("shared_expert_gate.weight"):
                 value = noise / math.sqrt(hidden)
             elif name.endswith(".gate.weight"):
@@ -195,7 +203,68 @@ FIXTURES = {
                                                          "mscale_all_dim": 1.0, "beta_fast": 32, "beta_slow": 1}),
         features=["YaRN RoPE (factor 8, original 64 positions)", "attention_factor mscale(0.8)/mscale(1.0) on cos/sin",
                   "softmax scale times mscale(factor, mscale_all_dim)^2", "MLA with q LoRA"], seed=13),
+    "gpt_oss_sliding_sinks": dict(
+        config=lambda: GptOssConfig(**common(num_hidden_layers=4, num_key_value_heads=2, intermediate_size=32), head_dim=8,
+                                    num_local_experts=4, num_experts_per_tok=2, sliding_window=6,
+                                    swiglu_limit=1.5,
+                                    rope_parameters={"rope_type": "yarn", "rope_theta": 150000.0, "factor": 32.0,
+                                                     "beta_fast": 32.0, "beta_slow": 1.0, "truncate": False,
+                                                     "original_max_position_embeddings": 16}),
+        features=["attention sinks", "sliding_window 6 < prompt lengths on layers 0 and 2 (default layer_types)",
+                  "q/k/v/o biases", "YaRN factor 32 over 16 original positions, truncate false",
+                  "router with bias, softmax over the top-2 logits", "expert biases",
+                  "clamped SwiGLU (alpha 1.702, limit 1.5 so the clamp bites)", "fused interleaved gate_up_proj"],
+        seed=14),
+    "gpt_oss_mxfp4": dict(
+        config=lambda: GptOssConfig(**common(num_hidden_layers=3, hidden_size=64, num_attention_heads=4,
+                                             num_key_value_heads=1, intermediate_size=64), head_dim=16,
+                                    num_local_experts=6, num_experts_per_tok=3, sliding_window=5,
+                                    layer_types=["full_attention", "sliding_attention", "sliding_attention"]),
+        features=["MXFP4 experts (gate_up_proj/down_proj _blocks + _scales), dequantized by transformers",
+                  "bf16 storage of the rest", "layer_types full, sliding, sliding; sliding_window 5",
+                  "default YaRN (factor 32 over 4096)", "default clamped SwiGLU (limit 7)", "top-3 of 6",
+                  "multi-query (1 KV head)"],
+        dtype=torch.bfloat16, mxfp4=True, seed=15),
 }
+
+
+def quantize_mxfp4(weight):
+    """`weight` [..., rows, cols] (cols a multiple of 32) as MXFP4 blocks [..., rows, cols/32, 16] and
+    E8M0 scales [..., rows, cols/32]: per block of 32 the smallest power of two that brings the
+    largest magnitude within FP4's 6, each value rounded to the nearest FP4 value, two per byte with
+    the low nibble first (the layout transformers' `_convert_moe_packed_tensors` reads)."""
+    *prefix, rows, cols = weight.shape
+    blocks = weight.to(torch.float64).reshape(*prefix, rows, cols // 32, 32)
+    amax = blocks.abs().amax(dim=-1, keepdim=True).clamp(min=2.0 ** -120)
+    exponent = torch.ceil(torch.log2(amax / 6.0))
+    scaled = blocks / torch.pow(2.0, exponent)
+    lut = torch.tensor(FP4_VALUES, dtype=torch.float64)
+    codes = (scaled.unsqueeze(-1) - lut).abs().argmin(dim=-1).to(torch.uint8)
+    packed = codes[..., 0::2] | (codes[..., 1::2] << 4)
+    scales = (exponent.squeeze(-1) + 127).to(torch.uint8)
+    return packed.contiguous(), scales.contiguous()
+
+
+def write_mxfp4(directory):
+    """Replaces the saved experts' `gate_up_proj` / `down_proj` by MXFP4 `_blocks` + `_scales` in
+    the checkpoint layout real gpt-oss files use ([E, out, in]) and declares the quantization."""
+    from safetensors.torch import load_file, save_file
+    path = os.path.join(directory, "model.safetensors")
+    tensors = load_file(path)
+    for name in sorted(tensors):
+        if name.endswith("experts.gate_up_proj") or name.endswith("experts.down_proj"):
+            weight = tensors.pop(name).transpose(-1, -2)  # [E, in, out] -> [E, out, in]
+            tensors[name + "_blocks"], tensors[name + "_scales"] = quantize_mxfp4(weight)
+    save_file(tensors, path, metadata={"format": "pt"})
+    config_path = os.path.join(directory, "config.json")
+    with open(config_path) as handle:
+        config = json.load(handle)
+    config["quantization_config"] = {
+        "quant_method": "mxfp4",
+        "modules_to_not_convert": ["model.layers.*.self_attn", "model.layers.*.mlp.router", "model.embed_tokens", "lm_head"],
+    }
+    with open(config_path, "w") as handle:
+        json.dump(config, handle, indent=2)
 
 
 def log_softmax(logits):
@@ -217,11 +286,15 @@ def build(name, spec, out_dir):
     dtype = spec.get("dtype", torch.float32)
     model = model.to(dtype)
     model.save_pretrained(directory, max_shard_size=spec.get("shard", "50GB"))
+    if spec.get("mxfp4"):
+        write_mxfp4(directory)
 
     reference, info = AutoModelForCausalLM.from_pretrained(
         directory, dtype=torch.float64, attn_implementation="eager", experts_implementation="eager",
         output_loading_info=True)
-    problems = {key: value for key, value in info.items() if value}
+    problems = {key: value for key, value in info.items() if value and key != "conversion_errors"}
+    if info.get("conversion_errors"):
+        sys.exit(f"{name}: transformers reloaded with conversion errors: {info['conversion_errors']}")
     if problems:
         sys.exit(f"{name}: transformers reloaded with problems: {problems}")
     reference.eval()

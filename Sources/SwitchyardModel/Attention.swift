@@ -5,8 +5,9 @@ import SwitchyardTensor
 ///
 /// The new keys and values must already be in the cache. Row `i` (position `start + i`) attends
 /// to cached positions `lo...start + i`, where `lo` is 0 or, with a sliding window `W`,
-/// `start + i - W + 1` (transformers: `kv_idx > q_idx - W`). One row (decode) runs tight SIMD loops;
-/// several rows (prefill) run two BLAS products per head.
+/// `start + i - W + 1` (transformers: `kv_idx > q_idx - W`). With attention sinks (gpt_oss) each
+/// head's learned sink logit joins the softmax denominator and takes no value. One row (decode) runs
+/// tight SIMD loops; several rows (prefill) run two BLAS products per head.
 public struct Attention: Sendable {
     public let heads: Int
     public let kvHeads: Int
@@ -23,10 +24,11 @@ public struct Attention: Sendable {
 
     /// Writes `rows x (heads * headDim)` outputs (leading dimension `ldOut`) for query rows `q`
     /// (head `h` at columns `h * headDim`, leading dimension `ldQ`) at positions `start...`.
-    /// `scratch` is grown as needed (cols 1) and holds the score matrix.
+    /// `scratch` is grown as needed (cols 1) and holds the score matrix. `sinks` holds one logit
+    /// per head when the model has attention sinks.
     public func compute(
         q: UnsafePointer<Float>, ldQ: Int, rows: Int, start: Int,
-        cache: KVCache, layer: Int, window: Int?,
+        cache: KVCache, layer: Int, window: Int?, sinks: UnsafePointer<Float>? = nil,
         output: UnsafeMutablePointer<Float>, ldOut: Int, scratch: Matrix
     ) {
         let total = start + rows
@@ -38,7 +40,7 @@ public struct Attention: Sendable {
             for h in 0..<heads {
                 let g = h / group
                 decodeHead(q: q + h * headDim, keys: cache.keys(layer: layer, head: g),
-                           values: cache.values(layer: layer, head: g), lo: lo, hi: total,
+                           values: cache.values(layer: layer, head: g), lo: lo, hi: total, sink: sinks?[h],
                            scores: scores, output: output + h * headDim)
             }
             return
@@ -55,34 +57,48 @@ public struct Attention: Sendable {
                 let row = scores + i * total
                 let hi = start + i + 1
                 let lo = window.map { max(0, hi - $0) } ?? 0
-                maskedSoftmax(row, lo: lo, hi: hi, total: total)
+                maskedSoftmax(row, lo: lo, hi: hi, total: total, sink: sinks?[h])
             }
             GEMM.multiply(m: rows, n: headDim, k: total, a: scores, lda: total,
                           b: values, ldb: headDim, c: output + h * headDim, ldc: ldOut)
         }
     }
 
-    /// Scales `row[lo..<hi]` by `scale`, replaces it by its softmax and zeroes the rest of `row[0..<total]`.
+    /// Scales `row[lo..<hi]` by `scale`, replaces it by its softmax (with `sink` in the denominator
+    /// when given) and zeroes the rest of `row[0..<total]`.
     @inline(__always)
-    private func maskedSoftmax(_ row: UnsafeMutablePointer<Float>, lo: Int, hi: Int, total: Int) {
+    private func maskedSoftmax(_ row: UnsafeMutablePointer<Float>, lo: Int, hi: Int, total: Int, sink: Float?) {
         for j in 0..<lo { row[j] = 0 }
         for j in hi..<total { row[j] = 0 }
         for j in lo..<hi { row[j] *= scale }
-        Softmax.apply(row + lo, count: hi - lo)
+        guard let sink else {
+            Softmax.apply(row + lo, count: hi - lo)
+            return
+        }
+        var maximum = sink
+        for j in lo..<hi { maximum = max(maximum, row[j]) }
+        var sum = expf(sink - maximum)
+        for j in lo..<hi {
+            let e = expf(row[j] - maximum)
+            row[j] = e
+            sum += e
+        }
+        let inverse = 1 / sum
+        for j in lo..<hi { row[j] *= inverse }
     }
 
     @inline(__always)
     private func decodeHead(
         q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-        lo: Int, hi: Int, scores: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
+        lo: Int, hi: Int, sink: Float?, scores: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
     ) {
-        var maxScore = -Float.infinity
+        var maxScore = sink ?? -Float.infinity
         for j in lo..<hi {
             let s = VectorOps.dot(q, keys + j * headDim, count: headDim) * scale
             scores[j] = s
             maxScore = max(maxScore, s)
         }
-        var sum: Float = 0
+        var sum: Float = sink.map { expf($0 - maxScore) } ?? 0
         for j in lo..<hi {
             let e = expf(scores[j] - maxScore)
             scores[j] = e

@@ -5,22 +5,39 @@ extension Checkpoint {
     /// (`numExperts`) or a dense layer's MLP (`0`). Reads the per-expert Hub layout, or slices the
     /// fused `experts.gate_up_proj [E, 2I, H]` / `experts.down_proj [E, H, I]` layout.
     public func expertFFN(layer: Int, expert: Int) throws -> ExpertFFNWeights {
+        if storesInterleavedExperts(layer: layer, expert: expert) {
+            try checkExpert(layer: layer, expert: expert)
+            return try interleavedExpertWeights(ExpertKey(layer: layer, expert: expert)).weights
+        }
         let sources = try expertSources(layer: layer, expert: expert)
         return ExpertFFNWeights(gate: try matrix(sources.gate), up: try matrix(sources.up), down: try matrix(sources.down))
     }
 
     /// One FFN expert read straight into the format the engine computes with (`dtypes.experts`:
     /// packed f32 panels or blocks, no f32 copy of each projection first): what routers and
-    /// workers load.
+    /// workers load. gpt_oss experts (interleaved or MXFP4) go through one f32 copy of the expert.
     public func packedExpertFFN(layer: Int, expert: Int) throws -> ExpertFFN {
+        if storesInterleavedExperts(layer: layer, expert: expert) {
+            try checkExpert(layer: layer, expert: expert)
+            let (weights, stored) = try interleavedExpertWeights(ExpertKey(layer: layer, expert: expert))
+            let format = dtypes.experts.resolve(stored: stored)
+            return ExpertFFN(gateUp: try Self.linearWeight([weights.gate, weights.up], format: format),
+                             down: try Self.linearWeight([weights.down], format: format),
+                             gateUpBias: weights.gateUpBias, downBias: weights.downBias, activation: config.expertActivation)
+        }
         let sources = try expertSources(layer: layer, expert: expert)
         return ExpertFFN(gateUp: try linearWeight([sources.gate, sources.up], dtype: dtypes.experts),
-                         down: try linearWeight([sources.down], dtype: dtypes.experts))
+                         down: try linearWeight([sources.down], dtype: dtypes.experts), activation: config.expertActivation)
     }
 
-    /// Where one expert's gate, up and down projections are, after checking that the expert exists,
-    /// that the filter admits it and that every shape is as the config says.
-    private func expertSources(layer: Int, expert: Int) throws -> (gate: TensorRows, up: TensorRows, down: TensorRows) {
+    /// Whether `(layer, expert)` is a routed expert stored the gpt_oss way.
+    private func storesInterleavedExperts(layer: Int, expert: Int) -> Bool {
+        config.family.definition.interleavedGateUpExperts && layer >= 0 && layer < config.numLayers
+            && config.isSparse(layer: layer) && expert >= 0 && expert < config.numExperts
+    }
+
+    /// Checks that the expert exists and that the filter admits it.
+    private func checkExpert(layer: Int, expert: Int) throws {
         let key = ExpertKey(layer: layer, expert: expert)
         guard layer >= 0, layer < config.numLayers else {
             throw ModelError.noSuchExpert(layer: layer, expert: expert, reason: "the model has \(config.numLayers) layers")
@@ -31,6 +48,13 @@ extension Checkpoint {
         if case let .experts(keys) = filter, !keys.contains(key) {
             throw ModelError.tensorNotLoaded(name: "expert \(key)", filter: filter.description)
         }
+    }
+
+    /// Where one expert's gate, up and down projections are, after checking that the expert exists,
+    /// that the filter admits it and that every shape is as the config says.
+    private func expertSources(layer: Int, expert: Int) throws -> (gate: TensorRows, up: TensorRows, down: TensorRows) {
+        try checkExpert(layer: layer, expert: expert)
+        let key = ExpertKey(layer: layer, expert: expert)
         let hidden = config.hiddenSize
         let inner = config.expertIntermediateSize(layer: layer, expert: expert)
         let gateName = WeightNames.expertProjection(config, layer: layer, expert: expert, .gate)

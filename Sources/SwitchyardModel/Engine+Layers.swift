@@ -82,7 +82,7 @@ extension Engine {
             } else {
                 // Prefill chunks in turn: their score products use the BLAS threads themselves.
                 attention.compute(q: state.qkv.row(first), ldQ: width, rows: input.tokens.count, start: cache.length,
-                                  cache: cache, layer: layer, window: window,
+                                  cache: cache, layer: layer, window: window, sinks: w.sinks.map { UnsafePointer($0.base) },
                                   output: state.attention.row(first), ldOut: qDim, scratch: state.scores)
             }
         }
@@ -95,7 +95,7 @@ extension Engine {
                 let input = inputs[inputs.startIndex + i]
                 let first = state.rowStart[i]
                 attention.compute(q: state.qkv.row(first), ldQ: width, rows: 1, start: input.cache.length,
-                                  cache: input.cache, layer: layer, window: window,
+                                  cache: input.cache, layer: layer, window: window, sinks: w.sinks.map { UnsafePointer($0.base) },
                                   output: state.attention.row(first), ldOut: qDim, scratch: scores[worker])
             }
         }
@@ -116,6 +116,10 @@ extension Engine {
         if let gate = w.gate {
             gate.multiply(m: rows, a: state.xn.base, lda: h, c: state.gateLogits.base, ldc: state.gateLogits.cols,
                           threads: threads)
+            if let bias = w.gateBias {
+                VectorOps.addBias(bias.base, to: state.gateLogits.base, rows: rows, cols: config.numExperts,
+                                  ldx: state.gateLogits.cols)
+            }
             logits = state.gateLogits.base
             if let sharedGate = w.sharedGate {
                 sharedGate.multiply(m: rows, a: state.xn.base, lda: h, c: state.sharedLogits.base, ldc: 1, threads: threads)

@@ -2,7 +2,7 @@ import Foundation
 import SwitchyardTensor
 
 /// Turns a layer's gate logits into `ExpertRoutes`, following each family's transformers code:
-/// scores (softmax over all experts, or a sigmoid per expert), top-k chosen by the scores plus an
+/// scores (softmax over all experts, a sigmoid per expert, or gpt_oss's softmax over the top-k logits), top-k chosen by the scores plus an
 /// optional correction bias among the best expert groups, weights from the unbiased scores,
 /// renormalised when `norm_topk_prob` (always for mixtral) and multiplied by `routed_scaling_factor`;
 /// then a shared-expert slot (id `numExperts`) weighted `sigmoid(shared gate)` (qwen2_moe) or 1
@@ -82,6 +82,14 @@ public enum Gating {
             Softmax.apply(scores, count: experts)
         case .sigmoid:
             for e in 0..<experts { scores[e] = 1 / (1 + expf(-scores[e])) }
+        case .softmaxOverTopK:
+            // GptOssTopKRouter: top-k of the logits, softmax over the k chosen.
+            TopK.select(scores, count: experts, k: k, indices: ids, topValues: weights)
+            Softmax.apply(weights, count: k)
+            if config.routedScalingFactor != 1 {
+                for s in 0..<k { weights[s] *= config.routedScalingFactor }
+            }
+            return
         }
         let grouped = config.expertGroups > 1 && config.topKGroups < config.expertGroups
         if correctionBias == nil && !grouped {
@@ -96,7 +104,7 @@ public enum Gating {
             var sum: Float = 0
             for s in 0..<k { sum += weights[s] }
             switch config.scoringFunction {
-            case .softmax:
+            case .softmax, .softmaxOverTopK:
                 if sum > 0 { for s in 0..<k { weights[s] /= sum } }
             case .sigmoid:
                 // transformers adds 1e-20 to the denominator of sigmoid weights.

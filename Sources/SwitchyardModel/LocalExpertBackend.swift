@@ -33,7 +33,7 @@ public final class LocalExpertBackend: ExpertBackend, @unchecked Sendable {
             try RouterWeights.check(name + ".gate_proj.weight", w.gate, [size, config.hiddenSize])
             try RouterWeights.check(name + ".up_proj.weight", w.up, [size, config.hiddenSize])
             try RouterWeights.check(name + ".down_proj.weight", w.down, [config.hiddenSize, size])
-            loaded[key] = ExpertFFN(w)
+            loaded[key] = ExpertFFN(w, activation: config.expertActivation)
         }
         try self.init(config: config, experts: loaded)
     }

@@ -22,6 +22,8 @@ public struct ModelConfig: Sendable, Equatable {
         case softmax
         /// Independent sigmoid per expert, then top-k (deepseek_v3, glm4_moe).
         case sigmoid
+        /// Top-k of the raw logits, then softmax over the k chosen (gpt_oss).
+        case softmaxOverTopK
     }
 
     /// How a group of experts is scored in group-limited routing.
@@ -98,6 +100,15 @@ public struct ModelConfig: Sendable, Equatable {
     /// Whether the shared expert's slot is weighted `sigmoid(shared_expert_gate · x)` (qwen2_moe);
     /// otherwise it is always added with weight 1 (deepseek, glm4_moe).
     public var sharedExpertGated: Bool
+    /// Whether each attention head has a learned sink logit (`self_attn.sinks`) joining its softmax
+    /// denominator without a value (gpt_oss).
+    public var attentionSinks = false
+    /// Whether the router is a linear with a bias (`mlp.router.bias`, gpt_oss).
+    public var routerBias = false
+    /// Whether routed experts have biases on their gate-up and down products (gpt_oss).
+    public var expertBias = false
+    /// The activation of every FFN expert.
+    public var expertActivation: ExpertActivation = .swiglu
 
     public init(
         family: ModelFamily, hiddenSize: Int, numLayers: Int, numHeads: Int, numKVHeads: Int, headDim: Int,

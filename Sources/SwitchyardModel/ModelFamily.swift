@@ -12,6 +12,7 @@ public enum ModelFamily: String, Sendable, CaseIterable {
     case glm4_moe
     case deepseek_v2
     case deepseek_v3
+    case gpt_oss
 
     /// The registry: what each `model_type` is.
     package var definition: any ModelFamilyDefinition {
@@ -24,6 +25,7 @@ public enum ModelFamily: String, Sendable, CaseIterable {
         case .glm4_moe: GLM4Moe()
         case .deepseek_v2: DeepseekV2()
         case .deepseek_v3: DeepseekV3()
+        case .gpt_oss: GptOss()
         }
     }
 

@@ -27,6 +27,10 @@ extension RouterWeights {
         public let latent: LatentWeights?
         /// `1 x numExperts` router `e_score_correction_bias` of a sparse layer when the config has one.
         public let scoreCorrectionBias: Matrix?
+        /// `1 x numExperts` bias of the router linear of a sparse layer (gpt_oss `mlp.router.bias`).
+        public let gateBias: Matrix?
+        /// `1 x numHeads` attention sink logits (gpt_oss `self_attn.sinks`).
+        public let sinks: Matrix?
 
         /// Checks every shape against `config` for `layer`, fuses q, k, v (and their biases) and packs
         /// the projections.
@@ -35,7 +39,8 @@ extension RouterWeights {
             inputNorm: Matrix, q: Matrix, k: Matrix, v: Matrix,
             qBias: Matrix? = nil, kBias: Matrix? = nil, vBias: Matrix? = nil,
             o: Matrix, oBias: Matrix? = nil, qNorm: Matrix? = nil, kNorm: Matrix? = nil,
-            postNorm: Matrix, gate: Matrix? = nil, sharedGate: Matrix? = nil, scoreCorrectionBias: Matrix? = nil
+            postNorm: Matrix, gate: Matrix? = nil, sharedGate: Matrix? = nil, scoreCorrectionBias: Matrix? = nil,
+            gateBias: Matrix? = nil, sinks: Matrix? = nil
         ) throws {
             let h = config.hiddenSize
             let a = "model.layers.\(layer).self_attn."
@@ -55,7 +60,7 @@ extension RouterWeights {
             try self.init(config: config, layer: layer, inputNorm: inputNorm, qkv: PackedWeight(stacking: [q, k, v]),
                           qkvBias: qkvBias, o: PackedWeight(o), oBias: oBias, qNorm: qNorm, kNorm: kNorm, postNorm: postNorm,
                           gate: gate.map { PackedWeight($0) }, sharedGate: sharedGate.map { PackedWeight($0) },
-                          scoreCorrectionBias: scoreCorrectionBias)
+                          scoreCorrectionBias: scoreCorrectionBias, gateBias: gateBias, sinks: sinks)
         }
 
         /// Checks every shape against `config` for `layer`; q, k and v come fused and packed
@@ -65,7 +70,8 @@ extension RouterWeights {
             inputNorm: Matrix, qkv: any LinearWeight, qkvBias: Matrix? = nil,
             o: any LinearWeight, oBias: Matrix? = nil, qNorm: Matrix? = nil, kNorm: Matrix? = nil,
             postNorm: Matrix, gate: (any LinearWeight)? = nil, sharedGate: (any LinearWeight)? = nil,
-            scoreCorrectionBias: Matrix? = nil, latent: LatentWeights? = nil
+            scoreCorrectionBias: Matrix? = nil, latent: LatentWeights? = nil, gateBias: Matrix? = nil,
+            sinks: Matrix? = nil
         ) throws {
             let h = config.hiddenSize
             let width = config.attentionInputWidth
@@ -91,9 +97,19 @@ extension RouterWeights {
                 try RouterWeights.check(prefix + "self_attn.q_norm.weight", qNorm, [1, perHead ? config.headDim : config.qDim])
                 try RouterWeights.check(prefix + "self_attn.k_norm.weight", kNorm, [1, perHead ? config.headDim : config.kvDim])
             }
+            if config.attentionSinks {
+                guard let sinks else { throw EngineError.missingWeight(prefix + "self_attn.sinks") }
+                try RouterWeights.check(prefix + "self_attn.sinks", sinks, [1, config.numHeads])
+            }
             if config.isSparse(layer: layer) {
-                guard let gate else { throw EngineError.missingWeight(prefix + "mlp.gate.weight") }
-                try RouterWeights.check(prefix + "mlp.gate.weight", gate, [config.numExperts, h])
+                let router = prefix + "mlp.\(config.family.definition.routerModuleName)"
+                guard let gate else { throw EngineError.missingWeight(router + ".weight") }
+                try RouterWeights.check(router + ".weight", gate, [config.numExperts, h])
+                if config.routerBias {
+                    let name = router + ".bias"
+                    guard let gateBias else { throw EngineError.missingWeight(name) }
+                    try RouterWeights.check(name, gateBias, [1, config.numExperts])
+                }
                 if config.scoreCorrectionBias {
                     guard let scoreCorrectionBias else { throw EngineError.missingWeight(prefix + "mlp.gate.e_score_correction_bias") }
                     try RouterWeights.check(prefix + "mlp.gate.e_score_correction_bias", scoreCorrectionBias, [1, config.numExperts])
@@ -115,11 +131,13 @@ extension RouterWeights {
             self.gate = config.isSparse(layer: layer) ? gate : nil
             self.sharedGate = config.isSparse(layer: layer) && config.hasSharedExpert && config.sharedExpertGated ? sharedGate : nil
             self.scoreCorrectionBias = config.isSparse(layer: layer) && config.scoreCorrectionBias ? scoreCorrectionBias : nil
+            self.gateBias = config.isSparse(layer: layer) && config.routerBias ? gateBias : nil
+            self.sinks = config.attentionSinks ? sinks : nil
         }
 
         var byteCount: Int {
             let vectors = [inputNorm, postNorm].reduce(0) { $0 + $1.count }
-                + [qkvBias, oBias, qNorm, kNorm, scoreCorrectionBias].reduce(0) { $0 + ($1?.count ?? 0) }
+                + [qkvBias, oBias, qNorm, kNorm, scoreCorrectionBias, gateBias, sinks].reduce(0) { $0 + ($1?.count ?? 0) }
             return vectors * MemoryLayout<Float>.stride
                 + [qkv, o].reduce(0) { $0 + $1.byteCount } + [gate, sharedGate].reduce(0) { $0 + ($1?.byteCount ?? 0) }
                 + (latent?.byteCount ?? 0)

@@ -85,7 +85,11 @@ extension RouterWeights {
             var gate: (any LinearWeight)?
             var sharedGate: (any LinearWeight)?
             var correction: Matrix?
+            var gateBias: Matrix?
             if config.isSparse(layer: l) {
+                if config.routerBias {
+                    gateBias = try vector(WeightNames.routerBias(config.family, layer: l), config.numExperts)
+                }
                 gate = try packed([(WeightNames.routerGate(config.family, layer: l), config.numExperts)], cols: h,
                                   dtype: checkpoint.dtypes.gates)
                 if config.scoreCorrectionBias {
@@ -105,7 +109,8 @@ extension RouterWeights {
                 oBias: config.outputBias ? try vector(a + "o_proj.bias", h) : try optionalVector(a + "o_proj.bias", h),
                 qNorm: qNorm, kNorm: kNorm,
                 postNorm: try vector(p + "post_attention_layernorm.weight", h),
-                gate: gate, sharedGate: sharedGate, scoreCorrectionBias: correction, latent: attention.latent
+                gate: gate, sharedGate: sharedGate, scoreCorrectionBias: correction, latent: attention.latent,
+                gateBias: gateBias, sinks: config.attentionSinks ? try vector(a + "sinks", config.numHeads) : nil
             ))
         }
         let finalNorm = try vector("model.norm.weight", h)

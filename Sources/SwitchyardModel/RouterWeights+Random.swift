@@ -56,7 +56,9 @@ extension RouterWeights {
                 postNorm: norm(h),
                 gate: sparse ? Matrix.random(rows: config.numExperts, cols: h, scale: 4 * (3 / Float(h)).squareRoot(), generator: &g) : nil,
                 sharedGate: sparse && config.hasSharedExpert && config.sharedExpertGated ? linear(1, h) : nil,
-                scoreCorrectionBias: sparse && config.scoreCorrectionBias ? bias(config.numExperts) : nil
+                scoreCorrectionBias: sparse && config.scoreCorrectionBias ? bias(config.numExperts) : nil,
+                gateBias: sparse && config.routerBias ? bias(config.numExperts) : nil,
+                sinks: config.attentionSinks ? bias(config.numHeads) : nil
             ))
         }
         let finalNorm = norm(h)

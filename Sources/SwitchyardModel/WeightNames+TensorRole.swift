@@ -29,11 +29,14 @@ extension WeightNames {
            let kind = projection(rest[rest.startIndex + 2]), rest.last == "weight" {
             return .expert(ExpertKey(layer: layer, expert: expert), kind)
         }
-        // experts.gate_up_proj / experts.down_proj (optionally with .weight)
+        // experts.gate_up_proj / experts.down_proj (optionally with .weight), and gpt_oss's
+        // `_bias`, MXFP4 `_blocks` and `_scales` of them: all `[E, ...]`.
         if rest.count == 2 || (rest.count == 3 && rest.last == "weight"), rest[rest.startIndex] == "experts" {
             let kind = rest[rest.startIndex + 1]
-            if kind == "gate_up_proj" { return .fusedExperts(layer: layer, gateUp: true) }
-            if kind == "down_proj" { return .fusedExperts(layer: layer, gateUp: false) }
+            for suffix in ["", "_bias", "_blocks", "_scales"] {
+                if kind == "gate_up_proj" + suffix { return .fusedExperts(layer: layer, gateUp: true) }
+                if kind == "down_proj" + suffix { return .fusedExperts(layer: layer, gateUp: false) }
+            }
         }
         // shared_expert(s).proj.weight
         if rest.count == 3, rest[rest.startIndex] == "shared_expert" || rest[rest.startIndex] == "shared_experts", let kind = projection(rest[rest.startIndex + 1]) {

@@ -23,9 +23,15 @@ extension WeightNames {
             } else {
                 specs.append(contentsOf: groupedQueryAttentionTensors(config, layer: layer))
             }
+            if config.attentionSinks {
+                specs.append(TensorSpec(name: sinks(layer: layer), shape: [config.numHeads]))
+            }
             specs.append(TensorSpec(name: postAttentionNorm(layer: layer), shape: [hidden]))
             if config.isSparse(layer: layer) {
                 specs.append(TensorSpec(name: routerGate(config.family, layer: layer), shape: [config.numExperts, hidden]))
+                if config.routerBias {
+                    specs.append(TensorSpec(name: routerBias(config.family, layer: layer), shape: [config.numExperts]))
+                }
                 if config.scoreCorrectionBias {
                     specs.append(TensorSpec(name: scoreCorrectionBias(layer: layer), shape: [config.numExperts]))
                 }
@@ -103,7 +109,35 @@ extension WeightNames {
         }
     }
 
-    /// Every tensor of a checkpoint of `config` in the Hub (per-expert) layout, in model order.
+    /// gpt_oss's fused expert tensors of a sparse layer, in transformers' layout: `gate_up_proj`
+    /// `[E, H, 2I]` (gate and up in alternating columns), its bias `[E, 2I]`, `down_proj` `[E, I, H]`
+    /// and its bias `[E, H]`.
+    public static func interleavedExpertTensors(_ config: ModelConfig, layer: Int) -> [TensorSpec] {
+        let (e, h, i) = (config.numExperts, config.hiddenSize, config.moeIntermediateSize)
+        return [
+            TensorSpec(name: fusedGateUp(layer: layer), shape: [e, h, 2 * i]),
+            TensorSpec(name: fusedGateUp(layer: layer) + "_bias", shape: [e, 2 * i]),
+            TensorSpec(name: fusedDown(layer: layer), shape: [e, i, h]),
+            TensorSpec(name: fusedDown(layer: layer) + "_bias", shape: [e, h]),
+        ]
+    }
+
+    /// The MXFP4 form of gpt_oss's fused expert weights of a sparse layer, as real gpt-oss checkpoints
+    /// store them (U8): `gate_up_proj_blocks` `[E, 2I, H/32, 16]`, `gate_up_proj_scales`
+    /// `[E, 2I, H/32]`, `down_proj_blocks` `[E, H, I/32, 16]`, `down_proj_scales` `[E, H, I/32]`
+    /// (the biases stay as in `interleavedExpertTensors`).
+    public static func mxfp4ExpertTensors(_ config: ModelConfig, layer: Int) -> [TensorSpec] {
+        let (e, h, i) = (config.numExperts, config.hiddenSize, config.moeIntermediateSize)
+        return [
+            TensorSpec(name: fusedGateUp(layer: layer) + "_blocks", shape: [e, 2 * i, h / 32, 16]),
+            TensorSpec(name: fusedGateUp(layer: layer) + "_scales", shape: [e, 2 * i, h / 32]),
+            TensorSpec(name: fusedDown(layer: layer) + "_blocks", shape: [e, h, i / 32, 16]),
+            TensorSpec(name: fusedDown(layer: layer) + "_scales", shape: [e, h, i / 32]),
+        ]
+    }
+
+    /// Every tensor of a checkpoint of `config` in the Hub (per-expert) layout, in model order
+    /// (gpt_oss: its fused layout).
     public static func allTensors(_ config: ModelConfig) -> [TensorSpec] {
         let router = nonExpertTensors(config)
         var specs: [TensorSpec] = []
@@ -113,6 +147,10 @@ extension WeightNames {
             while layerEnd < router.count, router[layerEnd].name == embedTokens || router[layerEnd].name.hasPrefix(prefix) {
                 specs.append(router[layerEnd])
                 layerEnd += 1
+            }
+            if config.family.definition.interleavedGateUpExperts && config.isSparse(layer: layer) {
+                specs.append(contentsOf: interleavedExpertTensors(config, layer: layer))
+                continue
             }
             for expert in 0..<config.ffnExperts(layer: layer) {
                 specs.append(contentsOf: expertTensors(config, layer: layer, expert: expert))

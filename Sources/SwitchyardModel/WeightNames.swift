@@ -42,10 +42,18 @@ public enum WeightNames {
         "\(Self.layer(layer)).\(family.definition.moeBlockName)"
     }
 
-    /// The router (top-k gate) weight `[numExperts, hidden]` of a sparse layer.
+    /// The router (top-k gate) weight `[numExperts, hidden]` of a sparse layer (`gate`, gpt_oss `router`).
     public static func routerGate(_ family: ModelFamily, layer: Int) -> String {
-        "\(moeBlock(family, layer: layer)).gate.weight"
+        "\(moeBlock(family, layer: layer)).\(family.definition.routerModuleName).weight"
     }
+
+    /// The router's bias `[numExperts]` of a sparse layer (gpt_oss).
+    public static func routerBias(_ family: ModelFamily, layer: Int) -> String {
+        "\(moeBlock(family, layer: layer)).\(family.definition.routerModuleName).bias"
+    }
+
+    /// The attention sink logits `[numHeads]` of a layer (gpt_oss).
+    public static func sinks(layer: Int) -> String { "\(Self.layer(layer)).self_attn.sinks" }
 
     /// The sigmoid router's `e_score_correction_bias` `[numExperts]` (deepseek_v3, glm4_moe).
     public static func scoreCorrectionBias(layer: Int) -> String { "\(Self.layer(layer)).mlp.gate.e_score_correction_bias" }

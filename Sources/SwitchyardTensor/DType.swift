@@ -1,17 +1,20 @@
 /// An element type of checkpoint tensors. Raw values are the safetensors header spellings.
 ///
 /// Compute is always f32; BF16 and F16 exist so checkpoints stored in them load (converted once,
-/// at load time) and so `init-model` can write them.
+/// at load time) and so `init-model` can write them. U8 holds packed data read byte by byte (the
+/// MXFP4 `*_blocks` and `*_scales` of gpt-oss experts); converted to f32 it gives the byte values.
 public enum DType: String, Sendable, CaseIterable {
     case f32 = "F32"
     case bf16 = "BF16"
     case f16 = "F16"
+    case u8 = "U8"
 
     /// Bytes per element.
     public var byteSize: Int {
         switch self {
         case .f32: 4
         case .bf16, .f16: 2
+        case .u8: 1
         }
     }
 
@@ -21,6 +24,7 @@ public enum DType: String, Sendable, CaseIterable {
         case .f32: "float32"
         case .bf16: "bfloat16"
         case .f16: "float16"
+        case .u8: "uint8"
         }
     }
 
@@ -74,6 +78,9 @@ public enum DTypeConversion {
         case .f32: f32ToF32(src, dst, count: count)
         case .bf16: bf16ToF32(src, dst, count: count)
         case .f16: f16ToF32(src, dst, count: count)
+        case .u8:
+            precondition(src.count >= count, "u8 source holds \(src.count) values, need \(count)")
+            for i in 0..<count { dst[i] = Float(src[i]) }
         }
     }
 
@@ -104,6 +111,10 @@ public enum DTypeConversion {
             #endif
         case .bf16: f32ToBF16(src, dst, count: count)
         case .f16: f32ToF16(src, dst, count: count)
+        case .u8:
+            for i in 0..<count {
+                dst.storeBytes(of: UInt8(max(0, min(255, src[i].rounded()))), toByteOffset: i, as: UInt8.self)
+            }
         }
     }
 

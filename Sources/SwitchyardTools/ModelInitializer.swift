@@ -89,7 +89,14 @@ public enum ModelInitializer {
         if name == WeightNames.embedTokens { return (0, 1) }
         if name == WeightNames.lmHead { return (0, 2.5 / fanIn.squareRoot()) }
         if name.hasSuffix("norm.weight") { return (1, 0.1) }
-        if name.hasSuffix(".bias") { return (0, 0.1) }
+        if name.hasSuffix(".bias") || name.hasSuffix("_proj_bias") { return (0, 0.1) }
+        if name.hasSuffix("self_attn.sinks") { return (0, 1) }
+        if name.hasSuffix("mlp.router.weight") { return (0, 3 / fanIn.squareRoot()) }
+        // gpt_oss's fused experts are stored [E, in, out].
+        if config.family.definition.interleavedGateUpExperts,
+           name.hasSuffix("experts.gate_up_proj") || name.hasSuffix("experts.down_proj"), spec.shape.count == 3 {
+            return (0, 1 / Float(spec.shape[1]).squareRoot())
+        }
         if name.hasSuffix("shared_expert_gate.weight") { return (0, 1 / fanIn.squareRoot()) }
         if name.hasSuffix("e_score_correction_bias") { return (0, 0.3) }
         if name.hasSuffix(".gate.weight") { return (0, 3 / fanIn.squareRoot()) }

@@ -120,7 +120,7 @@ struct ClusterEquivalenceTests {
     }
 
     @Test("bf16 weights and bf16 wire rows follow the single-process bf16 engine",
-          arguments: ["mixtral_basic", "olmoe_clip", "qwen2_moe_sharded"])
+          arguments: ["mixtral_basic", "olmoe_clip", "qwen2_moe_sharded", "gpt_oss_sliding_sinks"])
     func bf16WeightsAndWire(fixture: String) async throws {
         BLAS.setThreads(1)
         let directory = GoldenCheckpoints.root.appendingPathComponent(fixture)

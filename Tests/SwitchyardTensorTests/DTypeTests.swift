@@ -91,7 +91,7 @@ struct DTypeTests {
 
     @Test func bufferConversionsHandleUnalignedSources() {
         let values: [Float] = (0..<37).map { Float($0) * 0.25 - 4 }
-        for dtype in DType.allCases {
+        for dtype in DType.allCases where dtype != .u8 {
             var bytes = [UInt8](repeating: 0, count: values.count * dtype.byteSize + 1)
             bytes.withUnsafeMutableBytes { raw in
                 values.withUnsafeBufferPointer { DTypeConversion.fromF32(dtype, $0.baseAddress!, raw.baseAddress! + 1, count: values.count) }
@@ -104,6 +104,24 @@ struct DTypeTests {
             }
             #expect(back == values, "\(dtype)")
         }
+    }
+
+    /// U8 (MXFP4 blocks and scales) converts byte values, from any alignment.
+    @Test func u8ConvertsByteValues() {
+        let bytes: [UInt8] = [7, 0, 1, 127, 128, 254, 255]
+        var values = [Float](repeating: .nan, count: bytes.count - 1)
+        bytes.withUnsafeBytes { raw in
+            values.withUnsafeMutableBufferPointer {
+                DTypeConversion.toF32(.u8, UnsafeRawBufferPointer(rebasing: raw[1...]), $0.baseAddress!, count: bytes.count - 1)
+            }
+        }
+        #expect(values == [0, 1, 127, 128, 254, 255])
+        var back = [UInt8](repeating: 9, count: values.count)
+        back.withUnsafeMutableBytes { raw in
+            values.withUnsafeBufferPointer { DTypeConversion.fromF32(.u8, $0.baseAddress!, raw.baseAddress!, count: values.count) }
+        }
+        #expect(back == Array(bytes.dropFirst()))
+        #expect(DType.u8.byteSize == 1 && DType(rawValue: "U8") == .u8 && DType(torchName: "uint8") == nil)
     }
 
     private func convert(_ bits: [UInt16], _ function: (UnsafeRawBufferPointer, UnsafeMutablePointer<Float>, Int) -> Void) -> [Float] {

@@ -41,6 +41,12 @@ package protocol ModelFamilyDefinition: Sendable {
 
     /// The MoE block's module name inside a layer (`block_sparse_moe` for mixtral, `mlp` otherwise).
     var moeBlockName: String { get }
+    /// The router's module name inside the MoE block (`gate`; gpt_oss `router`).
+    var routerModuleName: String { get }
+    /// Whether routed experts are stored as gpt_oss stores them: per layer, `experts.gate_up_proj`
+    /// `[E, H, 2I]` with gate and up in alternating columns, `experts.down_proj` `[E, I, H]` and their
+    /// biases, or the MXFP4 `*_blocks` / `*_scales` of the same projections in `[E, out, in]` order.
+    var interleavedGateUpExperts: Bool { get }
     /// The per-expert tensor name of a routed expert's projection under `block`
     /// (`{block}.experts.{e}.gate_proj.weight`; mixtral `w1`/`w3`/`w2`).
     func routedExpertName(block: String, expert: Int, _ projection: WeightNames.Projection) -> String
@@ -70,6 +76,8 @@ extension ModelFamilyDefinition {
     package var defaultPartialRotaryFactor: Double { 1 }
     package var alwaysRenormalisesTopK: Bool { false }
     package var moeBlockName: String { "mlp" }
+    package var routerModuleName: String { "gate" }
+    package var interleavedGateUpExperts: Bool { false }
 
     package func routedExpertName(block: String, expert: Int, _ projection: WeightNames.Projection) -> String {
         "\(block).experts.\(expert).\(projection.rawValue)_proj.weight"
