@@ -11,7 +11,7 @@ import SwitchyardTensor
 /// backend can compute one group's experts while the router computes another's attention.
 public final class Engine: @unchecked Sendable {
     public let config: ModelConfig
-    public let weights: RouterWeights
+    public let weights: BackboneWeights
     public let experts: any ExpertBackend
     public let microBatches: Int
     /// Tokens routed to each expert so far (read by /metrics and `perf`).
@@ -35,7 +35,7 @@ public final class Engine: @unchecked Sendable {
     private let lock = NSLock()
     private var busy = false
 
-    public init(config: ModelConfig, weights: RouterWeights, experts: any ExpertBackend, microBatches: Int = 1) {
+    public init(config: ModelConfig, weights: BackboneWeights, experts: any ExpertBackend, microBatches: Int = 1) {
         self.config = config
         self.weights = weights
         self.experts = experts
@@ -57,14 +57,14 @@ public final class Engine: @unchecked Sendable {
         }
         let config = try ModelConfig.load(directory: directory)
         let checkpoint = try Checkpoint(directory: directory, config: config, dtypes: dtypes)
-        let weights = try RouterWeights.load(checkpoint, config: config)
+        let weights = try BackboneWeights.load(checkpoint, config: config)
         let experts = try LocalExpertBackend(checkpoint: checkpoint, config: config)
         return Engine(config: config, weights: weights, experts: experts, microBatches: microBatches)
     }
 
     /// An engine with random weights of `config`'s shape (tests and benchmarks without a checkpoint).
     public static func synthetic(config: ModelConfig, seed: UInt64 = 1, microBatches: Int = 1) throws -> Engine {
-        let weights = try RouterWeights.random(config: config, seed: seed)
+        let weights = try BackboneWeights.random(config: config, seed: seed)
         let experts = try LocalExpertBackend.random(config: config, seed: seed &+ 1)
         return Engine(config: config, weights: weights, experts: experts, microBatches: microBatches)
     }

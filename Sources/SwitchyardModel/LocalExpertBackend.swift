@@ -30,9 +30,9 @@ public final class LocalExpertBackend: ExpertBackend, @unchecked Sendable {
             try Self.checkKey(key, config)
             let size = config.expertIntermediateSize(layer: key.layer, expert: key.expert)
             let name = "model.layers.\(key.layer).mlp.experts.\(key.expert)"
-            try RouterWeights.check(name + ".gate_proj.weight", w.gate, [size, config.hiddenSize])
-            try RouterWeights.check(name + ".up_proj.weight", w.up, [size, config.hiddenSize])
-            try RouterWeights.check(name + ".down_proj.weight", w.down, [config.hiddenSize, size])
+            try BackboneWeights.check(name + ".gate_proj.weight", w.gate, [size, config.hiddenSize])
+            try BackboneWeights.check(name + ".up_proj.weight", w.up, [size, config.hiddenSize])
+            try BackboneWeights.check(name + ".down_proj.weight", w.down, [config.hiddenSize, size])
             loaded[key] = ExpertFFN(w, activation: config.expertActivation)
         }
         try self.init(config: config, experts: loaded)

@@ -103,7 +103,7 @@ public enum EngineBenchmark {
         return 2 * params
     }
 
-    /// Bytes of router weights one decode step reads (attention, gates, norms, head; not embeddings).
+    /// Bytes of backbone weights (everything but the experts) one decode step reads (attention, gates, norms, head; not embeddings).
     static func routerBytesPerStep(_ config: ModelConfig) -> Int {
         let h = config.hiddenSize
         var floats = config.vocabSize * h

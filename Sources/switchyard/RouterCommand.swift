@@ -80,13 +80,13 @@ struct RouterCommand: AsyncParsableCommand {
         BLAS.setThreads(threads)
         let directory = URL(fileURLWithPath: model)
         let config: ModelConfig
-        let weights: RouterWeights
+        let weights: BackboneWeights
         let fingerprint: Switchyard_V1_ModelFingerprint
         let wire: WireRowDType
         do {
             config = try ModelConfig.load(directory: directory)
             let checkpoint = try Checkpoint(directory: directory, config: config, filter: .nonExperts, dtypes: try weightFormat.parsed())
-            weights = try RouterWeights.load(checkpoint, config: config)
+            weights = try BackboneWeights.load(checkpoint, config: config)
             fingerprint = try ModelIdentity.fingerprint(config: config, directory: directory)
             wire = try WireRowDType.resolve(wireDType, dtypes: checkpoint.dtypes,
                                             stored: checkpoint.storedFormat(of: "model.embed_tokens.weight") ?? .f32)

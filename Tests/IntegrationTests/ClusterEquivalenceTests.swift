@@ -31,7 +31,7 @@ final class InProcessCluster: @unchecked Sendable {
         quiet.logLevel = ProcessInfo.processInfo.environment["SWITCHYARD_TEST_LOG"] == nil ? .critical : .info
         let config = try ModelConfig.load(directory: directory)
         let checkpoint = try Checkpoint(directory: directory, config: config, filter: .nonExperts, dtypes: dtypes)
-        let weights = try RouterWeights.load(checkpoint, config: config)
+        let weights = try BackboneWeights.load(checkpoint, config: config)
         cluster = try ClusterService(
             modelConfig: config, fingerprint: try ModelIdentity.fingerprint(config: config, directory: directory),
             configuration: ClusterConfiguration(listen: "tcp://127.0.0.1:*", heartbeatInterval: .milliseconds(500),
@@ -148,9 +148,9 @@ struct ClusterEquivalenceTests {
         let directory = GoldenCheckpoints.root.appendingPathComponent("mixtral_basic")
         let config = try ModelConfig.load(directory: directory)
         let routerSide = try Checkpoint(directory: directory, config: config, filter: .nonExperts)
-        _ = try RouterWeights.load(routerSide, config: config)
+        _ = try BackboneWeights.load(routerSide, config: config)
         let whole = try Checkpoint(directory: directory, config: config)
-        _ = try RouterWeights.load(whole, config: config)
+        _ = try BackboneWeights.load(whole, config: config)
         _ = try LocalExpertBackend(checkpoint: whole, config: config)
         #expect(routerSide.mappedBytes < whole.mappedBytes / 2, "router mapped \(routerSide.mappedBytes) of \(whole.mappedBytes)")
     }

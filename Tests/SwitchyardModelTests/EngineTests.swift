@@ -112,7 +112,7 @@ struct EngineTests {
     @Test("a failing backend leaves caches unadvanced; the engine works again afterwards")
     func backendFailure() async throws {
         let config = TestModels.config("mixtral")
-        let weights = try RouterWeights.random(config: config, seed: 1)
+        let weights = try BackboneWeights.random(config: config, seed: 1)
         let partial = try LocalExpertBackend.random(config: config, seed: 2, experts: [ExpertKey(layer: 0, expert: 0)])
         let engine = Engine(config: config, weights: weights, experts: partial)
         let cache = KVCache(config: config, capacity: 8)
@@ -154,34 +154,34 @@ struct EngineTests {
     @Test("weights with wrong shapes are rejected with the tensor's name")
     func weightShapes() throws {
         let config = TestModels.config("mixtral")
-        let good = try RouterWeights.random(config: config, seed: 1)
+        let good = try BackboneWeights.random(config: config, seed: 1)
         #expect(throws: EngineError.weightShape(name: "lm_head.weight", expected: [61, 32], actual: [60, 32])) {
-            try RouterWeights(config: config, embed: good.embed.unpacked(), layers: good.layers, finalNorm: good.finalNorm,
+            try BackboneWeights(config: config, embed: good.embed.unpacked(), layers: good.layers, finalNorm: good.finalNorm,
                               head: Matrix(rows: 60, cols: 32))
         }
         let w = good.layers[0]
         #expect(throws: EngineError.self) {
-            try RouterWeights.Layer(config: config, layer: 0, inputNorm: w.inputNorm, q: Matrix(rows: 32, cols: 31),
+            try BackboneWeights.Layer(config: config, layer: 0, inputNorm: w.inputNorm, q: Matrix(rows: 32, cols: 31),
                                     k: Matrix(rows: 16, cols: 32), v: Matrix(rows: 16, cols: 32), o: w.o.unpacked(),
                                     postNorm: w.postNorm, gate: w.gate?.unpacked())
         }
         #expect(throws: EngineError.missingWeight("model.layers.0.mlp.gate.weight")) {
-            try RouterWeights.Layer(config: config, layer: 0, inputNorm: w.inputNorm, q: Matrix(rows: 32, cols: 32),
+            try BackboneWeights.Layer(config: config, layer: 0, inputNorm: w.inputNorm, q: Matrix(rows: 32, cols: 32),
                                     k: Matrix(rows: 16, cols: 32), v: Matrix(rows: 16, cols: 32), o: w.o.unpacked(),
                                     postNorm: w.postNorm, gate: nil)
         }
         // Packed projections, as a checkpoint loads them, are checked as fused weights.
         #expect(throws: EngineError.weightShape(name: "model.layers.0.self_attn.{q,k,v}_proj.weight",
                                                 expected: [w.qkv.rows, 32], actual: [w.qkv.rows - 1, 32])) {
-            try RouterWeights.Layer(config: config, layer: 0, inputNorm: w.inputNorm,
+            try BackboneWeights.Layer(config: config, layer: 0, inputNorm: w.inputNorm,
                                     qkv: PackedWeight(Matrix(rows: w.qkv.rows - 1, cols: 32)), o: w.o,
                                     postNorm: w.postNorm, gate: w.gate)
         }
         #expect(throws: EngineError.weightShape(name: "lm_head.weight", expected: [61, 32], actual: [61, 31])) {
-            try RouterWeights(config: config, embed: good.embed, layers: good.layers, finalNorm: good.finalNorm,
+            try BackboneWeights(config: config, embed: good.embed, layers: good.layers, finalNorm: good.finalNorm,
                               head: PackedWeight(Matrix(rows: 61, cols: 31)))
         }
-        let rebuilt = try RouterWeights.Layer(config: config, layer: 0, inputNorm: w.inputNorm, qkv: w.qkv, o: w.o,
+        let rebuilt = try BackboneWeights.Layer(config: config, layer: 0, inputNorm: w.inputNorm, qkv: w.qkv, o: w.o,
                                               postNorm: w.postNorm, gate: w.gate)
         #expect(rebuilt.qkv === w.qkv && rebuilt.gate === w.gate)
     }

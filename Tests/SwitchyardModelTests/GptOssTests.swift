@@ -181,7 +181,7 @@ struct GptOssTests {
         #expect(a.gate.toArray() == b.gate.toArray() && a.down.toArray() == b.down.toArray() && a.downBias == b.downBias)
         #expect(throws: ModelError.self) { try worker.expertFFN(layer: 2, expert: 3) }
         let router = try Checkpoint(directory: fixture.directory, config: config, filter: .nonExperts)
-        _ = try RouterWeights.load(router, config: config)
+        _ = try BackboneWeights.load(router, config: config)
         #expect(router.mappedBytes < whole.mappedBytes)
         #expect(worker.mappedBytes < whole.mappedBytes / 4)
     }

@@ -1,6 +1,6 @@
 import SwitchyardTensor
 
-extension RouterWeights {
+extension BackboneWeights {
     /// The MLA weights of one layer beyond its fused first projection (`[q or q_a | kv_a]`, in
     /// `Layer.qkv`) and `o_proj` (in `Layer.o`).
     public final class LatentWeights: @unchecked Sendable {
@@ -22,11 +22,11 @@ extension RouterWeights {
             let a = "model.layers.\(layer).self_attn."
             if let rank = mla.qLoraRank {
                 guard let qANorm, let qB else { throw EngineError.missingWeight(a + "q_a_layernorm.weight / q_b_proj.weight") }
-                try RouterWeights.check(a + "q_a_layernorm.weight", qANorm, [1, rank])
-                try RouterWeights.check(a + "q_b_proj.weight", qB, [config.numHeads * mla.queryHeadDim, rank])
+                try BackboneWeights.check(a + "q_a_layernorm.weight", qANorm, [1, rank])
+                try BackboneWeights.check(a + "q_b_proj.weight", qB, [config.numHeads * mla.queryHeadDim, rank])
             }
-            try RouterWeights.check(a + "kv_a_layernorm.weight", kvANorm, [1, mla.kvLoraRank])
-            try RouterWeights.check(a + "kv_b_proj.weight", kvB, [config.numHeads * (mla.nopeHeadDim + mla.valueHeadDim), mla.kvLoraRank])
+            try BackboneWeights.check(a + "kv_a_layernorm.weight", kvANorm, [1, mla.kvLoraRank])
+            try BackboneWeights.check(a + "kv_b_proj.weight", kvB, [config.numHeads * (mla.nopeHeadDim + mla.valueHeadDim), mla.kvLoraRank])
             self.qANorm = mla.qLoraRank == nil ? nil : qANorm
             self.qB = mla.qLoraRank == nil ? nil : qB
             self.kvANorm = kvANorm

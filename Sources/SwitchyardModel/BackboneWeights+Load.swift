@@ -1,13 +1,13 @@
 import SwitchyardTensor
 
-extension RouterWeights {
+extension BackboneWeights {
     /// Loads everything but the experts from `checkpoint` by transformers' tensor names: vectors as
     /// f32 copies, the embedding table as f32 or as stored (`embeddingTable`), projections and the
     /// head converted straight into the formats `checkpoint.dtypes` asks for (packed f32 or blocks).
     ///
     /// Names come from `WeightNames` (the checkpoint resolves Mixtral's `block_sparse_moe.` / `mlp.`
     /// spellings). Errors name the missing or mis-shaped tensor.
-    public static func load(_ checkpoint: Checkpoint, config: ModelConfig) throws -> RouterWeights {
+    public static func load(_ checkpoint: Checkpoint, config: ModelConfig) throws -> BackboneWeights {
         let h = config.hiddenSize
         func vector(_ name: String, _ count: Int) throws -> Matrix {
             guard checkpoint.has(name) else { throw EngineError.missingWeight(name) }
@@ -126,7 +126,7 @@ extension RouterWeights {
         } else {
             head = try packed([("lm_head.weight", config.vocabSize)], cols: h)
         }
-        return try RouterWeights(config: config, embed: embed, layers: layers, finalNorm: finalNorm, head: head)
+        return try BackboneWeights(config: config, embed: embed, layers: layers, finalNorm: finalNorm, head: head)
     }
 
     /// The token embeddings: kept as the checkpoint stores them when that is compact and the dense

@@ -1,9 +1,9 @@
 import SwitchyardTensor
 
-extension RouterWeights {
+extension BackboneWeights {
     /// Random weights of `config`'s shape (uniform, variance `1/fan_in` so activations stay O(1)),
     /// reproducible from `seed`: for tests and for benchmarking before a checkpoint exists.
-    public static func random(config: ModelConfig, seed: UInt64) throws -> RouterWeights {
+    public static func random(config: ModelConfig, seed: UInt64) throws -> BackboneWeights {
         var g = SeededGenerator(seed: seed)
         let h = config.hiddenSize
         func linear(_ rows: Int, _ cols: Int) -> Matrix {
@@ -63,6 +63,6 @@ extension RouterWeights {
         }
         let finalNorm = norm(h)
         let head = config.tieWordEmbeddings ? embed : linear(config.vocabSize, h)
-        return try RouterWeights(config: config, embed: embed, layers: layers, finalNorm: finalNorm, head: head)
+        return try BackboneWeights(config: config, embed: embed, layers: layers, finalNorm: finalNorm, head: head)
     }
 }

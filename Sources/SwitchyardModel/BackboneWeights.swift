@@ -1,8 +1,10 @@
 import SwitchyardTensor
 
-/// Every weight of a model except the FFN experts: what the router process holds (embeddings,
-/// attention, norms, gates, head). Immutable after construction; shared by all engine steps.
-public final class RouterWeights: @unchecked Sendable {
+/// Every weight of a model except the FFNs (experts, shared experts, dense layers' MLPs): the
+/// backbone the router process holds (embeddings, attention, norms, gates, head). Named for what it
+/// is rather than for the process: in MoE the "router" is also the gate. Immutable after
+/// construction; shared by all engine steps.
+public final class BackboneWeights: @unchecked Sendable {
     public let config: ModelConfig
     /// `[vocab, hidden]`: f32, or compact when the checkpoint stores it compact and `--dtype` is `auto`.
     public let embed: EmbeddingTable

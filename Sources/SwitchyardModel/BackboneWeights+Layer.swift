@@ -1,6 +1,6 @@
 import SwitchyardTensor
 
-extension RouterWeights {
+extension BackboneWeights {
     /// The router-side weights of one decoder layer. q, k and v are fused into one `[q | k | v]`
     /// projection at construction so a step runs one matmul for all three.
     public final class Layer: @unchecked Sendable {
@@ -44,19 +44,19 @@ extension RouterWeights {
         ) throws {
             let h = config.hiddenSize
             let a = "model.layers.\(layer).self_attn."
-            try RouterWeights.check(a + "q_proj.weight", q, [config.qDim, h])
-            try RouterWeights.check(a + "k_proj.weight", k, [config.kvDim, h])
-            try RouterWeights.check(a + "v_proj.weight", v, [config.kvDim, h])
-            try RouterWeights.check(a + "o_proj.weight", o, [h, config.qDim])
+            try BackboneWeights.check(a + "q_proj.weight", q, [config.qDim, h])
+            try BackboneWeights.check(a + "k_proj.weight", k, [config.kvDim, h])
+            try BackboneWeights.check(a + "v_proj.weight", v, [config.kvDim, h])
+            try BackboneWeights.check(a + "o_proj.weight", o, [h, config.qDim])
             var qkvBias: Matrix?
             if config.attentionBias, let qBias, let kBias, let vBias {
-                try RouterWeights.check(a + "q_proj.bias", qBias, [1, config.qDim])
-                try RouterWeights.check(a + "k_proj.bias", kBias, [1, config.kvDim])
-                try RouterWeights.check(a + "v_proj.bias", vBias, [1, config.kvDim])
+                try BackboneWeights.check(a + "q_proj.bias", qBias, [1, config.qDim])
+                try BackboneWeights.check(a + "k_proj.bias", kBias, [1, config.kvDim])
+                try BackboneWeights.check(a + "v_proj.bias", vBias, [1, config.kvDim])
                 qkvBias = Matrix(rows: 1, cols: config.qDim + 2 * config.kvDim, values: qBias.toArray() + kBias.toArray() + vBias.toArray())
             }
-            if let gate { try RouterWeights.check("model.layers.\(layer).mlp.gate.weight", gate, [config.numExperts, h]) }
-            if let sharedGate { try RouterWeights.check("model.layers.\(layer).mlp.shared_expert_gate.weight", sharedGate, [1, h]) }
+            if let gate { try BackboneWeights.check("model.layers.\(layer).mlp.gate.weight", gate, [config.numExperts, h]) }
+            if let sharedGate { try BackboneWeights.check("model.layers.\(layer).mlp.shared_expert_gate.weight", sharedGate, [1, h]) }
             try self.init(config: config, layer: layer, inputNorm: inputNorm, qkv: PackedWeight(stacking: [q, k, v]),
                           qkvBias: qkvBias, o: PackedWeight(o), oBias: oBias, qNorm: qNorm, kNorm: kNorm, postNorm: postNorm,
                           gate: gate.map { PackedWeight($0) }, sharedGate: sharedGate.map { PackedWeight($0) },
@@ -76,47 +76,47 @@ extension RouterWeights {
             let h = config.hiddenSize
             let width = config.attentionInputWidth
             let prefix = "model.layers.\(layer)."
-            try RouterWeights.check(prefix + "input_layernorm.weight", inputNorm, [1, h])
-            try RouterWeights.check(prefix + "self_attn.{q,k,v}_proj.weight", qkv, [width, h])
-            try RouterWeights.check(prefix + "self_attn.o_proj.weight", o, [h, config.attentionOutputWidth])
-            try RouterWeights.check(prefix + "post_attention_layernorm.weight", postNorm, [1, h])
+            try BackboneWeights.check(prefix + "input_layernorm.weight", inputNorm, [1, h])
+            try BackboneWeights.check(prefix + "self_attn.{q,k,v}_proj.weight", qkv, [width, h])
+            try BackboneWeights.check(prefix + "self_attn.o_proj.weight", o, [h, config.attentionOutputWidth])
+            try BackboneWeights.check(prefix + "post_attention_layernorm.weight", postNorm, [1, h])
             if config.latentAttention != nil, latent == nil {
                 throw EngineError.missingWeight(prefix + "self_attn.kv_b_proj.weight")
             }
             if config.attentionBias {
                 guard let qkvBias else { throw EngineError.missingWeight(prefix + "self_attn.{q,k,v}_proj.bias") }
-                try RouterWeights.check(prefix + "self_attn.{q,k,v}_proj.bias", qkvBias, [1, width])
+                try BackboneWeights.check(prefix + "self_attn.{q,k,v}_proj.bias", qkvBias, [1, width])
             }
-            if let oBias { try RouterWeights.check(prefix + "self_attn.o_proj.bias", oBias, [1, h]) }
+            if let oBias { try BackboneWeights.check(prefix + "self_attn.o_proj.bias", oBias, [1, h]) }
             switch config.qkNorm {
             case .none:
                 break
             case .perHead, .full:
                 guard let qNorm, let kNorm else { throw EngineError.missingWeight(prefix + "self_attn.{q,k}_norm.weight") }
                 let perHead = config.qkNorm == .perHead
-                try RouterWeights.check(prefix + "self_attn.q_norm.weight", qNorm, [1, perHead ? config.headDim : config.qDim])
-                try RouterWeights.check(prefix + "self_attn.k_norm.weight", kNorm, [1, perHead ? config.headDim : config.kvDim])
+                try BackboneWeights.check(prefix + "self_attn.q_norm.weight", qNorm, [1, perHead ? config.headDim : config.qDim])
+                try BackboneWeights.check(prefix + "self_attn.k_norm.weight", kNorm, [1, perHead ? config.headDim : config.kvDim])
             }
             if config.attentionSinks {
                 guard let sinks else { throw EngineError.missingWeight(prefix + "self_attn.sinks") }
-                try RouterWeights.check(prefix + "self_attn.sinks", sinks, [1, config.numHeads])
+                try BackboneWeights.check(prefix + "self_attn.sinks", sinks, [1, config.numHeads])
             }
             if config.isSparse(layer: layer) {
                 let router = prefix + "mlp.\(config.family.definition.routerModuleName)"
                 guard let gate else { throw EngineError.missingWeight(router + ".weight") }
-                try RouterWeights.check(router + ".weight", gate, [config.numExperts, h])
+                try BackboneWeights.check(router + ".weight", gate, [config.numExperts, h])
                 if config.routerBias {
                     let name = router + ".bias"
                     guard let gateBias else { throw EngineError.missingWeight(name) }
-                    try RouterWeights.check(name, gateBias, [1, config.numExperts])
+                    try BackboneWeights.check(name, gateBias, [1, config.numExperts])
                 }
                 if config.scoreCorrectionBias {
                     guard let scoreCorrectionBias else { throw EngineError.missingWeight(prefix + "mlp.gate.e_score_correction_bias") }
-                    try RouterWeights.check(prefix + "mlp.gate.e_score_correction_bias", scoreCorrectionBias, [1, config.numExperts])
+                    try BackboneWeights.check(prefix + "mlp.gate.e_score_correction_bias", scoreCorrectionBias, [1, config.numExperts])
                 }
                 if config.hasSharedExpert && config.sharedExpertGated {
                     guard let sharedGate else { throw EngineError.missingWeight(prefix + "mlp.shared_expert_gate.weight") }
-                    try RouterWeights.check(prefix + "mlp.shared_expert_gate.weight", sharedGate, [1, h])
+                    try BackboneWeights.check(prefix + "mlp.shared_expert_gate.weight", sharedGate, [1, h])
                 }
             }
             self.inputNorm = inputNorm
