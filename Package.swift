@@ -94,7 +94,7 @@ let package = Package(
         // What only the CLI uses: model initializer, tokenizer trainer, safetensors writer, benchmarks.
         .target(
             name: "SwitchyardTools",
-            dependencies: ["SwitchyardModel", "SwitchyardTokenizer", "SwitchyardTensor", "SwitchyardZMQ"],
+            dependencies: ["SwitchyardModel", "SwitchyardTokenizer", "SwitchyardTensor"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -157,7 +157,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchyardToolsTests",
-            dependencies: ["SwitchyardTools", "SwitchyardModel", "SwitchyardTokenizer", "SwitchyardZMQ", "TestSupport"],
+            dependencies: ["SwitchyardTools", "SwitchyardModel", "SwitchyardTokenizer", "TestSupport"],
             resources: [.copy("UpcycleFixtures")],
             swiftSettings: swiftSettings
         ),

@@ -6,8 +6,6 @@ import SwitchyardModel
 import SwitchyardServing
 import SwitchyardCluster
 import SwitchyardTensor
-import SwitchyardCluster
-import SwitchyardCluster
 import SwitchyardZMQ
 
 /// `switchyard perf --dispatch`: the round trip of one expert dispatch (router → worker → router

@@ -1,4 +1,3 @@
-import SwitchyardTools
 import Testing
 @testable import SwitchyardZMQ
 

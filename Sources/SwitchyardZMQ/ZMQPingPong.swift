@@ -1,7 +1,3 @@
-import SwitchyardZMQ
-import SwitchyardTensor
-import SwitchyardModel
-import SwitchyardTokenizer
 /// A ROUTER/DEALER round-trip micro-benchmark over TCP loopback: the floor that a router→worker
 /// dispatch round trip is compared against.
 ///
@@ -71,7 +67,8 @@ public enum ZMQPingPong {
                 throw ZMQError(code: ZMQError.invalidState.code, operation: "ZMQPingPong: echo returned \(reply)")
             }
             if round >= warmup {
-                samples.append(elapsed.seconds * 1e6)
+                let (whole, attoseconds) = elapsed.components
+                samples.append(Double(whole) * 1e6 + Double(attoseconds) / 1e12)
             }
         }
         samples.sort()
