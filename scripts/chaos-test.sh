@@ -103,7 +103,7 @@ vocab="$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['vocab_
     while [ ! -f "$work/stop" ]; do
         run=$((run + 1))
         "$bin" bench --url "$url" --model chaos --num-prompts 12 --max-concurrency 3 --input-len 12 --output-len 8 \
-            --seed "$run" --vocab-size "$vocab" --token-prompts --request-timeout 60 --result-json "$work/bench-$run.json" --quiet \
+            --seed "$run" --vocab-size "$vocab" --token-prompts --timeout 60 --result-json "$work/bench-$run.json" --quiet \
             >>"$work/bench-loop.log" 2>&1 || echo "bench run $run exited $?" >>"$work/bench-loop.log"
     done
 ) &
