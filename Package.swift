@@ -110,6 +110,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Fuzz targets (one entry function each) and the libFuzzer/replay executable: scripts/fuzz.sh.
+        .target(
+            name: "SwitchyardFuzz",
+            dependencies: ["SwitchyardWire", "SwitchyardCluster", "SwitchyardServing", "SwitchyardTokenizer",
+                           "SwitchyardModel", "SwitchyardTensor"],
+            path: "Fuzz/SwitchyardFuzz", swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "switchyard-fuzz", dependencies: ["SwitchyardFuzz"], path: "Fuzz/Driver", swiftSettings: swiftSettings),
+
+        // Misbehaving cluster peers (a gray-failing worker, a registration flood) for scripts/chaos-test.sh.
+        .executableTarget(
+            name: "switchyard-chaos-peer",
+            dependencies: ["SwitchyardCluster", "SwitchyardModel", "SwitchyardWire", "SwitchyardZMQ"],
+            path: "Tests/ChaosPeer", swiftSettings: swiftSettings
+        ),
+
         // Helpers shared by test targets (an HTTP client for loopback servers).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
 
@@ -180,6 +196,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "FuzzCorpusTests", dependencies: ["SwitchyardFuzz"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["SwitchyardServing", "SwitchyardCluster", "SwitchyardModel", "SwitchyardTokenizer",

@@ -28,6 +28,9 @@ scripts/serving-e2e.sh "$(swift build --show-bin-path)/switchyard"
 echo "== the demo's steps: SmolLM2 upcycled to 8 experts, router + 2 workers, asked for the capital of France"
 scripts/demo-test.sh "$(swift build --show-bin-path)/switchyard"
 
+echo "== chaos: --replicas 2 under bench load: a silent worker, a registration flood, kill -9, SIGSTOP"
+scripts/chaos-test.sh "$(swift build --show-bin-path)/switchyard"
+
 echo "== multi-host: router + 3 workers in network namespaces, join and drain under load"
 scripts/multihost-test.sh --binary "$(swift build --show-bin-path)/switchyard" --netem-delay 1ms --rate 1gbit
 

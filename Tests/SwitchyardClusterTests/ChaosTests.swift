@@ -101,6 +101,8 @@ struct ChaosTests {
         let snapshot = cluster.snapshot()
         #expect(snapshot.statistics.failedCalls == 0)
         #expect(snapshot.statistics.timeouts >= 1 && snapshot.statistics.resends >= 2 && snapshot.statistics.evictions >= 1)
+        // The evicted silent worker and the killed one, at least.
+        #expect(snapshot.statistics.workersLost >= 2)
         #expect(snapshot.statistics.rateLimitedRegistrations >= 200)
         #expect(snapshot.placementVersion < 200)
         #expect(await eventually(timeout: .seconds(10)) { cluster.health().ready })

@@ -13,6 +13,7 @@ extension ClusterService {
             ("switchyard_dispatch_failed_calls_total", "Layer calls failed because no live holder could take their rows.", "counter"),
             ("switchyard_workers_suspect", "Workers that missed a dispatch deadline (routing avoids them).", "gauge"),
             ("switchyard_workers_evicted_total", "Workers evicted after missing dispatch deadlines.", "counter"),
+            ("switchyard_workers_lost_total", "Workers lost (silent, socket gone, said goodbye, or evicted): their dispatches are re-sent.", "counter"),
             ("switchyard_log_lines_suppressed_total", "Repeated router log lines left out by the rate limit.", "counter"),
             ("switchyard_workers_draining", "Workers being drained.", "gauge"),
             ("switchyard_dispatch_bytes_total", "Row bytes on the worker link, by direction.", "counter"),
@@ -38,6 +39,7 @@ extension ClusterService {
                 "switchyard_dispatch_failed_calls_total": one(stats.failedCalls),
                 "switchyard_workers_suspect": workers([.suspect]),
                 "switchyard_workers_evicted_total": one(stats.evictions),
+                "switchyard_workers_lost_total": one(stats.workersLost),
                 "switchyard_log_lines_suppressed_total": one(stats.suppressedLogLines),
                 "switchyard_workers_draining": workers([.draining]),
                 "switchyard_dispatch_bytes_total": [

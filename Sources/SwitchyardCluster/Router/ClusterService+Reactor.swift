@@ -204,6 +204,7 @@ extension ClusterService {
                 if let routingID = routingID(of: id) { send(.heartbeat(heartbeat), to: routingID) }
             case .workerLost(let id, let reason):
                 limitedLog(.warning, "worker lost", metadata: ["worker": "\(id)", "reason": "\(reason)"])
+                state.withLock { $0.stats.workersLost += 1 }
                 rescueDispatches(to: id, because: .workerLost(worker: id, reason: reason))
             case .drainStarted(let id, let reason):
                 if let routingID = routingID(of: id) { sendDrain(.started, detail: reason, to: routingID) }

@@ -15,6 +15,9 @@ public struct ClusterStatistics: Sendable, Equatable {
     public var failedCalls: UInt64 = 0
     /// Workers evicted after missing dispatch deadlines.
     public var evictions: UInt64 = 0
+    /// Workers lost: silent too long, socket gone, said goodbye, or evicted (what was in flight
+    /// to them is re-sent).
+    public var workersLost: UInt64 = 0
     /// Registrations dropped by the rate limit.
     public var rateLimitedRegistrations: UInt64 = 0
     /// Repeated log lines left out by the log rate limit.
