@@ -8,7 +8,7 @@ import Foundation
 public struct ChatTemplate: Sendable {
     /// The original template source.
     public let source: String
-    private let nodes: [Node]
+    let nodes: [Node]
     /// Supplies "now" for `strftime_now`; replace it for deterministic output in tests.
     public var clock: @Sendable () -> Date = { Date() }
     /// Time zone used by `strftime_now` (Python's `datetime.now()` uses local time).

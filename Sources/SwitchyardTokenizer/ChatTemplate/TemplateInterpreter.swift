@@ -6,6 +6,11 @@ final class Interpreter {
     let now: Date
     let timeZone: TimeZone
     private var out = ""
+    /// The scopes macros were defined in. A macro's closure reaches its defining scope unowned,
+    /// and that scope usually holds the macro (`{% macro m %}` stores `m` in it): a strong capture
+    /// would be a cycle, and every render of a template with macros would leak its scopes (and the
+    /// request's messages in them). The interpreter keeps them alive for the render instead.
+    private var macroScopes: [Scope] = []
 
     init(now: Date, timeZone: TimeZone) {
         self.now = now
@@ -118,7 +123,8 @@ final class Interpreter {
     }
 
     private func makeMacro(_ def: MacroDefinition, scope defining: Scope) -> Callable {
-        Callable(name: def.name, isMacro: true) { [unowned self] args, kwargs, _ in
+        macroScopes.append(defining)
+        return Callable(name: def.name, isMacro: true) { [unowned self, unowned defining] args, kwargs, _ in
             let s = Scope(parent: defining)
             var remaining = kwargs
             for (i, p) in def.parameters.enumerated() {
