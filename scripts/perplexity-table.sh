@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The perplexity table of the README ("Real models / upcycling"): SmolLM2-135M-Instruct dense (its
+# The perplexity table of the README ("Upcycling: a dense model into an MoE"): SmolLM2-135M-Instruct dense (its
 # Q4_1 GGUF dequantized to f32) and the MoEs `switchyard upcycle` makes of it (copy E=8 K=2; split
 # E=8 with K=8, 4, 2), each scored by `switchyard perplexity` on scripts/perplexity-text.txt (English
 # written for this project) with the dense model as the baseline on the same tokens (mean KL, top-1
