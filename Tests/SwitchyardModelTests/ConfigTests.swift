@@ -4,19 +4,8 @@ import TestSupport
 @testable import SwitchyardModel
 
 @Suite("ModelConfig parsing")
-struct ConfigTests {
-    func decode(_ json: String, generation: String? = nil) throws -> ModelConfig {
-        try ModelConfig.decode(configJSON: Data(json.utf8), generationConfigJSON: generation.map { Data($0.utf8) })
-    }
+struct ConfigTests: ConfigDecodingSuite {
 
-    func error(_ json: String) -> String? {
-        do {
-            _ = try decode(json)
-            return nil
-        } catch {
-            return String(describing: error)
-        }
-    }
 
     @Test func mixtralDefaultsAndRopeParameters() throws {
         let config = try decode("""

@@ -4,21 +4,10 @@ import Testing
 
 /// `glm4_moe` config.json parsing: defaults of `Glm4MoeConfig`, routing keys and their checks.
 @Suite("glm4_moe config")
-struct GLM4MoeConfigTests {
+struct GLM4MoeConfigTests: ConfigDecodingSuite {
     static let base = #""model_type": "glm4_moe", "hidden_size": 32, "num_hidden_layers": 3, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 10, "head_dim": 16"#
 
-    func decode(_ json: String) throws -> ModelConfig {
-        try ModelConfig.decode(configJSON: Data(json.utf8))
-    }
 
-    func error(_ json: String) -> String? {
-        do {
-            _ = try decode(json)
-            return nil
-        } catch {
-            return String(describing: error)
-        }
-    }
 
     @Test func routingDenseLayersRotaryAndNorms() throws {
         let config = try decode("""

@@ -8,21 +8,10 @@ import Testing
 /// `gpt_oss_*` check the whole model): config defaults and checks, the clamped SwiGLU, the router's
 /// softmax over the top-k logits, attention sinks, and the MXFP4 expert layout.
 @Suite("gpt_oss")
-struct GptOssTests {
+struct GptOssTests: ConfigDecodingSuite {
     static let base = #""model_type": "gpt_oss", "hidden_size": 32, "num_hidden_layers": 4, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 10, "head_dim": 8, "num_local_experts": 4"#
 
-    func decode(_ json: String) throws -> ModelConfig {
-        try ModelConfig.decode(configJSON: Data(json.utf8))
-    }
 
-    func error(_ json: String) -> String? {
-        do {
-            _ = try decode(json)
-            return nil
-        } catch {
-            return String(describing: error)
-        }
-    }
 
     @Test func configDefaultsAreGptOssConfigs() throws {
         let config = try decode("{\(Self.base)}")

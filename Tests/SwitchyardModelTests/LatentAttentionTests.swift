@@ -5,7 +5,7 @@ import SwitchyardTensor
 
 /// deepseek config parsing and the latent KV cache.
 @Suite("Multi-head latent attention (deepseek)")
-struct LatentAttentionTests {
+struct LatentAttentionTests: ConfigDecodingSuite {
     /// DeepSeek-V3's config.json (the keys that shape the model).
     static let deepSeekV3 = """
     {"model_type": "deepseek_v3", "hidden_size": 7168, "num_hidden_layers": 61, "num_attention_heads": 128,
@@ -16,18 +16,7 @@ struct LatentAttentionTests {
      "scoring_func": "sigmoid", "topk_method": "noaux_tc", "hidden_act": "silu", "rms_norm_eps": 1e-6}
     """
 
-    func decode(_ json: String) throws -> ModelConfig {
-        try ModelConfig.decode(configJSON: Data(json.utf8))
-    }
 
-    func error(_ json: String) -> String? {
-        do {
-            _ = try decode(json)
-            return nil
-        } catch {
-            return String(describing: error)
-        }
-    }
 
     @Test("DeepSeek-V3: 576 cached values per token and layer, not 40,960")
     func cacheHoldsTheLatent() throws {

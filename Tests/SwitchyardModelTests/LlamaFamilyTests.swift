@@ -5,12 +5,9 @@ import SwitchyardTensor
 
 /// The dense `llama` family: config keys, dense layout, Llama 3 RoPE scaling.
 @Suite("Llama family")
-struct LlamaFamilyTests {
+struct LlamaFamilyTests: ConfigDecodingSuite {
     let base = #""model_type": "llama", "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 64"#
 
-    func decode(_ json: String) throws -> ModelConfig {
-        try ModelConfig.decode(configJSON: Data(json.utf8))
-    }
 
     @Test func denseEveryLayerIsExpertZero() throws {
         let config = try decode("{\(base), \"intermediate_size\": 48}")
