@@ -1,7 +1,7 @@
 // Times the block-format products (Sources/CKernels/QuantGEMM.c) alone on the bench preset's
 // expert shapes, one thread: C[m, n] = A[m, k] · Wᵀ for each format, m = 1 and 64. Timed in
 // thread CPU time, so a shared, overloaded machine slows the figures less than wall time would.
-// build: cc -O2 -ISources/CKernels/include -ISources/CKernels scripts/quant_kernel_bench.c \
+// build: clang -O2 -ISources/CKernels/include -ISources/CKernels scripts/quant_kernel_bench.c \
 //           Sources/CKernels/QuantFormats.c Sources/CKernels/QuantGEMM.c -lm -o /tmp/qbench
 #include "SYQuant.h"
 #include <stdio.h>
@@ -14,7 +14,7 @@ int main(void) {
     const int formats[] = {SY_QF_F32, SY_QF_BF16, SY_QF_Q8_0, SY_QF_Q4_0, SY_QF_Q4_K};
     const char *names[] = {"f32", "bf16", "q8_0", "q4_0", "q4_K"};
     const long n = 4096, k = 1024;  // one expert's gate+up: [2I, H]
-    const int copies = 16;          // weights rotate past the caches (16 x 16 MB of f32)
+    const int copies = getenv("QBENCH_COPIES") ? atoi(getenv("QBENCH_COPIES")) : 16;  // weights rotate past the caches (16 x 16 MB of f32)
     float *x = malloc(sizeof(float) * n * k);
     srand(1);
     for (long i = 0; i < n * k; i++) x[i] = (float)rand() / RAND_MAX - 0.5f;
@@ -24,7 +24,7 @@ int main(void) {
     printf("format  m   GFLOP/s  weight GB/s\n");
     for (int f = 0; f < 5; f++) {
         size_t rb = sy_qf_row_bytes(formats[f], k);
-        unsigned char *w[copies];
+        unsigned char *w[64];
         for (int cpy = 0; cpy < copies; cpy++) {
             w[cpy] = aligned_alloc(64, (rb * n + 63) / 64 * 64);
             for (long r = 0; r < n; r++) sy_qf_quantize_row(formats[f], x + r * k, w[cpy] + r * rb, k);
