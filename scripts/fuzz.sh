@@ -10,7 +10,8 @@
 # instrumentation `-sanitize=fuzzer` would add, linked with libFuzzer's driver minus its `main`
 # (SwiftPM supplies the executable's entry point, which then calls LLVMFuzzerRunDriver). Starts from the committed corpus, fuzzes into .build/fuzz-corpus/<target>,
 # then replaces the committed corpus by the smallest set of old and new inputs that covers what
-# they all cover (`-merge=1 -set_cover_merge=1`), at most its 60 largest inputs. A crash, leak, timeout or broken invariant stops the run: the input is written to
+# they all cover (`-merge=1 -set_cover_merge=1`), at most its 60 largest inputs, plus the inputs
+# named regression-* (one that once failed, committed with its fix), which stay whatever the merge keeps. A crash, leak, timeout or broken invariant stops the run: the input is written to
 # .build/fuzz-artifacts/ and the script exits 1. `swift test` replays the committed corpus
 # (Tests/FuzzCorpusTests) without libFuzzer.
 set -euo pipefail
@@ -63,8 +64,10 @@ for name in "${targets[@]}"; do
     rm -rf "$committed.merged" && mkdir -p "$committed.merged"
     SWITCHYARD_FUZZ_TARGET="$name" "$bin" -merge=1 -set_cover_merge=1 -max_len=8192 "$committed.merged" "$committed" "$work" \
         >"$log.merge" 2>&1 || { tail -5 "$log.merge"; echo "$name: merge failed"; exit 1; }
+    # Committed: at most 60 inputs per target, the largest of that set (the fuller scenarios), plus
+    # the regression-* inputs (each one that once failed, added with its fix), kept as they are.
+    find "$committed.merged" -type f -printf '%s %p\n' | sort -rn | tail -n +61 | cut -d' ' -f2- | xargs -r rm -f
+    find "$committed" -maxdepth 1 -type f -name 'regression-*' -exec mv -t "$committed.merged" {} +
     rm -rf "$committed" && mv "$committed.merged" "$committed"
-    # Committed: at most 60 inputs per target, the largest of that set (the fuller scenarios).
-    find "$committed" -type f -printf '%s %p\n' | sort -rn | tail -n +61 | cut -d' ' -f2- | xargs -r rm -f
     echo "$name: ${runs:-?} inputs, no crash; committed corpus: $(find "$committed" -type f | wc -l) files"
 done
