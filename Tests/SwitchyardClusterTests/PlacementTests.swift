@@ -169,4 +169,35 @@ struct WorkerRegistryDeathTests {
         _ = registry.register(id: "a", routingID: [1], pinned: nil, held: Set(keys), now: t0 + .milliseconds(400))
         for key in bLoad { #expect(registry.routing[key] == ["b"], "\(key) routed to \(registry.routing[key] ?? [])") }
     }
+
+    /// The control fuzzer's broken invariant: a drop owed by a dead process was forgotten once
+    /// another process registered under its id and acknowledged a newer assignment; the first
+    /// process then came back with a report predating that drop, was routed the keys, applied the
+    /// drop and left them without a holder.
+    @Test func aDropOwedByADeadProcessOutlivesAnotherProcessUnderItsID() throws {
+        let keys = RegistryTestSupport.keys
+        let t0 = ContinuousClock.now
+        var registry = WorkerRegistry(keys: keys, configuration: .init(heartbeatInterval: .milliseconds(100)))
+        let first = try #require(RegistryTestSupport.assignments(registry.register(id: "a", routingID: [1], pinned: nil, held: [], now: t0))["a"])
+        _ = registry.acknowledged(id: "a", version: first.version, loaded: Set(keys), residentBytes: 0, now: t0)
+        let joined = try #require(RegistryTestSupport.assignments(registry.register(id: "b", routingID: [2], pinned: nil, held: [], now: t0))["b"])
+        let moving = Set(joined.load)
+        let drop = try #require(RegistryTestSupport.assignments(registry.acknowledged(id: "b", version: joined.version, loaded: moving, residentBytes: 0, now: t0))["a"])
+        #expect(Set(drop.drop) == moving)
+        // Both go silent before a applies its drop; another process registers as a, loads
+        // everything, acknowledges (an assignment newer than the drop) and leaves.
+        _ = registry.tick(now: t0 + .milliseconds(350))
+        #expect(registry.workers.isEmpty)
+        let t1 = t0 + .milliseconds(400)
+        let other = try #require(RegistryTestSupport.assignments(registry.register(id: "a", routingID: [3], pinned: nil, held: [], now: t1))["a"])
+        _ = registry.acknowledged(id: "a", version: other.version, loaded: Set(keys), residentBytes: 0, now: t1)
+        _ = registry.disconnected(id: "a", reason: "bye")
+        // The first process comes back reporting what it held before the drop it still has to apply.
+        let back = RegistryTestSupport.assignments(registry.register(id: "a", routingID: [1], pinned: nil, held: Set(keys), now: t1))["a"]
+        for key in moving { #expect(registry.routing[key] == nil, "\(key) routed to a, which still has to drop it") }
+        #expect(Set(back?.load ?? [ExpertKey]()) == moving)
+        // It applies the drop (an ack older than its re-registration): routing does not change.
+        _ = registry.acknowledged(id: "a", version: drop.version, loaded: Set(keys).subtracting(moving), residentBytes: 0, now: t1)
+        #expect(registry.missing == keys.filter { moving.contains($0) })
+    }
 }

@@ -138,9 +138,12 @@ public struct WorkerRegistry: Sendable {
     private var lastHeartbeatSent: ContinuousClock.Instant?
     /// When a batched replan is due (joins arrived since the last one).
     private var replanDue: ContinuousClock.Instant?
-    /// Drops sent to workers that then died or left, unacknowledged: if such a worker comes back
-    /// reporting those keys, its report may predate the drop it is still to apply.
-    private var departedPendingDrops: [String: Set<ExpertKey>] = [:]
+    /// Drops sent to workers that then died or left, unacknowledged, by the process (routing id)
+    /// they were sent to: if that process comes back reporting those keys, its report may predate
+    /// the drop it is still to apply. Kept by process, not worker id: another process registering
+    /// the id in between (it never got the drop) and acknowledging newer assignments settles
+    /// nothing for the first one (the control fuzzer found that).
+    private var departedPendingDrops: [[UInt8]: Set<ExpertKey>] = [:]
     private let validExperts: Set<Int>
 
     public init(keys: [ExpertKey], configuration: Configuration = Configuration()) {
@@ -212,7 +215,7 @@ public struct WorkerRegistry: Sendable {
             worker.lastDropVersion = previous.lastDropVersion
             worker.draining = previous.draining
         }
-        if let departed = departedPendingDrops.removeValue(forKey: id) {
+        if let departed = departedPendingDrops.removeValue(forKey: routingID) {
             worker.pendingDrops.formUnion(departed)
             worker.lastDropVersion = placementVersion
         }
@@ -348,7 +351,7 @@ public struct WorkerRegistry: Sendable {
     }
 
     private mutating func remember(_ worker: Worker, cause: Departed.Cause, reason: String) {
-        if !worker.pendingDrops.isEmpty { departedPendingDrops[worker.id, default: []].formUnion(worker.pendingDrops) }
+        if !worker.pendingDrops.isEmpty { departedPendingDrops[worker.routingID, default: []].formUnion(worker.pendingDrops) }
         departed.removeAll { $0.id == worker.id }
         departed.append(Departed(id: worker.id, cause: cause, reason: reason, lastHeard: worker.lastHeard))
         if departed.count > Self.departedKept { departed.removeFirst(departed.count - Self.departedKept) }

@@ -31,8 +31,9 @@ enum Globals {
             if (stop - start) / step > 100_000 { throw TemplateError.security(message: "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).") }
             return .list(Array(stride(from: start, to: stop, by: step)).map { .int($0) })
         })
-        g["namespace"] = .callable(Callable(name: "namespace") { args, kwargs, _ in
+        g["namespace"] = .callable(Callable(name: "namespace") { args, kwargs, interp in
             let ns = Namespace()
+            interp.track(ns)
             for arg in args {
                 guard case .dict(let d) = arg else { throw TemplateError.type(message: "namespace() positional argument must be a mapping") }
                 for (k, v) in d.items { ns.attributes[k] = v }

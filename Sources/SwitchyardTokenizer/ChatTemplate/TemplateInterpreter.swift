@@ -11,11 +11,26 @@ final class Interpreter {
     /// would be a cycle, and every render of a template with macros would leak its scopes (and the
     /// request's messages in them). The interpreter keeps them alive for the render instead.
     private var macroScopes: [Scope] = []
+    /// The namespaces and loops this render made: the mutable objects of a template, so the only
+    /// ones it can make reach themselves (`{% set ns.me = ns %}`, `{% set ns.x = [ns] %}`,
+    /// `loop.changed(loop)`, a loop over `[ns]` stored in `ns`). ARC never frees such a cycle, and
+    /// every render would leak it with what it holds (the request's messages too). The interpreter
+    /// empties them when it goes, after its one render, which breaks any cycle.
+    private var namespaces: [Namespace] = []
+    private var loops: [LoopState] = []
 
     init(now: Date, timeZone: TimeZone) {
         self.now = now
         self.timeZone = timeZone
     }
+
+    deinit {
+        for namespace in namespaces { namespace.attributes = PyDict() }
+        for loop in loops { loop.lastChangedValue = nil }
+    }
+
+    /// A namespace made by `namespace(...)` during this render (see `namespaces`).
+    func track(_ namespace: Namespace) { namespaces.append(namespace) }
 
     func render(_ nodes: [Node], scope: Scope) throws -> String {
         let saved = out
@@ -94,6 +109,7 @@ final class Interpreter {
         let depth0: Int
         if case .loop(let outer)? = scope.lookup("loop") { depth0 = outer.depth0 + 1 } else { depth0 = 0 }
         let loop = LoopState(items: items, depth0: depth0)
+        loops.append(loop)
         for (i, item) in items.enumerated() {
             loop.index0 = i
             let s = Scope(parent: scope, vars: ["loop": .loop(loop)])
