@@ -16,7 +16,10 @@
 // * f32 / bf16: eight partial sums, lane l taking k = l mod 8, combined as
 //   `((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7))`; the AVX2 path uses fused multiply-adds
 //   and the portable one separate multiply and add, so these two formats differ across paths in
-//   rounding only.
+//   rounding only. bf16 on the avx512 path rounds the activations to bf16 and sums 16 lanes, lane
+//   l taking k = 2l, 2l + 1 (mod 32), with `vdpbf16ps`, folded in halves down to the 8-lane sum.
+// * avx512 runs the 32-block kernels of QuantGEMM32.h with `vpdpbusd` for avx2's
+//   `maddubs` + `madd`: the same exact integer sums, so the same bits.
 //
 // Integer products never saturate `maddubs`: weights are unsigned (at most 63) against int8
 // activations in [-127, 127], or for q8_0 |w| against sign-adjusted activations (127 * 127 * 2).
@@ -32,6 +35,11 @@
 #define SYQ_X86 1
 #define SYQ_AVX2 __attribute__((target("avx2,fma,f16c")))
 #define SYQ_AVX2_INLINE __attribute__((target("avx2,fma,f16c"), always_inline)) static inline
+/// The avx512 path: AVX-512 F/BW/VL with VNNI (`vpdpbusd`) and BF16 (`vdpbf16ps`), as Zen 4/5 and
+/// Intel since Cooper Lake / Sapphire Rapids have them.
+#define SYQ_AVX512_FEATURES "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni,avx512bf16"
+#define SYQ_AVX512 __attribute__((target(SYQ_AVX512_FEATURES)))
+#define SYQ_AVX512_INLINE __attribute__((target(SYQ_AVX512_FEATURES), always_inline)) static inline
 #else
 #define SYQ_X86 0
 #endif
@@ -43,6 +51,11 @@ static int g_isa = -1;
 int sy_qf_isa_supported(void) {
 #if SYQ_X86
     __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("fma") &&
+        __builtin_cpu_supports("f16c")) {
+        return SY_ISA_AVX512;
+    }
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) {
         return SY_ISA_AVX2;
     }
@@ -84,6 +97,8 @@ const char *sy_qf_isa_name(void) {
 static inline size_t round64(size_t n) { return (n + 63) & ~(size_t)63; }
 static inline int is_k_format(int f) { return f == SY_QF_Q4_K || f == SY_QF_Q5_K || f == SY_QF_Q6_K; }
 static inline int is_32_format(int f) { return f == SY_QF_Q8_0 || f == SY_QF_Q4_0 || f == SY_QF_Q4_1; }
+/// bf16 activations on the avx512 path: each row rounded to bf16 and zero-padded to a multiple of 32.
+static inline long bf16_stride(long k) { return (k + 31) & ~31L; }
 
 /// q8 activations for the 32-blocks: per row `nb4` (blocks rounded up to 4) blocks, the padding zero.
 typedef struct {
@@ -134,6 +149,7 @@ size_t sy_qf_scratch_bytes(int format, long m, long k) {
         return round64((size_t)(m * k)) + round64((size_t)(m * (k / SYQ_QK_K)) * 4) + round64((size_t)(m * (k / 16)) * 2) +
                round64((size_t)(m * (k / 32)) * 2);
     }
+    if (format == SY_QF_BF16 && sy_qf_isa() >= SY_ISA_AVX512) return round64((size_t)(m * bf16_stride(k)) * 2);
     return 0;
 }
 
@@ -276,6 +292,18 @@ SYQ_AVX2 static void q8_K_row_avx2(const float *x, long nbk, int8_t *qs, float *
         for (int g = 0; g < 8; g++) bs32[8 * i + g] = (int16_t)(bs16[16 * i + 2 * g] + bs16[16 * i + 2 * g + 1]);
     }
 }
+/// One activation row to bf16 (round to nearest even, as `vcvtne2ps2bf16` does), zero-padded to
+/// `bf16_stride(k)` values.
+SYQ_AVX512 static void bf16_row_avx512(const float *x, long k, uint16_t *dst) {
+    const long kp = bf16_stride(k);
+    for (long i = 0; i < kp; i += 32) {
+        const long left = k - i;
+        const __mmask16 lo = left >= 16 ? 0xFFFF : left <= 0 ? 0 : (__mmask16)((1u << left) - 1);
+        const __mmask16 hi = left >= 32 ? 0xFFFF : left <= 16 ? 0 : (__mmask16)((1u << (left - 16)) - 1);
+        __m512 a = _mm512_maskz_loadu_ps(lo, x + i), b = _mm512_maskz_loadu_ps(hi, x + i + 16);
+        _mm512_storeu_si512((void *)(dst + i), (__m512i)_mm512_cvtne2ps_pbh(b, a));
+    }
+}
 #endif
 
 void sy_qf_prepare(int format, long m, long k, const float *a, long lda, void *scratch) {
@@ -304,6 +332,11 @@ void sy_qf_prepare(int format, long m, long k, const float *a, long lda, void *s
             q8_K_row_portable(a + r * lda, s.nbk, qs, d, b16, b32);
         }
     }
+#if SYQ_X86
+    else if (format == SY_QF_BF16 && isa >= SY_ISA_AVX512) {
+        for (long r = 0; r < m; r++) bf16_row_avx512(a + r * lda, k, (uint16_t *)scratch + r * bf16_stride(k));
+    }
+#endif
     (void)isa;
 }
 
@@ -477,100 +510,27 @@ SYQ_AVX2_INLINE float hsum8_ps(__m256 v) {
 /// q8_0, scales and q4_1 mins. Blocks past `count` are zero.
 typedef struct { __m256i q[4], aq[4]; __m128 d, m; } wgroup;
 
-SYQ_AVX2_INLINE wgroup load_group(int fmt, const uint8_t *row, long b0, int count) {
-    wgroup g;
-    uint16_t dh[4] = {0, 0, 0, 0}, mh[4] = {0, 0, 0, 0};
-    const __m256i low = _mm256_set1_epi8(15);
-    for (int i = 0; i < 4; i++) {
-        if (i >= count) {
-            g.q[i] = _mm256_setzero_si256();
-            g.aq[i] = g.q[i];
-            continue;
-        }
-        if (fmt == SY_QF_Q8_0) {
-            const syq_block_q8_0 *x = (const syq_block_q8_0 *)row + b0 + i;
-            g.q[i] = _mm256_loadu_si256((const __m256i *)x->qs);
-            g.aq[i] = _mm256_sign_epi8(g.q[i], g.q[i]);
-            dh[i] = x->d;
-        } else {
-            const uint8_t *qs;
-            if (fmt == SY_QF_Q4_0) {
-                const syq_block_q4_0 *x = (const syq_block_q4_0 *)row + b0 + i;
-                qs = x->qs; dh[i] = x->d;
-            } else {
-                const syq_block_q4_1 *x = (const syq_block_q4_1 *)row + b0 + i;
-                qs = x->qs; dh[i] = x->d; mh[i] = x->m;
-            }
-            __m128i raw = _mm_loadu_si128((const __m128i *)qs);
-            g.q[i] = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), low);
-            g.aq[i] = g.q[i];
-        }
-    }
-    g.d = _mm_cvtph_ps(_mm_setr_epi16((short)dh[0], (short)dh[1], (short)dh[2], (short)dh[3], 0, 0, 0, 0));
-    g.m = _mm_cvtph_ps(_mm_setr_epi16((short)mh[0], (short)mh[1], (short)mh[2], (short)mh[3], 0, 0, 0, 0));
-    return g;
-}
+/// AVX2: `maddubs` sums pairs into int16 (never saturating here, see the top), `madd` pairs of those.
+#define SYQ_K_INLINE SYQ_AVX2_INLINE
+#define SYQ_K_FUNCTION SYQ_AVX2
+#define SYQ_K_NAME(x) x##_avx2
+#define SYQ_K_DOT_U8S8(u, s) _mm256_madd_epi16(_mm256_maddubs_epi16((u), (s)), _mm256_set1_epi16(1))
+#include "QuantGEMM32.h"
+#undef SYQ_K_INLINE
+#undef SYQ_K_FUNCTION
+#undef SYQ_K_NAME
+#undef SYQ_K_DOT_U8S8
 
-/// One group of 4 blocks for `R` activation rows against one weight row.
-SYQ_AVX2_INLINE void group_rows(int fmt, int R, const wgroup *g, act32 s, long r0, long b0, __m128 *acc) {
-    const __m256i ones = _mm256_set1_epi16(1);
-    for (int r = 0; r < R; r++) {
-        const long row = r0 + r;
-        const int8_t *a = s.qs + (row * s.nb4 + b0) * SYQ_QK;
-        __m256i v[4];
-        for (int i = 0; i < 4; i++) {
-            __m256i x = _mm256_loadu_si256((const __m256i *)(a + SYQ_QK * i));
-            __m256i p = fmt == SY_QF_Q8_0 ? _mm256_maddubs_epi16(g->aq[i], _mm256_sign_epi8(x, g->q[i]))
-                                          : _mm256_maddubs_epi16(g->q[i], x);
-            v[i] = _mm256_madd_epi16(p, ones);
-        }
-        __m128i is = reduce4(v[0], v[1], v[2], v[3]);
-        if (fmt == SY_QF_Q4_0) {
-            is = _mm_sub_epi32(is, _mm_slli_epi32(_mm_loadu_si128((const __m128i *)(s.sum + row * s.nb4 + b0)), 3));
-        }
-        __m128 sc = _mm_mul_ps(g->d, _mm_loadu_ps(s.d + row * s.nb4 + b0));
-        acc[r] = _mm_add_ps(acc[r], _mm_mul_ps(sc, _mm_cvtepi32_ps(is)));
-        if (fmt == SY_QF_Q4_1) acc[r] = _mm_add_ps(acc[r], _mm_mul_ps(g->m, _mm_loadu_ps(s.sa + row * s.nb4 + b0)));
-    }
-}
-
-SYQ_AVX2_INLINE void tile32(int fmt, int R, long nb, const uint8_t *row, act32 s, long r0, float *out) {
-    __m128 acc[4] = {_mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps()};
-    long b0 = 0;
-    for (; b0 + 4 <= nb; b0 += 4) {
-        wgroup g = load_group(fmt, row, b0, 4);
-        group_rows(fmt, R, &g, s, r0, b0, acc);
-    }
-    if (b0 < nb) {
-        wgroup g = load_group(fmt, row, b0, (int)(nb - b0));
-        group_rows(fmt, R, &g, s, r0, b0, acc);
-    }
-    for (int r = 0; r < R; r++) out[r] = hsum4_ps(acc[r]);
-}
-
-#define SYQ_TILE32(F, NAME)                                                                               \
-    SYQ_AVX2 static void NAME(long m, long k, act32 s, const uint8_t *w, size_t rowBytes, float *c, long ldc, \
-                              float beta, long j0, long j1) {                                             \
-        const long nb = k / SYQ_QK;                                                                       \
-        float out[4];                                                                                     \
-        for (long j = j0; j < j1; j++) {                                                                  \
-            const uint8_t *row = w + (size_t)j * rowBytes;                                                \
-            long r0 = 0;                                                                                  \
-            for (; r0 + 4 <= m; r0 += 4) {                                                                \
-                tile32(F, 4, nb, row, s, r0, out);                                                        \
-                for (int r = 0; r < 4; r++) store_out(c + (r0 + r) * ldc + j, out[r], beta);              \
-            }                                                                                             \
-            int rest = (int)(m - r0);                                                                     \
-            if (rest == 1) tile32(F, 1, nb, row, s, r0, out);                                             \
-            else if (rest == 2) tile32(F, 2, nb, row, s, r0, out);                                        \
-            else if (rest == 3) tile32(F, 3, nb, row, s, r0, out);                                        \
-            for (int r = 0; r < rest; r++) store_out(c + (r0 + r) * ldc + j, out[r], beta);               \
-        }                                                                                                 \
-    }
-
-SYQ_TILE32(SY_QF_Q8_0, gemm_q8_0_avx2)
-SYQ_TILE32(SY_QF_Q4_0, gemm_q4_0_avx2)
-SYQ_TILE32(SY_QF_Q4_1, gemm_q4_1_avx2)
+/// AVX-512 VNNI (its 256-bit form): one `vpdpbusd` sums four products straight into int32.
+#define SYQ_K_INLINE SYQ_AVX512_INLINE
+#define SYQ_K_FUNCTION SYQ_AVX512
+#define SYQ_K_NAME(x) x##_avx512
+#define SYQ_K_DOT_U8S8(u, s) _mm256_dpbusd_epi32(_mm256_setzero_si256(), (u), (s))
+#include "QuantGEMM32.h"
+#undef SYQ_K_INLINE
+#undef SYQ_K_FUNCTION
+#undef SYQ_K_NAME
+#undef SYQ_K_DOT_U8S8
 
 /// One superblock of a K-quant weight row for `R` activation rows: adds to acc[r].
 SYQ_AVX2_INLINE void superblock_rows(int fmt, int R, const uint8_t *row, long i, actK s, long k, long r0, float *acc) {
@@ -761,6 +721,56 @@ SYQ_AVX2_INLINE void tileF(int fmt, int R, int C, long k, const float *a, long l
 SYQ_TILEF(SY_QF_BF16, gemm_bf16_avx2)
 SYQ_TILEF(SY_QF_F32, gemm_f32_avx2)
 
+/// ((l0 + l8) + (l4 + l12) + ...): the 16 lanes folded in halves down to `hsum8_ps`.
+SYQ_AVX512_INLINE float hsum16_ps(__m512 v) {
+    return hsum8_ps(_mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
+}
+
+/// bf16 on the avx512 path: `R` activation rows (bf16, from `bf16_row_avx512`) x `C` weight rows,
+/// one 16-lane accumulator per output; each `vdpbf16ps` adds 32 products (lane l takes k = 2l and
+/// 2l + 1 of each 32) in k order. The weight's last partial chunk is a masked load.
+SYQ_AVX512_INLINE void tileBF(int R, int C, long k, const uint16_t *a, long r0, const uint8_t *w, size_t rowBytes,
+                              long j, float *c, long ldc, float beta) {
+    const long kp = bf16_stride(k);
+    __m512 acc[4][8];
+    for (int r = 0; r < R; r++)
+        for (int q = 0; q < C; q++) acc[r][q] = _mm512_setzero_ps();
+    for (long i = 0; i < kp; i += 32) {
+        const __mmask32 mask = k - i >= 32 ? 0xFFFFFFFFu : (__mmask32)((1u << (k - i)) - 1);
+        __m512i wv[8];
+        for (int q = 0; q < C; q++)
+            wv[q] = _mm512_maskz_loadu_epi16(mask, (const uint16_t *)(w + (size_t)(j + q) * rowBytes) + i);
+        for (int r = 0; r < R; r++) {
+            __m512i av = _mm512_loadu_si512((const void *)(a + (r0 + r) * kp + i));
+            for (int q = 0; q < C; q++) acc[r][q] = _mm512_dpbf16_ps(acc[r][q], (__m512bh)av, (__m512bh)wv[q]);
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int q = 0; q < C; q++) store_out(c + (r0 + r) * ldc + j + q, hsum16_ps(acc[r][q]), beta);
+}
+
+SYQ_AVX512 static void gemm_bf16_avx512(long m, long k, const uint16_t *a, const uint8_t *w, size_t rowBytes,
+                                        float *c, long ldc, float beta, long j0, long j1) {
+    long j = j0;
+    if (m == 1) {  // decode: eight weight rows at a time, eight independent chains
+        for (; j + 8 <= j1; j += 8) tileBF(1, 8, k, a, 0, w, rowBytes, j, c, ldc, beta);
+        for (; j < j1; j++) tileBF(1, 1, k, a, 0, w, rowBytes, j, c, ldc, beta);
+        return;
+    }
+    for (; j < j1; j += 4) {
+        long r0 = 0;
+        if (j + 4 <= j1) {
+            for (; r0 + 4 <= m; r0 += 4) tileBF(4, 4, k, a, r0, w, rowBytes, j, c, ldc, beta);
+            for (; r0 < m; r0++) tileBF(1, 4, k, a, r0, w, rowBytes, j, c, ldc, beta);
+        } else {
+            for (long q = j; q < j1; q++) {
+                for (r0 = 0; r0 + 4 <= m; r0 += 4) tileBF(4, 1, k, a, r0, w, rowBytes, q, c, ldc, beta);
+                for (; r0 < m; r0++) tileBF(1, 1, k, a, r0, w, rowBytes, q, c, ldc, beta);
+            }
+        }
+    }
+}
+
 #endif
 
 // MARK: - Dispatch
@@ -775,6 +785,12 @@ void sy_qf_gemm(int format, long m, long n, long k, const float *a, long lda, co
     if (is_32_format(format)) {
         act32 s = act32_layout((void *)scratch, m, k);
 #if SYQ_X86
+        if (isa >= SY_ISA_AVX512) {
+            if (format == SY_QF_Q8_0) gemm_q8_0_avx512(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
+            else if (format == SY_QF_Q4_0) gemm_q4_0_avx512(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
+            else gemm_q4_1_avx512(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
+            return;
+        }
         if (isa >= SY_ISA_AVX2) {
             if (format == SY_QF_Q8_0) gemm_q8_0_avx2(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
             else if (format == SY_QF_Q4_0) gemm_q4_0_avx2(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
@@ -796,6 +812,10 @@ void sy_qf_gemm(int format, long m, long n, long k, const float *a, long lda, co
         gemmK_portable(format, m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
     } else if (format == SY_QF_F32 || format == SY_QF_BF16) {
 #if SYQ_X86
+        if (format == SY_QF_BF16 && isa >= SY_ISA_AVX512) {
+            gemm_bf16_avx512(m, k, scratch, wb, rowBytes, c, ldc, beta, j0, j1);
+            return;
+        }
         if (isa >= SY_ISA_AVX2) {
             if (format == SY_QF_BF16) gemm_bf16_avx2(m, k, a, lda, wb, rowBytes, c, ldc, beta, j0, j1);
             else gemm_f32_avx2(m, k, a, lda, wb, rowBytes, c, ldc, beta, j0, j1);

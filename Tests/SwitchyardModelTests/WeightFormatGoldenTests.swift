@@ -12,12 +12,14 @@ struct WeightFormatGoldenTests {
 
     /// Largest |Δ log-probability| over the whole vocabulary (tail tokens included) of the last
     /// prompt position against the reference, per format (README, "Weight formats"): bf16 rounds
-    /// each weight to 8 significant bits (measured worst 0.077), q8_0 to 8-bit blocks of 32 and
-    /// also rounds the activations of each product to 8-bit blocks (measured worst 0.35).
+    /// each weight to 8 significant bits (measured worst 0.077), and on the avx512 path each
+    /// product's activations too, as `vdpbf16ps` multiplies bf16 by bf16 (measured worst 0.14);
+    /// q8_0 rounds weights to 8-bit blocks of 32 and also the activations of each product
+    /// (measured worst 0.35).
     static func tolerance(_ dtypes: WeightDTypes) -> Double {
         switch dtypes.experts {
         case .format(.q8_0): 0.5
-        case .format(.bf16): 0.12
+        case .format(.bf16): KernelPath.active >= .avx512 ? 0.2 : 0.12
         default: GoldenFixture.logprobTolerance
         }
     }

@@ -36,11 +36,14 @@ func floats(_ data: Data) -> [Float] {
     data.withUnsafeBytes { raw in (0..<(raw.count / 4)).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) } }
 }
 
-/// The activations a product actually multiplies by: q8 per 32 (q8_0/q4_0/q4_1), q8_K per 256
-/// (K-quants), unchanged for f32/bf16. Mirrors SYQuant's activation quantizer.
-func effectiveActivations(_ format: WeightFormat, _ row: [Float]) -> [Double] {
+/// The activations a product actually multiplies by on `path`: q8 per 32 (q8_0/q4_0/q4_1), q8_K
+/// per 256 (K-quants), bf16 for bf16 weights on the avx512 path (`vdpbf16ps` multiplies bf16 by
+/// bf16), unchanged otherwise. Mirrors SYQuant's activation quantizer.
+func effectiveActivations(_ format: WeightFormat, _ row: [Float], path: KernelPath = KernelPath.active) -> [Double] {
     func rne(_ x: Float) -> Float { x.rounded(.toNearestOrEven) }
     switch format {
+    case .bf16 where path >= .avx512:
+        return row.map { Double(FloatConversion.float(bf16: FloatConversion.bf16($0))) }
     case .f32, .bf16:
         return row.map(Double.init)
     case .q8_0, .q4_0, .q4_1:
@@ -200,7 +203,7 @@ func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
                         let a = randomFloats(m, k, seed: UInt64(m * 1000 + k))
                         let c = product(w, a, m: m)
                         for r in 0..<m {
-                            let ar = effectiveActivations(format, Array(a[(r * k)..<((r + 1) * k)]))
+                            let ar = effectiveActivations(format, Array(a[(r * k)..<((r + 1) * k)]), path: path)
                             for j in 0..<n {
                                 var exact = 0.0, magnitude = 0.0
                                 for i in 0..<k { exact += wd[j][i] * ar[i]; magnitude += abs(wd[j][i] * ar[i]) }
@@ -240,15 +243,17 @@ func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
         }
     }
 
-    /// The portable and AVX2 kernels agree: bit for bit on the block formats (identical integer
-    /// sums and float order), to rounding on f32/bf16 (fused vs separate multiply-add).
+    /// Every path agrees: bit for bit on the block formats (identical integer sums and float
+    /// order), to rounding on f32/bf16 (fused vs separate multiply-add, 8 or 16 lanes). bf16's
+    /// activations are given already rounded to bf16, as the avx512 path would round them.
     @Test(arguments: WeightFormat.allCases)
     func pathsAgree(format: WeightFormat) throws {
         let paths = KernelPath.available
         guard paths.count > 1 else { return }
         let k = format.blockSize == 256 ? 768 : 800
         let w = try makeWeight(format, rows: 19, cols: k, seed: 11)
-        let a = randomFloats(9, k, seed: 12)
+        var a = randomFloats(9, k, seed: 12)
+        if format == .bf16 { a = a.map { FloatConversion.float(bf16: FloatConversion.bf16($0)) } }
         let results = paths.map { path in withPath(path) { product(w, a, m: 9) } }
         for other in results.dropFirst() {
             if format == .f32 || format == .bf16 {

@@ -41,7 +41,10 @@ void sy_qf_quantize_row(int format, const float *x, void *dst, long k);
 /// Expands one row of `k` values to floats, exactly (as ggml's `dequantize_row_*`).
 void sy_qf_dequantize_row(int format, const void *src, float *y, long k);
 
-/// Kernel paths.
+/// Kernel paths. avx2 needs AVX2, FMA and F16C. avx512 needs AVX-512 F/BW/VL with VNNI and BF16
+/// (Zen 4/5, Intel Cooper Lake and Sapphire Rapids on): the 32-block formats sum with `vpdpbusd`
+/// (the same exact integers, so the same bits as avx2), bf16 multiplies with `vdpbf16ps` after
+/// rounding the activations to bf16 (as llama.cpp does); the K-quants and f32 run avx2's kernels.
 #define SY_ISA_PORTABLE 0
 #define SY_ISA_AVX2 1
 #define SY_ISA_AVX512 2
@@ -57,19 +60,21 @@ int sy_qf_isa_supported(void);
 /// now in use. Not for use while a product runs.
 int sy_qf_set_isa(int isa);
 
-/// Bytes of scratch `sy_qf_prepare` needs for `m` activation rows of `k` values (0 for f32/bf16).
+/// Bytes of scratch `sy_qf_prepare` needs for `m` activation rows of `k` values on the path in use
+/// (0 for f32, and for bf16 below avx512).
 size_t sy_qf_scratch_bytes(int format, long m, long k);
 /// Quantizes the activations `A[m, k]` (row-major, leading dimension `lda` floats) into `scratch`
 /// (64-byte aligned, `sy_qf_scratch_bytes` long): q8 blocks of 32 with a float scale (for
-/// q8_0 / q4_0 / q4_1), q8_K blocks of 256 (for the K-quants); nothing for f32/bf16. Call once
+/// q8_0 / q4_0 / q4_1), q8_K blocks of 256 (for the K-quants), bf16 rows padded to 32 values (for
+/// bf16 on the avx512 path); nothing for f32, nor bf16 on the other paths. Call once
 /// per product, before the (threaded) `sy_qf_gemm` calls. Every path quantizes identically.
 void sy_qf_prepare(int format, long m, long k, const float *a, long lda, void *scratch);
 /// `C[r, j] = sum_i A[r, i] * W[j, i] + beta * C[r, j]` for `r < m` and `j0 <= j < j1`. `w` is
 /// `n` rows of `k` values in `format`; `scratch` is what `sy_qf_prepare` wrote for the same
 /// `m, k, a` (f32/bf16 read `a` directly). Each output is computed by the same operations
 /// whatever `m`, `j0`, `j1` are, so a row's result does not depend on its batch or the thread
-/// split. For the block formats the portable and AVX2 paths give bit-identical results; for f32
-/// and bf16 they differ in rounding only (the AVX2 path fuses multiply-adds).
+/// split. For the block formats every path gives bit-identical results; for f32 and bf16 they
+/// differ in rounding only (fused multiply-adds on avx2, bf16 activations on avx512).
 void sy_qf_gemm(int format, long m, long n, long k, const float *a, long lda, const void *scratch,
                 const void *w, float *c, long ldc, float beta, long j0, long j1);
 

@@ -1,0 +1,106 @@
+// The 32-block kernels (q8_0, q4_0, q4_1) for one x86 instruction set: included by QuantGEMM.c
+// once per path, with no include guard. The includer defines
+//   SYQ_K_INLINE         attributes of the inlined helpers (their target features)
+//   SYQ_K_FUNCTION       attributes of the kernels themselves
+//   SYQ_K_NAME(x)        x with the path's suffix (x_avx2, x_avx512)
+//   SYQ_K_DOT_U8S8(u, s) eight int32 lanes, lane l = sum of the four products u[4l+i] * s[4l+i]
+//                        (unsigned bytes by signed bytes, exact)
+// and gets gemm_q8_0, gemm_q4_0 and gemm_q4_1 with that suffix. Every path sums the same exact
+// integers and rounds the same float operations in the same order, so they agree bit for bit.
+
+/// Loads four blocks of a weight row (see `wgroup`); blocks past `count` are zero.
+
+SYQ_K_INLINE wgroup SYQ_K_NAME(load_group)(int fmt, const uint8_t *row, long b0, int count) {
+    wgroup g;
+    uint16_t dh[4] = {0, 0, 0, 0}, mh[4] = {0, 0, 0, 0};
+    const __m256i low = _mm256_set1_epi8(15);
+    for (int i = 0; i < 4; i++) {
+        if (i >= count) {
+            g.q[i] = _mm256_setzero_si256();
+            g.aq[i] = g.q[i];
+            continue;
+        }
+        if (fmt == SY_QF_Q8_0) {
+            const syq_block_q8_0 *x = (const syq_block_q8_0 *)row + b0 + i;
+            g.q[i] = _mm256_loadu_si256((const __m256i *)x->qs);
+            g.aq[i] = _mm256_sign_epi8(g.q[i], g.q[i]);
+            dh[i] = x->d;
+        } else {
+            const uint8_t *qs;
+            if (fmt == SY_QF_Q4_0) {
+                const syq_block_q4_0 *x = (const syq_block_q4_0 *)row + b0 + i;
+                qs = x->qs; dh[i] = x->d;
+            } else {
+                const syq_block_q4_1 *x = (const syq_block_q4_1 *)row + b0 + i;
+                qs = x->qs; dh[i] = x->d; mh[i] = x->m;
+            }
+            __m128i raw = _mm_loadu_si128((const __m128i *)qs);
+            g.q[i] = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), low);
+            g.aq[i] = g.q[i];
+        }
+    }
+    g.d = _mm_cvtph_ps(_mm_setr_epi16((short)dh[0], (short)dh[1], (short)dh[2], (short)dh[3], 0, 0, 0, 0));
+    g.m = _mm_cvtph_ps(_mm_setr_epi16((short)mh[0], (short)mh[1], (short)mh[2], (short)mh[3], 0, 0, 0, 0));
+    return g;
+}
+
+/// One group of 4 blocks for `R` activation rows against one weight row.
+SYQ_K_INLINE void SYQ_K_NAME(group_rows)(int fmt, int R, const wgroup *g, act32 s, long r0, long b0, __m128 *acc) {
+    for (int r = 0; r < R; r++) {
+        const long row = r0 + r;
+        const int8_t *a = s.qs + (row * s.nb4 + b0) * SYQ_QK;
+        __m256i v[4];
+        for (int i = 0; i < 4; i++) {
+            __m256i x = _mm256_loadu_si256((const __m256i *)(a + SYQ_QK * i));
+            v[i] = fmt == SY_QF_Q8_0 ? SYQ_K_DOT_U8S8(g->aq[i], _mm256_sign_epi8(x, g->q[i]))
+                                     : SYQ_K_DOT_U8S8(g->q[i], x);
+        }
+        __m128i is = reduce4(v[0], v[1], v[2], v[3]);
+        if (fmt == SY_QF_Q4_0) {
+            is = _mm_sub_epi32(is, _mm_slli_epi32(_mm_loadu_si128((const __m128i *)(s.sum + row * s.nb4 + b0)), 3));
+        }
+        __m128 sc = _mm_mul_ps(g->d, _mm_loadu_ps(s.d + row * s.nb4 + b0));
+        acc[r] = _mm_add_ps(acc[r], _mm_mul_ps(sc, _mm_cvtepi32_ps(is)));
+        if (fmt == SY_QF_Q4_1) acc[r] = _mm_add_ps(acc[r], _mm_mul_ps(g->m, _mm_loadu_ps(s.sa + row * s.nb4 + b0)));
+    }
+}
+
+SYQ_K_INLINE void SYQ_K_NAME(tile32)(int fmt, int R, long nb, const uint8_t *row, act32 s, long r0, float *out) {
+    __m128 acc[4] = {_mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps()};
+    long b0 = 0;
+    for (; b0 + 4 <= nb; b0 += 4) {
+        wgroup g = SYQ_K_NAME(load_group)(fmt, row, b0, 4);
+        SYQ_K_NAME(group_rows)(fmt, R, &g, s, r0, b0, acc);
+    }
+    if (b0 < nb) {
+        wgroup g = SYQ_K_NAME(load_group)(fmt, row, b0, (int)(nb - b0));
+        SYQ_K_NAME(group_rows)(fmt, R, &g, s, r0, b0, acc);
+    }
+    for (int r = 0; r < R; r++) out[r] = hsum4_ps(acc[r]);
+}
+
+#define SYQ_K_TILE32(F, NAME)                                                                               \
+    SYQ_K_FUNCTION static void NAME(long m, long k, act32 s, const uint8_t *w, size_t rowBytes, float *c, long ldc, \
+                              float beta, long j0, long j1) {                                             \
+        const long nb = k / SYQ_QK;                                                                       \
+        float out[4];                                                                                     \
+        for (long j = j0; j < j1; j++) {                                                                  \
+            const uint8_t *row = w + (size_t)j * rowBytes;                                                \
+            long r0 = 0;                                                                                  \
+            for (; r0 + 4 <= m; r0 += 4) {                                                                \
+                SYQ_K_NAME(tile32)(F, 4, nb, row, s, r0, out);                                                        \
+                for (int r = 0; r < 4; r++) store_out(c + (r0 + r) * ldc + j, out[r], beta);              \
+            }                                                                                             \
+            int rest = (int)(m - r0);                                                                     \
+            if (rest == 1) SYQ_K_NAME(tile32)(F, 1, nb, row, s, r0, out);                                             \
+            else if (rest == 2) SYQ_K_NAME(tile32)(F, 2, nb, row, s, r0, out);                                        \
+            else if (rest == 3) SYQ_K_NAME(tile32)(F, 3, nb, row, s, r0, out);                                        \
+            for (int r = 0; r < rest; r++) store_out(c + (r0 + r) * ldc + j, out[r], beta);               \
+        }                                                                                                 \
+    }
+
+SYQ_K_TILE32(SY_QF_Q8_0, SYQ_K_NAME(gemm_q8_0))
+SYQ_K_TILE32(SY_QF_Q4_0, SYQ_K_NAME(gemm_q4_0))
+SYQ_K_TILE32(SY_QF_Q4_1, SYQ_K_NAME(gemm_q4_1))
+
+#undef SYQ_K_TILE32
