@@ -79,24 +79,24 @@ SYQ_K_INLINE void SYQ_K_NAME(tile32)(int fmt, int R, long nb, const uint8_t *row
     for (int r = 0; r < R; r++) out[r] = hsum4_ps(acc[r]);
 }
 
-#define SYQ_K_TILE32(F, NAME)                                                                               \
+#define SYQ_K_TILE32(F, NAME)                                                                                   \
     SYQ_K_FUNCTION static void NAME(long m, long k, act32 s, const uint8_t *w, size_t rowBytes, float *c, long ldc, \
-                              float beta, long j0, long j1) {                                             \
-        const long nb = k / SYQ_QK;                                                                       \
-        float out[4];                                                                                     \
-        for (long j = j0; j < j1; j++) {                                                                  \
-            const uint8_t *row = w + (size_t)j * rowBytes;                                                \
-            long r0 = 0;                                                                                  \
-            for (; r0 + 4 <= m; r0 += 4) {                                                                \
-                SYQ_K_NAME(tile32)(F, 4, nb, row, s, r0, out);                                                        \
-                for (int r = 0; r < 4; r++) store_out(c + (r0 + r) * ldc + j, out[r], beta);              \
-            }                                                                                             \
-            int rest = (int)(m - r0);                                                                     \
-            if (rest == 1) SYQ_K_NAME(tile32)(F, 1, nb, row, s, r0, out);                                             \
-            else if (rest == 2) SYQ_K_NAME(tile32)(F, 2, nb, row, s, r0, out);                                        \
-            else if (rest == 3) SYQ_K_NAME(tile32)(F, 3, nb, row, s, r0, out);                                        \
-            for (int r = 0; r < rest; r++) store_out(c + (r0 + r) * ldc + j, out[r], beta);               \
-        }                                                                                                 \
+                              float beta, long j0, long j1) {                                                   \
+        const long nb = k / SYQ_QK;                                                                             \
+        float out[4];                                                                                           \
+        for (long j = j0; j < j1; j++) {                                                                        \
+            const uint8_t *row = w + (size_t)j * rowBytes;                                                      \
+            long r0 = 0;                                                                                        \
+            for (; r0 + 4 <= m; r0 += 4) {                                                                      \
+                SYQ_K_NAME(tile32)(F, 4, nb, row, s, r0, out);                                                  \
+                for (int r = 0; r < 4; r++) store_out(c + (r0 + r) * ldc + j, out[r], beta);                    \
+            }                                                                                                   \
+            int rest = (int)(m - r0);                                                                           \
+            if (rest == 1) SYQ_K_NAME(tile32)(F, 1, nb, row, s, r0, out);                                       \
+            else if (rest == 2) SYQ_K_NAME(tile32)(F, 2, nb, row, s, r0, out);                                  \
+            else if (rest == 3) SYQ_K_NAME(tile32)(F, 3, nb, row, s, r0, out);                                  \
+            for (int r = 0; r < rest; r++) store_out(c + (r0 + r) * ldc + j, out[r], beta);                     \
+        }                                                                                                       \
     }
 
 SYQ_K_TILE32(SY_QF_Q8_0, SYQ_K_NAME(gemm_q8_0))

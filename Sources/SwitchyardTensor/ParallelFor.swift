@@ -4,6 +4,7 @@ import Synchronization
 /// Runs independent items on up to `threads` threads, each thread claiming the next unclaimed item
 /// from a shared counter.
 ///
+/// The threads are `ComputePool`'s, which stay awake between jobs for a moment (see there).
 /// Claiming instead of splitting up front matters on a machine the engine shares: when the OS
 /// preempts one thread (an HTTP thread, another process), the others take over its remaining items
 /// instead of the whole step waiting for it. Items should be coarse (a weight panel, an expert, a
@@ -19,6 +20,9 @@ public enum ParallelFor {
             for item in 0..<count { body(item, 0) }
             return
         }
+        if ComputePool.shared.run(count: count, workers: workers, body) { return }
+        // The pool is busy (another engine's product, or a parallel body's own product): threads
+        // from the system's pool.
         let next = Atomic<Int>(0)
         withoutActuallyEscaping(body) { body in
             let box = BodyBox(body: body)

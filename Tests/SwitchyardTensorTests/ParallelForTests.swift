@@ -46,6 +46,57 @@ struct ParallelForTests {
         #expect(record.overlaps == 0)
         #expect(record.calls == Array(repeating: 1, count: count))
     }
+
+    /// The compute pool's threads poll between jobs and sleep after a while: jobs back to back,
+    /// and jobs after long enough a pause that the threads went to sleep, all run every item.
+    @Test("jobs back to back and after the pool's threads went to sleep each run every item once")
+    func jobsAcrossSleeps() {
+        for round in 0..<300 {
+            let count = 1 + round % 17
+            let record = Record(items: count, workers: 2)
+            ParallelFor.run(count: count, threads: 2) { item, worker in
+                guard record.begin(item: item, worker: worker) else { return }
+                record.end(worker: worker)
+            }
+            #expect(record.badWorkers == 0 && record.overlaps == 0)
+            #expect(record.calls == Array(repeating: 1, count: count), "round \(round)")
+            if round % 50 == 49 { usleep(3000) }  // past the default 200 µs of polling
+        }
+    }
+
+    /// A body that runs its own parallel loop, and several callers at once: the pool holds one job,
+    /// the others run on the system's threads, and every item of every loop runs once.
+    @Test("nested loops and concurrent callers each run every item once")
+    func nestedAndConcurrent() {
+        let outer = Record(items: 8, workers: 2)
+        let inner = (0..<8).map { _ in Record(items: 50, workers: 2) }
+        ParallelFor.run(count: 8, threads: 2) { item, worker in
+            guard outer.begin(item: item, worker: worker) else { return }
+            ParallelFor.run(count: 50, threads: 2) { i, w in
+                guard inner[item].begin(item: i, worker: w) else { return }
+                inner[item].end(worker: w)
+            }
+            outer.end(worker: worker)
+        }
+        #expect(outer.calls == Array(repeating: 1, count: 8) && outer.overlaps == 0)
+        for record in inner { #expect(record.calls == Array(repeating: 1, count: 50) && record.overlaps == 0) }
+
+        let callers = (0..<4).map { _ in Record(items: 200, workers: 2) }
+        DispatchQueue.concurrentPerform(iterations: 4) { c in
+            for _ in 0..<20 {
+                let record = Record(items: 200, workers: 2)
+                ParallelFor.run(count: 200, threads: 2) { item, worker in
+                    guard record.begin(item: item, worker: worker) else { return }
+                    record.end(worker: worker)
+                }
+                if record.calls == Array(repeating: 1, count: 200), record.overlaps == 0, record.badWorkers == 0 {
+                    _ = callers[c].begin(item: 0, worker: 0)
+                    callers[c].end(worker: 0)
+                }
+            }
+        }
+        for record in callers { #expect(record.calls[0] == 20) }
+    }
 }
 
 @Suite("Vector math kernels")

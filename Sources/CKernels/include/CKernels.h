@@ -5,6 +5,16 @@
 
 /// Hand-written kernels for the shapes OpenBLAS handles poorly: products with few activation rows.
 
+/// A spin-wait hint to the CPU (`pause` on x86, `yield` on ARM): lets the sibling hyperthread run
+/// and saves power while a thread polls a flag another core will set.
+static inline void sy_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 /// `C[r, j] = sum_k A[r, k] * B[j, k] + beta * C[r, j]` for rows `r < m` and columns
 /// `j0 <= j < j1`, all row-major with leading dimensions in floats (`C = A · Bᵀ`, the weight `B`
 /// stored `[n, k]` as PyTorch's Linear does).
