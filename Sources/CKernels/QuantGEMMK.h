@@ -1,0 +1,137 @@
+// The K-quant kernels (q4_K, q5_K, q6_K) for one x86 instruction set: included by QuantGEMM.c once
+// per path, with no include guard, after QuantGEMM32.h and with the same macros (see there), plus
+//   SYQ_K_ROWS   activation rows a tile takes against one weight row (4 on avx2, 8 on avx512,
+//                which has the registers): each superblock of a weight row is unpacked once per tile.
+// Gives gemm_q4_K, gemm_q5_K and gemm_q6_K with the path's suffix. A row's output is the same
+// whatever tile it is in (its sums are its own), so the paths agree bit for bit.
+
+/// One superblock of a K-quant weight row for `R` activation rows: adds to acc[r].
+SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row, long i, actK s, long k, long r0, float *acc) {
+    const __m256i low = _mm256_set1_epi8(15);
+    __m256i sumi[SYQ_K_ROWS];
+    for (int r = 0; r < R; r++) sumi[r] = _mm256_setzero_si256();
+    float d, dmin = 0;
+    __m128i mins = _mm_setzero_si128();
+    const long nbk = s.nbk;
+    if (fmt == SY_QF_Q6_K) {
+        const syq_block_q6_K *x = (const syq_block_q6_K *)row + i;
+        const __m256i three = _mm256_set1_epi8(3);
+        for (int h = 0; h < 2; h++) {
+            __m256i qla = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * h));
+            __m256i qlb = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * h + 32));
+            __m256i qhv = _mm256_loadu_si256((const __m256i *)(x->qh + 32 * h));
+            __m256i q[4], sc[4];
+            q[0] = _mm256_or_si256(_mm256_and_si256(qla, low), _mm256_slli_epi16(_mm256_and_si256(qhv, three), 4));
+            q[1] = _mm256_or_si256(_mm256_and_si256(qlb, low),
+                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qhv, 2), three), 4));
+            q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qla, 4), low),
+                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qhv, 4), three), 4));
+            q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qlb, 4), low),
+                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qhv, 6), three), 4));
+            for (int g = 0; g < 4; g++) {
+                const int8_t *scl = x->scales + 8 * h + 2 * g;
+                sc[g] = _mm256_set_m128i(_mm_set1_epi16(scl[1]), _mm_set1_epi16(scl[0]));
+            }
+            for (int r = 0; r < R; r++) {
+                const int8_t *a = s.qs + (r0 + r) * k + i * SYQ_QK_K + 128 * h;
+                for (int g = 0; g < 4; g++) {
+                    __m256i av = _mm256_loadu_si256((const __m256i *)(a + 32 * g));
+                    sumi[r] = _mm256_add_epi32(sumi[r], _mm256_madd_epi16(_mm256_maddubs_epi16(q[g], av), sc[g]));
+                }
+            }
+        }
+        const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x->scales));
+        for (int r = 0; r < R; r++) {
+            const int16_t *b16 = s.bs16 + (r0 + r) * (k / 16) + 16 * i;
+            __m256i corr = _mm256_madd_epi16(sc16, _mm256_loadu_si256((const __m256i *)b16));
+            sumi[r] = _mm256_sub_epi32(sumi[r], _mm256_slli_epi32(corr, 5));
+        }
+        d = _cvtsh_ss(x->d);
+    } else {
+        const uint8_t *scales, *qs, *qhp = NULL;
+        uint16_t dh, dminh;
+        if (fmt == SY_QF_Q4_K) {
+            const syq_block_q4_K *x = (const syq_block_q4_K *)row + i;
+            scales = x->scales; qs = x->qs; dh = x->d; dminh = x->dmin;
+        } else {
+            const syq_block_q5_K *x = (const syq_block_q5_K *)row + i;
+            scales = x->scales; qs = x->qs; qhp = x->qh; dh = x->d; dminh = x->dmin;
+        }
+        uint8_t sc[8], mn[8];
+        for (int sb = 0; sb < 8; sb++) syq_scale_min(sb, scales, &sc[sb], &mn[sb]);
+        mins = _mm_setr_epi16(mn[0], mn[1], mn[2], mn[3], mn[4], mn[5], mn[6], mn[7]);
+        __m256i qh = fmt == SY_QF_Q5_K ? _mm256_loadu_si256((const __m256i *)qhp) : _mm256_setzero_si256();
+        const __m256i one = _mm256_set1_epi8(1);
+        for (int c = 0; c < 4; c++) {
+            __m256i raw = _mm256_loadu_si256((const __m256i *)(qs + 32 * c));
+            __m256i qlo = _mm256_and_si256(raw, low), qhi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low);
+            if (fmt == SY_QF_Q5_K) {
+                qlo = _mm256_or_si256(qlo, _mm256_slli_epi16(_mm256_and_si256(qh, one), 4));
+                qhi = _mm256_or_si256(qhi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 1), one), 4));
+                qh = _mm256_srli_epi16(qh, 2);
+            }
+            const __m256i slo = _mm256_set1_epi16(sc[2 * c]), shi = _mm256_set1_epi16(sc[2 * c + 1]);
+            for (int r = 0; r < R; r++) {
+                const int8_t *a = s.qs + (r0 + r) * k + i * SYQ_QK_K + 64 * c;
+                __m256i plo = _mm256_madd_epi16(_mm256_maddubs_epi16(qlo, _mm256_loadu_si256((const __m256i *)a)), slo);
+                __m256i phi =
+                    _mm256_madd_epi16(_mm256_maddubs_epi16(qhi, _mm256_loadu_si256((const __m256i *)(a + 32))), shi);
+                sumi[r] = _mm256_add_epi32(sumi[r], _mm256_add_epi32(plo, phi));
+            }
+        }
+        d = _cvtsh_ss(dh);
+        dmin = _cvtsh_ss(dminh);
+    }
+    for (int r = 0; r < R; r++) {
+        const float da = s.d[(r0 + r) * nbk + i];
+        const int isum = hsum_i32(sumi[r]);
+        float s1 = d * da;
+        float t1 = s1 * (float)isum;
+        acc[r] = acc[r] + t1;
+        if (fmt != SY_QF_Q6_K) {
+            __m128i p = _mm_madd_epi16(mins, _mm_loadu_si128((const __m128i *)(s.bs32 + (r0 + r) * (k / 32) + 8 * i)));
+            p = _mm_add_epi32(p, _mm_shuffle_epi32(p, 0x4e));
+            p = _mm_add_epi32(p, _mm_shuffle_epi32(p, 0xb1));
+            const int msum = _mm_cvtsi128_si32(p);
+            float s2 = dmin * da;
+            float t2 = s2 * (float)msum;
+            acc[r] = acc[r] - t2;
+        }
+    }
+}
+
+SYQ_K_INLINE void SYQ_K_NAME(tileK)(int fmt, int R, long k, const uint8_t *row, actK s, long r0, float *out) {
+    float acc[SYQ_K_ROWS] = {0};
+    for (long i = 0; i < s.nbk; i++) SYQ_K_NAME(superblock_rows)(fmt, R, row, i, s, k, r0, acc);
+    for (int r = 0; r < R; r++) out[r] = acc[r];
+}
+
+#define SYQ_K_TILEK(F, NAME)                                                                                    \
+    SYQ_K_FUNCTION static void NAME(long m, long k, actK s, const uint8_t *w, size_t rowBytes, float *c, long ldc,  \
+                                    float beta, long j0, long j1) {                                             \
+        float out[SYQ_K_ROWS];                                                                                  \
+        for (long j = j0; j < j1; j++) {                                                                        \
+            const uint8_t *row = w + (size_t)j * rowBytes;                                                      \
+            long r0 = 0;                                                                                        \
+            for (; r0 + SYQ_K_ROWS <= m; r0 += SYQ_K_ROWS) {                                                    \
+                SYQ_K_NAME(tileK)(F, SYQ_K_ROWS, k, row, s, r0, out);                                           \
+                for (int r = 0; r < SYQ_K_ROWS; r++) store_out(c + (r0 + r) * ldc + j, out[r], beta);           \
+            }                                                                                                   \
+            if (SYQ_K_ROWS > 4 && r0 + 4 <= m) {                                                                \
+                SYQ_K_NAME(tileK)(F, 4, k, row, s, r0, out);                                                    \
+                for (int r = 0; r < 4; r++) store_out(c + (r0 + r) * ldc + j, out[r], beta);                    \
+                r0 += 4;                                                                                        \
+            }                                                                                                   \
+            int rest = (int)(m - r0);                                                                           \
+            if (rest == 1) SYQ_K_NAME(tileK)(F, 1, k, row, s, r0, out);                                         \
+            else if (rest == 2) SYQ_K_NAME(tileK)(F, 2, k, row, s, r0, out);                                    \
+            else if (rest == 3) SYQ_K_NAME(tileK)(F, 3, k, row, s, r0, out);                                    \
+            for (int r = 0; r < rest; r++) store_out(c + (r0 + r) * ldc + j, out[r], beta);                     \
+        }                                                                                                       \
+    }
+
+SYQ_K_TILEK(SY_QF_Q4_K, SYQ_K_NAME(gemm_q4_K))
+SYQ_K_TILEK(SY_QF_Q5_K, SYQ_K_NAME(gemm_q5_K))
+SYQ_K_TILEK(SY_QF_Q6_K, SYQ_K_NAME(gemm_q6_K))
+
+#undef SYQ_K_TILEK
