@@ -82,6 +82,35 @@ SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row
         d = _cvtsh_ss(dh);
         dmin = _cvtsh_ss(dminh);
     }
+#if SYQ_K_ROWS == 8
+    if (R == 8) {  // the eight rows' sums reduced and scaled side by side (the same operations per row)
+        const __m256i h01 = _mm256_hadd_epi32(sumi[0], sumi[1]), h23 = _mm256_hadd_epi32(sumi[2], sumi[3]);
+        const __m256i h45 = _mm256_hadd_epi32(sumi[4], sumi[5]), h67 = _mm256_hadd_epi32(sumi[6], sumi[7]);
+        const __m256i lo = _mm256_hadd_epi32(h01, h23), hi = _mm256_hadd_epi32(h45, h67);
+        const __m256i isum = _mm256_add_epi32(_mm256_permute2x128_si256(lo, hi, 0x20), _mm256_permute2x128_si256(lo, hi, 0x31));
+        const float *dp = s.d + r0 * nbk + i;
+        const __m256 da = _mm256_setr_ps(dp[0], dp[nbk], dp[2 * nbk], dp[3 * nbk], dp[4 * nbk], dp[5 * nbk], dp[6 * nbk], dp[7 * nbk]);
+        __m256 a = _mm256_loadu_ps(acc);
+        a = _mm256_add_ps(a, _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(d), da), _mm256_cvtepi32_ps(isum)));
+        if (fmt != SY_QF_Q6_K) {
+            const __m256i mins2 = _mm256_set_m128i(mins, mins);
+            const int16_t *b = s.bs32 + r0 * (k / 32) + 8 * i;
+            const long stride = k / 32;
+            __m256i m[4];
+            for (int q = 0; q < 4; q++) {
+                __m256i rows = _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(b + (2 * q + 1) * stride)),
+                                                _mm_loadu_si128((const __m128i *)(b + 2 * q * stride)));
+                m[q] = _mm256_madd_epi16(mins2, rows);  // [row 2q: 4 pair sums | row 2q+1: 4 pair sums]
+            }
+            // Two rounds of pairwise sums give the totals as [r0 r2 r4 r6 | r1 r3 r5 r7]; then rows in order.
+            const __m256i x = _mm256_hadd_epi32(_mm256_hadd_epi32(m[0], m[1]), _mm256_hadd_epi32(m[2], m[3]));
+            const __m256i msum = _mm256_permutevar8x32_epi32(x, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+            a = _mm256_sub_ps(a, _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(dmin), da), _mm256_cvtepi32_ps(msum)));
+        }
+        _mm256_storeu_ps(acc, a);
+        return;
+    }
+#endif
     for (int r = 0; r < R; r++) {
         const float da = s.d[(r0 + r) * nbk + i];
         const int isum = hsum_i32(sumi[r]);
