@@ -84,6 +84,15 @@ int sy_qf_isa(void) {
     return sy_qf_set_isa(isa);
 }
 
+int sy_qf_bf16_dot(void) {
+    static int enabled = -1;
+    if (enabled < 0) {
+        const char *env = getenv("SWITCHYARD_BF16_DOT");
+        enabled = env && strcmp(env, "1") == 0;
+    }
+    return enabled && sy_qf_isa() >= SY_ISA_AVX512;
+}
+
 const char *sy_qf_isa_name(void) {
     switch (sy_qf_isa()) {
     case SY_ISA_AVX2: return "avx2";
@@ -149,7 +158,7 @@ size_t sy_qf_scratch_bytes(int format, long m, long k) {
         return round64((size_t)(m * k)) + round64((size_t)(m * (k / SYQ_QK_K)) * 4) + round64((size_t)(m * (k / 16)) * 2) +
                round64((size_t)(m * (k / 32)) * 2);
     }
-    if (format == SY_QF_BF16 && sy_qf_isa() >= SY_ISA_AVX512) return round64((size_t)(m * bf16_stride(k)) * 2);
+    if (format == SY_QF_BF16 && sy_qf_bf16_dot()) return round64((size_t)(m * bf16_stride(k)) * 2);
     return 0;
 }
 
@@ -333,7 +342,7 @@ void sy_qf_prepare(int format, long m, long k, const float *a, long lda, void *s
         }
     }
 #if SYQ_X86
-    else if (format == SY_QF_BF16 && isa >= SY_ISA_AVX512) {
+    else if (format == SY_QF_BF16 && sy_qf_bf16_dot()) {
         for (long r = 0; r < m; r++) bf16_row_avx512(a + r * lda, k, (uint16_t *)scratch + r * bf16_stride(k));
     }
 #endif
@@ -701,7 +710,7 @@ void sy_qf_gemm(int format, long m, long n, long k, const float *a, long lda, co
         gemmK_portable(format, m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
     } else if (format == SY_QF_F32 || format == SY_QF_BF16) {
 #if SYQ_X86
-        if (format == SY_QF_BF16 && isa >= SY_ISA_AVX512) {
+        if (format == SY_QF_BF16 && sy_qf_bf16_dot()) {
             gemm_bf16_avx512(m, k, scratch, wb, rowBytes, c, ldc, beta, j0, j1);
             return;
         }

@@ -19,7 +19,7 @@ struct WeightFormatGoldenTests {
     static func tolerance(_ dtypes: WeightDTypes) -> Double {
         switch dtypes.experts {
         case .format(.q8_0): 0.5
-        case .format(.bf16): KernelPath.active >= .avx512 ? 0.2 : 0.12
+        case .format(.bf16): KernelPath.active >= .avx512 && KernelPath.bf16DotProduct ? 0.2 : 0.12
         default: GoldenFixture.logprobTolerance
         }
     }

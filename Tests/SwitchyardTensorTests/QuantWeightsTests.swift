@@ -42,7 +42,7 @@ func floats(_ data: Data) -> [Float] {
 func effectiveActivations(_ format: WeightFormat, _ row: [Float], path: KernelPath = KernelPath.active) -> [Double] {
     func rne(_ x: Float) -> Float { x.rounded(.toNearestOrEven) }
     switch format {
-    case .bf16 where path >= .avx512:
+    case .bf16 where path >= .avx512 && KernelPath.bf16DotProduct:
         return row.map { Double(FloatConversion.float(bf16: FloatConversion.bf16($0))) }
     case .f32, .bf16:
         return row.map(Double.init)

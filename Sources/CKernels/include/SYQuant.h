@@ -43,12 +43,15 @@ void sy_qf_dequantize_row(int format, const void *src, float *y, long k);
 
 /// Kernel paths. avx2 needs AVX2, FMA and F16C. avx512 needs AVX-512 F/BW/VL with VNNI and BF16
 /// (Zen 4/5, Intel Cooper Lake and Sapphire Rapids on): the 32-block formats sum with `vpdpbusd`
-/// (the same exact integers, so the same bits as avx2), bf16 multiplies with `vdpbf16ps` after
-/// rounding the activations to bf16 (as llama.cpp does); the K-quants and f32 run avx2's kernels.
+/// (the same exact integers, so the same bits as avx2), the K-quants in 8-row tiles (same bits),
+/// bf16 with `vdpbf16ps` on activations rounded to bf16 only when `sy_qf_bf16_dot` says so; f32 runs avx2's.
 #define SY_ISA_PORTABLE 0
 #define SY_ISA_AVX2 1
 #define SY_ISA_AVX512 2
 
+/// 1 when bf16 products use `vdpbf16ps` (avx512 path and `SWITCHYARD_BF16_DOT=1`, read once): the
+/// activations are then rounded to bf16. Off by default: bf16 then runs avx2's kernel, f32 activations.
+int sy_qf_bf16_dot(void);
 /// The path in use: the best the CPU has, lowered by `SWITCHYARD_KERNEL_ISA=portable|avx2|avx512`
 /// (read on first use) or `sy_qf_set_isa`.
 int sy_qf_isa(void);
