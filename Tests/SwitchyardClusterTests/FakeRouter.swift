@@ -8,8 +8,10 @@ import SwitchyardWire
 import SwitchyardCluster
 import SwitchyardZMQ
 
-/// A router stand-in for worker tests: a ROUTER socket on loopback, driven synchronously by the
-/// test (single owner), with every wait bounded.
+/// A router stand-in for worker tests: a ROUTER socket on loopback, driven by the test (single
+/// owner), with every wait bounded. Waits poll without blocking and sleep between polls, so they
+/// never hold a thread of the (two-thread, on this machine kind) cooperative pool that other suites
+/// running in parallel need.
 final class FakeRouter {
     let context: Context
     let socket: Socket
@@ -20,7 +22,7 @@ final class FakeRouter {
         context = try Context()
         socket = try Socket(context, type: .router)
         try SocketSetup.configureRouter(socket, maxMessageBytes: WireLimits.maxMessageBytes(for: limits))
-        try socket.set(.receiveTimeout, 50)
+        try socket.set(.receiveTimeout, 0)
         try socket.bind("tcp://127.0.0.1:*")
         endpoint = try socket.lastEndpoint
         decoder = WireDecoder(limits: limits)
@@ -29,10 +31,10 @@ final class FakeRouter {
     deinit { socket.close() }
 
     /// The next message of `kind` (heartbeats and others skipped unless asked for), or nil after `timeout`.
-    func expect(_ kind: MessageKind, timeout: Duration = .seconds(5)) -> (routingID: [UInt8], message: WireMessage)? {
+    func expect(_ kind: MessageKind, timeout: Duration = .seconds(5)) async -> (routingID: [UInt8], message: WireMessage)? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            guard let message = try? socket.receive() else { continue }
+            guard let message = try? socket.receive() else { try? await Task.sleep(for: .milliseconds(2)); continue }
             let routingID = message.frames[0].bytes
             guard let decoded = try? decoder.decode(WireFrames.wireFrames(message, skip: 1)) else { continue }
             if decoded.kind == kind { return (routingID, decoded) }
@@ -41,10 +43,10 @@ final class FakeRouter {
     }
 
     /// Whether nothing but heartbeats arrives for `duration`.
-    func quiet(for duration: Duration) -> Bool {
+    func quiet(for duration: Duration) async -> Bool {
         let deadline = ContinuousClock.now + duration
         while ContinuousClock.now < deadline {
-            guard let message = try? socket.receive() else { continue }
+            guard let message = try? socket.receive() else { try? await Task.sleep(for: .milliseconds(2)); continue }
             if let decoded = try? decoder.decode(WireFrames.wireFrames(message, skip: 1)), decoded.kind == .heartbeat { continue }
             return false
         }
@@ -113,6 +115,9 @@ final class RunningWorker: Sendable {
         )
         let worker = try Worker(configuration: configuration)
         self.worker = worker
+        // Started here, on the test's thread, so the worker connects even while the cooperative
+        // pool is busy; `run()` below only waits for it to finish.
+        try worker.start()
         Task.detached { [outcome] in
             do {
                 try await worker.run()

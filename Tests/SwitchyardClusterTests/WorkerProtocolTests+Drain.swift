@@ -13,7 +13,7 @@ import SwitchyardCluster
 extension WorkerProtocolTests {
     /// Welcomes the worker's registration and waits (bounded) until the worker has read the welcome.
     private func drainRegistered(_ router: FakeRouter, _ running: RunningWorker) async throws -> [UInt8] {
-        let arrival = try #require(router.expect(.register))
+        let arrival = try #require(await router.expect(.register))
         try router.welcome(arrival.routingID, heartbeatMs: 500)
         #expect(await eventually { running.worker.statistics.welcomes >= 1 })
         return arrival.routingID
@@ -35,21 +35,21 @@ extension WorkerProtocolTests {
         assignment.placementVersion = 1
         assignment.load = [ref(0, 0)]
         try router.send(.assignment(assignment), to: routingID)
-        _ = try #require(router.expect(.assignmentAck))
+        _ = try #require(await router.expect(.assignmentAck))
 
         running.worker.drain()
-        let request = try #require(router.expect(.drain))
+        let request = try #require(await router.expect(.drain))
         guard case .drain(let asked) = request.message else { Issue.record("not a drain"); return }
         #expect(asked.phase == .requested)
         // Still serving while the router moves the experts.
         try router.send(WorkerProtocolTests.dispatch(layer: 0, expert: 0, hidden: model.config.hiddenSize, id: 5), to: routingID)
-        let reply = try #require(router.expect(.reply))
+        let reply = try #require(await router.expect(.reply))
         guard case .reply(let header, _) = reply.message else { Issue.record("not a reply"); return }
         #expect(header.status == .ok && header.dispatchID == 5)
         #expect(await running.finished(timeout: .milliseconds(300)) == nil)
 
         try router.send(drainMessage(.released), to: routingID)
-        let goodbye = try #require(router.expect(.disconnect))
+        let goodbye = try #require(await router.expect(.disconnect))
         guard case .disconnect(let disconnect) = goodbye.message else { Issue.record("not a disconnect"); return }
         #expect(disconnect.reason == .shutdown && disconnect.detail.contains("drained"))
         let result = try #require(await running.finished())
@@ -67,11 +67,11 @@ extension WorkerProtocolTests {
         assignment.placementVersion = 1
         assignment.load = [ref(0, 0)]
         try router.send(.assignment(assignment), to: routingID)
-        _ = try #require(router.expect(.assignmentAck))
+        _ = try #require(await router.expect(.assignmentAck))
         try router.send(drainMessage(.released), to: routingID)
         #expect(await running.finished(timeout: .milliseconds(400)) == nil)
         try router.send(WorkerProtocolTests.dispatch(layer: 0, expert: 0, hidden: model.config.hiddenSize, id: 6), to: routingID)
-        let reply = try #require(router.expect(.reply))
+        let reply = try #require(await router.expect(.reply))
         guard case .reply(let header, _) = reply.message else { Issue.record("not a reply"); return }
         #expect(header.status == .ok && header.dispatchID == 6)
         await running.stop()
@@ -83,8 +83,8 @@ extension WorkerProtocolTests {
         _ = try await drainRegistered(router, running)
         let started = ContinuousClock.now
         running.worker.drain()
-        _ = try #require(router.expect(.drain))
-        let goodbye = try #require(router.expect(.disconnect))
+        _ = try #require(await router.expect(.drain))
+        let goodbye = try #require(await router.expect(.disconnect))
         guard case .disconnect(let disconnect) = goodbye.message else { Issue.record("not a disconnect"); return }
         #expect(disconnect.detail.contains("drain timed out"))
         #expect(ContinuousClock.now - started >= .milliseconds(550))
@@ -97,13 +97,13 @@ extension WorkerProtocolTests {
         let running = try RunningWorker(router: router, id: "w-drain-admin", heartbeatMs: 500)
         let routingID = try await drainRegistered(router, running)
         try router.send(drainMessage(.started), to: routingID)
-        #expect(router.quiet(for: .milliseconds(300)))  // no request of its own
+        #expect(await router.quiet(for: .milliseconds(300)))  // no request of its own
         #expect(await running.finished(timeout: .milliseconds(100)) == nil)
         // A worker message in the wrong direction is dropped and counted, not obeyed.
         try router.send(drainMessage(.requested), to: routingID)
         #expect(await eventually { running.worker.statistics.drops[.unexpectedKind] == 1 })
         running.worker.drain()  // the second signal: leave now
-        _ = try #require(router.expect(.disconnect))
+        _ = try #require(await router.expect(.disconnect))
         let result = try #require(await running.finished())
         #expect((try? result.get()) != nil)
     }
@@ -111,7 +111,7 @@ extension WorkerProtocolTests {
     @Test func withoutARouterADrainLeavesAtOnce() async throws {
         let router = try FakeRouter(limits: TestModel.shared.limits)
         let running = try RunningWorker(router: router, id: "w-drain-alone", heartbeatMs: 500)
-        _ = try #require(router.expect(.register))  // never welcomed
+        _ = try #require(await router.expect(.register))  // never welcomed
         running.worker.drain()
         let result = try #require(await running.finished(timeout: .seconds(3)))
         #expect((try? result.get()) != nil)

@@ -14,21 +14,21 @@ struct WorkerProtocolTests {
     init() { BLAS.setThreads(1) }
 
     /// Registers `id`, welcomes it and returns its routing id.
-    private func registered(_ router: FakeRouter, _ running: RunningWorker) throws -> (routingID: [UInt8], register: Switchyard_V1_Register) {
-        let arrival = try #require(router.expect(.register))
+    private func registered(_ router: FakeRouter, _ running: RunningWorker) async throws -> (routingID: [UInt8], register: Switchyard_V1_Register) {
+        let arrival = try #require(await router.expect(.register))
         guard case .register(let register) = arrival.message else { throw TestFailure("not a register") }
         try router.welcome(arrival.routingID)
         return (arrival.routingID, register)
     }
 
     /// Sends an assignment and returns the ack.
-    private func assign(_ router: FakeRouter, _ routingID: [UInt8], version: UInt64, load: [(Int, Int)], drop: [(Int, Int)] = []) throws -> Switchyard_V1_AssignmentAck {
+    private func assign(_ router: FakeRouter, _ routingID: [UInt8], version: UInt64, load: [(Int, Int)], drop: [(Int, Int)] = []) async throws -> Switchyard_V1_AssignmentAck {
         var assignment = Switchyard_V1_Assignment()
         assignment.placementVersion = version
         assignment.load = load.map { ref($0.0, $0.1) }
         assignment.drop = drop.map { ref($0.0, $0.1) }
         try router.send(.assignment(assignment), to: routingID)
-        let reply = try #require(router.expect(.assignmentAck))
+        let reply = try #require(await router.expect(.assignmentAck))
         guard case .assignmentAck(let ack) = reply.message else { throw TestFailure("not an ack") }
         return ack
     }
@@ -37,7 +37,7 @@ struct WorkerProtocolTests {
         let model = TestModel.shared
         let router = try FakeRouter(limits: model.limits)
         let running = try RunningWorker(router: router, id: "w-register", pinned: [0, 1])
-        let arrival = try #require(router.expect(.register))
+        let arrival = try #require(await router.expect(.register))
         #expect(arrival.routingID == SocketSetup.routingID(worker: "w-register"))
         guard case .register(let register) = arrival.message else { Issue.record("not a register"); return }
         #expect(register.workerID == "w-register")
@@ -59,8 +59,8 @@ struct WorkerProtocolTests {
         let model = TestModel.shared
         let router = try FakeRouter(limits: model.limits)
         let running = try RunningWorker(router: router, id: "w-assign")
-        let (routingID, _) = try registered(router, running)
-        let ack = try assign(router, routingID, version: 3, load: [(0, 0), (0, 2), (1, 1)])
+        let (routingID, _) = try await registered(router, running)
+        let ack = try await assign(router, routingID, version: 3, load: [(0, 0), (0, 2), (1, 1)])
         #expect(ack.placementVersion == 3)
         #expect(ack.loaded == [ref(0, 0), ref(0, 2), ref(1, 1)])
         #expect(ack.failed.isEmpty)
@@ -70,7 +70,7 @@ struct WorkerProtocolTests {
         #expect(Int(ack.residentBytes) * 5 < model.totalBytes)
 
         // Drop one, add the shared expert: the ack lists everything now held.
-        let second = try assign(router, routingID, version: 4, load: [(0, 4)], drop: [(0, 2)])
+        let second = try await assign(router, routingID, version: 4, load: [(0, 4)], drop: [(0, 2)])
         #expect(second.placementVersion == 4)
         #expect(second.loaded == [ref(0, 0), ref(0, 4), ref(1, 1)])
         let shared = 3 * model.config.hiddenSize * model.config.sharedExpertIntermediateSize * 4
@@ -84,8 +84,8 @@ struct WorkerProtocolTests {
         let config = model.config
         let router = try FakeRouter(limits: model.limits)
         let running = try RunningWorker(router: router, id: "w-dispatch")
-        let (routingID, _) = try registered(router, running)
-        _ = try assign(router, routingID, version: 1, load: [(0, 0), (0, 2), (0, 4)])
+        let (routingID, _) = try await registered(router, running)
+        _ = try await assign(router, routingID, version: 1, load: [(0, 0), (0, 2), (0, 4)])
 
         // Three tokens: token 0 -> experts 0, 2, 4; token 1 -> 0, 4; token 2 -> 2, 4.
         let h = config.hiddenSize
@@ -114,7 +114,7 @@ struct WorkerProtocolTests {
         header.tokenSlots = picks.map { UInt32($0.token) }
         header.tokenCount = 3
         try router.send(.dispatch(header, rows: TensorBytes(f32: rows)), to: routingID)
-        let arrival = try #require(router.expect(.reply))
+        let arrival = try #require(await router.expect(.reply))
         guard case .reply(let reply, let replyRows) = arrival.message else { Issue.record("not a reply"); return }
         #expect(reply.status == .ok)
         #expect(reply.answers(header))
@@ -143,7 +143,7 @@ struct WorkerProtocolTests {
         header.dispatchID = 43
         header.dtype = .bf16
         try router.send(.dispatch(header, rows: TensorBytes(bf16: rows)), to: routingID)
-        let bf16 = try #require(router.expect(.reply))
+        let bf16 = try #require(await router.expect(.reply))
         guard case .reply(let bf16Reply, let bf16Rows) = bf16.message else { Issue.record("not a reply"); return }
         #expect(bf16Reply.status == .ok && bf16Reply.dispatchID == 43 && bf16Reply.dtype == .bf16)
         #expect(bf16Rows?.count == expected.count * 2)
@@ -157,10 +157,10 @@ struct WorkerProtocolTests {
         let model = TestModel.shared
         let router = try FakeRouter(limits: model.limits)
         let running = try RunningWorker(router: router, id: "w-notheld")
-        let (routingID, _) = try registered(router, running)
-        _ = try assign(router, routingID, version: 1, load: [(1, 0)])
+        let (routingID, _) = try await registered(router, running)
+        _ = try await assign(router, routingID, version: 1, load: [(1, 0)])
         try router.send(Self.dispatch(layer: 1, expert: 3, hidden: model.config.hiddenSize, id: 9), to: routingID)
-        let arrival = try #require(router.expect(.reply))
+        let arrival = try #require(await router.expect(.reply))
         guard case .reply(let reply, let rows) = arrival.message else { Issue.record("not a reply"); return }
         #expect(reply.status == .error)
         #expect(reply.dispatchID == 9)
@@ -174,8 +174,8 @@ struct WorkerProtocolTests {
         let model = TestModel.shared
         let router = try FakeRouter(limits: model.limits)
         let running = try RunningWorker(router: router, id: "w-malformed")
-        let (routingID, _) = try registered(router, running)
-        _ = try assign(router, routingID, version: 1, load: [(0, 1)])
+        let (routingID, _) = try await registered(router, running)
+        _ = try await assign(router, routingID, version: 1, load: [(0, 1)])
         let h = model.config.hiddenSize
         let valid = try WireFrames.message(Self.dispatch(layer: 0, expert: 1, hidden: h, id: 1)).frames.map(\.bytes)
 
@@ -203,7 +203,7 @@ struct WorkerProtocolTests {
         #expect(drops[.unexpectedKind] == 1)
 
         try router.send(Self.dispatch(layer: 0, expert: 1, hidden: h, id: 3), to: routingID)
-        let arrival = try #require(router.expect(.reply))
+        let arrival = try #require(await router.expect(.reply))
         guard case .reply(let reply, _) = arrival.message else { Issue.record("not a reply"); return }
         #expect(reply.status == .ok && reply.dispatchID == 3)
         await running.stop()
@@ -215,11 +215,11 @@ struct WorkerProtocolTests {
         // Intervals long enough that loading the assignment on a loaded CI machine stays inside
         // the liveness window, short enough to keep the test fast.
         let running = try RunningWorker(router: router, id: "w-silent", heartbeatMs: 250)
-        let arrival = try #require(router.expect(.register))
+        let arrival = try #require(await router.expect(.register))
         try router.welcome(arrival.routingID, heartbeatMs: 250, liveness: 3)
-        _ = try assign(router, arrival.routingID, version: 1, load: [(0, 3)])
+        _ = try await assign(router, arrival.routingID, version: 1, load: [(0, 3)])
         // From now on the router says nothing: after 3 x 250 ms the worker must register again.
-        let again = try #require(router.expect(.register, timeout: .seconds(10)))
+        let again = try #require(await router.expect(.register, timeout: .seconds(10)))
         guard case .register(let register) = again.message else { Issue.record("not a register"); return }
         #expect(register.held == [ref(0, 3)])
         #expect(running.worker.statistics.connects >= 2)
@@ -230,9 +230,9 @@ struct WorkerProtocolTests {
         let model = TestModel.shared
         let router = try FakeRouter(limits: model.limits)
         let running = try RunningWorker(router: router, id: "w-unknown")
-        let (routingID, _) = try registered(router, running)
+        let (routingID, _) = try await registered(router, running)
         try router.send(.refusal(Switchyard_V1_Refusal(code: .unknownPeer, text: "who are you")), to: routingID)
-        #expect(router.expect(.register, timeout: .seconds(2)) != nil)
+        #expect(await router.expect(.register, timeout: .seconds(2)) != nil)
         #expect(running.worker.statistics.connects == 1)
         await running.stop()
     }
@@ -241,7 +241,7 @@ struct WorkerProtocolTests {
         let model = TestModel.shared
         let router = try FakeRouter(limits: model.limits)
         let running = try RunningWorker(router: router, id: "w-refused")
-        let arrival = try #require(router.expect(.register))
+        let arrival = try #require(await router.expect(.register))
         try router.send(.refusal(Switchyard_V1_Refusal(code: .modelMismatch, text: "digest differs")), to: arrival.routingID)
         let result = try #require(await running.finished())
         guard case .failure(.refused(let code, let text)) = result else { Issue.record("expected a refusal, got \(result)"); return }
@@ -253,9 +253,9 @@ struct WorkerProtocolTests {
         let model = TestModel.shared
         let router = try FakeRouter(limits: model.limits)
         let running = try RunningWorker(router: router, id: "w-stop")
-        _ = try registered(router, running)
+        _ = try await registered(router, running)
         running.worker.stop()
-        let arrival = try #require(router.expect(.disconnect))
+        let arrival = try #require(await router.expect(.disconnect))
         guard case .disconnect(let disconnect) = arrival.message else { Issue.record("not a disconnect"); return }
         #expect(disconnect.reason == .shutdown)
         let result = try #require(await running.finished())
