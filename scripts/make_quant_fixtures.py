@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Golden fixtures for QuantWeights' tests, made with the `gguf` package (pip install gguf numpy).
+"""Golden fixtures for QuantWeights' tests, made with the `gguf` package (pip install gguf numpy;
+mxfp4 needs a gguf-py recent enough to have it: llama.cpp's own, PYTHONPATH=.../vendor/llama.cpp/gguf-py).
 
 For every format, writes to Tests/SwitchyardTensorTests/QuantFixtures/:
-  <fmt>.input.f32    rows x cols float32 (only for formats gguf can quantize: bf16, q8_0, q4_0, q4_1)
+  <fmt>.input.f32    rows x cols float32 (only for formats gguf can quantize: bf16, q8_0, q4_0, q4_1, mxfp4)
   <fmt>.quant.bin    the quantized bytes (gguf.quants.quantize of the input; for the K-quants, random
                      valid blocks: random bytes with finite half scales)
   <fmt>.dequant.f32  gguf.quants.dequantize of the quantized bytes
@@ -15,7 +16,7 @@ from gguf import GGMLQuantizationType as T
 from gguf.quants import quantize, dequantize
 
 ROWS, COLS = 4, 512
-OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "SwitchyardTensorTests", "QuantFixtures")
+OUT = os.environ.get("QUANT_FIXTURES_OUT") or os.path.join(os.path.dirname(__file__), "..", "Tests", "SwitchyardTensorTests", "QuantFixtures")
 rng = np.random.default_rng(1234)
 
 
@@ -49,7 +50,7 @@ def random_blocks(qtype: T) -> np.ndarray:
 def main() -> None:
     os.makedirs(OUT, exist_ok=True)
     x = inputs()
-    for name, qtype in [("bf16", T.BF16), ("q8_0", T.Q8_0), ("q4_0", T.Q4_0), ("q4_1", T.Q4_1)]:
+    for name, qtype in [("bf16", T.BF16), ("q8_0", T.Q8_0), ("q4_0", T.Q4_0), ("q4_1", T.Q4_1), ("mxfp4", T.MXFP4)]:
         q = quantize(x, qtype)
         x.astype("<f4").tofile(os.path.join(OUT, f"{name}.input.f32"))
         q.tofile(os.path.join(OUT, f"{name}.quant.bin"))

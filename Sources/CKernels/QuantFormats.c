@@ -9,7 +9,7 @@
 int sy_qf_block_size(int format) {
     switch (format) {
     case SY_QF_F32: case SY_QF_BF16: return 1;
-    case SY_QF_Q8_0: case SY_QF_Q4_0: case SY_QF_Q4_1: return SYQ_QK;
+    case SY_QF_Q8_0: case SY_QF_Q4_0: case SY_QF_Q4_1: case SY_QF_MXFP4: return SYQ_QK;
     case SY_QF_Q4_K: case SY_QF_Q5_K: case SY_QF_Q6_K: return SYQ_QK_K;
     default: return 0;
     }
@@ -22,6 +22,7 @@ int sy_qf_block_bytes(int format) {
     case SY_QF_Q8_0: return (int)sizeof(syq_block_q8_0);
     case SY_QF_Q4_0: return (int)sizeof(syq_block_q4_0);
     case SY_QF_Q4_1: return (int)sizeof(syq_block_q4_1);
+    case SY_QF_MXFP4: return (int)sizeof(syq_block_mxfp4);
     case SY_QF_Q4_K: return (int)sizeof(syq_block_q4_K);
     case SY_QF_Q5_K: return (int)sizeof(syq_block_q5_K);
     case SY_QF_Q6_K: return (int)sizeof(syq_block_q6_K);
@@ -257,6 +258,42 @@ static void quantize_q6_K(const float *x, syq_block_q6_K *y, long nb) {
     }
 }
 
+/// MXFP4 as ggml's quantize_row_mxfp4_ref: the shared exponent puts the block's largest magnitude
+/// in [4, 8) times the halved scale (floor(log2 amax) - 2), each value the nearest of the 16
+/// (first wins a tie).
+static void quantize_mxfp4(const float *x, syq_block_mxfp4 *y, long nb) {
+    for (long i = 0; i < nb; i++, x += SYQ_QK) {
+        float amax = 0.0f;
+        for (int j = 0; j < SYQ_QK; j++) if (absf(x[j]) > amax) amax = absf(x[j]);
+        int exponent = 0;
+        if (amax > 0.0f) {
+            // floor(log2(amax)) from the float's bits (amax normal or subnormal).
+            uint32_t u = bits_of(amax);
+            int e = (int)((u >> 23) & 255);
+            int log2floor = e ? e - 127 : (31 - __builtin_clz(u & 0x7fffff)) - 149;
+            exponent = log2floor - 2 + 127;
+            if (exponent < 0) exponent = 0;
+            if (exponent > 255) exponent = 255;
+        }
+        const float d = syq_e8m0_half((uint8_t)exponent);
+        y[i].e = (uint8_t)exponent;
+        for (int j = 0; j < SYQ_QK / 2; j++) {
+            int q[2];
+            for (int h = 0; h < 2; h++) {
+                const float v = x[j + 16 * h];
+                int best = 0;
+                float bestErr = absf((float)syq_mxfp4_values[0] * d - v);
+                for (int c = 1; c < 16; c++) {
+                    float err = absf((float)syq_mxfp4_values[c] * d - v);
+                    if (err < bestErr) { best = c; bestErr = err; }
+                }
+                q[h] = best;
+            }
+            y[i].qs[j] = (uint8_t)(q[0] | (q[1] << 4));
+        }
+    }
+}
+
 void sy_qf_quantize_row(int format, const float *x, void *dst, long k) {
     int bs = sy_qf_block_size(format);
     if (bs == 0) return;
@@ -267,6 +304,7 @@ void sy_qf_quantize_row(int format, const float *x, void *dst, long k) {
     case SY_QF_Q8_0: quantize_q8_0(x, dst, nb); break;
     case SY_QF_Q4_0: quantize_q4_0(x, dst, nb); break;
     case SY_QF_Q4_1: quantize_q4_1(x, dst, nb); break;
+    case SY_QF_MXFP4: quantize_mxfp4(x, dst, nb); break;
     case SY_QF_Q4_K: quantize_q4_K(x, dst, nb); break;
     case SY_QF_Q5_K: quantize_q5_K(x, dst, nb); break;
     case SY_QF_Q6_K: quantize_q6_K(x, dst, nb); break;
@@ -309,6 +347,17 @@ void sy_qf_dequantize_row(int format, const void *src, float *y, long k) {
                 float p0 = (float)(b[i].qs[j] & 15) * d, p1 = (float)(b[i].qs[j] >> 4) * d;
                 y[j] = p0 + m;
                 y[j + SYQ_QK / 2] = p1 + m;
+            }
+        }
+        break;
+    }
+    case SY_QF_MXFP4: {
+        const syq_block_mxfp4 *b = src;
+        for (long i = 0; i < nb; i++, y += SYQ_QK) {
+            const float d = syq_e8m0_half(b[i].e);
+            for (int j = 0; j < SYQ_QK / 2; j++) {
+                y[j] = (float)syq_mxfp4_values[b[i].qs[j] & 15] * d;
+                y[j + SYQ_QK / 2] = (float)syq_mxfp4_values[b[i].qs[j] >> 4] * d;
             }
         }
         break;

@@ -3,11 +3,12 @@
 //
 // How every output is computed (the same on every path, whatever m or the thread split):
 //
-// * q8_0 / q4_0 / q4_1 (blocks of 32): the activations are quantized to int8 per block of 32
+// * q8_0 / q4_0 / q4_1 / mxfp4 (blocks of 32): the activations are quantized to int8 per block of 32
 //   (scale amax / 127 kept as a float, values rounded to nearest even). For each block b the
 //   integer dot product of weight and activation values is exact; then, in float,
 //   `acc[b % 4] += (dw_b * da_b) * isum_b` (q4_1 also `acc[b % 4] += mw_b * (da_b * asum_b)`), and
-//   the result is `(acc[0] + acc[2]) + (acc[1] + acc[3])`. The AVX2 kernel keeps acc as one
+//   the result is `(acc[0] + acc[2]) + (acc[1] + acc[3])`. mxfp4's integer weights are its doubled
+//   E2M1 values (|w| <= 12) and `dw` is the halved E8M0 scale, so its products are exact too. The AVX2 kernel keeps acc as one
 //   4-lane vector, one lane per block of a group of 4, so it rounds exactly as the portable loop.
 // * q4_K / q5_K / q6_K: activations become q8_K (int8 per 256, float scale as ggml's
 //   quantize_row_q8_K_ref, sums per 16 and per 32). Per superblock the integer sums (values
@@ -105,7 +106,9 @@ const char *sy_qf_isa_name(void) {
 
 static inline size_t round64(size_t n) { return (n + 63) & ~(size_t)63; }
 static inline int is_k_format(int f) { return f == SY_QF_Q4_K || f == SY_QF_Q5_K || f == SY_QF_Q6_K; }
-static inline int is_32_format(int f) { return f == SY_QF_Q8_0 || f == SY_QF_Q4_0 || f == SY_QF_Q4_1; }
+static inline int is_32_format(int f) {
+    return f == SY_QF_Q8_0 || f == SY_QF_Q4_0 || f == SY_QF_Q4_1 || f == SY_QF_MXFP4;
+}
 /// bf16 activations on the avx512 path: each row rounded to bf16 and zero-padded to a multiple of 32.
 static inline long bf16_stride(long k) { return (k + 31) & ~31L; }
 
@@ -385,6 +388,12 @@ static void gemm32_portable(int fmt, long m, long k, act32 s, const uint8_t *w, 
                     for (int l = 0; l < 16; l++) isum += (x->qs[l] & 15) * a[l] + (x->qs[l] >> 4) * a[l + 16];
                     isum -= 8 * asum[b];
                     dw = sy_f16_to_f32(x->d);
+                } else if (fmt == SY_QF_MXFP4) {
+                    const syq_block_mxfp4 *x = (const syq_block_mxfp4 *)row + b;
+                    for (int l = 0; l < 16; l++) {
+                        isum += syq_mxfp4_values[x->qs[l] & 15] * a[l] + syq_mxfp4_values[x->qs[l] >> 4] * a[l + 16];
+                    }
+                    dw = syq_e8m0_half(x->e);
                 } else {
                     const syq_block_q4_1 *x = (const syq_block_q4_1 *)row + b;
                     for (int l = 0; l < 16; l++) isum += (x->qs[l] & 15) * a[l] + (x->qs[l] >> 4) * a[l + 16];
@@ -680,12 +689,14 @@ void sy_qf_gemm(int format, long m, long n, long k, const float *a, long lda, co
         if (isa >= SY_ISA_AVX512) {
             if (format == SY_QF_Q8_0) gemm_q8_0_avx512(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
             else if (format == SY_QF_Q4_0) gemm_q4_0_avx512(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
+            else if (format == SY_QF_MXFP4) gemm_mxfp4_avx512(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
             else gemm_q4_1_avx512(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
             return;
         }
         if (isa >= SY_ISA_AVX2) {
             if (format == SY_QF_Q8_0) gemm_q8_0_avx2(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
             else if (format == SY_QF_Q4_0) gemm_q4_0_avx2(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
+            else if (format == SY_QF_MXFP4) gemm_mxfp4_avx2(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
             else gemm_q4_1_avx2(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
             return;
         }

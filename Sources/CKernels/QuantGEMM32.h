@@ -1,11 +1,11 @@
-// The 32-block kernels (q8_0, q4_0, q4_1) for one x86 instruction set: included by QuantGEMM.c
+// The 32-block kernels (q8_0, q4_0, q4_1, mxfp4) for one x86 instruction set: included by QuantGEMM.c
 // once per path, with no include guard. The includer defines
 //   SYQ_K_INLINE         attributes of the inlined helpers (their target features)
 //   SYQ_K_FUNCTION       attributes of the kernels themselves
 //   SYQ_K_NAME(x)        x with the path's suffix (x_avx2, x_avx512)
 //   SYQ_K_DOT_U8S8(u, s) eight int32 lanes, lane l = sum of the four products u[4l+i] * s[4l+i]
 //                        (unsigned bytes by signed bytes, exact)
-// and gets gemm_q8_0, gemm_q4_0 and gemm_q4_1 with that suffix. Every path sums the same exact
+// and gets gemm_q8_0, gemm_q4_0, gemm_q4_1 and gemm_mxfp4 with that suffix. Every path sums the same exact
 // integers and rounds the same float operations in the same order, so they agree bit for bit.
 
 /// Loads four blocks of a weight row (see `wgroup`); blocks past `count` are zero.
@@ -13,6 +13,7 @@
 SYQ_K_INLINE wgroup SYQ_K_NAME(load_group)(int fmt, const uint8_t *row, long b0, int count) {
     wgroup g;
     uint16_t dh[4] = {0, 0, 0, 0}, mh[4] = {0, 0, 0, 0};
+    float de[4] = {0, 0, 0, 0};
     const __m256i low = _mm256_set1_epi8(15);
     for (int i = 0; i < 4; i++) {
         if (i >= count) {
@@ -25,6 +26,16 @@ SYQ_K_INLINE wgroup SYQ_K_NAME(load_group)(int fmt, const uint8_t *row, long b0,
             g.q[i] = _mm256_loadu_si256((const __m256i *)x->qs);
             g.aq[i] = _mm256_sign_epi8(g.q[i], g.q[i]);
             dh[i] = x->d;
+        } else if (fmt == SY_QF_MXFP4) {
+            // Nibbles to their signed doubled E2M1 values by table lookup; then as q8_0 (sign trick).
+            const syq_block_mxfp4 *x = (const syq_block_mxfp4 *)row + b0 + i;
+            const __m128i table = _mm_loadu_si128((const __m128i *)syq_mxfp4_values);
+            __m128i raw = _mm_loadu_si128((const __m128i *)x->qs);
+            __m128i lo = _mm_shuffle_epi8(table, _mm_and_si128(raw, _mm256_castsi256_si128(low)));
+            __m128i hi = _mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16(raw, 4), _mm256_castsi256_si128(low)));
+            g.q[i] = _mm256_set_m128i(hi, lo);
+            g.aq[i] = _mm256_sign_epi8(g.q[i], g.q[i]);
+            de[i] = syq_e8m0_half(x->e);
         } else {
             const uint8_t *qs;
             if (fmt == SY_QF_Q4_0) {
@@ -39,7 +50,8 @@ SYQ_K_INLINE wgroup SYQ_K_NAME(load_group)(int fmt, const uint8_t *row, long b0,
             g.aq[i] = g.q[i];
         }
     }
-    g.d = _mm_cvtph_ps(_mm_setr_epi16((short)dh[0], (short)dh[1], (short)dh[2], (short)dh[3], 0, 0, 0, 0));
+    g.d = fmt == SY_QF_MXFP4 ? _mm_loadu_ps(de)
+                             : _mm_cvtph_ps(_mm_setr_epi16((short)dh[0], (short)dh[1], (short)dh[2], (short)dh[3], 0, 0, 0, 0));
     g.m = _mm_cvtph_ps(_mm_setr_epi16((short)mh[0], (short)mh[1], (short)mh[2], (short)mh[3], 0, 0, 0, 0));
     return g;
 }
@@ -52,7 +64,7 @@ SYQ_K_INLINE void SYQ_K_NAME(group_rows)(int fmt, int R, const wgroup *g, act32 
         __m256i v[4];
         for (int i = 0; i < 4; i++) {
             __m256i x = _mm256_loadu_si256((const __m256i *)(a + SYQ_QK * i));
-            v[i] = fmt == SY_QF_Q8_0 ? SYQ_K_DOT_U8S8(g->aq[i], _mm256_sign_epi8(x, g->q[i]))
+            v[i] = fmt == SY_QF_Q8_0 || fmt == SY_QF_MXFP4 ? SYQ_K_DOT_U8S8(g->aq[i], _mm256_sign_epi8(x, g->q[i]))
                                      : SYQ_K_DOT_U8S8(g->q[i], x);
         }
         __m128i is = reduce4(v[0], v[1], v[2], v[3]);
@@ -102,5 +114,6 @@ SYQ_K_INLINE void SYQ_K_NAME(tile32)(int fmt, int R, long nb, const uint8_t *row
 SYQ_K_TILE32(SY_QF_Q8_0, SYQ_K_NAME(gemm_q8_0))
 SYQ_K_TILE32(SY_QF_Q4_0, SYQ_K_NAME(gemm_q4_0))
 SYQ_K_TILE32(SY_QF_Q4_1, SYQ_K_NAME(gemm_q4_1))
+SYQ_K_TILE32(SY_QF_MXFP4, SYQ_K_NAME(gemm_mxfp4))
 
 #undef SYQ_K_TILE32

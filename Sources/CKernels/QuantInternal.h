@@ -13,6 +13,9 @@ typedef struct { uint16_t d; int8_t qs[SYQ_QK]; } syq_block_q8_0;
 typedef struct { uint16_t d; uint8_t qs[SYQ_QK / 2]; } syq_block_q4_0;
 /// 20 bytes: x = d * q + m; nibbles as q4_0.
 typedef struct { uint16_t d, m; uint8_t qs[SYQ_QK / 2]; } syq_block_q4_1;
+/// 17 bytes (OCP MXFP4, gpt-oss's expert format): x = 2^(e - 128) * kv[q] with kv the E2M1 values
+/// doubled (`syq_mxfp4_values`); nibbles as q4_0.
+typedef struct { uint8_t e; uint8_t qs[SYQ_QK / 2]; } syq_block_mxfp4;
 /// 144 bytes: 8 sub-blocks of 32, x = d * sc[s] * q - dmin * mn[s] (six-bit scales and mins packed
 /// in `scales`); qs[32c + l] holds value 64c + l (low nibble) and 64c + 32 + l (high).
 typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qs[SYQ_QK_K / 2]; } syq_block_q4_K;
@@ -31,6 +34,7 @@ static inline float syq_rne(float x) {
 _Static_assert(sizeof(syq_block_q8_0) == 34, "q8_0 block");
 _Static_assert(sizeof(syq_block_q4_0) == 18, "q4_0 block");
 _Static_assert(sizeof(syq_block_q4_1) == 20, "q4_1 block");
+_Static_assert(sizeof(syq_block_mxfp4) == 17, "mxfp4 block");
 _Static_assert(sizeof(syq_block_q4_K) == 144, "q4_K block");
 _Static_assert(sizeof(syq_block_q5_K) == 176, "q5_K block");
 _Static_assert(sizeof(syq_block_q6_K) == 210, "q6_K block");
@@ -57,6 +61,18 @@ static inline int syq_q6(const syq_block_q6_K *b, int v) {
     int lo = (b->ql[64 * h + 32 * (g & 1) + l] >> (4 * (g >> 1))) & 15;
     int hi = (b->qh[32 * h + l] >> (2 * g)) & 3;
     return (lo | (hi << 4)) - 32;
+}
+
+/// The FP4 (E2M1) values of the 16 nibbles, doubled so they are integers: 0, 0.5, 1, 1.5, 2, 3, 4,
+/// 6 and their negatives become 0, 1, 2, 3, 4, 6, 8, 12, ...; the block scale is halved to match.
+static const int8_t syq_mxfp4_values[16] = {0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12};
+
+/// Half the E8M0 scale `2^(e - 127)`, i.e. `2^(e - 128)`, exactly (a subnormal float for e < 2).
+static inline float syq_e8m0_half(uint8_t e) {
+    uint32_t bits = e < 2 ? 0x00200000u << e : (uint32_t)(e - 1) << 23;
+    float f;
+    __builtin_memcpy(&f, &bits, 4);
+    return f;
 }
 
 #endif

@@ -4,6 +4,8 @@ import CKernels
 /// in GGUF files: `ggml-common.h`'s `block_q8_0`, `block_q4_K`, ...).
 public enum WeightFormat: String, CaseIterable, Sendable {
     case f32, bf16, q8_0, q4_0, q4_1, q4_K, q5_K, q6_K
+    /// OCP MXFP4 (ggml's `block_mxfp4`, 4.25 bits per value): how gpt-oss ships its experts.
+    case mxfp4
 
     /// The ggml type id (`GGML_TYPE_*`, as in a GGUF tensor header).
     public var ggmlType: Int {
@@ -16,6 +18,7 @@ public enum WeightFormat: String, CaseIterable, Sendable {
         case .q4_K: Int(SY_QF_Q4_K)
         case .q5_K: Int(SY_QF_Q5_K)
         case .q6_K: Int(SY_QF_Q6_K)
+        case .mxfp4: Int(SY_QF_MXFP4)
         }
     }
 
@@ -25,7 +28,7 @@ public enum WeightFormat: String, CaseIterable, Sendable {
         self = format
     }
 
-    /// Values per block: 1 (f32, bf16), 32 (q8_0, q4_0, q4_1) or 256 (the K-quants). A row's
+    /// Values per block: 1 (f32, bf16), 32 (q8_0, q4_0, q4_1, mxfp4) or 256 (the K-quants). A row's
     /// length must be a multiple of it.
     public var blockSize: Int { Int(sy_qf_block_size(Int32(ggmlType))) }
 

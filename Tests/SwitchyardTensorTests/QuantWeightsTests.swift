@@ -46,7 +46,7 @@ func effectiveActivations(_ format: WeightFormat, _ row: [Float], path: KernelPa
         return row.map { Double(FloatConversion.float(bf16: FloatConversion.bf16($0))) }
     case .f32, .bf16:
         return row.map(Double.init)
-    case .q8_0, .q4_0, .q4_1:
+    case .q8_0, .q4_0, .q4_1, .mxfp4:
         var out = [Double]()
         for b in stride(from: 0, to: row.count, by: 32) {
             let block = row[b..<(b + 32)]
@@ -103,7 +103,7 @@ func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
     @Test func blockGeometry() {
         let expected: [WeightFormat: (Int, Int)] = [
             .f32: (1, 4), .bf16: (1, 2), .q8_0: (32, 34), .q4_0: (32, 18), .q4_1: (32, 20),
-            .q4_K: (256, 144), .q5_K: (256, 176), .q6_K: (256, 210),
+            .q4_K: (256, 144), .q5_K: (256, 176), .q6_K: (256, 210), .mxfp4: (32, 17),
         ]
         for format in WeightFormat.allCases {
             #expect(format.blockSize == expected[format]!.0, "\(format)")
@@ -147,7 +147,7 @@ func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
         }
     }
 
-    /// q8_0 / q4_0 / q4_1 / bf16: quantizing gives gguf's bytes; every format dequantizes as gguf.
+    /// q8_0 / q4_0 / q4_1 / mxfp4 / bf16: quantizing gives gguf's bytes; every format dequantizes as gguf.
     @Test(arguments: WeightFormat.allCases.filter { $0 != .f32 })
     func goldenRoundTrip(format: WeightFormat) throws {
         let bytes = try quantFixture("\(format.rawValue).quant.bin")
@@ -158,7 +158,7 @@ func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
         for r in 0..<fixtureRows {
             #expect(bits(w.dequantizedRow(r)) == bits(Array(golden[(r * fixtureCols)..<((r + 1) * fixtureCols)])), "row \(r)")
         }
-        guard [.bf16, .q8_0, .q4_0, .q4_1].contains(format) else { return }
+        guard [.bf16, .q8_0, .q4_0, .q4_1, .mxfp4].contains(format) else { return }
         let input = floats(try quantFixture("\(format.rawValue).input.f32"))
         let q = try BlockWeight(format: format, rows: fixtureRows, cols: fixtureCols) { first, count, dest in
             for i in 0..<(count * fixtureCols) { dest[i] = input[first * fixtureCols + i] }

@@ -18,8 +18,9 @@
 #define SY_QF_Q5_K 13
 #define SY_QF_Q6_K 14
 #define SY_QF_BF16 30
+#define SY_QF_MXFP4 39
 
-/// Values per block (1 for f32 / bf16, 32 for q8_0 / q4_0 / q4_1, 256 for the K-quants); 0 for an
+/// Values per block (1 for f32 / bf16, 32 for q8_0 / q4_0 / q4_1 / mxfp4, 256 for the K-quants); 0 for an
 /// unknown format.
 int sy_qf_block_size(int format);
 /// Bytes per block; 0 for an unknown format.

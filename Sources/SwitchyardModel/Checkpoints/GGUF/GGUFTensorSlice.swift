@@ -33,7 +33,7 @@ struct GGUFTensorSlice: @unchecked Sendable {
     init(file: GGUFFile, info: GGUFTensorInfo, firstRow: Int, rows: Int, permutationHeads: Int?) throws {
         guard Self.isSupported(info.type) else {
             throw GGUFError(.unknownTensorType, file: file.path, tensor: info.name,
-                            "tensor type \(info.type) is not supported by the engine (f32, f16, bf16, q8_0, q4_0, q4_1, q4_K, q5_K, q6_K)")
+                            "tensor type \(info.type) is not supported by the engine (f32, f16, \(WeightFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         path = file.path
         tensorName = info.name
