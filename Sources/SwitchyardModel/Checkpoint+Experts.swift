@@ -10,7 +10,9 @@ extension Checkpoint {
             return try interleavedExpertWeights(ExpertKey(layer: layer, expert: expert)).weights
         }
         let sources = try expertSources(layer: layer, expert: expert)
-        return ExpertFFNWeights(gate: try matrix(sources.gate), up: try matrix(sources.up), down: try matrix(sources.down))
+        let biases = try expertBiases(layer: layer, expert: expert)
+        return ExpertFFNWeights(gate: try matrix(sources.gate), up: try matrix(sources.up), down: try matrix(sources.down),
+                                gateBias: biases?.gate, upBias: biases?.up, downBias: biases?.down)
     }
 
     /// One FFN expert read straight into the format the engine computes with (`dtypes.experts`:
@@ -26,14 +28,30 @@ extension Checkpoint {
                              gateUpBias: weights.gateUpBias, downBias: weights.downBias, activation: config.expertActivation)
         }
         let sources = try expertSources(layer: layer, expert: expert)
+        let biases = try expertBiases(layer: layer, expert: expert)
         return ExpertFFN(gateUp: try linearWeight([sources.gate, sources.up], dtype: dtypes.experts),
-                         down: try linearWeight([sources.down], dtype: dtypes.experts), activation: config.expertActivation)
+                         down: try linearWeight([sources.down], dtype: dtypes.experts),
+                         gateUpBias: biases.map { $0.gate + $0.up }, downBias: biases?.down, activation: config.expertActivation)
     }
 
-    /// Whether `(layer, expert)` is a routed expert stored the gpt_oss way.
+    /// Whether `(layer, expert)` is a routed expert stored the gpt_oss way (transformers' fused,
+    /// interleaved tensors; a GGUF copy has separate per-expert projections instead).
     private func storesInterleavedExperts(layer: Int, expert: Int) -> Bool {
         config.family.definition.interleavedGateUpExperts && layer >= 0 && layer < config.numLayers
             && config.isSparse(layer: layer) && expert >= 0 && expert < config.numExperts
+            && resolve(WeightNames.expertProjection(config, layer: layer, expert: expert, .gate)) == nil
+    }
+
+    /// The gate, up and down biases of a per-expert-stored routed expert of a family with expert
+    /// biases (gpt_oss read from GGUF: `….experts.E.{gate,up,down}_proj.bias`); nil for bias-free ones.
+    private func expertBiases(layer: Int, expert: Int) throws -> (gate: [Float], up: [Float], down: [Float])? {
+        guard config.expertBias, config.isSparse(layer: layer), expert < config.numExperts else { return nil }
+        func bias(_ projection: WeightNames.Projection, count: Int) throws -> [Float] {
+            let weight = WeightNames.expertProjection(config, layer: layer, expert: expert, projection)
+            return try vector(String(weight.dropLast("weight".count)) + "bias", count: count)
+        }
+        let inner = config.expertIntermediateSize(layer: layer, expert: expert)
+        return (try bias(.gate, count: inner), try bias(.up, count: inner), try bias(.down, count: config.hiddenSize))
     }
 
     /// Checks that the expert exists and that the filter admits it.

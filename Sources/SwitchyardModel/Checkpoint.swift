@@ -15,6 +15,9 @@ public final class Checkpoint: @unchecked Sendable {
         enum Storage {
             case safetensors(SafetensorsFile)
             case gguf(GGUFTensorSlice)
+            /// Values rebuilt at load from other tensors of `path` (deepseek2's `kv_b_proj` from the
+            /// split `attn_k_b` / `attn_v_b`); empty when the process's filter excludes the tensor.
+            case rebuilt([Float], path: String)
         }
         var storage: Storage
         /// Name and shape as Hugging Face has them (for GGUF the dtype is nominal).
@@ -36,6 +39,7 @@ public final class Checkpoint: @unchecked Sendable {
             switch storage {
             case let .safetensors(file): file.path
             case let .gguf(slice): slice.path
+            case let .rebuilt(_, path): path
             }
         }
     }
@@ -224,7 +228,7 @@ public final class Checkpoint: @unchecked Sendable {
     func storedFormat(_ entry: Entry) -> WeightFormat {
         switch entry.storage {
         case let .gguf(slice): slice.storedFormat
-        case .safetensors: entry.info.dtype == .bf16 ? .bf16 : .f32
+        case .safetensors, .rebuilt: entry.info.dtype == .bf16 ? .bf16 : .f32
         }
     }
 
@@ -284,6 +288,12 @@ public final class Checkpoint: @unchecked Sendable {
             try slice.dequantize(elementOffset: elementOffset, count: count, into: destination)
             return
         case let .safetensors(safetensors): file = safetensors
+        case let .rebuilt(values, _):
+            guard elementOffset >= 0, elementOffset + count <= values.count else {
+                throw ModelError.tensorNotLoaded(name: entry.info.name, filter: filter.description)
+            }
+            values.withUnsafeBufferPointer { destination.update(from: $0.baseAddress! + elementOffset, count: count) }
+            return
         }
         let size = entry.info.dtype.byteSize
         guard let bytes = file.bytes(dataStart: entry.info.dataStart + elementOffset * size, count: count * size) else {

@@ -24,7 +24,33 @@ extension ModelConfig {
             throw ModelError.invalidConfigValue(path: json.path, key: "routed_scaling_factor", reason: "must be positive, got \(factor)")
         }
         fields.scaling = Float(factor)
-        try Self.checkGroups(fields, json: json, experts: numExperts, topK: topK)
+        if let problem = Self.groupProblem(fields, experts: numExperts, topK: topK) {
+            throw ModelError.inconsistentConfig(path: json.path, reason: problem)
+        }
+        apply(fields)
+    }
+
+    /// The GGUF counterpart of `setGroupedRouting(_:...)`: groups from `{arch}.expert_group_count` /
+    /// `expert_group_used_count` (1 when absent), the scaling factor from `expert_weights_scale`.
+    mutating func setGroupedRouting(
+        gguf metadata: GGUFMetadata, info: GGUFModelInfo, scoring: ScoringFunction, correctionBias: Bool, groupScore: GroupScore
+    ) throws {
+        let p = info.architecture.rawValue
+        var fields = RoutingFields(scoring: scoring, correctionBias: correctionBias,
+                                   groups: try metadata.int("\(p).expert_group_count") ?? 1,
+                                   topKGroups: try metadata.int("\(p).expert_group_used_count") ?? 1, groupScore: groupScore)
+        let factor = info.expertWeightsScale ?? 1
+        guard factor > 0 else {
+            throw GGUFError(.invalidValue, file: metadata.file, key: "\(p).expert_weights_scale", "must be positive, found \(factor)")
+        }
+        fields.scaling = Float(factor)
+        if let problem = Self.groupProblem(fields, experts: numExperts, topK: topK) {
+            throw GGUFError(.invalidValue, file: metadata.file, key: "\(p).expert_group_count", problem)
+        }
+        apply(fields)
+    }
+
+    private mutating func apply(_ fields: RoutingFields) {
         self.scoringFunction = fields.scoring
         self.scoreCorrectionBias = fields.correctionBias
         self.expertGroups = fields.groups
@@ -52,17 +78,19 @@ extension ModelConfig {
         }
     }
 
-    private static func checkGroups(_ fields: RoutingFields, json: ConfigReader, experts: Int, topK: Int) throws {
-        guard experts > 0 else { return }
+    /// Why the groups do not partition the experts or leave room for the top-k; nil when they do.
+    private static func groupProblem(_ fields: RoutingFields, experts: Int, topK: Int) -> String? {
+        guard experts > 0 else { return nil }
         guard fields.groups > 0, experts % fields.groups == 0 else {
-            throw ModelError.inconsistentConfig(path: json.path, reason: "n_group (\(fields.groups)) must be positive and divide the \(experts) routed experts")
+            return "n_group (\(fields.groups)) must be positive and divide the \(experts) routed experts"
         }
         guard fields.topKGroups > 0, fields.topKGroups <= fields.groups else {
-            throw ModelError.inconsistentConfig(path: json.path, reason: "topk_group (\(fields.topKGroups)) must be between 1 and n_group (\(fields.groups))")
+            return "topk_group (\(fields.topKGroups)) must be between 1 and n_group (\(fields.groups))"
         }
         let reachable = fields.topKGroups * (experts / fields.groups)
         guard topK <= reachable else {
-            throw ModelError.inconsistentConfig(path: json.path, reason: "num_experts_per_tok (\(topK)) exceeds the \(reachable) experts of the topk_group (\(fields.topKGroups)) best groups")
+            return "num_experts_per_tok (\(topK)) exceeds the \(reachable) experts of the topk_group (\(fields.topKGroups)) best groups"
         }
+        return nil
     }
 }

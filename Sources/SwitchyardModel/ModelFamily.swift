@@ -29,10 +29,10 @@ public enum ModelFamily: String, Sendable, CaseIterable {
         }
     }
 
-    /// The family a GGUF `general.architecture` (with `expertCount` routed experts) maps to, nil when
-    /// no registered family reads it.
-    package init?(ggufArchitecture: String, expertCount: Int) {
-        guard let family = Self.allCases.first(where: { $0.definition.readsGGUF(architecture: ggufArchitecture, expertCount: expertCount) }) else {
+    /// The family a GGUF model (`general.architecture` and its hyperparameters) maps to, nil when no
+    /// registered family reads it.
+    package init?(gguf info: GGUFModelInfo) {
+        guard let family = Self.allCases.first(where: { $0.definition.readsGGUF(info) }) else {
             return nil
         }
         self = family

@@ -24,9 +24,9 @@ extension WeightNames {
             default: nil
             }
         }
-        // experts.E.proj.weight
+        // experts.E.proj.weight (and .bias: gpt_oss read from GGUF)
         if rest.count == 4, rest[rest.startIndex] == "experts", let expert = Int(rest[rest.startIndex + 1]),
-           let kind = projection(rest[rest.startIndex + 2]), rest.last == "weight" {
+           let kind = projection(rest[rest.startIndex + 2]), rest.last == "weight" || rest.last == "bias" {
             return .expert(ExpertKey(layer: layer, expert: expert), kind)
         }
         // experts.gate_up_proj / experts.down_proj (optionally with .weight), and gpt_oss's

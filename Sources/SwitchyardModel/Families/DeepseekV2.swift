@@ -34,6 +34,22 @@ struct DeepseekV2: DeepseekFamily {
                                      groups: groups, topKGroups: kept)
     }
 
+    /// llama.cpp's `deepseek2` without sigmoid gating (`expert_gating_func` 1 or absent, as older
+    /// DeepSeek-V2 files have it): softmax routing, groups (if any) ranked by their max.
+    func readsGGUF(_ info: GGUFModelInfo) -> Bool {
+        info.architecture == .deepseek2 && (info.expertGatingFunction ?? 1) != 2
+    }
+
+    func applyGGUF(_ metadata: GGUFMetadata, info: GGUFModelInfo, into config: inout ModelConfig) throws {
+        try applyCommonGGUF(metadata, info: info, into: &config)
+        if let gating = info.expertGatingFunction, gating != 1 {
+            throw GGUFError(.invalidValue, file: metadata.file, key: "deepseek2.expert_gating_func",
+                            "gating function \(gating) is not supported (1 softmax, 2 sigmoid)")
+        }
+        config.normTopKProb = false
+        try config.setGroupedRouting(gguf: metadata, info: info, scoring: .softmax, correctionBias: false, groupScore: .max)
+    }
+
     func writeConfigKeys(_ config: ModelConfig, into fields: inout [String: JSONOut]) {
         writeCommonConfigKeys(config, into: &fields)
         fields["scoring_func"] = .string("softmax")

@@ -21,6 +21,19 @@ struct DeepseekV3: DeepseekFamily {
                                      groups: try json.int("n_group", default: 8), topKGroups: try json.int("topk_group", default: 4))
     }
 
+    /// llama.cpp's `deepseek2` with sigmoid gating (`expert_gating_func` 2): DeepSeek-V3, R1, Kimi-K2.
+    func readsGGUF(_ info: GGUFModelInfo) -> Bool {
+        info.architecture == .deepseek2 && info.expertGatingFunction == 2
+    }
+
+    /// noaux_tc routing: the correction bias is the `exp_probs_b` tensor; the converter writes
+    /// `expert_weights_norm` only when `norm_topk_prob` is true.
+    func applyGGUF(_ metadata: GGUFMetadata, info: GGUFModelInfo, into config: inout ModelConfig) throws {
+        try applyCommonGGUF(metadata, info: info, into: &config)
+        config.normTopKProb = info.expertWeightsNorm ?? false
+        try config.setGroupedRouting(gguf: metadata, info: info, scoring: .sigmoid, correctionBias: true, groupScore: .topTwoSum)
+    }
+
     func writeConfigKeys(_ config: ModelConfig, into fields: inout [String: JSONOut]) {
         writeCommonConfigKeys(config, into: &fields)
         fields["scoring_func"] = .string("sigmoid")

@@ -24,6 +24,26 @@ struct GLM4Moe: ModelFamilyDefinition {
         config.qkNorm = try json.bool("use_qk_norm", default: false) ? .perHead : .none
     }
 
+    var ggufArchitectures: [String] { ["glm4moe"] }
+
+    /// llama.cpp's `glm4moe`: sigmoid gating with the `exp_probs_b` correction bias, groups by their
+    /// top-2 sum, `leading_dense_block_count` dense layers, partial rotary from `rope.dimension_count`
+    /// (read by the common code), RoPE in halves (ggml's NeoX mode, as transformers).
+    func applyGGUF(_ metadata: GGUFMetadata, info: GGUFModelInfo, into config: inout ModelConfig) throws {
+        if let gating = info.expertGatingFunction, gating != 2 {
+            throw GGUFError(.invalidValue, file: metadata.file, key: "glm4moe.expert_gating_func",
+                            "gating function \(gating) is not supported for glm4moe (2 sigmoid)")
+        }
+        guard info.leadingDenseBlockCount <= config.numLayers else {
+            throw GGUFError(.invalidValue, file: metadata.file, key: "glm4moe.leading_dense_block_count",
+                            "\(info.leadingDenseBlockCount) exceeds the \(config.numLayers) layers")
+        }
+        config.mlpOnlyLayers = Array(0..<info.leadingDenseBlockCount)
+        if config.sharedExpertIntermediateSize > 0 { config.sharedExpertGated = false }
+        config.normTopKProb = info.expertWeightsNorm ?? false
+        try config.setGroupedRouting(gguf: metadata, info: info, scoring: .sigmoid, correctionBias: true, groupScore: .topTwoSum)
+    }
+
     func writeConfigKeys(_ config: ModelConfig, into fields: inout [String: JSONOut]) {
         fields["n_routed_experts"] = .int(config.numExperts)
         fields["moe_intermediate_size"] = .int(config.moeIntermediateSize)

@@ -58,6 +58,25 @@ struct GptOss: ModelFamilyDefinition {
         config.slidingWindowLayers = types.indices.filter { types[$0] == "sliding_attention" }
     }
 
+    var ggufArchitectures: [String] { ["gpt-oss"] }
+
+    /// llama.cpp's `gpt-oss`: what the file does not say is fixed by the architecture, as in
+    /// llama.cpp's graph and transformers' defaults: sinks, the biased router softmaxed over its
+    /// top-k, biased experts with the clamped SwiGLU (alpha 1.702, limit 7), sliding-window layers
+    /// at even indices (llama.cpp's pattern; transformers' default `layer_types`), YaRN without
+    /// `truncate`.
+    func applyGGUF(_ metadata: GGUFMetadata, info: GGUFModelInfo, into config: inout ModelConfig) throws {
+        config.attentionSinks = true
+        config.routerBias = true
+        config.scoringFunction = .softmaxOverTopK
+        config.normTopKProb = false
+        config.expertBias = true
+        config.expertActivation = .clampedSwiGLU(alpha: 1.702, limit: 7)
+        config.slidingWindow = info.slidingWindow ?? 128
+        config.slidingWindowLayers = Array(stride(from: 0, to: config.numLayers, by: 2))
+        config.ropeYaRN?.truncate = false
+    }
+
     func writeConfigKeys(_ config: ModelConfig, into fields: inout [String: JSONOut]) {
         fields["num_local_experts"] = .int(config.numExperts)
         fields["attention_bias"] = .bool(config.attentionBias)

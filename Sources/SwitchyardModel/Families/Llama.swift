@@ -7,7 +7,7 @@ struct Llama: ModelFamilyDefinition {
     var architecture: String { "LlamaForCausalLM" }
     var ggufArchitectures: [String] { ["llama"] }
 
-    func readsGGUF(architecture: String, expertCount: Int) -> Bool { architecture == "llama" && expertCount == 0 }
+    func readsGGUF(_ info: GGUFModelInfo) -> Bool { info.architecture == .llama && info.expertCount == 0 }
     var allowsNoExperts: Bool { true }
 
     var defaults: FamilyDefaults {

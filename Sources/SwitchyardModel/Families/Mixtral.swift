@@ -7,7 +7,7 @@ struct Mixtral: ModelFamilyDefinition {
     var moeBlockName: String { "block_sparse_moe" }
     var ggufArchitectures: [String] { ["llama"] }
 
-    func readsGGUF(architecture: String, expertCount: Int) -> Bool { architecture == "llama" && expertCount > 0 }
+    func readsGGUF(_ info: GGUFModelInfo) -> Bool { info.architecture == .llama && info.expertCount > 0 }
 
     var defaults: FamilyDefaults {
         FamilyDefaults(intermediate: 14336, moeIntermediate: 14336, numExperts: 8, topK: 2, kvHeads: 8,

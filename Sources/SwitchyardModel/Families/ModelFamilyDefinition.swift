@@ -13,9 +13,10 @@ package protocol ModelFamilyDefinition: Sendable {
     var architecture: String { get }
     /// GGUF `general.architecture` values read as this family (empty when none).
     var ggufArchitectures: [String] { get }
-    /// Whether a GGUF of `architecture` with `expertCount` routed experts is this family (llama.cpp's
-    /// `llama` architecture is dense Llama without experts and Mixtral with them).
-    func readsGGUF(architecture: String, expertCount: Int) -> Bool
+    /// Whether a GGUF with these hyperparameters is this family (llama.cpp's `llama` architecture is
+    /// dense Llama without experts and Mixtral with them; its `deepseek2` is DeepSeek-V3 with sigmoid
+    /// gating and DeepSeek-V2 otherwise).
+    func readsGGUF(_ info: GGUFModelInfo) -> Bool
     /// transformers' configuration-class defaults.
     var defaults: FamilyDefaults { get }
     /// Whether layers can be dense MLPs (`decoder_sparse_step`, `mlp_only_layers`,
@@ -65,7 +66,7 @@ package protocol ModelFamilyDefinition: Sendable {
 
 extension ModelFamilyDefinition {
     package var ggufArchitectures: [String] { [] }
-    package func readsGGUF(architecture: String, expertCount: Int) -> Bool { ggufArchitectures.contains(architecture) }
+    package func readsGGUF(_ info: GGUFModelInfo) -> Bool { ggufArchitectures.contains(info.architecture.rawValue) }
     package var hasDenseLayers: Bool { false }
     package func applyGGUF(_ metadata: GGUFMetadata, info: GGUFModelInfo, into config: inout ModelConfig) throws {}
     package var allowsNoExperts: Bool { hasDenseLayers }

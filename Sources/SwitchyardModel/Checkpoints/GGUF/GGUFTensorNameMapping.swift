@@ -15,6 +15,7 @@
 /// | `blk.N.ffn_gate` / `ffn_up` / `ffn_down` | `…mlp.{gate,up,down}_proj` |
 /// | `blk.N.ffn_gate_inp` (router) | `…mlp.gate`; llama/Mixtral `…block_sparse_moe.gate`; gpt-oss `…mlp.router` |
 /// | `blk.N.ffn_{gate,up,down}_exps` [E, out, in] | `…mlp.experts.e.{gate,up,down}_proj`; Mixtral `…block_sparse_moe.experts.e.{w1,w3,w2}` |
+/// | gpt-oss `blk.N.ffn_{gate,up,down}_exps.bias` [E, out] | `…mlp.experts.e.{gate,up,down}_proj.bias` (transformers fuses gate and up, interleaved) |
 /// | `blk.N.ffn_{gate,up,down}.e` (old unstacked Mixtral) | as above, expert e |
 /// | `blk.N.ffn_{gate,up,down}_shexp` | qwen2moe `…mlp.shared_expert.*_proj`; deepseek2/glm4moe `…mlp.shared_experts.*_proj` |
 /// | `blk.N.ffn_gate_inp_shexp` | `…mlp.shared_expert_gate` (qwen2moe) |
@@ -23,8 +24,8 @@
 /// | gpt-oss `attn_sinks` | `…self_attn.sinks` |
 ///
 /// Not mapped (returns nil): deepseek2 `attn_k_b`/`attn_v_b` (split from kv_b_proj by
-/// newer converters), gpt-oss expert tensors (HF stores fused, interleaved
-/// `gate_up_proj` in MXFP4 blocks), glm4moe NextN/MTP tensors, `rope_freqs`.
+/// newer converters; `Checkpoint.ggufEntries` rebuilds `kv_b_proj` from them), glm4moe
+/// NextN/MTP tensors, `rope_freqs`.
 public struct GGUFHFTensorName: Sendable, Equatable {
     public enum QKKind: Sendable, Equatable { case query, key }
 
@@ -93,7 +94,6 @@ public struct GGUFHFTensorName: Sendable, Equatable {
         case "ffn_gate_inp":
             hf = mixtral ? "block_sparse_moe.gate" : (arch == .gptOSS ? "mlp.router" : "mlp.gate")
         case "ffn_gate_exps", "ffn_up_exps", "ffn_down_exps":
-            guard arch != .gptOSS else { return nil }
             hf = expertNames[String(local.dropFirst(4).dropLast(5))]
             stacked = true
         case "ffn_gate_shexp", "ffn_up_shexp", "ffn_down_shexp":
