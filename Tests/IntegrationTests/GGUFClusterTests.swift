@@ -9,7 +9,8 @@ import SwitchyardTensor
 struct GGUFClusterTests {
     static let root = GoldenCheckpoints.root.deletingLastPathComponent().appendingPathComponent("GGUFFixtures")
 
-    @Test(arguments: ["mixtral_basic.gguf", "mixtral_basic_q8_0.gguf", "llama_untied_bias.gguf"])
+    @Test(arguments: ["mixtral_basic.gguf", "mixtral_basic_q8_0.gguf", "llama_untied_bias.gguf", "deepseek_v2_lite.gguf",
+                      "deepseek_v3_qlora.gguf", "glm4_moe_groups.gguf", "gpt_oss_mxfp4.gguf"])
     func sameGreedyTokensAndLogprobs(file: String) async throws {
         BLAS.setThreads(1)
         let path = Self.root.appendingPathComponent(file)
