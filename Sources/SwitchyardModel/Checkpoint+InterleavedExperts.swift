@@ -12,29 +12,31 @@ import SwitchyardTensor
 ///   biases. Each block of 32 values shares one E8M0 scale `2^(s - 127)`; each byte holds two FP4
 ///   (E2M1) values, the low nibble first (transformers' `_convert_moe_packed_tensors`).
 ///
-/// Both are expanded at load to the engine's gate rows, up rows and down `[H, I]`.
+/// Both are read into the engine's gate rows, up rows and down `[H, I]`; MXFP4 experts are then
+/// kept 4-bit (`WeightFormat.mxfp4`, ggml's block layout) under `--dtype auto`: requantizing the
+/// decoded values gives back exactly the same values (each block's largest magnitude fixes the same
+/// or a finer shared exponent on which every smaller E2M1 value of the block still lands).
 extension Checkpoint {
     /// The 16 E2M1 values an FP4 nibble encodes.
     static let fp4Values: [Float] = [0, 0.5, 1, 1.5, 2, 3, 4, 6, -0.0, -0.5, -1, -1.5, -2, -3, -4, -6]
 
-    /// One gpt_oss expert in f32 with its biases, and the dtype that holds its weights exactly
-    /// (MXFP4 values are exact in bf16).
-    func interleavedExpertWeights(_ key: ExpertKey) throws -> (weights: ExpertFFNWeights, stored: DType) {
+    /// One gpt_oss expert in f32 with its biases, and the format its weights are stored in.
+    func interleavedExpertWeights(_ key: ExpertKey) throws -> (weights: ExpertFFNWeights, stored: WeightFormat) {
         let (h, i) = (config.hiddenSize, config.moeIntermediateSize)
         let gateUpName = WeightNames.fusedGateUp(layer: key.layer)
         let downName = WeightNames.fusedDown(layer: key.layer)
         let gateUp: Matrix
         let down: Matrix
-        let stored: DType
+        let stored: WeightFormat
         if resolve(gateUpName + "_blocks") != nil {
             gateUp = try mxfp4Rows(gateUpName, expert: key.expert, rows: 2 * i, cols: h)
             down = try mxfp4Rows(downName, expert: key.expert, rows: h, cols: i)
-            stored = .bf16
+            stored = .mxfp4
         } else {
             let fused = try expertSlice(gateUpName, expert: key.expert, shape: [h, 2 * i])
             gateUp = Self.transpose(fused.matrix)
             down = Self.transpose(try expertSlice(downName, expert: key.expert, shape: [i, h]).matrix)
-            stored = fused.dtype
+            stored = fused.dtype == .bf16 ? .bf16 : .f32
         }
         let gateUpBias = try expertSlice(gateUpName + "_bias", expert: key.expert, shape: [2 * i]).matrix
         let downBias = try expertSlice(downName + "_bias", expert: key.expert, shape: [h]).matrix

@@ -104,6 +104,10 @@ struct ClusterEquivalenceTests {
         let prompts: [[Int32]] = [[1, 2, 3, 4, 5], [7], (0 ..< 17).map { ($0 * 13 + 5) % vocab }]
         let expected = try await greedyBatch(local, prompts: prompts, steps: 6)
         let experts = ModelIdentity.expertsPerLayer(local.config)
+        // MXFP4 experts (kept 4-bit) quantize their inputs per block of 32: a last-bit difference
+        // between the router's and a worker's evaluation of the same row can round one activation
+        // the other way, which this tiny random model turns into up to ~5e-3 (tokens still agree).
+        let tolerance: Float = fixture.contains("mxfp4") ? 1e-2 : 1e-4
         for (name, layout) in clusterLayouts {
             // Dense models (llama) have one expert per layer: pins to absent ids are dropped.
             let pins = layout.map { $0.filter { $0 < experts } }
@@ -113,7 +117,7 @@ struct ClusterEquivalenceTests {
             for row in prompts.indices {
                 #expect(got[row].tokens == expected[row].tokens, "\(fixture), \(name), prompt \(row)")
                 for (a, b) in zip(got[row].logprobs, expected[row].logprobs) {
-                    #expect(abs(a - b) < 1e-4, "\(fixture), \(name): logprob \(a) vs \(b)")
+                    #expect(abs(a - b) < tolerance, "\(fixture), \(name): logprob \(a) vs \(b)")
                 }
             }
         }

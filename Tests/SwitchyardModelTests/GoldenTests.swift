@@ -19,7 +19,7 @@ struct GoldenTests {
     @Test("last-position log-softmax within 1e-3 and teacher-forced greedy tokens", arguments: fixtureNames)
     func golden(name: String) async throws {
         let fixture = try GoldenFixture.load(name)
-        let engine = try Engine.load(directory: fixture.directory)
+        let engine = try Engine.load(directory: fixture.directory, dtypes: fixture.referenceDTypes)
         #expect(engine.config.vocabSize == fixture.vocabSize)
         var checkedTokens = 0
         for (index, prompt) in fixture.prompts.enumerated() {
@@ -55,7 +55,7 @@ struct GoldenTests {
     @Test("free-running greedy generation reproduces the reference up to the first near-tie", arguments: fixtureNames)
     func freeRunning(name: String) async throws {
         let fixture = try GoldenFixture.load(name)
-        let generator = Generator(engine: try Engine.load(directory: fixture.directory))
+        let generator = Generator(engine: try Engine.load(directory: fixture.directory, dtypes: fixture.referenceDTypes))
         for prompt in fixture.prompts.prefix(2) {
             let result = try await generator.generate(prompt: prompt.tokenIDs, maxTokens: prompt.greedyTokenIDs.count, stopTokenIDs: [])
             let firstTie = prompt.greedyMargins.firstIndex { $0 < GoldenFixture.marginThreshold } ?? prompt.greedyMargins.count
@@ -66,7 +66,7 @@ struct GoldenTests {
     @Test("prompts decoding together on two threads follow the reference step by step", arguments: fixtureNames)
     func batchedDecodeOnTwoThreads(name: String) async throws {
         let fixture = try GoldenFixture.load(name)
-        let engine = try Engine.load(directory: fixture.directory)
+        let engine = try Engine.load(directory: fixture.directory, dtypes: fixture.referenceDTypes)
         // Decode attention and experts run concurrently (their own thread count, not the shared BLAS one).
         engine.threads = 2
         let backend = try #require(engine.experts as? LocalExpertBackend)
@@ -91,7 +91,7 @@ struct GoldenTests {
     @Test("a batch of the fixture's prompts decoded together matches the reference", arguments: fixtureNames)
     func batched(name: String) async throws {
         let fixture = try GoldenFixture.load(name)
-        let engine = try Engine.load(directory: fixture.directory)
+        let engine = try Engine.load(directory: fixture.directory, dtypes: fixture.referenceDTypes)
         let prompts = fixture.prompts
         let caches = prompts.map { KVCache(config: engine.config, capacity: $0.tokenIDs.count + 1) }
         let logits = try await engine.forward(zip(caches, prompts).map { EngineInput(cache: $0, tokens: $1.tokenIDs) })

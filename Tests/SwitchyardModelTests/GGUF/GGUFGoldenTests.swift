@@ -116,14 +116,15 @@ struct GGUFGoldenTests {
     /// What a gpt-oss GGUF cannot say, llama.cpp's graph fixes (clamped SwiGLU limit 7, sliding
     /// windows at even layers); the fixtures vary both, so their GGUF copies (llama.cpp's converter:
     /// gate/up split from the interleaved `gate_up_proj`, MXFP4 repacked) are held to the engine on
-    /// the safetensors original with its config pinned to those values. `expertDType` bf16 holds the
-    /// MXFP4 values exactly, so that copy computes the same products; kept as MXFP4 (`auto`) it
-    /// quantizes the activations per block of 32, as q8_0 does, which this tiny random model's
-    /// logits amplify to a few tenths (the kernel itself is exact on what it sees: QuantWeightsTests).
+    /// the safetensors original with its config pinned to those values, both loaded alike: MXFP4
+    /// kept 4-bit (`auto`: the same blocks whichever file they came from, `mxfp4BlocksAgree`) or
+    /// expanded to bf16. Kept, the products see activations quantized per block of 32, where the
+    /// last-bit differences of the router's f32 (GGUF) and bf16 (safetensors) weights can round
+    /// an activation the other way: this tiny random model turns that into a few hundredths.
     @Test("gpt-oss GGUF copies give what their safetensors originals give under llama.cpp's fixed choices", arguments: [
         ("gpt_oss_sliding_sinks.gguf", "gpt_oss_sliding_sinks", WeightDType.auto, 1e-4),
         ("gpt_oss_mxfp4.gguf", "gpt_oss_mxfp4", WeightDType.format(.bf16), 1e-4),
-        ("gpt_oss_mxfp4.gguf", "gpt_oss_mxfp4", WeightDType.auto, 1.0),
+        ("gpt_oss_mxfp4.gguf", "gpt_oss_mxfp4", WeightDType.auto, 0.1),
     ])
     func gptOssMatchesPinnedOriginal(file: String, fixtureName: String, expertDType: WeightDType, tolerance: Double) async throws {
         let fixture = try GoldenFixture.load(fixtureName)
@@ -138,8 +139,9 @@ struct GGUFGoldenTests {
         json["layer_types"] = (0..<layers).map { $0 % 2 == 0 ? "sliding_attention" : "full_attention" }
         try JSONSerialization.data(withJSONObject: json).write(to: configURL)
 
-        let original = try Engine.load(directory: pinned.url)
-        let gguf = try Engine.load(directory: Self.url(file), dtypes: WeightDTypes(experts: expertDType, dense: .auto))
+        let dtypes = WeightDTypes(experts: expertDType, dense: .auto)
+        let original = try Engine.load(directory: pinned.url, dtypes: dtypes)
+        let gguf = try Engine.load(directory: Self.url(file), dtypes: dtypes)
         #expect(gguf.config.slidingWindowLayers == original.config.slidingWindowLayers)
         #expect(gguf.config.expertActivation == original.config.expertActivation)
         var compared = 0
@@ -164,5 +166,25 @@ struct GGUFGoldenTests {
             }
         }
         #expect(compared > 0)
+    }
+
+    /// gpt-oss MXFP4 experts kept 4-bit hold the same values whether they come from transformers'
+    /// `*_blocks` / `*_scales` (decoded, then requantized) or from llama.cpp's repacked GGUF blocks.
+    @Test func mxfp4BlocksAgree() throws {
+        let fixture = try GoldenFixture.load("gpt_oss_mxfp4")
+        let original = try Checkpoint(directory: fixture.directory, config: ModelConfig.load(directory: fixture.directory))
+        let url = Self.url("gpt_oss_mxfp4.gguf")
+        let gguf = try Checkpoint(directory: url, config: ModelConfig.load(directory: url))
+        for key in [ExpertKey(layer: 0, expert: 0), ExpertKey(layer: 2, expert: 5)] {
+            let a = try original.packedExpertFFN(layer: key.layer, expert: key.expert)
+            let b = try gguf.packedExpertFFN(layer: key.layer, expert: key.expert)
+            for (x, y) in [(a.gateUp, b.gateUp), (a.down, b.down)] {
+                let (p, q) = (try #require(x as? BlockWeight), try #require(y as? BlockWeight))
+                #expect(p.format == .mxfp4 && q.format == .mxfp4)
+                #expect(p.rows == q.rows)
+                for row in 0..<p.rows { #expect(p.dequantizedRow(row) == q.dequantizedRow(row), "\(key) row \(row)") }
+            }
+            #expect(a.gateUpBias == b.gateUpBias && a.downBias == b.downBias)
+        }
     }
 }

@@ -46,7 +46,10 @@ import SwitchyardModel
         #expect(hf("blk.4.attn_kv_a_mqa.weight", .deepseek2) == "model.layers.4.self_attn.kv_a_proj_with_mqa.weight")
         #expect(hf("blk.4.attn_sinks.weight", .gptOSS) == "model.layers.4.self_attn.sinks")
         #expect(hf("blk.4.ffn_gate_inp.bias", .gptOSS) == "model.layers.4.mlp.router.bias")
-        #expect(hf("blk.4.ffn_gate_exps.weight", .gptOSS) == nil)
+        // gpt-oss experts: per projection (transformers fuses gate and up), with their biases.
+        #expect(hf("blk.4.ffn_gate_exps.weight", .gptOSS) == "model.layers.4.mlp.experts.{e}.gate_proj.weight")
+        #expect(hf("blk.4.ffn_down_exps.bias", .gptOSS) == "model.layers.4.mlp.experts.{e}.down_proj.bias")
+        #expect(hf("blk.4.attn_k_b.weight", .deepseek2) == nil)
     }
 
     @Test func qkPermutationFlag() {
