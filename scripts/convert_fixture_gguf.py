@@ -10,7 +10,7 @@ replaces only the vocabulary step: it writes `{arch}.vocab_size` from config.jso
 gpt-oss's MXFP4 repacking) and hyperparameters are the converter's, unchanged, so the Swift tests
 read exactly what llama.cpp would write for a real model of that family.
 
-`scripts/make_converted_gguf_fixtures.sh` runs it for every committed `*.converted.gguf`.
+`scripts/make_converted_gguf_fixtures.sh` runs it for every committed fixture it made.
 """
 import os
 import runpy

@@ -89,7 +89,7 @@ int sy_qf_bf16_dot(void) {
     static int enabled = -1;
     if (enabled < 0) {
         const char *env = getenv("SWITCHYARD_BF16_DOT");
-        enabled = env && strcmp(env, "1") == 0;
+        enabled = !(env && strcmp(env, "0") == 0);
     }
     return enabled && sy_qf_isa() >= SY_ISA_AVX512;
 }

@@ -44,6 +44,14 @@ public final class KVCache: @unchecked Sendable {
         config.numLayers * valuesPerToken(config) * MemoryLayout<Float>.stride
     }
 
+    /// Bytes one position would take with keys and values expanded per head (what a full-KV
+    /// layout caches: for MLA every head's `qk_nope + qk_rope` key and `v_head_dim` value, as
+    /// transformers' cache holds them); equals `bytesPerToken` without MLA.
+    public static func expandedBytesPerToken(_ config: ModelConfig) -> Int {
+        guard let mla = config.latentAttention else { return bytesPerToken(config) }
+        return config.numLayers * config.numHeads * (mla.queryHeadDim + mla.valueHeadDim) * MemoryLayout<Float>.stride
+    }
+
     /// Bytes this cache holds.
     public var byteCount: Int { storage.count * MemoryLayout<Float>.stride }
 

@@ -65,8 +65,8 @@ public enum KernelPath: Int, Comparable, CaseIterable, Sendable {
     /// The best path this CPU and build support.
     public static var supported: KernelPath { KernelPath(rawValue: Int(sy_qf_isa_supported())) ?? .portable }
 
-    /// True when bf16 products use `vdpbf16ps` on bf16-rounded activations (avx512 path with
-    /// `SWITCHYARD_BF16_DOT=1`); otherwise they run the avx2 kernel on f32 activations.
+    /// True when bf16 products use `vdpbf16ps` on bf16-rounded activations: the avx512 path,
+    /// unless `SWITCHYARD_BF16_DOT=0`; otherwise they run the avx2 kernel on f32 activations.
     public static var bf16DotProduct: Bool { sy_qf_bf16_dot() != 0 }
 
     /// Every path this machine can run, lowest first.

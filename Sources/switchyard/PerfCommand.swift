@@ -82,7 +82,9 @@ struct PerfCommand: AsyncParsableCommand {
                 throw EngineError.invalidArgument("give --model DIR (or --synthetic for random bench-shaped weights)")
             }
             let load = LoadFigures(seconds: (ContinuousClock.now - loadStarted).seconds,
-                                   weightBytes: engine.weights.byteCount + ((engine.experts as? LocalExpertBackend)?.byteCount ?? 0))
+                                   weightBytes: engine.weights.byteCount + ((engine.experts as? LocalExpertBackend)?.byteCount ?? 0),
+                                   kvBytesPerToken: KVCache.bytesPerToken(engine.config),
+                                   expandedKVBytesPerToken: KVCache.expandedBytesPerToken(engine.config))
             let sgemm = MachineLimits.sgemmGFLOPS()
             let memory = MachineLimits.memoryReadGBS(threads: threads)
             _ = try await EngineBenchmark.run(engine: engine, batch: 1, promptLength: 4, genLength: 2)  // warm-up
@@ -128,15 +130,24 @@ struct PerfCommand: AsyncParsableCommand {
         }
     }
 
-    /// How long the model took to load and the bytes of weights it holds (in the formats loaded).
+    /// How long the model took to load, the bytes of weights it holds (in the formats loaded), and
+    /// the KV cache one token takes over all layers: as cached (an MLA latent) and expanded per head.
     struct LoadFigures {
         var seconds: Double
         var weightBytes: Int
+        var kvBytesPerToken: Int
+        var expandedKVBytesPerToken: Int
     }
 
     private func printTable(_ results: [PerfRuns], sgemm: Double, memory: Double, load: LoadFigures) {
         print(String(format: "machine: sgemm %.1f GFLOP/s, memory read %.1f GB/s (%d threads)", sgemm, memory, threads))
         print(String(format: "model: loaded in %.2f s, %.1f MB of weights", load.seconds, Double(load.weightBytes) / 1e6))
+        if load.expandedKVBytesPerToken != load.kvBytesPerToken {
+            print("KV cache: \(load.kvBytesPerToken) bytes per token (MLA latent), \(load.expandedKVBytesPerToken) with keys and values per head ("
+                  + String(format: "%.1fx", Double(load.expandedKVBytesPerToken) / Double(load.kvBytesPerToken)) + " less)")
+        } else {
+            print("KV cache: \(load.kvBytesPerToken) bytes per token")
+        }
         if `repeat` > 1 { print("each number is the median of \(`repeat`) runs; best decode and every run's decode follow") }
         print("batch  prefill tok/s  (GFLOP/s, %sgemm)  decode tok/s  (GFLOP/s, %sgemm)  (weights GB/s, %mem)  end-to-end output tok/s")
         for runs in results {
@@ -166,7 +177,8 @@ struct PerfCommand: AsyncParsableCommand {
                 + "\"prefill_tok_s_runs\": \(list(runs.runs.map(\.prefillTokensPerSecond)))}"
         }
         print("{\"results\": [\(rows.joined(separator: ", "))], \"limits\": {\"sgemm_gflops\": \(f(sgemm)), \"mem_read_gbs\": \(f(memory)), \"threads\": \(threads)}, "
-              + "\"load_s\": \(f(load.seconds)), \"weight_bytes\": \(load.weightBytes)}")
+              + "\"load_s\": \(f(load.seconds)), \"weight_bytes\": \(load.weightBytes), \"kv_bytes_per_token\": \(load.kvBytesPerToken), "
+              + "\"kv_bytes_per_token_expanded\": \(load.expandedKVBytesPerToken)}")
     }
 }
 

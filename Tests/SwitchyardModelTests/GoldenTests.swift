@@ -30,19 +30,19 @@ struct GoldenTests {
             LogSoftmax.compute(UnsafeBufferPointer(start: logits.row(0), count: logits.cols), into: &ours)
             var worst = 0.0
             for (a, b) in zip(ours, prompt.lastLogprobs) { worst = max(worst, abs(Double(a) - b)) }
-            #expect(worst < GoldenFixture.logprobTolerance, "\(name) prompt \(index) (\(prompt.tokenIDs.count) tokens): max |Δ logprob| \(worst)")
+            #expect(worst < fixture.tolerance, "\(name) prompt \(index) (\(prompt.tokenIDs.count) tokens): max |Δ logprob| \(worst)")
 
             // Teacher-forced greedy continuation: feed the reference tokens, compare each step's choice.
             for step in 0..<steps {
                 let row = UnsafeBufferPointer(start: logits.row(0), count: logits.cols)
                 let expected = prompt.greedyTokenIDs[step]
-                if prompt.greedyMargins[step] >= GoldenFixture.marginThreshold {
+                if prompt.greedyMargins[step] >= fixture.margin {
                     let argmax = VectorOps.argmax(row.baseAddress!, count: row.count)
                     #expect(Int32(argmax) == expected, "\(name) prompt \(index) step \(step)")
                     checkedTokens += 1
                 }
                 let lp = LogSoftmax.logprob(of: Int(expected), row)
-                #expect(abs(Double(lp) - prompt.greedyLogprobs[step]) < GoldenFixture.logprobTolerance,
+                #expect(abs(Double(lp) - prompt.greedyLogprobs[step]) < fixture.tolerance,
                         "\(name) prompt \(index) step \(step): logprob \(lp) vs \(prompt.greedyLogprobs[step])")
                 if step + 1 < steps {
                     logits = try await engine.forward([EngineInput(cache: cache, tokens: [expected])])
@@ -58,7 +58,7 @@ struct GoldenTests {
         let generator = Generator(engine: try Engine.load(directory: fixture.directory, dtypes: fixture.referenceDTypes))
         for prompt in fixture.prompts.prefix(2) {
             let result = try await generator.generate(prompt: prompt.tokenIDs, maxTokens: prompt.greedyTokenIDs.count, stopTokenIDs: [])
-            let firstTie = prompt.greedyMargins.firstIndex { $0 < GoldenFixture.marginThreshold } ?? prompt.greedyMargins.count
+            let firstTie = prompt.greedyMargins.firstIndex { $0 < fixture.margin } ?? prompt.greedyMargins.count
             #expect(Array(result.tokenIDs.prefix(firstTie)) == Array(prompt.greedyTokenIDs.prefix(firstTie)))
         }
     }
@@ -79,7 +79,7 @@ struct GoldenTests {
             for (b, prompt) in prompts.enumerated() {
                 let row = UnsafeBufferPointer(start: logits.row(b), count: logits.cols)
                 let lp = LogSoftmax.logprob(of: Int(prompt.greedyTokenIDs[step]), row)
-                #expect(abs(Double(lp) - prompt.greedyLogprobs[step]) < GoldenFixture.logprobTolerance,
+                #expect(abs(Double(lp) - prompt.greedyLogprobs[step]) < fixture.tolerance,
                         "\(name) prompt \(b) step \(step): logprob \(lp) vs \(prompt.greedyLogprobs[step])")
             }
             if step + 1 < steps {
@@ -100,7 +100,7 @@ struct GoldenTests {
             let lse = LogSoftmax.logSumExp(row)
             var worst = 0.0
             for (i, expected) in prompt.lastLogprobs.enumerated() { worst = max(worst, abs(Double(row[i] - lse) - expected)) }
-            #expect(worst < GoldenFixture.logprobTolerance, "\(name) prompt \(b) batched: \(worst)")
+            #expect(worst < fixture.tolerance, "\(name) prompt \(b) batched: \(worst)")
         }
     }
 }

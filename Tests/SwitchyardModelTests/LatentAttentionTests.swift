@@ -26,6 +26,7 @@ struct LatentAttentionTests: ConfigDecodingSuite {
         #expect(config.headDim == 64 && config.ropeInterleaved)
         #expect(KVCache.bytesPerToken(config) == 61 * 576 * 4)
         let expanded = 61 * 128 * (192 + 128) * 4
+        #expect(KVCache.expandedBytesPerToken(config) == expanded)
         #expect(expanded / KVCache.bytesPerToken(config) > 70)
         #expect(config.attentionInputWidth == 1536 + 576 && config.attentionOutputWidth == 128 * 128)
         #expect(config.scoringFunction == .sigmoid && config.expertGroups == 8 && config.topKGroups == 4)

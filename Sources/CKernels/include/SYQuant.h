@@ -50,8 +50,9 @@ void sy_qf_dequantize_row(int format, const void *src, float *y, long k);
 #define SY_ISA_AVX2 1
 #define SY_ISA_AVX512 2
 
-/// 1 when bf16 products use `vdpbf16ps` (avx512 path and `SWITCHYARD_BF16_DOT=1`, read once): the
-/// activations are then rounded to bf16. Off by default: bf16 then runs avx2's kernel, f32 activations.
+/// 1 when bf16 products use `vdpbf16ps` (the avx512 path, unless `SWITCHYARD_BF16_DOT=0`, read
+/// once): the activations are then rounded to bf16, as llama.cpp rounds them for its bf16 weights.
+/// With `SWITCHYARD_BF16_DOT=0` (or below avx512) bf16 runs avx2's kernel on f32 activations.
 int sy_qf_bf16_dot(void);
 /// The path in use: the best the CPU has, lowered by `SWITCHYARD_KERNEL_ISA=portable|avx2|avx512`
 /// (read on first use) or `sy_qf_set_isa`.
