@@ -660,13 +660,19 @@ SYQ_AVX512 static void gemm_bf16_avx512(long m, long k, const uint16_t *a, const
     }
     for (; j < j1; j += 4) {
         long r0 = 0;
+        // Rows left over after the 4-row tiles go in one 3-, 2- or 1-row pass over the weights (an
+        // expert of a MoE layer often gets a handful of rows): each output's sum is the same.
         if (j + 4 <= j1) {
             for (; r0 + 4 <= m; r0 += 4) tileBF(4, 4, k, a, r0, w, rowBytes, j, c, ldc, beta);
-            for (; r0 < m; r0++) tileBF(1, 4, k, a, r0, w, rowBytes, j, c, ldc, beta);
+            if (m - r0 == 3) tileBF(3, 4, k, a, r0, w, rowBytes, j, c, ldc, beta);
+            else if (m - r0 == 2) tileBF(2, 4, k, a, r0, w, rowBytes, j, c, ldc, beta);
+            else if (m - r0 == 1) tileBF(1, 4, k, a, r0, w, rowBytes, j, c, ldc, beta);
         } else {
             for (long q = j; q < j1; q++) {
                 for (r0 = 0; r0 + 4 <= m; r0 += 4) tileBF(4, 1, k, a, r0, w, rowBytes, q, c, ldc, beta);
-                for (; r0 < m; r0++) tileBF(1, 1, k, a, r0, w, rowBytes, q, c, ldc, beta);
+                if (m - r0 == 3) tileBF(3, 1, k, a, r0, w, rowBytes, q, c, ldc, beta);
+                else if (m - r0 == 2) tileBF(2, 1, k, a, r0, w, rowBytes, q, c, ldc, beta);
+                else if (m - r0 == 1) tileBF(1, 1, k, a, r0, w, rowBytes, q, c, ldc, beta);
             }
         }
     }

@@ -13,6 +13,9 @@ extension BackboneWeights {
         /// `[heads * (nope + v), kvLoraRank]` `kv_b_proj`, plain row-major f32 whatever `--dtype`:
         /// attention reads each head's key rows and value rows in the absorbed products.
         public let kvB: Matrix
+        /// Each head's key rows of `kvB` transposed (`[heads * kvLoraRank, nope]`), made at load for
+        /// `LatentAttention.absorb`.
+        public let keysTransposed: Matrix
 
         /// Checks every shape against `config` for `layer`.
         public init(config: ModelConfig, layer: Int, qANorm: Matrix?, qB: (any LinearWeight)?, kvANorm: Matrix, kvB: Matrix) throws {
@@ -31,10 +34,11 @@ extension BackboneWeights {
             self.qB = mla.qLoraRank == nil ? nil : qB
             self.kvANorm = kvANorm
             self.kvB = kvB
+            keysTransposed = LatentAttention.keysTransposed(kvB: kvB, shape: mla, heads: config.numHeads)
         }
 
         var byteCount: Int {
-            ((qANorm?.count ?? 0) + kvANorm.count + kvB.count) * MemoryLayout<Float>.stride + (qB?.byteCount ?? 0)
+            ((qANorm?.count ?? 0) + kvANorm.count + kvB.count + keysTransposed.count) * MemoryLayout<Float>.stride + (qB?.byteCount ?? 0)
         }
     }
 }

@@ -6,7 +6,8 @@ extension Engine {
 
     /// `x += o(MLA(norm(x)))`: the fused `[q or q_a | kv_a]` projection, the q LoRA, the latent's
     /// norm, RoPE on the query heads' and the shared key's RoPE parts, the latent appended to each
-    /// cache, then absorbed attention per sequence.
+    /// cache, then absorbed attention: queries absorbed for all rows, attention per sequence, values
+    /// projected for all rows.
     func latentAttentionBlock(_ state: EngineMicroBatch, _ inputs: ArraySlice<EngineInput>, layer: Int) {
         let w = weights.layers[layer]
         guard let mla = config.latentAttention, let latentWeights = w.latent, let kernel = latentAttention else { return }
@@ -48,18 +49,37 @@ extension Engine {
             }
         }
         let outWidth = config.attentionOutputWidth
-        for (i, input) in inputs.enumerated() {
-            let cache = input.cache
+        state.latentAbsorbed.resize(rows: kernel.absorbedCount(rows: rows))
+        state.latentContext.resize(rows: kernel.contextCount(rows: rows))
+        kernel.absorb(q: q, ldQ: ldQ, rows: rows, keysTransposed: latentWeights.keysTransposed.base,
+                      kvB: latentWeights.kvB.base, absorbed: state.latentAbsorbed.base)
+        func attend(_ i: Int, scratch: Matrix) {
+            let input = inputs[inputs.startIndex + i]
             let first = state.rowStart[i]
-            let latents = cache.latents(layer: layer)
+            kernel.attend(absorbed: state.latentAbsorbed.base + kernel.absorbedCount(rows: first), rows: input.tokens.count,
+                          start: input.cache.length, latents: input.cache.latents(layer: layer),
+                          context: state.latentContext.base + kernel.contextCount(rows: first), scratch: scratch)
+        }
+        state.decodeInputs.removeAll(keepingCapacity: true)
+        for (i, input) in inputs.enumerated() {
+            let first = state.rowStart[i]
+            let latents = input.cache.latents(layer: layer)
             for t in 0..<input.tokens.count {
                 (latents + state.positions[first + t] * mla.cachedWidth)
                     .update(from: latent + (first + t) * width, count: mla.cachedWidth)
             }
-            kernel.compute(q: q + first * ldQ, ldQ: ldQ, rows: input.tokens.count, start: cache.length,
-                           latents: latents, kvB: latentWeights.kvB.base,
-                           output: state.attention.row(first), ldOut: outWidth, scratch: state.scores)
+            // Prefill chunks in turn (their products use the BLAS threads); decode rows below.
+            if input.tokens.count == 1 { state.decodeInputs.append(i) } else { attend(i, scratch: state.scores) }
         }
+        let scores = state.decodeAttentionScratch(workers: threads)
+        let perClaim = 4
+        ParallelFor.run(count: (state.decodeInputs.count + perClaim - 1) / perClaim, threads: threads) { chunk, worker in
+            for n in (chunk * perClaim)..<min(state.decodeInputs.count, (chunk + 1) * perClaim) {
+                attend(state.decodeInputs[n], scratch: scores[worker])
+            }
+        }
+        kernel.project(context: state.latentContext.base, rows: rows, kvB: latentWeights.kvB.base,
+                       output: state.attention.base, ldOut: outWidth)
         w.o.multiply(m: rows, a: state.attention.base, lda: outWidth, c: state.x.base, ldc: h, beta: 1, threads: threads)
         if let bias = w.oBias { VectorOps.addBias(bias.base, to: state.x.base, rows: rows, cols: h, ldx: h) }
     }

@@ -22,6 +22,9 @@ final class EngineMicroBatch: @unchecked Sendable {
     let last: Matrix
     /// MLA with a q LoRA: the `q_b_proj` output, `numHeads * queryHeadDim` per row.
     let latentQ: Matrix
+    /// MLA: every row's absorbed queries and attention contexts (`LatentAttention.absorb` / `attend`).
+    let latentAbsorbed = Matrix(rows: 0, cols: 1)
+    let latentContext = Matrix(rows: 0, cols: 1)
     let scores = Matrix(rows: 0, cols: 1)
     /// Per worker thread: the scores of the decode row it is attending (`decodeAttentionScratch`).
     private var workerScores: [Matrix] = []
