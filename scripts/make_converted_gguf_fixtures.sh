@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the GGUF fixtures that llama.cpp's own converter makes from golden checkpoints
+# Regenerates the GGUF fixtures that llama.cpp's own converter (and llama-quantize) make from golden checkpoints
 # (Tests/SwitchyardModelTests/GGUFFixtures/{deepseek_v2_lite,deepseek_v2_groups,deepseek_v3_qlora,
 # glm4_moe_groups,glm4_moe_bf16,gpt_oss_sliding_sinks,gpt_oss_mxfp4}.gguf), through
 # scripts/convert_fixture_gguf.py. Needs the peer's sources (scripts/setup-peer.sh) and the
@@ -26,3 +26,8 @@ for pair in deepseek_v2_lite:f32 deepseek_v2_groups:f32 deepseek_v3_qlora:f32 gl
         > "${TMPDIR:-/tmp}/convert-$name.log" 2>&1 || { cat "${TMPDIR:-/tmp}/convert-$name.log" >&2; exit 1; }
     echo "wrote $out/$name.gguf"
 done
+# llama-quantize's Q4_K_M of one of them: narrow rows fall back to q5_0, q8_0 and f16.
+quantize="${PEER_BIN:-$(dirname "$("$root/scripts/setup-peer.sh")")/bin}/llama-quantize"
+"$quantize" "$out/deepseek_v3_qlora.gguf" "$out/deepseek_v3_qlora_q4_K_M.gguf" Q4_K_M > "${TMPDIR:-/tmp}/quantize.log" 2>&1 \
+    || { cat "${TMPDIR:-/tmp}/quantize.log" >&2; exit 1; }
+echo "wrote $out/deepseek_v3_qlora_q4_K_M.gguf"

@@ -55,6 +55,11 @@ def main() -> None:
         x.astype("<f4").tofile(os.path.join(OUT, f"{name}.input.f32"))
         q.tofile(os.path.join(OUT, f"{name}.quant.bin"))
         dequantize(q, qtype).astype("<f4").tofile(os.path.join(OUT, f"{name}.dequant.f32"))
+    # Expand-only formats (read from GGUF, dequantized at load): bytes and their dequantization.
+    for name, qtype in [("q5_0", T.Q5_0), ("q5_1", T.Q5_1)]:
+        q = quantize(x, qtype)
+        q.tofile(os.path.join(OUT, f"{name}.quant.bin"))
+        dequantize(q, qtype).astype("<f4").tofile(os.path.join(OUT, f"{name}.dequant.f32"))
     for name, qtype in [("q4_K", T.Q4_K), ("q5_K", T.Q5_K), ("q6_K", T.Q6_K)]:
         q = random_blocks(qtype)
         q.tofile(os.path.join(OUT, f"{name}.quant.bin"))

@@ -400,3 +400,45 @@ void sy_qf_dequantize_row(int format, const void *src, float *y, long k) {
     }
     }
 }
+
+// MARK: - Expand-only formats
+
+int sy_qf_expand_block_size(int format) { return format == SY_QF_Q5_0 || format == SY_QF_Q5_1 ? SYQ_QK : 0; }
+
+int sy_qf_expand_block_bytes(int format) {
+    switch (format) {
+    case SY_QF_Q5_0: return (int)sizeof(syq_block_q5_0);
+    case SY_QF_Q5_1: return (int)sizeof(syq_block_q5_1);
+    default: return 0;
+    }
+}
+
+int sy_qf_expand_row(int format, const void *src, float *y, long k) {
+    if (sy_qf_expand_block_size(format) == 0) return 0;
+    const long nb = k / SYQ_QK;
+    for (long i = 0; i < nb; i++, y += SYQ_QK) {
+        const uint8_t *qh, *qs;
+        float d, m = 0;
+        if (format == SY_QF_Q5_0) {
+            const syq_block_q5_0 *b = (const syq_block_q5_0 *)src + i;
+            qh = b->qh; qs = b->qs; d = sy_f16_to_f32(b->d);
+        } else {
+            const syq_block_q5_1 *b = (const syq_block_q5_1 *)src + i;
+            qh = b->qh; qs = b->qs; d = sy_f16_to_f32(b->d); m = sy_f16_to_f32(b->m);
+        }
+        const uint32_t high = (uint32_t)qh[0] | (uint32_t)qh[1] << 8 | (uint32_t)qh[2] << 16 | (uint32_t)qh[3] << 24;
+        for (int j = 0; j < SYQ_QK / 2; j++) {
+            const int q0 = (qs[j] & 15) | (int)((high >> j) & 1) << 4;
+            const int q1 = (qs[j] >> 4) | (int)((high >> (j + 16)) & 1) << 4;
+            if (format == SY_QF_Q5_0) {
+                y[j] = (float)(q0 - 16) * d;
+                y[j + SYQ_QK / 2] = (float)(q1 - 16) * d;
+            } else {
+                float p0 = (float)q0 * d, p1 = (float)q1 * d;
+                y[j] = p0 + m;
+                y[j + SYQ_QK / 2] = p1 + m;
+            }
+        }
+    }
+    return 1;
+}

@@ -13,6 +13,10 @@ typedef struct { uint16_t d; int8_t qs[SYQ_QK]; } syq_block_q8_0;
 typedef struct { uint16_t d; uint8_t qs[SYQ_QK / 2]; } syq_block_q4_0;
 /// 20 bytes: x = d * q + m; nibbles as q4_0.
 typedef struct { uint16_t d, m; uint8_t qs[SYQ_QK / 2]; } syq_block_q4_1;
+/// 22 bytes: x = d * (q - 16), q five bits: the nibbles as q4_0, bit j of qh the fifth bit of value j.
+typedef struct { uint16_t d; uint8_t qh[4]; uint8_t qs[SYQ_QK / 2]; } syq_block_q5_0;
+/// 24 bytes: x = d * q + m, q five bits as q5_0.
+typedef struct { uint16_t d, m; uint8_t qh[4]; uint8_t qs[SYQ_QK / 2]; } syq_block_q5_1;
 /// 17 bytes (OCP MXFP4, gpt-oss's expert format): x = 2^(e - 128) * kv[q] with kv the E2M1 values
 /// doubled (`syq_mxfp4_values`); nibbles as q4_0.
 typedef struct { uint8_t e; uint8_t qs[SYQ_QK / 2]; } syq_block_mxfp4;
@@ -35,6 +39,8 @@ _Static_assert(sizeof(syq_block_q8_0) == 34, "q8_0 block");
 _Static_assert(sizeof(syq_block_q4_0) == 18, "q4_0 block");
 _Static_assert(sizeof(syq_block_q4_1) == 20, "q4_1 block");
 _Static_assert(sizeof(syq_block_mxfp4) == 17, "mxfp4 block");
+_Static_assert(sizeof(syq_block_q5_0) == 22, "q5_0 block");
+_Static_assert(sizeof(syq_block_q5_1) == 24, "q5_1 block");
 _Static_assert(sizeof(syq_block_q4_K) == 144, "q4_K block");
 _Static_assert(sizeof(syq_block_q5_K) == 176, "q5_K block");
 _Static_assert(sizeof(syq_block_q6_K) == 210, "q6_K block");

@@ -96,3 +96,21 @@ public enum FloatConversion {
     public static func f16(_ x: Float) -> UInt16 { sy_f32_to_f16(x) }
     public static func float(f16 h: UInt16) -> Float { sy_f16_to_f32(h) }
 }
+
+/// ggml block formats read from files and expanded to f32 at load (no quantizer, no product):
+/// llama-quantize's fallbacks for rows that are not whole K-quant superblocks, e.g. DeepSeek's
+/// `attn_k_b` in a Q4_K_M file is q5_0.
+public enum ExpandedBlockFormat: Int, CaseIterable, Sendable {
+    case q5_0 = 6, q5_1 = 7
+
+    /// Values per block (32).
+    public var blockSize: Int { Int(sy_qf_expand_block_size(Int32(rawValue))) }
+    /// Bytes per block (22, 24).
+    public var bytesPerBlock: Int { Int(sy_qf_expand_block_bytes(Int32(rawValue))) }
+
+    /// Expands one row of `cols` values (a multiple of 32) to floats, exactly as ggml's
+    /// `dequantize_row_q5_*`.
+    public func dequantize(row: UnsafeRawPointer, cols: Int, into destination: UnsafeMutablePointer<Float>) {
+        _ = sy_qf_expand_row(Int32(rawValue), row, destination, cols)
+    }
+}

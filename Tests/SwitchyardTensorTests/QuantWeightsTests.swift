@@ -166,6 +166,22 @@ func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
         q.withUnsafeBytes { mine in #expect(Array(mine) == Array(bytes)) }
     }
 
+    /// q5_0 / q5_1, read from GGUF files and expanded at load, dequantize as gguf does, bit for bit.
+    @Test(arguments: ExpandedBlockFormat.allCases)
+    func expandedFormatsDequantizeAsGGUF(format: ExpandedBlockFormat) throws {
+        let bytes = try quantFixture("\(format).quant.bin")
+        let golden = floats(try quantFixture("\(format).dequant.f32"))
+        #expect(format.blockSize == 32 && bytes.count == fixtureRows * fixtureCols / 32 * format.bytesPerBlock)
+        let rowBytes = fixtureCols / 32 * format.bytesPerBlock
+        var row = [Float](repeating: 0, count: fixtureCols)
+        for r in 0..<fixtureRows {
+            bytes.withUnsafeBytes { raw in
+                row.withUnsafeMutableBufferPointer { format.dequantize(row: raw.baseAddress! + r * rowBytes, cols: fixtureCols, into: $0.baseAddress!) }
+            }
+            #expect(bits(row) == bits(Array(golden[(r * fixtureCols)..<((r + 1) * fixtureCols)])), "\(format) row \(r)")
+        }
+    }
+
     /// The K-quant quantizers give valid blocks close to the input.
     @Test(arguments: [WeightFormat.q4_K, .q5_K, .q6_K, .q4_0, .q4_1, .q8_0])
     func quantizerError(format: WeightFormat) throws {

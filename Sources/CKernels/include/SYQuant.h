@@ -19,6 +19,10 @@
 #define SY_QF_Q6_K 14
 #define SY_QF_BF16 30
 #define SY_QF_MXFP4 39
+/// Read from GGUF files and expanded (no quantizer, no product): llama-quantize's fallback for rows
+/// that are not whole K-quant superblocks (DeepSeek's `attn_k_b` in a Q4_K_M file is q5_0).
+#define SY_QF_Q5_0 6
+#define SY_QF_Q5_1 7
 
 /// Values per block (1 for f32 / bf16, 32 for q8_0 / q4_0 / q4_1 / mxfp4, 256 for the K-quants); 0 for an
 /// unknown format.
@@ -41,6 +45,11 @@ uint16_t sy_f32_to_bf16(float f);
 void sy_qf_quantize_row(int format, const float *x, void *dst, long k);
 /// Expands one row of `k` values to floats, exactly (as ggml's `dequantize_row_*`).
 void sy_qf_dequantize_row(int format, const void *src, float *y, long k);
+/// q5_0 / q5_1 (`SY_QF_Q5_0`, `SY_QF_Q5_1`): values per block, bytes per block, and one row of `k`
+/// values expanded exactly; 0 (and nothing written) for another format.
+int sy_qf_expand_block_size(int format);
+int sy_qf_expand_block_bytes(int format);
+int sy_qf_expand_row(int format, const void *src, float *y, long k);
 
 /// Kernel paths. avx2 needs AVX2, FMA and F16C. avx512 needs AVX-512 F/BW/VL with VNNI and BF16
 /// (Zen 4/5, Intel Cooper Lake and Sapphire Rapids on): the 32-block formats sum with `vpdpbusd`

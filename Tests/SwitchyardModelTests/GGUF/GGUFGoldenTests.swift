@@ -21,6 +21,12 @@ struct GGUFGoldenTests {
         ("deepseek_v2_lite.gguf", "deepseek_v2_lite", GoldenFixture.logprobTolerance),
         ("deepseek_v2_groups.gguf", "deepseek_v2_groups", GoldenFixture.logprobTolerance),
         ("deepseek_v3_qlora.gguf", "deepseek_v3_qlora", GoldenFixture.logprobTolerance),
+        // llama-quantize's Q4_K_M of it: rows this narrow fall back to q5_0, q8_0 and f16 (q5_0
+        // expanded at load). Five-bit weights move this tiny random model's sigmoid routing a lot,
+        // so this checks that such a file loads and runs close to the original (greedy tokens
+        // where the reference's margin exceeds 4x the tolerance); q5_0's exactness is
+        // QuantWeightsTests' (`expandedFormatsDequantizeAsGGUF`).
+        ("deepseek_v3_qlora_q4_K_M.gguf", "deepseek_v3_qlora", 5.0),
         ("glm4_moe_groups.gguf", "glm4_moe_groups", GoldenFixture.logprobTolerance),
         ("glm4_moe_bf16.gguf", "glm4_moe_bf16",
          KernelPath.bf16DotProduct ? GoldenFixture.bf16ActivationTolerance : GoldenFixture.logprobTolerance),
@@ -66,7 +72,8 @@ struct GGUFGoldenTests {
                 if step + 1 < steps { logits = try await engine.forward([EngineInput(cache: cache, tokens: [expected])]) }
             }
         }
-        #expect(checked > 0)
+        // The loose Q4_K_M smoke case has no margin that wide; every other case checks tokens.
+        #expect(checked > 0 || tolerance >= 1)
     }
 
     @Test("a worker maps only its experts' rows of the stacked tensors, the router none of them")

@@ -5,7 +5,7 @@ import SwitchyardTensor
 /// `[E, out, in]` tensor, with the Q/K row order llama.cpp's converter changed for `llama`.
 ///
 /// This is the one place GGUF bytes become weights: `dequantize` turns rows of any block format the
-/// engine reads (f32, f16, bf16, q8_0, q4_0, q4_1, q4_K, q5_K, q6_K) into f32, and `copyRows` copies
+/// engine reads (f32, f16, bf16, the `WeightFormat` blocks, and the expand-only q5_0 / q5_1) into f32, and `copyRows` copies
 /// rows of a block format as they are (for `--dtype auto`), both in Hugging Face row order. Only the
 /// byte range of the slice is mapped, and only when the process needs it.
 struct GGUFTensorSlice: @unchecked Sendable {
@@ -27,13 +27,14 @@ struct GGUFTensorSlice: @unchecked Sendable {
     /// The formats whose rows can be converted; others are refused at open with the tensor named.
     static func isSupported(_ type: GGUFTensorType) -> Bool {
         type == .f32 || type == .f16 || WeightFormat(ggmlType: Int(type.rawValue)) != nil
+            || ExpandedBlockFormat(rawValue: Int(type.rawValue)) != nil
     }
 
     /// The slice of `info` holding `rows` GGUF rows from `firstRow`.
     init(file: GGUFFile, info: GGUFTensorInfo, firstRow: Int, rows: Int, permutationHeads: Int?) throws {
         guard Self.isSupported(info.type) else {
             throw GGUFError(.unknownTensorType, file: file.path, tensor: info.name,
-                            "tensor type \(info.type) is not supported by the engine (f32, f16, \(WeightFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
+                            "tensor type \(info.type) is not supported by the engine (f16, \(WeightFormat.allCases.map(\.rawValue).joined(separator: ", ")), \(ExpandedBlockFormat.allCases.map { "\($0)" }.joined(separator: ", ")))")
         }
         path = file.path
         tensorName = info.name
@@ -52,10 +53,10 @@ struct GGUFTensorSlice: @unchecked Sendable {
 
     var rowBytes: Int { rows == 0 ? 0 : fileRange.count / rows }
 
-    /// The format the values are stored in: the block format (or bf16) itself, f32 for f32 and f16
-    /// (f16 is kept as the f32 values it holds exactly).
+    /// The format the values are stored in: the block format (or bf16) itself, f32 for f32, f16 and
+    /// the expand-only q5_0 / q5_1 (kept as the f32 values they hold exactly).
     var storedFormat: WeightFormat {
-        type == .f32 || type == .f16 ? .f32 : WeightFormat(ggmlType: Int(type.rawValue))!
+        WeightFormat(ggmlType: Int(type.rawValue)) ?? .f32
     }
 
     /// Copies `count` whole rows from row `firstRow` (Hugging Face order) as the file stores them,
@@ -112,7 +113,11 @@ struct GGUFTensorSlice: @unchecked Sendable {
             let halves = source.assumingMemoryBound(to: UInt16.self)
             for i in 0..<cols { destination[i] = FloatConversion.float(f16: halves[i]) }
         default:
-            WeightFormat(ggmlType: Int(type.rawValue))!.dequantize(row: source, cols: cols, into: destination)
+            if let format = WeightFormat(ggmlType: Int(type.rawValue)) {
+                format.dequantize(row: source, cols: cols, into: destination)
+            } else {
+                ExpandedBlockFormat(rawValue: Int(type.rawValue))!.dequantize(row: source, cols: cols, into: destination)
+            }
         }
     }
 }
