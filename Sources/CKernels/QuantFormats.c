@@ -442,3 +442,17 @@ int sy_qf_expand_row(int format, const void *src, float *y, long k) {
     }
     return 1;
 }
+
+void sy_qf_q5_0_to_q8_0_row(const void *src, void *dst, long k) {
+    const long nb = k / SYQ_QK;
+    for (long i = 0; i < nb; i++) {
+        const syq_block_q5_0 *b = (const syq_block_q5_0 *)src + i;
+        syq_block_q8_0 *out = (syq_block_q8_0 *)dst + i;
+        const uint32_t high = (uint32_t)b->qh[0] | (uint32_t)b->qh[1] << 8 | (uint32_t)b->qh[2] << 16 | (uint32_t)b->qh[3] << 24;
+        out->d = b->d;
+        for (int j = 0; j < SYQ_QK / 2; j++) {
+            out->qs[j] = (int8_t)(((b->qs[j] & 15) | (int)((high >> j) & 1) << 4) - 16);
+            out->qs[j + SYQ_QK / 2] = (int8_t)(((b->qs[j] >> 4) | (int)((high >> (j + 16)) & 1) << 4) - 16);
+        }
+    }
+}

@@ -113,4 +113,13 @@ public enum ExpandedBlockFormat: Int, CaseIterable, Sendable {
     public func dequantize(row: UnsafeRawPointer, cols: Int, into destination: UnsafeMutablePointer<Float>) {
         _ = sy_qf_expand_row(Int32(rawValue), row, destination, cols)
     }
+
+    /// The format this one is kept in under `--dtype auto`: q5_0 as q8_0, which holds it exactly
+    /// (same scale, values q - 16); q5_1's offset has no exact block form here, so f32.
+    public var keptAs: WeightFormat { self == .q5_0 ? .q8_0 : .f32 }
+
+    /// One q5_0 row of `cols` values rewritten as q8_0 blocks (`WeightFormat.q8_0.rowBytes(cols:)` bytes).
+    public static func q5_0AsQ8_0(row: UnsafeRawPointer, cols: Int, into destination: UnsafeMutableRawPointer) {
+        sy_qf_q5_0_to_q8_0_row(row, destination, cols)
+    }
 }

@@ -182,6 +182,27 @@ func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
         }
     }
 
+    /// q5_0 rewritten as q8_0 blocks (how `--dtype auto` keeps it) holds exactly its values.
+    @Test func q5_0KeptAsQ8_0Exactly() throws {
+        let bytes = try quantFixture("q5_0.quant.bin")
+        let golden = floats(try quantFixture("q5_0.dequant.f32"))
+        #expect(ExpandedBlockFormat.q5_0.keptAs == .q8_0 && ExpandedBlockFormat.q5_1.keptAs == .f32)
+        let inBytes = fixtureCols / 32 * ExpandedBlockFormat.q5_0.bytesPerBlock
+        let outBytes = WeightFormat.q8_0.rowBytes(cols: fixtureCols)
+        var q8 = [UInt8](repeating: 0, count: fixtureRows * outBytes)
+        bytes.withUnsafeBytes { raw in
+            q8.withUnsafeMutableBytes { out in
+                for r in 0..<fixtureRows {
+                    ExpandedBlockFormat.q5_0AsQ8_0(row: raw.baseAddress! + r * inBytes, cols: fixtureCols, into: out.baseAddress! + r * outBytes)
+                }
+            }
+        }
+        let w = try q8.withUnsafeBytes { try BlockWeight(format: .q8_0, rows: fixtureRows, cols: fixtureCols, bytes: $0) }
+        for r in 0..<fixtureRows {
+            #expect(bits(w.dequantizedRow(r)) == bits(Array(golden[(r * fixtureCols)..<((r + 1) * fixtureCols)])), "row \(r)")
+        }
+    }
+
     /// The K-quant quantizers give valid blocks close to the input.
     @Test(arguments: [WeightFormat.q4_K, .q5_K, .q6_K, .q4_0, .q4_1, .q8_0])
     func quantizerError(format: WeightFormat) throws {

@@ -50,6 +50,8 @@ void sy_qf_dequantize_row(int format, const void *src, float *y, long k);
 int sy_qf_expand_block_size(int format);
 int sy_qf_expand_block_bytes(int format);
 int sy_qf_expand_row(int format, const void *src, float *y, long k);
+/// One q5_0 row of `k` values as q8_0 blocks, exactly: the same half scale, int8 values q - 16.
+void sy_qf_q5_0_to_q8_0_row(const void *src, void *dst, long k);
 
 /// Kernel paths. avx2 needs AVX2, FMA and F16C. avx512 needs AVX-512 F/BW/VL with VNNI and BF16
 /// (Zen 4/5, Intel Cooper Lake and Sapphire Rapids on): the 32-block formats sum with `vpdpbusd`

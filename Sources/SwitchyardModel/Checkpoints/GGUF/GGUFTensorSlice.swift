@@ -53,21 +53,30 @@ struct GGUFTensorSlice: @unchecked Sendable {
 
     var rowBytes: Int { rows == 0 ? 0 : fileRange.count / rows }
 
-    /// The format the values are stored in: the block format (or bf16) itself, f32 for f32, f16 and
-    /// the expand-only q5_0 / q5_1 (kept as the f32 values they hold exactly).
+    /// The format the values are kept in under `--dtype auto`: the block format (or bf16) itself; f32
+    /// for f32 and f16; q8_0 for q5_0 (exactly: `copyRows` rewrites its blocks); f32 for q5_1.
     var storedFormat: WeightFormat {
-        WeightFormat(ggmlType: Int(type.rawValue)) ?? .f32
+        WeightFormat(ggmlType: Int(type.rawValue)) ?? ExpandedBlockFormat(rawValue: Int(type.rawValue))?.keptAs ?? .f32
     }
 
-    /// Copies `count` whole rows from row `firstRow` (Hugging Face order) as the file stores them,
-    /// `rowBytes` each, into `destination`. A block runs along a row, so undoing the Q/K permutation
-    /// moves whole rows and keeps every block intact.
+    /// Copies `count` whole rows from row `firstRow` (Hugging Face order) in `storedFormat`,
+    /// `storedFormat.rowBytes(cols:)` each, into `destination`: as the file stores them, or for q5_0
+    /// rewritten as q8_0 blocks. A block runs along a row, so undoing the Q/K permutation moves whole
+    /// rows and keeps every block intact.
     func copyRows(firstRow: Int, count: Int, into destination: UnsafeMutableRawPointer) throws {
         if count == 0 { return }
         guard let region, let base = region.bytes.baseAddress else {
             throw GGUFError(.indexOutOfRange, file: path, tensor: tensorName, "the tensor is not mapped by this process")
         }
         precondition(firstRow >= 0 && count >= 0 && firstRow + count <= rows, "rows \(firstRow)..<\(firstRow + count) outside 0..<\(rows)")
+        if type == .q5_0 {
+            let outBytes = WeightFormat.q8_0.rowBytes(cols: cols)
+            for r in 0..<count {
+                let source = permutationHeads.map { GGUFQKPermutation.ggufRow(forHFRow: firstRow + r, rowCount: rows, heads: $0) } ?? firstRow + r
+                ExpandedBlockFormat.q5_0AsQ8_0(row: base + source * rowBytes, cols: cols, into: destination + r * outBytes)
+            }
+            return
+        }
         guard let heads = permutationHeads, rows > 1 else {
             destination.copyMemory(from: base + firstRow * rowBytes, byteCount: count * rowBytes)
             return
