@@ -35,7 +35,7 @@ public final class BlockWeight: @unchecked Sendable {
     public let cols: Int
     /// Bytes per row.
     public let rowBytes: Int
-    /// `rows * rowBytes` bytes, 64-byte aligned.
+    /// `rows * rowBytes` bytes, 64-byte aligned (`sy_weight_alloc`: huge pages from 2 MiB on).
     let storage: UnsafeMutableRawPointer
 
     /// Below this many weight values one thread does the whole product.
@@ -57,10 +57,11 @@ public final class BlockWeight: @unchecked Sendable {
         self.rows = rows
         self.cols = cols
         rowBytes = format.rowBytes(cols: cols)
-        storage = UnsafeMutableRawPointer.allocate(byteCount: max(rows * rowBytes, 64), alignment: 64)
+        guard let memory = sy_weight_alloc(rows * rowBytes) else { fatalError("out of memory for a \(rows) x \(cols) weight") }
+        storage = memory
     }
 
-    deinit { storage.deallocate() }
+    deinit { sy_weight_free(storage) }
 
     /// A weight from its stored bytes (e.g. a GGUF tensor's data: `rows` rows of blocks), copied.
     public convenience init(format: WeightFormat, rows: Int, cols: Int, bytes: UnsafeRawBufferPointer) throws {

@@ -53,6 +53,10 @@ struct GenerateCommand: AsyncParsableCommand {
         do {
             BLAS.setThreads(threads)
             let directory = URL(fileURLWithPath: model)
+            // The weights load on another thread while the tokenizer is built (a GGUF vocabulary of
+            // 50k tokens and merges takes about as long as a small model's weights).
+            let dtypes = try weightFormat.parsed()
+            let loading = Task.detached { try Engine.load(directory: directory, dtypes: dtypes) }
             // --prompt needs the tokenizer; with --prompt-ids it only adds "text" to the output.
             let tokenizer: Tokenizer?
             if prompt != nil {
@@ -73,7 +77,7 @@ struct GenerateCommand: AsyncParsableCommand {
             }
             let params = SamplingParams(temperature: temperature, topK: topK, topP: topP, seed: seed)
             try params.validate()
-            let engine = try Engine.load(directory: directory, dtypes: try weightFormat.parsed())
+            let engine = try await loading.value
             let generator = Generator(engine: engine)
             try generator.validate(prompt: prompt, maxTokens: maxTokens, params: params)
             let result = try await generator.generate(prompt: prompt, maxTokens: maxTokens, params: params)

@@ -1,0 +1,27 @@
+// Memory for weights kept in compact formats. See SYQuant.h.
+#define _GNU_SOURCE
+#include "SYQuant.h"
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#define SY_HUGE_PAGE ((size_t)2 << 20)
+
+void *sy_weight_alloc(size_t bytes) {
+    void *p = NULL;
+    if (bytes < 64) bytes = 64;
+    if (bytes >= SY_HUGE_PAGE) {
+        // Whole 2 MiB pages, and the kernel asked to back them with huge pages (transparent huge
+        // pages in "madvise" mode): one fault and one TLB entry per 2 MiB instead of per 4 KiB,
+        // both when the weight is written at load and when decode streams it.
+        size_t rounded = (bytes + SY_HUGE_PAGE - 1) & ~(SY_HUGE_PAGE - 1);
+        if (posix_memalign(&p, SY_HUGE_PAGE, rounded) != 0) return NULL;
+#ifdef MADV_HUGEPAGE
+        madvise(p, rounded, MADV_HUGEPAGE);
+#endif
+        return p;
+    }
+    if (posix_memalign(&p, 64, bytes) != 0) return NULL;
+    return p;
+}
+
+void sy_weight_free(void *p) { free(p); }
