@@ -9,11 +9,12 @@
 void *sy_weight_alloc(size_t bytes) {
     void *p = NULL;
     if (bytes < 64) bytes = 64;
-    if (bytes >= SY_HUGE_PAGE) {
+    size_t rounded = (bytes + SY_HUGE_PAGE - 1) & ~(SY_HUGE_PAGE - 1);
+    if (bytes >= SY_HUGE_PAGE && (rounded - bytes) * 8 <= bytes) {
         // Whole 2 MiB pages, and the kernel asked to back them with huge pages (transparent huge
         // pages in "madvise" mode): one fault and one TLB entry per 2 MiB instead of per 4 KiB,
-        // both when the weight is written at load and when decode streams it.
-        size_t rounded = (bytes + SY_HUGE_PAGE - 1) & ~(SY_HUGE_PAGE - 1);
+        // both when the weight is written at load and when decode streams it. Only when rounding
+        // up to whole huge pages wastes at most an eighth: a huge page is resident as a whole.
         if (posix_memalign(&p, SY_HUGE_PAGE, rounded) != 0) return NULL;
 #ifdef MADV_HUGEPAGE
         madvise(p, rounded, MADV_HUGEPAGE);

@@ -32,8 +32,9 @@ int sy_qf_block_bytes(int format);
 /// Bytes of one row of `k` values (`k` a multiple of the block size).
 size_t sy_qf_row_bytes(int format, long k);
 
-/// Storage for a weight of `bytes` bytes, 64-byte aligned; from 2 MiB on, whole 2 MiB-aligned pages
-/// advised as huge pages (fewer page faults at load, fewer TLB misses when decode streams it). NULL
+/// Storage for a weight of `bytes` bytes, 64-byte aligned; from 2 MiB on, when rounding up wastes at
+/// most an eighth, whole 2 MiB-aligned pages advised as huge pages (fewer page faults at load, fewer
+/// TLB misses when decode streams it). NULL
 /// when memory is exhausted. Release with `sy_weight_free`.
 void *sy_weight_alloc(size_t bytes);
 void sy_weight_free(void *p);
