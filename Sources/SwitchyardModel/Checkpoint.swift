@@ -184,8 +184,8 @@ public final class Checkpoint: @unchecked Sendable {
 
     /// `sources` stacked top to bottom, each in the format `dtype` resolves to for what it stores:
     /// packed f32 panels, a `BlockWeight` quantized a panel of rows at a time (the peak is the result
-    /// plus one panel), or, for `auto` on GGUF blocks, a `BlockWeight` holding the file's blocks
-    /// copied as they are. Sources that resolve to different formats (a GGUF file mixing them) are
+    /// plus one panel), or, for `auto` on GGUF blocks, a `BlockWeight` holding the file's blocks:
+    /// read in place in the mapping when the weight is one tensor's unpermuted rows, else copied. Sources that resolve to different formats (a GGUF file mixing them) are
     /// kept side by side in a `StackedWeight`. Errors name the tensor when its rows are not whole
     /// blocks.
     func linearWeight(_ sources: [TensorRows], dtype: WeightDType) throws -> any LinearWeight {
@@ -206,6 +206,11 @@ public final class Checkpoint: @unchecked Sendable {
         let rows = sources.reduce(0) { $0 + $1.rows }
         do {
             if dtype == .auto, format != .f32, let slices = try ggufSlices(sources) {
+                // One whole tensor (or one expert's rows) stored as it is kept: read in place.
+                if sources.count == 1, let slice = slices.first, let region = slice.region, slice.permutationHeads == nil,
+                   WeightFormat(ggmlType: Int(slice.type.rawValue)) == format, first.elementOffset == 0, first.rows == slice.rows {
+                    return try BlockWeight(format: format, rows: first.rows, cols: cols, borrowing: region.bytes, owner: region)
+                }
                 return try BlockWeight(format: format, cols: cols, runs: sources.map(\.rows)) { run, destination in
                     try slices[run].copyRows(firstRow: sources[run].elementOffset / cols, count: sources[run].rows, into: destination)
                 }

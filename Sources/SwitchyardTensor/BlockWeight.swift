@@ -35,8 +35,11 @@ public final class BlockWeight: @unchecked Sendable {
     public let cols: Int
     /// Bytes per row.
     public let rowBytes: Int
-    /// `rows * rowBytes` bytes, 64-byte aligned (`sy_weight_alloc`: huge pages from 2 MiB on).
+    /// `rows * rowBytes` bytes: this weight's own (`sy_weight_alloc`, 64-byte aligned, huge pages
+    /// from 2 MiB on), or borrowed read-only from a file mapping that `owner` keeps alive.
     let storage: UnsafeMutableRawPointer
+    /// What keeps borrowed storage valid (a GGUF file mapping); nil when the storage is owned.
+    private let owner: AnyObject?
 
     /// Below this many weight values one thread does the whole product.
     static let parallelThreshold = 1 << 16
@@ -59,9 +62,31 @@ public final class BlockWeight: @unchecked Sendable {
         rowBytes = format.rowBytes(cols: cols)
         guard let memory = sy_weight_alloc(rows * rowBytes) else { fatalError("out of memory for a \(rows) x \(cols) weight") }
         storage = memory
+        owner = nil
     }
 
-    deinit { sy_weight_free(storage) }
+    /// A weight that reads its stored bytes where they are (a GGUF tensor inside a file mapping:
+    /// no copy, and the pages are the page cache's, shared by every process mapping the file);
+    /// `owner` is kept alive as long as the weight. The kernels never write to a weight's bytes.
+    public init(format: WeightFormat, rows: Int, cols: Int, borrowing bytes: UnsafeRawBufferPointer, owner: AnyObject) throws {
+        guard rows >= 0, cols >= 0 else { throw BlockWeightError.negativeDimensions(rows: rows, cols: cols) }
+        guard cols % format.blockSize == 0 else { throw BlockWeightError.colsNotMultipleOfBlock(format: format, cols: cols) }
+        let rowBytes = format.rowBytes(cols: cols)
+        guard bytes.count == rows * rowBytes, let base = bytes.baseAddress else {
+            throw BlockWeightError.byteCountMismatch(format: format, expected: rows * rowBytes, actual: bytes.count)
+        }
+        self.format = format
+        self.rows = rows
+        self.cols = cols
+        self.rowBytes = rowBytes
+        storage = UnsafeMutableRawPointer(mutating: base)
+        self.owner = owner
+    }
+
+    /// Whether the bytes are borrowed from a file mapping rather than held.
+    public var isBorrowed: Bool { owner != nil }
+
+    deinit { if owner == nil { sy_weight_free(storage) } }
 
     /// A weight from its stored bytes (e.g. a GGUF tensor's data: `rows` rows of blocks), copied.
     public convenience init(format: WeightFormat, rows: Int, cols: Int, bytes: UnsafeRawBufferPointer) throws {
@@ -152,6 +177,7 @@ public final class BlockWeight: @unchecked Sendable {
             scratch.reserve(max(bytes, 64))
             run(m: m, a: a, lda: lda, c: c, ldc: ldc, beta: beta, threads: threads, scratch: scratch.base!)
         } else if bytes == 0 {
+            // No scratch is written for these formats; any non-null pointer does.
             run(m: m, a: a, lda: lda, c: c, ldc: ldc, beta: beta, threads: threads, scratch: storage)
         } else {
             QuantScratch.withPooled(bytes: bytes) { base in
