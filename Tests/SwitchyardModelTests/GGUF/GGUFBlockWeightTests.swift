@@ -118,6 +118,27 @@ struct GGUFBlockWeightTests {
         #expect((layer1.gateUp as? BlockWeight)?.format == .q8_0)
     }
 
+    @Test("a weight that is one tensor's rows as the file stores them is read in place; fused ones are copied")
+    func singleTensorWeightsAreReadInPlace() throws {
+        let engine = try Engine.load(directory: Self.url)
+        guard case let .compact(table) = engine.weights.embed else {
+            Issue.record("the q8_0 embedding was expanded")
+            return
+        }
+        #expect(table.isBorrowed)
+        let checkpoint = try Self.checkpoint()
+        let expert = try checkpoint.packedExpertFFN(layer: 1, expert: 3)
+        #expect((expert.down as? BlockWeight)?.isBorrowed == true)
+        // gate and up are two tensors fused into one product: copied side by side.
+        #expect((expert.gateUp as? BlockWeight)?.isBorrowed == false)
+        // Borrowed bytes are the file's own, so a worker's in-place weight equals the copied reference.
+        let file = try GGUFFile(path: Self.url.path)
+        let down = try #require(expert.down as? BlockWeight)
+        let range = try file.byteRange(ofTensor: "blk.1.ffn_down_exps.weight", expert: 3)
+        let fileBytes = try Array(file.bytes(fileRange: range))
+        down.withUnsafeBytes { #expect(Array($0) == fileBytes) }
+    }
+
     @Test("the model kept in its blocks computes what the model expanded to f32 computes, in far fewer bytes")
     func modelMatchesExpanded() async throws {
         let auto = try Engine.load(directory: Self.url)
