@@ -41,10 +41,8 @@ extension Tokenizer {
         let steps = try GGUFPreTokenizer.steps(named: data.pre, path: path)
         var vocab: [TokenizerKey: Int32] = [:]
         vocab.reserveCapacity(data.tokens.count)
-        for (id, token) in data.tokens.enumerated() {
-            // The first id of a duplicated string wins, as in tokenizer.json vocabularies.
-            if vocab[TokenizerKey(token)] == nil { vocab[TokenizerKey(token)] = Int32(id) }
-        }
+        // The first id of a duplicated string wins, as in tokenizer.json vocabularies: assigned last.
+        for id in data.tokens.indices.reversed() { vocab[TokenizerKey(data.tokens[id])] = Int32(id) }
         let merges: [(String, String)] = data.merges.map { line in
             let parts = line.utf8.split(separator: UInt8(ascii: " "), maxSplits: 1, omittingEmptySubsequences: false)
             return (String(decoding: parts[0], as: UTF8.self), String(decoding: parts[1], as: UTF8.self))

@@ -1,3 +1,4 @@
+import Dispatch
 import SwitchyardModel
 /// A BPE model: vocabulary, merge ranks, unknown/byte-fallback handling and the merge loop over
 /// one pre-token, with the semantics of the `tokenizers` package's `BPE` model.
@@ -35,14 +36,7 @@ package struct TokenizerBPE: Sendable {
         } else {
             unknownID = nil
         }
-        var merges = TokenizerMergeTable(capacity: mergePairs.count)
-        for (rank, (left, right)) in mergePairs.enumerated() {
-            guard let a = vocab[TokenizerKey(left)], let b = vocab[TokenizerKey(right)], let merged = vocab[TokenizerKey(left + right)] else {
-                throw TokenizerError.invalidFile(path: path, reason: "merge \(rank) (\"\(left)\" \"\(right)\") uses tokens not in the vocabulary")
-            }
-            merges.insertIfAbsent(Self.key(a, b), Merge(rank: Int32(rank), merged: merged))
-        }
-        self.merges = merges
+        self.merges = try Self.mergeTable(mergePairs, vocab: vocab, path: path)
         var scalars = [Int32](repeating: -1, count: 0x10000)
         var astral: [UInt32: Int32] = [:]
         for (token, id) in vocab {
@@ -57,6 +51,33 @@ package struct TokenizerBPE: Sendable {
         } else {
             byteFallbackIDs = nil
         }
+    }
+
+    /// The merge table: each pair's ids and merged id looked up (the costly part: three string
+    /// hashes per merge, ~50k merges for a real vocabulary) in two halves at once, then inserted in
+    /// rank order, so the lowest rank of a repeated pair wins as before.
+    private static func mergeTable(_ pairs: [(String, String)], vocab: [TokenizerKey: Int32], path: String) throws -> TokenizerMergeTable {
+        let count = pairs.count
+        // Each half writes only its own ranks.
+        nonisolated(unsafe) let ids = UnsafeMutableBufferPointer<(Int32, Int32, Int32)>.allocate(capacity: max(count, 1))
+        defer { ids.deallocate() }
+        let parts = count >= 4096 ? 2 : 1
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            for rank in (part * count / parts)..<((part + 1) * count / parts) {
+                let (left, right) = pairs[rank]
+                ids[rank] = (vocab[TokenizerKey(left)] ?? -1, vocab[TokenizerKey(right)] ?? -1, vocab[TokenizerKey(left + right)] ?? -1)
+            }
+        }
+        var merges = TokenizerMergeTable(capacity: count)
+        for rank in 0..<count {
+            let (a, b, merged) = ids[rank]
+            guard a >= 0, b >= 0, merged >= 0 else {
+                let (left, right) = pairs[rank]
+                throw TokenizerError.invalidFile(path: path, reason: "merge \(rank) (\"\(left)\" \"\(right)\") uses tokens not in the vocabulary")
+            }
+            merges.insertIfAbsent(key(a, b), Merge(rank: Int32(rank), merged: merged))
+        }
+        return merges
     }
 
     /// `<0x0A>`: the vocabulary name of a byte-fallback token.
