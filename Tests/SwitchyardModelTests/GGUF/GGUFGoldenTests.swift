@@ -197,4 +197,24 @@ struct GGUFGoldenTests {
             #expect(a.gateUpBias == b.gateUpBias && a.downBias == b.downBias)
         }
     }
+
+    /// A wrong hyperparameter in a deepseek2 / glm4moe / gpt-oss file is an error naming the file's
+    /// key and what is wrong (metadata-only copies: scripts/make_gguf_bad_config_fixtures.py).
+    @Test("a wrong hyperparameter of a new GGUF architecture is a clear error naming its key", arguments: [
+        ("deepseek2_gating_3", "deepseek2.expert_gating_func", "gating function 3"),
+        ("deepseek2_no_kv_lora_rank", "deepseek2.attention.kv_lora_rank", "missing"),
+        ("deepseek2_groups_3", "deepseek2.expert_group_count", "divide"),
+        ("glm4moe_nextn_all_blocks", "glm4moe.nextn_predict_layers", "no decoder layer"),
+        ("glm4moe_rope_linear", "glm4moe.rope.scaling.type", "'linear' is not implemented"),
+        ("gptoss_yarn_no_factor", "gpt-oss.rope.scaling.factor", "positive factor"),
+    ])
+    func badHyperparameters(file: String, key: String, reason: String) throws {
+        let url = URL(fileURLWithPath: GGUFFixtures.path("bad_config/\(file).gguf"))
+        #expect {
+            try ModelConfig.load(directory: url)
+        } throws: { error in
+            guard let error = error as? GGUFError else { return false }
+            return error.key == key && error.detail.contains(reason) && "\(error)".contains("\(file).gguf")
+        }
+    }
 }
