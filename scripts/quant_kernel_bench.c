@@ -1,5 +1,5 @@
 // Times the block-format products (Sources/CKernels/QuantGEMM.c) alone on the bench preset's
-// expert shapes, one thread: C[m, n] = A[m, k] · Wᵀ for each format, m = 1 and 64. Timed in
+// expert shapes, one thread: C[m, n] = A[m, k] · Wᵀ for each format, m = 1, 16 (an expert's share of a batch of 64) and 64. Timed in
 // thread CPU time, so a shared, overloaded machine slows the figures less than wall time would.
 // build: clang -O2 -ISources/CKernels/include -ISources/CKernels scripts/quant_kernel_bench.c \
 //           Sources/CKernels/QuantFormats.c Sources/CKernels/QuantGEMM.c -lm -o /tmp/qbench
@@ -11,8 +11,8 @@
 static double now(void) { struct timespec t; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
 
 int main(void) {
-    const int formats[] = {SY_QF_F32, SY_QF_BF16, SY_QF_Q8_0, SY_QF_Q4_0, SY_QF_Q4_K};
-    const char *names[] = {"f32", "bf16", "q8_0", "q4_0", "q4_K"};
+    const int formats[] = {SY_QF_F32, SY_QF_BF16, SY_QF_Q8_0, SY_QF_Q4_0, SY_QF_Q4_K, SY_QF_Q6_K};
+    const char *names[] = {"f32", "bf16", "q8_0", "q4_0", "q4_K", "q6_K"};
     const long n = 4096, k = 1024;  // one expert's gate+up: [2I, H]
     const int copies = getenv("QBENCH_COPIES") ? atoi(getenv("QBENCH_COPIES")) : 16;  // weights rotate past the caches (16 x 16 MB of f32)
     float *x = malloc(sizeof(float) * n * k);
@@ -22,7 +22,7 @@ int main(void) {
     for (long i = 0; i < 64 * k; i++) a[i] = (float)rand() / RAND_MAX - 0.5f;
     printf("isa %s; n %ld k %ld, one thread\n", sy_qf_isa_name(), n, k);
     printf("format  m   GFLOP/s  weight GB/s\n");
-    for (int f = 0; f < 5; f++) {
+    for (int f = 0; f < 6; f++) {
         size_t rb = sy_qf_row_bytes(formats[f], k);
         unsigned char *w[64];
         for (int cpy = 0; cpy < copies; cpy++) {
@@ -30,8 +30,8 @@ int main(void) {
             for (long r = 0; r < n; r++) sy_qf_quantize_row(formats[f], x + r * k, w[cpy] + r * rb, k);
         }
         void *scratch = aligned_alloc(64, (sy_qf_scratch_bytes(formats[f], 64, k) + 127) / 64 * 64);
-        const int ms[] = {1, 64};
-        for (int mi = 0; mi < 2; mi++) {
+        const int ms[] = {1, 16, 64};
+        for (int mi = 0; mi < 3; mi++) {
             int m = ms[mi];
             int iters = m == 1 ? 64 : 16;
             double best = 1e9;

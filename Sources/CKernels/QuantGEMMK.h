@@ -5,6 +5,26 @@
 // Gives gemm_q4_K, gemm_q5_K and gemm_q6_K with the path's suffix. A row's output is the same
 // whatever tile it is in (its sums are its own), so the paths agree bit for bit.
 
+#if SYQ_K_ROWS == 8
+/// The eight int32 lanes of each half of `v` added: the 256-bit form's lanes (exact integers).
+SYQ_K_INLINE __m256i SYQ_K_NAME(fold512)(__m512i v) {
+    return _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));
+}
+
+/// `vpermw` indices: int16 lanes 0-15 take scale `first`, lanes 16-31 scale `first + 1` (a q4_K/q5_K
+/// step covers two sub-blocks of 32).
+SYQ_K_INLINE __m512i SYQ_K_NAME(pair_index)(int first) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16((short)first)), _mm256_set1_epi16((short)(first + 1)), 1);
+}
+
+/// `vpermw` indices: each 128-bit lane j (8 int16 = 16 weights) takes scale `first + j` (q6_K's
+/// sub-blocks of 16).
+SYQ_K_INLINE __m512i SYQ_K_NAME(scale_index)(int first) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set_m128i(_mm_set1_epi16((short)(first + 1)), _mm_set1_epi16((short)first))),
+                              _mm256_set_m128i(_mm_set1_epi16((short)(first + 3)), _mm_set1_epi16((short)(first + 2))), 1);
+}
+#endif
+
 /// One superblock of a K-quant weight row for `R` activation rows: adds to acc[r].
 SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row, long i, actK s, long k, long r0, float *acc) {
     const __m256i low = _mm256_set1_epi8(15);
@@ -13,6 +33,84 @@ SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row
     float d, dmin = 0;
     __m128i mins = _mm_setzero_si128();
     const long nbk = s.nbk;
+#if SYQ_K_ROWS == 8
+    // AVX-512: 64 weights a step in one zmm against the 64 activations that follow each other in
+    // memory; `maddubs` then `vpdpwssd` multiplies each pair sum by its sub-block scale and adds it,
+    // so a step is one load and two instructions per row. The int32 totals are the same exact
+    // integers as the 256-bit form's, so the float steps below (shared) round identically.
+    if (fmt == SY_QF_Q6_K) {
+        const syq_block_q6_K *x = (const syq_block_q6_K *)row + i;
+        const __m512i low4 = _mm512_set1_epi8(15), three = _mm512_set1_epi8(3);
+        // Scales as int16; step p of half h takes scales 8h+4p .. 8h+4p+3, one per 16 bytes.
+        const __m512i sc16 = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x->scales)));
+        __m512i acc512[SYQ_K_ROWS];
+        for (int r = 0; r < R; r++) acc512[r] = _mm512_setzero_si512();
+        for (int h = 0; h < 2; h++) {
+            const __m512i ql = _mm512_loadu_si512((const void *)(x->ql + 64 * h));
+            const __m256i qhv = _mm256_loadu_si256((const __m256i *)(x->qh + 32 * h));
+            const __m512i qh = _mm512_inserti64x4(_mm512_castsi256_si512(qhv), _mm256_srli_epi16(qhv, 2), 1);
+            const __m512i z0 = _mm512_or_si512(_mm512_and_si512(ql, low4), _mm512_slli_epi16(_mm512_and_si512(qh, three), 4));
+            const __m512i z1 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
+                                               _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(qh, 4), three), 4));
+            const __m512i s0 = _mm512_permutexvar_epi16(SYQ_K_NAME(scale_index)(8 * h), sc16);
+            const __m512i s1 = _mm512_permutexvar_epi16(SYQ_K_NAME(scale_index)(8 * h + 4), sc16);
+            for (int r = 0; r < R; r++) {
+                const int8_t *a = s.qs + (r0 + r) * k + i * SYQ_QK_K + 128 * h;
+                acc512[r] = _mm512_dpwssd_epi32(acc512[r], _mm512_maddubs_epi16(z0, _mm512_loadu_si512((const void *)a)), s0);
+                acc512[r] = _mm512_dpwssd_epi32(acc512[r], _mm512_maddubs_epi16(z1, _mm512_loadu_si512((const void *)(a + 64))), s1);
+            }
+        }
+        const __m256i sc16y = _mm512_castsi512_si256(sc16);
+        for (int r = 0; r < R; r++) {
+            const int16_t *b16 = s.bs16 + (r0 + r) * (k / 16) + 16 * i;
+            __m256i corr = _mm256_madd_epi16(sc16y, _mm256_loadu_si256((const __m256i *)b16));
+            sumi[r] = _mm256_sub_epi32(SYQ_K_NAME(fold512)(acc512[r]), _mm256_slli_epi32(corr, 5));
+        }
+        d = _cvtsh_ss(x->d);
+    } else {
+        const uint8_t *scales, *qs, *qhp = NULL;
+        uint16_t dh, dminh;
+        if (fmt == SY_QF_Q4_K) {
+            const syq_block_q4_K *x = (const syq_block_q4_K *)row + i;
+            scales = x->scales; qs = x->qs; dh = x->d; dminh = x->dmin;
+        } else {
+            const syq_block_q5_K *x = (const syq_block_q5_K *)row + i;
+            scales = x->scales; qs = x->qs; qhp = x->qh; dh = x->d; dminh = x->dmin;
+        }
+        // `syq_scale_min` for the eight sub-blocks at once, on the three 32-bit words of `scales`.
+        uint32_t u0, u1, u2;
+        memcpy(&u0, scales, 4); memcpy(&u1, scales + 4, 4); memcpy(&u2, scales + 8, 4);
+        const uint64_t sc8 = (uint64_t)(u0 & 0x3f3f3f3fu) | (uint64_t)((u2 & 0x0f0f0f0fu) | ((u0 >> 2) & 0x30303030u)) << 32;
+        const uint64_t mn8 = (uint64_t)(u1 & 0x3f3f3f3fu) | (uint64_t)(((u2 >> 4) & 0x0f0f0f0fu) | ((u1 >> 2) & 0x30303030u)) << 32;
+        mins = _mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)mn8));
+        const __m512i sc16 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)sc8)));
+        const __m512i low4 = _mm512_set1_epi8(15), one = _mm512_set1_epi8(1);
+        __m512i qh = _mm512_setzero_si512();
+        if (fmt == SY_QF_Q5_K) {
+            const __m256i qhv = _mm256_loadu_si256((const __m256i *)qhp);
+            qh = _mm512_inserti64x4(_mm512_castsi256_si512(qhv), _mm256_srli_epi16(qhv, 1), 1);
+        }
+        __m512i acc512[SYQ_K_ROWS];
+        for (int r = 0; r < R; r++) acc512[r] = _mm512_setzero_si512();
+        for (int c = 0; c < 4; c++) {
+            // Step c: the 32 low nibbles (values 64c .. 64c+31) then the 32 high ones (64c+32 ..).
+            const __m256i raw = _mm256_loadu_si256((const __m256i *)(qs + 32 * c));
+            __m512i q = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(raw), _mm256_srli_epi16(raw, 4), 1), low4);
+            if (fmt == SY_QF_Q5_K) {
+                q = _mm512_or_si512(q, _mm512_slli_epi16(_mm512_and_si512(qh, one), 4));
+                qh = _mm512_srli_epi16(qh, 2);
+            }
+            const __m512i scl = _mm512_permutexvar_epi16(SYQ_K_NAME(pair_index)(2 * c), sc16);
+            for (int r = 0; r < R; r++) {
+                const int8_t *a = s.qs + (r0 + r) * k + i * SYQ_QK_K + 64 * c;
+                acc512[r] = _mm512_dpwssd_epi32(acc512[r], _mm512_maddubs_epi16(q, _mm512_loadu_si512((const void *)a)), scl);
+            }
+        }
+        for (int r = 0; r < R; r++) sumi[r] = SYQ_K_NAME(fold512)(acc512[r]);
+        d = _cvtsh_ss(dh);
+        dmin = _cvtsh_ss(dminh);
+    }
+#else
     if (fmt == SY_QF_Q6_K) {
         const syq_block_q6_K *x = (const syq_block_q6_K *)row + i;
         const __m256i three = _mm256_set1_epi8(3);
@@ -82,6 +180,7 @@ SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row
         d = _cvtsh_ss(dh);
         dmin = _cvtsh_ss(dminh);
     }
+#endif
 #if SYQ_K_ROWS == 8
     if (R == 8) {  // the eight rows' sums reduced and scaled side by side (the same operations per row)
         const __m256i h01 = _mm256_hadd_epi32(sumi[0], sumi[1]), h23 = _mm256_hadd_epi32(sumi[2], sumi[3]);
