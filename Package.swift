@@ -101,7 +101,7 @@ let package = Package(
             name: "switchyard",
             dependencies: [
                 "SwitchyardZMQ", "SwitchyardTensor", "SwitchyardModel", "SwitchyardTokenizer", "SwitchyardWire",
-                "SwitchyardServing", "SwitchyardCluster", "SwitchyardBench", "SwitchyardTools",
+                "SwitchyardServing", "SwitchyardCluster", "SwitchyardBench", "SwitchyardTools", "CKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CKernels
 import Foundation
 import SwitchyardServing
 
@@ -36,6 +37,7 @@ struct Switchyard: AsyncParsableCommand {
     /// Parses the command line with `SWITCHYARD_*` environment variables filling in the options
     /// it leaves out (``EnvironmentArguments``), then runs the selected command.
     static func main() async {
+        _ = sy_malloc_keep_freed_memory()  // daemons reuse their per-step buffers (see MallocTuning.c)
         let arguments = Array(CommandLine.arguments.dropFirst())
         let merge: EnvironmentMerge
         do {

@@ -15,6 +15,12 @@ static inline void sy_cpu_relax(void) {
 #endif
 }
 
+/// Tunes glibc's malloc for a daemon that allocates and frees the same large buffers every step:
+/// blocks up to 32 MiB come from the heap rather than fresh mappings, and freed heap memory up to
+/// 256 MiB stays in the process for reuse instead of going back to the kernel (which zeroes it on
+/// the next fault). Returns 1 when applied, 0 when the C library is not glibc.
+int sy_malloc_keep_freed_memory(void);
+
 /// `C[r, j] = sum_k A[r, k] * B[j, k] + beta * C[r, j]` for rows `r < m` and columns
 /// `j0 <= j < j1`, all row-major with leading dimensions in floats (`C = A · Bᵀ`, the weight `B`
 /// stored `[n, k]` as PyTorch's Linear does).
