@@ -11,7 +11,7 @@ struct GenerateCommand: AsyncParsableCommand {
         abstract: "Generate from a prompt (text, with the model's tokenizer.json, or token ids) with the single-process engine."
     )
 
-    @Option(help: "Hugging Face model directory (config.json + *.safetensors).")
+    @Option(help: "Model: a Hugging Face directory (config.json + *.safetensors) or a GGUF file (split files, or a directory holding one model's GGUF).")
     var model: String
 
     @Option(name: .customLong("prompt-ids"), help: "Comma-separated prompt token ids, e.g. 5,17,2.")

@@ -11,7 +11,7 @@ struct PerfCommand: AsyncParsableCommand {
         abstract: "Measure prefill and decode tokens/s per batch size against the machine's sgemm and memory limits."
     )
 
-    @Option(help: "Hugging Face model directory; omit with --synthetic.")
+    @Option(help: "Model: a Hugging Face directory or a GGUF file; omit with --synthetic.")
     var model: String?
 
     @Flag(help: "Use random weights of the bench preset's shape instead of a checkpoint.")

@@ -14,7 +14,7 @@ struct PerplexityCommand: AsyncParsableCommand {
         abstract: "Perplexity of a model over a text (chunks of --context tokens, second halves scored), and KL divergence / top-1 agreement against a baseline format or checkpoint."
     )
 
-    @Option(help: "Hugging Face model directory (config.json + safetensors + tokenizer.json).")
+    @Option(help: "Model: a Hugging Face directory (config.json + safetensors + tokenizer.json) or a GGUF file.")
     var model: String
 
     @Option(help: "UTF-8 text file to score (encoded with the model's tokenizer).")

@@ -21,7 +21,7 @@ struct RouterCommand: AsyncParsableCommand {
         abstract: "Serve a model over the OpenAI API, computing its experts on workers over ZeroMQ."
     )
 
-    @Option(help: "Hugging Face model directory; the router maps every tensor but the experts.")
+    @Option(help: "Model: a Hugging Face directory or a GGUF file; the router maps every tensor but the experts.")
     var model: String
 
     @Option(help: "ZeroMQ endpoint for workers (default tcp://127.0.0.1:5555 without CURVE keys, tcp://0.0.0.0:5555 with them).")

@@ -130,7 +130,7 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve a model from one process over the OpenAI completions and chat APIs."
     )
 
-    @Option(help: "Hugging Face model directory (config.json + safetensors).")
+    @Option(help: "Model: a Hugging Face directory (config.json + safetensors) or a GGUF file.")
     var model: String
 
     @OptionGroup var serving: ServingOptions

@@ -16,7 +16,7 @@ struct UpCommand: AsyncParsableCommand {
         abstract: "Start a router and N workers on this machine (loopback) and stop them together."
     )
 
-    @Option(help: "Hugging Face model directory.")
+    @Option(help: "Model: a Hugging Face directory (config.json + safetensors), a .gguf file, split GGUF files or a directory holding one model's GGUF.")
     var model: String
 
     @Option(help: "Number of worker processes.")

@@ -22,7 +22,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "The router's worker endpoint, e.g. tcp://10.0.0.1:5555.")
     var router: String
 
-    @Option(help: "Hugging Face model directory (the same checkpoint the router serves).")
+    @Option(help: "Model: a Hugging Face directory or a GGUF file (the same checkpoint the router serves).")
     var model: String
 
     @Option(help: "Stable worker id, also its ZeroMQ routing id (default: hostname-pid).")

@@ -15,32 +15,34 @@ extension ClusterService {
             throw ClusterError.workerFailed(worker: "router", message: "routes with unused slots cannot be dispatched")
         }
 
-        // Choose one holder per expert, least in-flight rows first (suspect workers are not in
-        // the routing table: new dispatches avoid them).
+        // Choose one holder per expert, balancing rows over the holders (`HolderChoice`; suspect
+        // workers are not in the routing table: new dispatches avoid them).
+        var rowsPerExpert: [Int: Int] = [:]
+        for id in routes.expertIDs where id >= 0 { rowsPerExpert[Int(id), default: 0] += 1 }
         let (owners, workers) = try state.withLock { state -> ([Int], [String]) in
             if state.stopped { throw ClusterError.stopped }
             let routing = state.registry.routing
-            let load = state.tracker.inFlightRows
-            var owners = [Int](repeating: -1, count: expertsPerLayer)
-            var chosen: [String: Int] = [:]
-            var workers: [String] = []
-            var needed = Set<Int>()
-            for id in routes.expertIDs where id >= 0 { needed.insert(Int(id)) }
-            var missing: [String] = []
-            for expert in needed.sorted() {
-                guard expert < expertsPerLayer,
-                      let holders = routing[ExpertKey(layer: layer, expert: expert)], !holders.isEmpty else {
-                    missing.append(ExpertKey(layer: layer, expert: expert).description)
-                    continue
-                }
-                let best = holders.min { (load[$0] ?? 0, $0) < (load[$1] ?? 0, $1) }!
-                if chosen[best] == nil {
-                    chosen[best] = workers.count
-                    workers.append(best)
-                }
-                owners[expert] = chosen[best]!
+            let choice = HolderChoice.choose(rowsPerExpert: rowsPerExpert, holders: { expert in
+                expert < expertsPerLayer ? routing[ExpertKey(layer: layer, expert: expert)] : nil
+            }, inFlight: state.tracker.inFlightRows)
+            let chosenHolders: [Int: String]
+            switch choice {
+            case let .success(holders): chosenHolders = holders
+            case let .failure(missing):
+                throw ClusterError.expertsUnavailable(missing.experts.map { ExpertKey(layer: layer, expert: $0).description })
             }
-            if !missing.isEmpty { throw ClusterError.expertsUnavailable(missing) }
+            // Workers numbered in increasing expert order, as the packer's output expects.
+            var owners = [Int](repeating: -1, count: expertsPerLayer)
+            var index: [String: Int] = [:]
+            var workers: [String] = []
+            for expert in chosenHolders.keys.sorted() {
+                let holder = chosenHolders[expert]!
+                if index[holder] == nil {
+                    index[holder] = workers.count
+                    workers.append(holder)
+                }
+                owners[expert] = index[holder]!
+            }
             return (owners, workers)
         }
 
