@@ -57,7 +57,11 @@ public final class ClusterService: ClusterControl {
                 placementBatch: configuration.heartbeatInterval / 2, departedTTL: .seconds(600))),
             tracker: DispatchTracker(timeout: configuration.dispatchTimeout, maxAttempts: Self.maxDispatchAttempts)))
 
-        context = try Context()
+        // Two libzmq I/O threads: worker connections are spread over them, so when the kernel
+        // preempts the thread writing one worker's rows (often for the worker it just woke, on a
+        // machine the workers share), the other worker's rows still go out. `up --workers 2` on
+        // 2 cores: +2.5% output tok/s (median of 4 alternated pairs).
+        context = try Context(ioThreads: 2)
         if let curve = configuration.curve {
             let refusals = refusedKeys
             zap = try ZAPHandler(context: context, policy: ZAPPolicy(allowedCurveKeys: Set(curve.allowedWorkers), domain: "switchyard")) { request, reply in
