@@ -436,15 +436,9 @@ static void gemmK_portable(int fmt, long m, long k, actK s, const uint8_t *w, si
                     }
                     d = sy_f16_to_f32(x->d);
                 } else {
-                    const uint8_t *scales, *qs, *qh = NULL;
-                    uint16_t dh, dminh;
-                    if (fmt == SY_QF_Q4_K) {
-                        const syq_block_q4_K *x = (const syq_block_q4_K *)row + i;
-                        scales = x->scales; qs = x->qs; dh = x->d; dminh = x->dmin;
-                    } else {
-                        const syq_block_q5_K *x = (const syq_block_q5_K *)row + i;
-                        scales = x->scales; qs = x->qs; qh = x->qh; dh = x->d; dminh = x->dmin;
-                    }
+                    const syq_kblock blk = syq_kblock_at(fmt, row, i);
+                    const uint8_t *scales = blk.scales, *qs = blk.qs, *qh = blk.qh;
+                    const uint16_t dh = blk.d, dminh = blk.dmin;
                     for (int sb = 0; sb < 8; sb++) {
                         uint8_t sc, mn;
                         syq_scale_min(sb, scales, &sc, &mn);

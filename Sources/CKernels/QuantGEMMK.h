@@ -68,15 +68,9 @@ SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row
         }
         d = _cvtsh_ss(x->d);
     } else {
-        const uint8_t *scales, *qs, *qhp = NULL;
-        uint16_t dh, dminh;
-        if (fmt == SY_QF_Q4_K) {
-            const syq_block_q4_K *x = (const syq_block_q4_K *)row + i;
-            scales = x->scales; qs = x->qs; dh = x->d; dminh = x->dmin;
-        } else {
-            const syq_block_q5_K *x = (const syq_block_q5_K *)row + i;
-            scales = x->scales; qs = x->qs; qhp = x->qh; dh = x->d; dminh = x->dmin;
-        }
+        const syq_kblock blk = syq_kblock_at(fmt, row, i);
+        const uint8_t *scales = blk.scales, *qs = blk.qs, *qhp = blk.qh;
+        const uint16_t dh = blk.d, dminh = blk.dmin;
         // `syq_scale_min` for the eight sub-blocks at once, on the three 32-bit words of `scales`.
         uint32_t u0, u1, u2;
         memcpy(&u0, scales, 4); memcpy(&u1, scales + 4, 4); memcpy(&u2, scales + 8, 4);
@@ -146,15 +140,9 @@ SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row
         }
         d = _cvtsh_ss(x->d);
     } else {
-        const uint8_t *scales, *qs, *qhp = NULL;
-        uint16_t dh, dminh;
-        if (fmt == SY_QF_Q4_K) {
-            const syq_block_q4_K *x = (const syq_block_q4_K *)row + i;
-            scales = x->scales; qs = x->qs; dh = x->d; dminh = x->dmin;
-        } else {
-            const syq_block_q5_K *x = (const syq_block_q5_K *)row + i;
-            scales = x->scales; qs = x->qs; qhp = x->qh; dh = x->d; dminh = x->dmin;
-        }
+        const syq_kblock blk = syq_kblock_at(fmt, row, i);
+        const uint8_t *scales = blk.scales, *qs = blk.qs, *qhp = blk.qh;
+        const uint16_t dh = blk.d, dminh = blk.dmin;
         uint8_t sc[8], mn[8];
         for (int sb = 0; sb < 8; sb++) syq_scale_min(sb, scales, &sc[sb], &mn[sb]);
         mins = _mm_setr_epi16(mn[0], mn[1], mn[2], mn[3], mn[4], mn[5], mn[6], mn[7]);

@@ -3,6 +3,7 @@
 // ggml's block structs (ggml-common.h), for the CQuant sources only.
 
 #include <stdint.h>
+#include "SYQuant.h"
 
 #define SYQ_QK 32
 #define SYQ_QK_K 256
@@ -57,6 +58,22 @@ static inline void syq_scale_min(int s, const uint8_t *q, uint8_t *sc, uint8_t *
         *sc = (uint8_t)((q[s + 4] & 15) | ((q[s - 4] >> 6) << 4));
         *mn = (uint8_t)((q[s + 4] >> 4) | ((q[s] >> 6) << 4));
     }
+}
+
+/// Block `i` of a q4_K (`qh` NULL) or q5_K weight row: where its scales, low nibbles and high bits
+/// are, and its f16 scale and min.
+typedef struct { const uint8_t *scales, *qs, *qh; uint16_t d, dmin; } syq_kblock;
+
+static inline syq_kblock syq_kblock_at(int fmt, const uint8_t *row, long i) {
+    syq_kblock b;
+    if (fmt == SY_QF_Q4_K) {
+        const syq_block_q4_K *x = (const syq_block_q4_K *)row + i;
+        b.scales = x->scales; b.qs = x->qs; b.qh = NULL; b.d = x->d; b.dmin = x->dmin;
+    } else {
+        const syq_block_q5_K *x = (const syq_block_q5_K *)row + i;
+        b.scales = x->scales; b.qs = x->qs; b.qh = x->qh; b.d = x->d; b.dmin = x->dmin;
+    }
+    return b;
 }
 
 /// The signed six-bit value `v` (0..255) of a q6_K block: in half h = v / 128, position
