@@ -6,11 +6,16 @@
 
 #define SY_HUGE_PAGE ((size_t)2 << 20)
 
+int sy_weight_uses_huge_pages(size_t bytes) {
+    size_t rounded = (bytes + SY_HUGE_PAGE - 1) & ~(SY_HUGE_PAGE - 1);
+    return bytes >= SY_HUGE_PAGE && (rounded - bytes) * 8 <= bytes;
+}
+
 void *sy_weight_alloc(size_t bytes) {
     void *p = NULL;
     if (bytes < 64) bytes = 64;
     size_t rounded = (bytes + SY_HUGE_PAGE - 1) & ~(SY_HUGE_PAGE - 1);
-    if (bytes >= SY_HUGE_PAGE && (rounded - bytes) * 8 <= bytes) {
+    if (sy_weight_uses_huge_pages(bytes)) {
         // Whole 2 MiB pages, and the kernel asked to back them with huge pages (transparent huge
         // pages in "madvise" mode): one fault and one TLB entry per 2 MiB instead of per 4 KiB,
         // both when the weight is written at load and when decode streams it. Only when rounding

@@ -206,10 +206,13 @@ public final class Checkpoint: @unchecked Sendable {
         let rows = sources.reduce(0) { $0 + $1.rows }
         do {
             if dtype == .auto, format != .f32, let slices = try ggufSlices(sources) {
-                // One whole tensor (or one expert's rows) stored as it is kept: read in place.
-                if sources.count == 1, let slice = slices.first, let region = slice.region, slice.permutationHeads == nil,
-                   WeightFormat(ggmlType: Int(slice.type.rawValue)) == format, first.elementOffset == 0, first.rows == slice.rows {
-                    return try BlockWeight(format: format, rows: first.rows, cols: cols, borrowing: region.bytes, owner: region)
+                // Rows stored as they are kept are read in place: one whole tensor (or one expert's
+                // rows); several such runs fused into one product (gate and up) too, unless a copy
+                // would sit in huge pages, which stream faster than the mapping's 4 KiB pages
+                // (DeepSeek-shaped bf16: batch-64 decode 0.93x when read in place).
+                if sources.count == 1 || !BlockWeight.copyUsesHugePages(bytes: rows * format.rowBytes(cols: cols)),
+                   let runs = Self.borrowableRuns(sources, slices, format: format) {
+                    return try BlockWeight(format: format, cols: cols, borrowingRuns: runs)
                 }
                 return try BlockWeight(format: format, cols: cols, runs: sources.map(\.rows)) { run, destination in
                     try slices[run].copyRows(firstRow: sources[run].elementOffset / cols, count: sources[run].rows, into: destination)
@@ -227,6 +230,25 @@ public final class Checkpoint: @unchecked Sendable {
             throw ModelError.formatDoesNotFit(tensor: sources.map(\.entry.info.name).joined(separator: " + "),
                                               format: format.rawValue, reason: error.description)
         }
+    }
+
+    /// Each source's rows as bytes of its GGUF mapping, when every source is whole rows stored in
+    /// `format` as the engine reads them (no Q/K permutation to undo, no q5_0 to widen); else nil.
+    private static func borrowableRuns(
+        _ sources: [TensorRows], _ slices: [GGUFTensorSlice], format: WeightFormat
+    ) -> [(rows: Int, bytes: UnsafeRawBufferPointer, owner: AnyObject)]? {
+        var runs: [(rows: Int, bytes: UnsafeRawBufferPointer, owner: AnyObject)] = []
+        for (source, slice) in zip(sources, slices) {
+            guard let region = slice.region, slice.permutationHeads == nil,
+                  WeightFormat(ggmlType: Int(slice.type.rawValue)) == format,
+                  source.cols == slice.cols, source.elementOffset % max(source.cols, 1) == 0 else { return nil }
+            let firstRow = source.elementOffset / max(source.cols, 1)
+            let rowBytes = format.rowBytes(cols: source.cols)
+            guard firstRow + source.rows <= slice.rows, region.bytes.count >= slice.rows * rowBytes else { return nil }
+            let bytes = UnsafeRawBufferPointer(rebasing: region.bytes[(firstRow * rowBytes)..<((firstRow + source.rows) * rowBytes)])
+            runs.append((source.rows, bytes, region))
+        }
+        return runs
     }
 
     /// The format `entry`'s values are stored in (f16 counts as f32).

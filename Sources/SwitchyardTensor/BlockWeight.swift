@@ -35,11 +35,21 @@ public final class BlockWeight: @unchecked Sendable {
     public let cols: Int
     /// Bytes per row.
     public let rowBytes: Int
-    /// `rows * rowBytes` bytes: this weight's own (`sy_weight_alloc`, 64-byte aligned, huge pages
-    /// from 2 MiB on), or borrowed read-only from a file mapping that `owner` keeps alive.
+    /// The first run's bytes: this weight's own `rows * rowBytes` (`sy_weight_alloc`, 64-byte
+    /// aligned, huge pages from 2 MiB on), or borrowed read-only from a file mapping.
     let storage: UnsafeMutableRawPointer
-    /// What keeps borrowed storage valid (a GGUF file mapping); nil when the storage is owned.
-    private let owner: AnyObject?
+    /// Where the rows are: one run for an owned weight; for a borrowed one, one run per tensor it
+    /// reads in place (gate and up of an expert are two runs in two stacked tensors of the file).
+    private let runs: [Run]
+    /// What keeps borrowed runs valid (GGUF file mappings); empty when the storage is owned.
+    private let owners: [AnyObject]
+
+    /// `rows` consecutive rows of the weight, starting at row `first`, stored at `base`.
+    private struct Run {
+        let first: Int
+        let rows: Int
+        let base: UnsafeRawPointer
+    }
 
     /// Below this many weight values one thread does the whole product.
     static let parallelThreshold = 1 << 16
@@ -62,31 +72,58 @@ public final class BlockWeight: @unchecked Sendable {
         rowBytes = format.rowBytes(cols: cols)
         guard let memory = sy_weight_alloc(rows * rowBytes) else { fatalError("out of memory for a \(rows) x \(cols) weight") }
         storage = memory
-        owner = nil
+        runs = [Run(first: 0, rows: rows, base: UnsafeRawPointer(memory))]
+        owners = []
     }
 
     /// A weight that reads its stored bytes where they are (a GGUF tensor inside a file mapping:
     /// no copy, and the pages are the page cache's, shared by every process mapping the file);
     /// `owner` is kept alive as long as the weight. The kernels never write to a weight's bytes.
-    public init(format: WeightFormat, rows: Int, cols: Int, borrowing bytes: UnsafeRawBufferPointer, owner: AnyObject) throws {
-        guard rows >= 0, cols >= 0 else { throw BlockWeightError.negativeDimensions(rows: rows, cols: cols) }
+    public convenience init(format: WeightFormat, rows: Int, cols: Int, borrowing bytes: UnsafeRawBufferPointer, owner: AnyObject) throws {
+        try self.init(format: format, cols: cols, borrowingRuns: [(rows: rows, bytes: bytes, owner: owner)])
+    }
+
+    /// A weight whose rows are several runs read in place, stacked in order (e.g. an MLP's gate
+    /// rows then its up rows, each in its own tensor of a GGUF mapping): the weight of one fused
+    /// product, without a copy. Each run's `owner` is kept alive as long as the weight.
+    public init(format: WeightFormat, cols: Int, borrowingRuns parts: [(rows: Int, bytes: UnsafeRawBufferPointer, owner: AnyObject)]) throws {
+        let rows = parts.reduce(0) { $0 + $1.rows }
+        guard cols >= 0, parts.allSatisfy({ $0.rows >= 0 }) else {
+            throw BlockWeightError.negativeDimensions(rows: parts.map(\.rows).min() ?? 0, cols: cols)
+        }
         guard cols % format.blockSize == 0 else { throw BlockWeightError.colsNotMultipleOfBlock(format: format, cols: cols) }
         let rowBytes = format.rowBytes(cols: cols)
-        guard bytes.count == rows * rowBytes, let base = bytes.baseAddress else {
-            throw BlockWeightError.byteCountMismatch(format: format, expected: rows * rowBytes, actual: bytes.count)
+        var runs: [Run] = []
+        for part in parts {
+            guard part.bytes.count == part.rows * rowBytes, let base = part.bytes.baseAddress else {
+                throw BlockWeightError.byteCountMismatch(format: format, expected: part.rows * rowBytes, actual: part.bytes.count)
+            }
+            runs.append(Run(first: runs.last.map { $0.first + $0.rows } ?? 0, rows: part.rows, base: base))
         }
+        guard let first = runs.first else { throw BlockWeightError.byteCountMismatch(format: format, expected: 0, actual: 0) }
         self.format = format
         self.rows = rows
         self.cols = cols
         self.rowBytes = rowBytes
-        storage = UnsafeMutableRawPointer(mutating: base)
-        self.owner = owner
+        storage = UnsafeMutableRawPointer(mutating: first.base)
+        self.runs = runs
+        owners = parts.map(\.owner)
     }
 
     /// Whether the bytes are borrowed from a file mapping rather than held.
-    public var isBorrowed: Bool { owner != nil }
+    public var isBorrowed: Bool { !owners.isEmpty }
 
-    deinit { if owner == nil { sy_weight_free(storage) } }
+    deinit { if owners.isEmpty { sy_weight_free(storage) } }
+
+    /// Whether a copy of `bytes` bytes would sit in huge pages (then it streams faster than the
+    /// file mapping's 4 KiB pages: fewer TLB misses; a smaller copy gains nothing over reading in place).
+    public static func copyUsesHugePages(bytes: Int) -> Bool { sy_weight_uses_huge_pages(bytes) != 0 }
+
+    /// Where row `row`'s bytes are.
+    private func rowPointer(_ row: Int) -> UnsafeRawPointer {
+        let run = runs.count == 1 ? runs[0] : runs.last { $0.first <= row }!
+        return run.base + (row - run.first) * rowBytes
+    }
 
     /// A weight from its stored bytes (e.g. a GGUF tensor's data: `rows` rows of blocks), copied.
     public convenience init(format: WeightFormat, rows: Int, cols: Int, bytes: UnsafeRawBufferPointer) throws {
@@ -134,22 +171,27 @@ public final class BlockWeight: @unchecked Sendable {
         }
     }
 
-    /// The stored bytes (ggml layout), e.g. to compare with a GGUF tensor.
+    /// The stored bytes (ggml layout), e.g. to compare with a GGUF tensor; rows borrowed from
+    /// several places are copied side by side first (for tests and checks, not hot paths).
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try body(UnsafeRawBufferPointer(start: storage, count: byteCount))
+        if runs.count == 1 { return try body(UnsafeRawBufferPointer(start: storage, count: byteCount)) }
+        let joined = UnsafeMutableRawBufferPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
+        defer { joined.deallocate() }
+        for run in runs { (joined.baseAddress! + run.first * rowBytes).copyMemory(from: run.base, byteCount: run.rows * rowBytes) }
+        return try body(UnsafeRawBufferPointer(start: joined.baseAddress, count: byteCount))
     }
 
     /// Writes row `row` of `W` as `cols` floats (exact): an embedding lookup.
     public func dequantize(row: Int, into destination: UnsafeMutablePointer<Float>) {
         precondition(row >= 0 && row < rows, "row \(row) is outside 0..<\(rows)")
-        format.dequantize(row: storage + row * rowBytes, cols: cols, into: destination)
+        format.dequantize(row: rowPointer(row), cols: cols, into: destination)
     }
 
     /// Row `row` of `W` as floats (exact; for tests and checks, not hot paths).
     public func dequantizedRow(_ row: Int) -> [Float] {
         precondition(row >= 0 && row < rows, "row \(row) is outside 0..<\(rows)")
         return [Float](unsafeUninitializedCapacity: cols) { buffer, count in
-            format.dequantize(row: storage + row * rowBytes, cols: cols, into: buffer.baseAddress!)
+            format.dequantize(row: rowPointer(row), cols: cols, into: buffer.baseAddress!)
             count = cols
         }
     }
@@ -191,19 +233,29 @@ public final class BlockWeight: @unchecked Sendable {
         beta: Float, threads: Int, scratch: UnsafeMutableRawPointer
     ) {
         let type = Int32(format.ggmlType)
-        let (n, k) = (rows, cols)
-        let weights = UnsafeRawPointer(storage)
-        sy_qf_prepare(type, m, k, a, lda, scratch)
+        sy_qf_prepare(type, m, cols, a, lda, scratch)
         let tasks = min(max(1, threads), (rows + Self.rowGrain - 1) / Self.rowGrain)
         if tasks <= 1 || rows * cols < Self.parallelThreshold {
-            sy_qf_gemm(type, m, n, k, a, lda, scratch, weights, c, ldc, beta, 0, n)
+            products(type, m: m, a: a, lda: lda, scratch: scratch, c: c, ldc: ldc, beta: beta, outputs: 0..<rows)
             return
         }
         let chunks = min((rows + Self.rowGrain - 1) / Self.rowGrain, tasks * Self.chunksPerThread)
         let perChunk = ((rows + chunks - 1) / chunks + Self.rowGrain - 1) / Self.rowGrain * Self.rowGrain
         ParallelFor.run(count: (rows + perChunk - 1) / perChunk, threads: tasks) { chunk, _ in
             let start = chunk * perChunk
-            sy_qf_gemm(type, m, n, k, a, lda, scratch, weights, c, ldc, beta, start, min(n, start + perChunk))
+            products(type, m: m, a: a, lda: lda, scratch: scratch, c: c, ldc: ldc, beta: beta, outputs: start..<min(rows, start + perChunk))
+        }
+    }
+
+    /// Output columns `outputs` of the product, run by run (each kernel call reads one run's rows).
+    private func products(
+        _ type: Int32, m: Int, a: UnsafePointer<Float>, lda: Int, scratch: UnsafeMutableRawPointer,
+        c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float, outputs: Range<Int>
+    ) {
+        for run in runs {
+            let lower = max(outputs.lowerBound, run.first), upper = min(outputs.upperBound, run.first + run.rows)
+            guard lower < upper else { continue }
+            sy_qf_gemm(type, m, run.rows, cols, a, lda, scratch, run.base, c + run.first, ldc, beta, lower - run.first, upper - run.first)
         }
     }
 }

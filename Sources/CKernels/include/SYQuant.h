@@ -37,6 +37,9 @@ size_t sy_qf_row_bytes(int format, long k);
 /// TLB misses when decode streams it). NULL
 /// when memory is exhausted. Release with `sy_weight_free`.
 void *sy_weight_alloc(size_t bytes);
+/// Whether `sy_weight_alloc(bytes)` puts the weight in huge pages (2 MiB and more, rounding up
+/// wasting at most an eighth).
+int sy_weight_uses_huge_pages(size_t bytes);
 void sy_weight_free(void *p);
 
 /// IEEE half <-> float, round to nearest even (as F16C's `vcvtps2ph` with mode 0).

@@ -118,7 +118,7 @@ struct GGUFBlockWeightTests {
         #expect((layer1.gateUp as? BlockWeight)?.format == .q8_0)
     }
 
-    @Test("a weight that is one tensor's rows as the file stores them is read in place; fused ones are copied")
+    @Test("weights made of rows as the file stores them are read in place, fused gate and up too")
     func singleTensorWeightsAreReadInPlace() throws {
         let engine = try Engine.load(directory: Self.url)
         guard case let .compact(table) = engine.weights.embed else {
@@ -129,14 +129,34 @@ struct GGUFBlockWeightTests {
         let checkpoint = try Self.checkpoint()
         let expert = try checkpoint.packedExpertFFN(layer: 1, expert: 3)
         #expect((expert.down as? BlockWeight)?.isBorrowed == true)
-        // gate and up are two tensors fused into one product: copied side by side.
-        #expect((expert.gateUp as? BlockWeight)?.isBorrowed == false)
+        // gate and up, two tensors of the file fused into one product (too small for huge pages
+        // were they copied), are two runs read in place.
+        let gateUp = try #require(expert.gateUp as? BlockWeight)
+        #expect(gateUp.isBorrowed && !BlockWeight.copyUsesHugePages(bytes: gateUp.byteCount))
         // Borrowed bytes are the file's own, so a worker's in-place weight equals the copied reference.
         let file = try GGUFFile(path: Self.url.path)
         let down = try #require(expert.down as? BlockWeight)
         let range = try file.byteRange(ofTensor: "blk.1.ffn_down_exps.weight", expert: 3)
         let fileBytes = try Array(file.bytes(fileRange: range))
         down.withUnsafeBytes { #expect(Array($0) == fileBytes) }
+        let gate = try Array(file.bytes(fileRange: try file.byteRange(ofTensor: "blk.1.ffn_gate_exps.weight", expert: 3)))
+        let up = try Array(file.bytes(fileRange: try file.byteRange(ofTensor: "blk.1.ffn_up_exps.weight", expert: 3)))
+        gateUp.withUnsafeBytes { #expect(Array($0) == gate + up) }
+        // The two-run weight computes what one copied weight of the same bytes computes, bit for bit.
+        let copied = try (gate + up).withUnsafeBytes {
+            try BlockWeight(format: gateUp.format, rows: gateUp.rows, cols: gateUp.cols, bytes: $0)
+        }
+        for m in [1, 5, 64] {
+            let a = (0..<(m * gateUp.cols)).map { Float(($0 * 37) % 101) / 50 - 1 }
+            var fromRuns = [Float](repeating: 0, count: m * gateUp.rows), fromCopy = fromRuns
+            for threads in [1, 2] {
+                a.withUnsafeBufferPointer { a in
+                    gateUp.multiply(m: m, a: a.baseAddress!, lda: gateUp.cols, c: &fromRuns, ldc: gateUp.rows, threads: threads)
+                    copied.multiply(m: m, a: a.baseAddress!, lda: gateUp.cols, c: &fromCopy, ldc: gateUp.rows, threads: threads)
+                }
+                #expect(fromRuns.map(\.bitPattern) == fromCopy.map(\.bitPattern), "m \(m), \(threads) threads")
+            }
+        }
     }
 
     @Test("the model kept in its blocks computes what the model expanded to f32 computes, in far fewer bytes")
