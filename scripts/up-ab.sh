@@ -4,11 +4,11 @@
 # median output tok/s per concurrency with the new/old ratio. Only alternated runs compare builds
 # on a VM whose speed drifts within minutes.
 #
-# usage: scripts/up-ab.sh OLD_BINARY NEW_BINARY [ROUNDS (3)] [CONCURRENCIES (1,16)] [MODEL (models/bench)]
+# usage: scripts/up-ab.sh OLD_BINARY NEW_BINARY [ROUNDS (3)] [CONCURRENCIES (1,16)] [MODEL (models/bench; a checkpoint directory or a GGUF file)]
 set -euo pipefail
 old=${1:?old binary}; new=${2:?new binary}
 rounds=${3:-3}; concurrencies=${4:-1,16}; model=${5:-models/bench}
-[ -f "$model/config.json" ] || "$new" init-model --family mixtral --preset bench --seed 1 --out "$model"
+[ -e "$model" ] || "$new" init-model --family mixtral --preset bench --seed 1 --out "$model"
 out=$(mktemp -d)
 wait_healthy() {
     for _ in $(seq 1 900); do curl -fs "http://127.0.0.1:$1/health" >/dev/null 2>&1 && return 0; sleep 0.2; done
