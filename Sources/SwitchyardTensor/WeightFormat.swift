@@ -2,7 +2,7 @@ import CKernels
 
 /// How a weight's values are stored: f32, bf16, or one of ggml's block formats (byte-for-byte as
 /// in GGUF files: `ggml-common.h`'s `block_q8_0`, `block_q4_K`, ...).
-public enum WeightFormat: String, CaseIterable, Sendable {
+public enum WeightFormat: String, CaseIterable, Codable, Sendable {
     case f32, bf16, q8_0, q4_0, q4_1, q4_K, q5_K, q6_K
     /// OCP MXFP4 (ggml's `block_mxfp4`, 4.25 bits per value): how gpt-oss ships its experts.
     case mxfp4

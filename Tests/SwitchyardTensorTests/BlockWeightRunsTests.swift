@@ -43,28 +43,30 @@ extension QuantWeightsTests {
     /// those of the same bytes held as one weight, bit for bit, whatever the batch and thread split
     /// (a thread's chunk of output rows may straddle the runs).
     @Test(arguments: WeightFormat.allCases)
-    func runsComputeWhatOneWeightComputes(format: WeightFormat) throws {
-        let cols = format.blockSize == 256 ? 512 : 256
-        let whole = try makeWeight(format, rows: 77, cols: cols, seed: 21)
-        let bytes = whole.withUnsafeBytes { Array($0) }
-        let split = 37 * whole.rowBytes
-        let owner = BlockWeightRunsTests.Owner()
-        try bytes.withUnsafeBytes { raw in
-            let runs = try BlockWeight(format: format, cols: cols, borrowingRuns: [
-                (rows: 37, bytes: UnsafeRawBufferPointer(rebasing: raw[0..<split]), owner: owner),
-                (rows: 40, bytes: UnsafeRawBufferPointer(rebasing: raw[split...]), owner: owner),
-            ])
-            #expect(runs.isBorrowed && runs.rows == 77)
-            runs.withUnsafeBytes { #expect(Array($0) == bytes) }
-            #expect(runs.dequantizedRow(36) == whole.dequantizedRow(36))
-            #expect(runs.dequantizedRow(37) == whole.dequantizedRow(37))
-            for path in KernelPath.available {
-                withPath(path) {
-                    for m in [1, 3, 64] {
-                        let a = randomFloats(m, cols, seed: UInt64(m))
-                        for threads in [1, 2] {
-                            #expect(bits(product(runs, a, m: m, threads: threads)) == bits(product(whole, a, m: m, threads: threads)),
-                                    "\(format) \(path.name) m \(m) threads \(threads)")
+    func runsComputeWhatOneWeightComputes(format: WeightFormat) async {
+        await #expect(processExitsWith: .success) { [format] in
+            let cols = format.blockSize == 256 ? 512 : 256
+            let whole = try makeWeight(format, rows: 77, cols: cols, seed: 21)
+            let bytes = whole.withUnsafeBytes { Array($0) }
+            let split = 37 * whole.rowBytes
+            let owner = BlockWeightRunsTests.Owner()
+            try bytes.withUnsafeBytes { raw in
+                let runs = try BlockWeight(format: format, cols: cols, borrowingRuns: [
+                    (rows: 37, bytes: UnsafeRawBufferPointer(rebasing: raw[0..<split]), owner: owner),
+                    (rows: 40, bytes: UnsafeRawBufferPointer(rebasing: raw[split...]), owner: owner),
+                ])
+                #expect(runs.isBorrowed && runs.rows == 77)
+                runs.withUnsafeBytes { #expect(Array($0) == bytes) }
+                #expect(runs.dequantizedRow(36) == whole.dequantizedRow(36))
+                #expect(runs.dequantizedRow(37) == whole.dequantizedRow(37))
+                for path in KernelPath.available {
+                    withPath(path) {
+                        for m in [1, 3, 64] {
+                            let a = randomFloats(m, cols, seed: UInt64(m))
+                            for threads in [1, 2] {
+                                #expect(bits(product(runs, a, m: m, threads: threads)) == bits(product(whole, a, m: m, threads: threads)),
+                                        "\(format) \(path.name) m \(m) threads \(threads)")
+                            }
                         }
                     }
                 }

@@ -88,6 +88,10 @@ func product(_ w: BlockWeight, _ a: [Float], m: Int, threads: Int = 1, beta: Flo
     return c
 }
 
+/// Runs `body` with the kernel path forced to `path`. The path is process-wide and every suite of
+/// the test binary runs in parallel in one process, so a test that forces it does so only inside an
+/// exit test (`#expect(processExitsWith:)`, a child process of its own): forced in the shared
+/// process, it changed the bf16 products and tolerances of whatever other test ran at that moment.
 func withPath<R>(_ path: KernelPath, _ body: () throws -> R) rethrows -> R {
     let previous = KernelPath.active
     KernelPath.force(path)
@@ -99,7 +103,7 @@ func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
 
 // MARK: - Tests
 
-@Suite(.serialized) struct QuantWeightsTests {
+@Suite struct QuantWeightsTests {
     @Test func blockGeometry() {
         let expected: [WeightFormat: (Int, Int)] = [
             .f32: (1, 4), .bf16: (1, 2), .q8_0: (32, 34), .q4_0: (32, 18), .q4_1: (32, 20),
@@ -226,27 +230,29 @@ func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
     /// Every format on every path against a float64 product of the dequantized weight and the
     /// activations the kernel sees, over awkward shapes.
     @Test(arguments: WeightFormat.allCases)
-    func productMatchesReference(format: WeightFormat) throws {
-        let blockCounts = format.blockSize == 256 ? [1, 3] : format.blockSize == 32 ? [1, 5, 8] : [1, 37, 96]
-        let unit = max(format.blockSize, 1)
-        for path in KernelPath.available {
-            try withPath(path) {
-                for blocks in blockCounts {
-                    let k = blocks * unit
-                    let n = 13
-                    let w = try makeWeight(format, rows: n, cols: k, seed: UInt64(k))
-                    let wd = (0..<n).map { w.dequantizedRow($0).map(Double.init) }
-                    for m in [1, 3, 7, 64, 65] {
-                        let a = randomFloats(m, k, seed: UInt64(m * 1000 + k))
-                        let c = product(w, a, m: m)
-                        for r in 0..<m {
-                            let ar = effectiveActivations(format, Array(a[(r * k)..<((r + 1) * k)]), path: path)
-                            for j in 0..<n {
-                                var exact = 0.0, magnitude = 0.0
-                                for i in 0..<k { exact += wd[j][i] * ar[i]; magnitude += abs(wd[j][i] * ar[i]) }
-                                let got = Double(c[r * n + j])
-                                #expect(abs(got - exact) <= 2e-6 * magnitude + 1e-30,
-                                        "\(format) \(path.name) m=\(m) k=\(k) [\(r), \(j)]: \(got) vs \(exact)")
+    func productMatchesReference(format: WeightFormat) async {
+        await #expect(processExitsWith: .success) { [format] in
+            let blockCounts = format.blockSize == 256 ? [1, 3] : format.blockSize == 32 ? [1, 5, 8] : [1, 37, 96]
+            let unit = max(format.blockSize, 1)
+            for path in KernelPath.available {
+                try withPath(path) {
+                    for blocks in blockCounts {
+                        let k = blocks * unit
+                        let n = 13
+                        let w = try makeWeight(format, rows: n, cols: k, seed: UInt64(k))
+                        let wd = (0..<n).map { w.dequantizedRow($0).map(Double.init) }
+                        for m in [1, 3, 7, 64, 65] {
+                            let a = randomFloats(m, k, seed: UInt64(m * 1000 + k))
+                            let c = product(w, a, m: m)
+                            for r in 0..<m {
+                                let ar = effectiveActivations(format, Array(a[(r * k)..<((r + 1) * k)]), path: path)
+                                for j in 0..<n {
+                                    var exact = 0.0, magnitude = 0.0
+                                    for i in 0..<k { exact += wd[j][i] * ar[i]; magnitude += abs(wd[j][i] * ar[i]) }
+                                    let got = Double(c[r * n + j])
+                                    #expect(abs(got - exact) <= 2e-6 * magnitude + 1e-30,
+                                            "\(format) \(path.name) m=\(m) k=\(k) [\(r), \(j)]: \(got) vs \(exact)")
+                                }
                             }
                         }
                     }
@@ -257,24 +263,26 @@ func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
 
     /// A row's output does not depend on the batch it is in or the thread split, on every path.
     @Test(arguments: WeightFormat.allCases)
-    func batchInvariance(format: WeightFormat) throws {
-        let k = format.blockSize == 256 ? 1024 : 1056  // 33 blocks of 32: a partial group of 4
-        let n = 77
-        let w = try makeWeight(format, rows: n, cols: k, seed: 5)
-        let m = 64
-        let a = randomFloats(m, k, seed: 6)
-        for path in KernelPath.available {
-            withPath(path) {
-                let full1 = product(w, a, m: m, threads: 1)
-                let full2 = product(w, a, m: m, threads: 2)
-                #expect(bits(full1) == bits(full2), "\(format) \(path.name): threads 1 vs 2")
-                for r in [0, 1, 5, 62, 63] {
-                    let alone = product(w, Array(a[(r * k)..<((r + 1) * k)]), m: 1, threads: 2)
-                    #expect(bits(alone) == bits(Array(full1[(r * n)..<((r + 1) * n)])), "\(format) \(path.name): row \(r)")
-                }
-                for m2 in [3, 7] {  // partial row tiles
-                    let part = product(w, Array(a[0..<(m2 * k)]), m: m2, threads: 1)
-                    #expect(bits(part) == bits(Array(full1[0..<(m2 * n)])), "\(format) \(path.name): m=\(m2)")
+    func batchInvariance(format: WeightFormat) async {
+        await #expect(processExitsWith: .success) { [format] in
+            let k = format.blockSize == 256 ? 1024 : 1056  // 33 blocks of 32: a partial group of 4
+            let n = 77
+            let w = try makeWeight(format, rows: n, cols: k, seed: 5)
+            let m = 64
+            let a = randomFloats(m, k, seed: 6)
+            for path in KernelPath.available {
+                withPath(path) {
+                    let full1 = product(w, a, m: m, threads: 1)
+                    let full2 = product(w, a, m: m, threads: 2)
+                    #expect(bits(full1) == bits(full2), "\(format) \(path.name): threads 1 vs 2")
+                    for r in [0, 1, 5, 62, 63] {
+                        let alone = product(w, Array(a[(r * k)..<((r + 1) * k)]), m: 1, threads: 2)
+                        #expect(bits(alone) == bits(Array(full1[(r * n)..<((r + 1) * n)])), "\(format) \(path.name): row \(r)")
+                    }
+                    for m2 in [3, 7] {  // partial row tiles
+                        let part = product(w, Array(a[0..<(m2 * k)]), m: m2, threads: 1)
+                        #expect(bits(part) == bits(Array(full1[0..<(m2 * n)])), "\(format) \(path.name): m=\(m2)")
+                    }
                 }
             }
         }
@@ -284,19 +292,21 @@ func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
     /// order), to rounding on f32/bf16 (fused vs separate multiply-add, 8 or 16 lanes). bf16's
     /// activations are given already rounded to bf16, as the avx512 path would round them.
     @Test(arguments: WeightFormat.allCases)
-    func pathsAgree(format: WeightFormat) throws {
-        let paths = KernelPath.available
-        guard paths.count > 1 else { return }
-        let k = format.blockSize == 256 ? 768 : 800
-        let w = try makeWeight(format, rows: 19, cols: k, seed: 11)
-        var a = randomFloats(9, k, seed: 12)
-        if format == .bf16 { a = a.map { FloatConversion.float(bf16: FloatConversion.bf16($0)) } }
-        let results = paths.map { path in withPath(path) { product(w, a, m: 9) } }
-        for other in results.dropFirst() {
-            if format == .f32 || format == .bf16 {
-                for (x, y) in zip(results[0], other) { #expect(abs(x - y) <= 1e-4 * max(1, abs(x))) }
-            } else {
-                #expect(bits(results[0]) == bits(other), "\(format)")
+    func pathsAgree(format: WeightFormat) async {
+        await #expect(processExitsWith: .success) { [format] in
+            let paths = KernelPath.available
+            guard paths.count > 1 else { return }
+            let k = format.blockSize == 256 ? 768 : 800
+            let w = try makeWeight(format, rows: 19, cols: k, seed: 11)
+            var a = randomFloats(9, k, seed: 12)
+            if format == .bf16 { a = a.map { FloatConversion.float(bf16: FloatConversion.bf16($0)) } }
+            let results = paths.map { path in withPath(path) { product(w, a, m: 9) } }
+            for other in results.dropFirst() {
+                if format == .f32 || format == .bf16 {
+                    for (x, y) in zip(results[0], other) { #expect(abs(x - y) <= 1e-4 * max(1, abs(x))) }
+                } else {
+                    #expect(bits(results[0]) == bits(other), "\(format)")
+                }
             }
         }
     }
@@ -312,11 +322,13 @@ func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
         for i in 0..<50 { #expect(summed[i] == plain[i] + initial[i]) }
     }
 
-    @Test func environmentNamesPath() {
+    @Test func environmentNamesPath() async {
         #expect(["portable", "avx2", "avx512"].contains(String(cString: sy_qf_isa_name())))
-        #expect(KernelPath.force(.portable) == .portable)
-        #expect(KernelPath.active == .portable)
-        KernelPath.force(.avx512)  // lowered to the best supported
-        #expect(KernelPath.active == KernelPath.supported)
+        await #expect(processExitsWith: .success) {
+            #expect(KernelPath.force(.portable) == .portable)
+            #expect(KernelPath.active == .portable)
+            KernelPath.force(.avx512)  // lowered to the best supported
+            #expect(KernelPath.active == KernelPath.supported)
+        }
     }
 }
