@@ -2,6 +2,7 @@ import ArgumentParser
 import CKernels
 import Foundation
 import SwitchyardServing
+import SwitchyardTensor
 
 /// The one Switchyard executable: every daemon and tool is a subcommand.
 @main
@@ -37,6 +38,7 @@ struct Switchyard: AsyncParsableCommand {
     /// Parses the command line with `SWITCHYARD_*` environment variables filling in the options
     /// it leaves out (``EnvironmentArguments``), then runs the selected command.
     static func main() async {
+        BLAS.stopPollingThreads()  // its start-up threads would poll a core away from loading
         _ = sy_malloc_keep_freed_memory()  // daemons reuse their per-step buffers (see MallocTuning.c)
         let arguments = Array(CommandLine.arguments.dropFirst())
         let merge: EnvironmentMerge

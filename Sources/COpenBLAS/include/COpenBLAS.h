@@ -19,4 +19,14 @@ int openblas_get_num_threads(void);
 char *openblas_get_config(void);
 char *openblas_get_corename(void);
 
+/// OpenBLAS starts its thread pool when the library loads, and each of its threads then polls for
+/// work with `sched_yield` for 2^28 cycles (OPENBLAS_THREAD_TIMEOUT 28, about 80 ms) before it
+/// sleeps, at start and again after every threaded call. On a 2-core machine that poll took a
+/// core from model loading: 35% of `generate`'s first-token time on SmolLM2. This stops the
+/// pool and sets the poll to 2^4 cycles (unless OPENBLAS_THREAD_TIMEOUT is set) for the pool that
+/// `openblas_set_num_threads` or the next threaded call starts. Returns OpenBLAS's status (0).
+int sy_openblas_stop_polling_threads(void);
+/// The OPENBLAS_THREAD_TIMEOUT exponent OpenBLAS read (0 when unset).
+int openblas_thread_timeout(void);
+
 #endif
