@@ -52,6 +52,7 @@ struct GenerateCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             BLAS.setThreads(threads)
+            BlockWeight.copiesFusedWeightsIntoHugePages = false  // one prompt: first token first
             let directory = URL(fileURLWithPath: model)
             // The weights load on another thread while the tokenizer is built (a GGUF vocabulary of
             // 50k tokens and merges takes about as long as a small model's weights).

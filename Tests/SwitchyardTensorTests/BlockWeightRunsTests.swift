@@ -32,6 +32,21 @@ struct BlockWeightRunsTests {
         #expect(!BlockWeight.copyUsesHugePages(bytes: (2 << 20) + (1 << 20)))  // rounds to 4 MiB: a third wasted
     }
 
+    /// Fused runs are copied when the copy gets huge pages, unless the process (`generate`) turned
+    /// the copies off; a single run is always read in place. In a child process: the setting is
+    /// process-wide and other suites load models meanwhile.
+    @Test func fusedWeightsReadInPlaceUnlessHugePagesPay() async {
+        await #expect(processExitsWith: .success) {
+            #expect(BlockWeight.copiesFusedWeightsIntoHugePages)
+            #expect(!BlockWeight.readsInPlace(runs: 2, bytes: 4 << 20))
+            #expect(BlockWeight.readsInPlace(runs: 2, bytes: 1 << 20))
+            #expect(BlockWeight.readsInPlace(runs: 1, bytes: 4 << 20))
+            BlockWeight.copiesFusedWeightsIntoHugePages = false
+            #expect(BlockWeight.readsInPlace(runs: 2, bytes: 4 << 20))
+            #expect(BlockWeight.readsInPlace(runs: 3, bytes: 64 << 20))
+        }
+    }
+
     /// The daemons' malloc settings apply on this (glibc) system.
     @Test func mallocKeepsFreedMemory() {
         #expect(sy_malloc_keep_freed_memory() == 1)
