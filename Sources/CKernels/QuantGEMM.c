@@ -621,6 +621,18 @@ SYQ_AVX512_INLINE float hsum16_ps(__m512 v) {
     return hsum8_ps(_mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
 }
 
+/// `hsum16_ps` of four vectors at once, the same additions in the same order (so each sum is bit for
+/// bit `hsum16_ps`'s): 512 → 256 (l + l8), 256 → 128 (l + l4) for two and then four vectors per
+/// register, then (l0 + l2) + (l1 + l3) inside each 128-bit lane. Lane q of the result is vector q's sum.
+SYQ_AVX512_INLINE __m128 hsum16x4_ps(__m512 a, __m512 b, __m512 c, __m512 d) {
+    const __m512 ab = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, 0x44), _mm512_shuffle_f32x4(a, b, 0xEE));
+    const __m512 cd = _mm512_add_ps(_mm512_shuffle_f32x4(c, d, 0x44), _mm512_shuffle_f32x4(c, d, 0xEE));
+    const __m512 t = _mm512_add_ps(_mm512_shuffle_f32x4(ab, cd, 0x88), _mm512_shuffle_f32x4(ab, cd, 0xDD));
+    const __m512 u = _mm512_add_ps(t, _mm512_permute_ps(t, 0x4E));  // (l0 + l2), (l1 + l3) per 128 bits
+    const __m512 v = _mm512_add_ps(u, _mm512_permute_ps(u, 0xB1));  // lane 0 of each 128 bits: the sum
+    return _mm512_castps512_ps128(_mm512_permutexvar_ps(_mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 8, 4, 0), v));
+}
+
 /// bf16 on the avx512 path: `R` activation rows (bf16, from `bf16_row_avx512`) x `C` weight rows,
 /// one 16-lane accumulator per output; each `vdpbf16ps` adds 32 products (lane l takes k = 2l and
 /// 2l + 1 of each 32) in k order. The weight's last partial chunk is a masked load.
@@ -640,8 +652,21 @@ SYQ_AVX512_INLINE void tileBF(int R, int C, long k, const uint16_t *a, long r0, 
             for (int q = 0; q < C; q++) acc[r][q] = _mm512_dpbf16_ps(acc[r][q], (__m512bh)av, (__m512bh)wv[q]);
         }
     }
-    for (int r = 0; r < R; r++)
-        for (int q = 0; q < C; q++) store_out(c + (r0 + r) * ldc + j + q, hsum16_ps(acc[r][q]), beta);
+    for (int r = 0; r < R; r++) {
+        float *out = c + (r0 + r) * ldc + j;
+        if (C == 4) {
+            const __m128 sums = hsum16x4_ps(acc[r][0], acc[r][1], acc[r][2], acc[r][3]);
+            if (beta == 0.0f) {
+                _mm_storeu_ps(out, sums);
+            } else {
+                float v[4];
+                _mm_storeu_ps(v, sums);
+                for (int q = 0; q < 4; q++) store_out(out + q, v[q], beta);
+            }
+        } else {
+            for (int q = 0; q < C; q++) store_out(out + q, hsum16_ps(acc[r][q]), beta);
+        }
+    }
 }
 
 /// Decode's tile: one activation row against eight weight rows, the same sums in the same order as
