@@ -1,5 +1,6 @@
 // C = A · Wᵀ on weights packed into column panels. See CKernels.h.
 #include "CKernels.h"
+#include "SYQuant.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -195,13 +196,132 @@ SY_AVX2 static void packed_avx2(int m, int n, int k, const float *a, int lda, co
 SY_FEW(1, 4)
 SY_FEW(2, 2)
 SY_FEW(3, 2)
+
+// MARK: - AVX-512
+//
+// A panel is 16 floats wide: one zmm register. The kernels below keep, for every output, the one
+// chain of fused multiply-adds in k order that the AVX2 kernels compute (depth slices store and
+// reload the partial sums exactly; C = sum + beta * C in two rounded steps), so the two paths give
+// the same bits and a row's result still does not depend on m or the thread count.
+// What AVX-512 changes is how many outputs one instruction advances (16 against 8) and how many
+// accumulators fit in registers (32 against 16): each broadcast of A feeds two panels.
+#define SY_AVX512F __attribute__((target("avx2,fma,avx512f")))
+
+/// R rows of A against P adjacent panels (P = 1 or 2) over one depth slice: an accumulator per
+/// row and panel; panel q's partial sums live at `t + q * MC * NR` (row stride NR). Prefetches
+/// `prefetch_lines` lines of each panel's next slice, as `micro_R` does for its one panel.
+#define SY_MICRO512(R, P)                                                                              \
+    SY_AVX512F static void micro512_##R##_##P(int kc, const float *a, int lda, const float *w, long panel_stride, \
+                                              float *t, int first, const float *prefetch, int prefetch_lines) { \
+        __m512 acc[P][R];                                                                              \
+        for (int q = 0; q < P; q++)                                                                    \
+            for (int y = 0; y < R; y++)                                                                \
+                acc[q][y] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(t + (q * MC + y) * NR);      \
+        for (int kk = 0; kk < kc; kk++) {                                                              \
+            if (kk < prefetch_lines)                                                                   \
+                for (int q = 0; q < P; q++)                                                            \
+                    _mm_prefetch((const char *)(prefetch + q * panel_stride + (long)kk * NR), _MM_HINT_T0); \
+            __m512 wv[P];                                                                              \
+            for (int q = 0; q < P; q++) wv[q] = _mm512_loadu_ps(w + q * panel_stride + (long)kk * NR); \
+            for (int y = 0; y < R; y++) {                                                              \
+                __m512 v = _mm512_set1_ps(a[(long)y * lda + kk]);                                      \
+                for (int q = 0; q < P; q++) acc[q][y] = _mm512_fmadd_ps(v, wv[q], acc[q][y]);          \
+            }                                                                                          \
+        }                                                                                              \
+        for (int q = 0; q < P; q++)                                                                    \
+            for (int y = 0; y < R; y++) _mm512_storeu_ps(t + (q * MC + y) * NR, acc[q][y]);            \
+    }
+
+SY_MICRO512(1, 1) SY_MICRO512(2, 1) SY_MICRO512(3, 1) SY_MICRO512(4, 1) SY_MICRO512(5, 1) SY_MICRO512(6, 1)
+SY_MICRO512(1, 2) SY_MICRO512(2, 2) SY_MICRO512(3, 2) SY_MICRO512(4, 2) SY_MICRO512(5, 2) SY_MICRO512(6, 2)
+
+typedef void (*micro512_fn)(int, const float *, int, const float *, long, float *, int, const float *, int);
+static const micro512_fn micro512[2][MR + 1] = {
+    {0, micro512_1_1, micro512_2_1, micro512_3_1, micro512_4_1, micro512_5_1, micro512_6_1},
+    {0, micro512_1_2, micro512_2_2, micro512_3_2, micro512_4_2, micro512_5_2, micro512_6_2},
+};
+
+/// `packed_avx2`'s blocking with two panels per pass: 6 rows x 2 panels = 12 accumulators, two
+/// weight loads and six broadcasts per step of k for 12 fused multiply-adds of 16 lanes.
+SY_AVX512F static void packed_avx512(int m, int n, int k, const float *a, int lda, const float *w, float *c, int ldc,
+                                     float beta, int p0, int p1) {
+    float t[2 * MC * NR] __attribute__((aligned(64)));
+    int sizes[(MC + MR - 1) / MR];
+    long stride = (long)k * NR;
+    for (int r0 = 0; r0 < m; r0 += MC) {
+        int mc = m - r0 < MC ? m - r0 : MC;
+        int groups = row_groups(mc, sizes);
+        for (int p = p0; p < p1; p += 2) {
+            int panels = p1 - p >= 2 ? 2 : 1;
+            const float *panel = w + (long)p * stride;
+            for (int kb = 0; kb < k; kb += KC) {
+                int kc = k - kb < KC ? k - kb : KC;
+                const float *next = panel + (long)(kb + kc) * NR;
+                int share = (KC + groups - 1) / groups;
+                for (int g = 0, r = 0; g < groups; r += sizes[g], g++) {
+                    micro512[panels - 1][sizes[g]](kc, a + (long)(r0 + r) * lda + kb, lda, panel + (long)kb * NR, stride,
+                                                   t + r * NR, kb == 0, next + (long)g * share * NR, share);
+                }
+            }
+            for (int q = 0; q < panels; q++) {
+                int cols = n - (p + q) * NR < NR ? n - (p + q) * NR : NR;
+                write_block(t + q * MC * NR, mc, cols, c + (long)r0 * ldc + (p + q) * NR, ldc, beta);
+            }
+        }
+    }
+}
+
+/// `few_rows_R` with a zmm per row and panel: R rows (1-3) against P full panels over all of k.
+#define SY_FEW512(R, P)                                                                                 \
+    SY_AVX512F static void few512_##R(int n, int k, const float *a, int lda, const float *w, float *c, int ldc, \
+                                      float beta, int p0, int p1) {                                    \
+        int p = p0;                                                                                     \
+        for (; p + P <= p1 && (p + P) * NR <= n; p += P) {                                              \
+            __m512 acc[R][P];                                                                           \
+            for (int y = 0; y < R; y++)                                                                 \
+                for (int q = 0; q < P; q++) acc[y][q] = _mm512_setzero_ps();                            \
+            const float *panels = w + (long)p * k * NR;                                                 \
+            for (int kk = 0; kk < k; kk++) {                                                            \
+                __m512 wv[P];                                                                           \
+                for (int q = 0; q < P; q++) wv[q] = _mm512_loadu_ps(panels + ((long)q * k + kk) * NR);  \
+                for (int y = 0; y < R; y++) {                                                           \
+                    __m512 v = _mm512_set1_ps(a[(long)y * lda + kk]);                                   \
+                    for (int q = 0; q < P; q++) acc[y][q] = _mm512_fmadd_ps(v, wv[q], acc[y][q]);       \
+                }                                                                                       \
+            }                                                                                           \
+            for (int y = 0; y < R; y++) {                                                               \
+                for (int q = 0; q < P; q++) {                                                           \
+                    float *out = c + (long)y * ldc + (p + q) * NR;                                      \
+                    __m512 sum = acc[y][q];                                                             \
+                    if (beta != 0.0f)                                                                   \
+                        sum = _mm512_add_ps(sum, _mm512_mul_ps(_mm512_set1_ps(beta), _mm512_loadu_ps(out))); \
+                    _mm512_storeu_ps(out, sum);                                                         \
+                }                                                                                       \
+            }                                                                                           \
+        }                                                                                               \
+        if (p < p1) packed_avx512(R, n, k, a, lda, w, c, ldc, beta, p, p1);                             \
+    }
+
+SY_FEW512(1, 8)
+SY_FEW512(2, 4)
+SY_FEW512(3, 4)
 #endif
 
 void sy_sgemm_packed(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc,
                      float beta, int p0, int p1) {
     if (m <= 0 || p1 <= p0) return;
 #if SY_X86
-    if (sy_kernels_use_avx2()) {
+    int isa = sy_qf_isa();
+    if (isa >= SY_ISA_AVX512) {
+        switch (m) {
+        case 1: few512_1(n, k, a, lda, packed, c, ldc, beta, p0, p1); break;
+        case 2: few512_2(n, k, a, lda, packed, c, ldc, beta, p0, p1); break;
+        case 3: few512_3(n, k, a, lda, packed, c, ldc, beta, p0, p1); break;
+        default: packed_avx512(m, n, k, a, lda, packed, c, ldc, beta, p0, p1);
+        }
+        return;
+    }
+    if (isa >= SY_ISA_AVX2) {
         switch (m) {
         case 1: few_rows_1(n, k, a, lda, packed, c, ldc, beta, p0, p1); break;
         case 2: few_rows_2(n, k, a, lda, packed, c, ldc, beta, p0, p1); break;

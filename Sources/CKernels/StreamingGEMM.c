@@ -1,5 +1,6 @@
 // C = A · Bᵀ for few rows of A without packing B. See CKernels.h.
 #include "CKernels.h"
+#include "SYQuant.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -114,7 +115,9 @@ int sy_kernels_use_avx2(void) {
 #if SY_X86
     static int cached = -1;
     if (cached < 0) cached = detect_avx2();
-    return cached;
+    // The process-wide path (`SWITCHYARD_KERNEL_ISA`, `KernelPath.force`) applies here too, so
+    // forcing `portable` runs every f32 kernel's portable loop.
+    return cached && sy_qf_isa() >= SY_ISA_AVX2;
 #else
     return 0;
 #endif

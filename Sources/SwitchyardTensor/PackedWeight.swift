@@ -23,6 +23,16 @@ public final class PackedWeight: @unchecked Sendable {
     /// Rows of `W` per panel.
     public static let panelWidth = Int(SY_PANEL_WIDTH)
 
+    /// The product kernel the current path (`KernelPath.active`) runs: every path computes the same
+    /// chain of fused multiply-adds per output, so they agree bit for bit.
+    public static var kernelDescription: String {
+        switch KernelPath.active {
+        case .avx512: "avx512 (6 rows x 2 panels of 16)"
+        case .avx2: "avx2 (6 rows x 16)"
+        case .portable: "portable"
+        }
+    }
+
     /// Below this many weight floats one thread does the whole product (splitting costs more).
     static let parallelThreshold = 1 << 16
 

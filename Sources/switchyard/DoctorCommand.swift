@@ -41,7 +41,7 @@ struct DoctorCommand: ParsableCommand {
         print("kernels:   compact weights (bf16, q8_0, q4_*, q*_K) on the \(KernelPath.active.name) path"
               + " (supported: \(KernelPath.available.map(\.name).joined(separator: ", "))"
               + (forced.map { "; SWITCHYARD_KERNEL_ISA=\($0)" } ?? "") + ")")
-        print("  f32:     packed 6x16 kernel, \(StreamingGEMM.usesAVX2 ? "AVX2+FMA" : "portable")")
+        print("  f32:     packed kernel, \(PackedWeight.kernelDescription)")
 
         if problems.isEmpty {
             print("ok: Switchyard can run on this machine")

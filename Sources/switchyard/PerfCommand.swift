@@ -120,7 +120,7 @@ struct PerfCommand: AsyncParsableCommand {
 
     private func runKernels(rows: [Int]) throws {
         let results = KernelBenchmark.run(rows: rows, threads: threads)
-        print("A·Bᵀ, \(threads) threads, streaming and packed kernels \(StreamingGEMM.usesAVX2 ? "AVX2+FMA" : "portable"); weights rotate past the caches")
+        print("A·Bᵀ, \(threads) threads, streaming kernel \(StreamingGEMM.usesAVX2 ? "AVX2+FMA" : "portable"), packed kernel \(PackedWeight.kernelDescription); weights rotate past the caches")
         print("GFLOP/s (weight GB/s); the engine multiplies every weight through the packed kernel")
         print("rows      n      k  OpenBLAS  streaming (   GB/s)  packed (   GB/s)  packed/OpenBLAS  packed/streaming")
         for r in results {

@@ -73,7 +73,7 @@ struct WeightFormatGoldenTests {
         #expect(worst < Self.tolerance(dtypes), "\(name): max |Δ logprob| \(worst)")
     }
 
-    @Test("q8_0 and q4_0 logits are the same on every kernel path and whatever the batch (batch invariance)",
+    @Test("q8_0 and q4_0 logits are the same on every SIMD kernel path, within rounding on the portable one, and whatever the batch (batch invariance)",
           arguments: [WeightFormat.q8_0, .q4_0])
     func pathsAndBatchInvariance(format: WeightFormat) async {
         // In a child process: forcing the process-wide kernel path here would change the bf16
@@ -94,10 +94,20 @@ struct WeightFormatGoldenTests {
             }
             let previous = KernelPath.active
             defer { KernelPath.force(previous) }
+            // The block kernels give the same bits on every path, and so do the f32 kernels (packed
+            // products, attention, softmax, SwiGLU) on avx2 and avx512; their portable loops add in
+            // the same order without fused multiply-adds and use libm's exp, so with them forced
+            // the logits move by rounding only.
             for path in KernelPath.available {
                 KernelPath.force(path)
                 for (prompt, expected) in zip(prompts, reference) {
-                    #expect(try await alone(prompt) == expected, "\(path.name) path")
+                    let logits = try await alone(prompt)
+                    if path == .portable {
+                        let worst = zip(logits, expected).map { abs($0 - $1) }.max() ?? 0
+                        #expect(worst < 1e-3, "portable path: max |Δ logit| \(worst)")
+                    } else {
+                        #expect(logits == expected, "\(path.name) path")
+                    }
                 }
             }
         }

@@ -101,3 +101,47 @@ struct PackedWeightFillTests {
         }
     }
 }
+
+@Suite("PackedWeight kernel paths")
+struct PackedWeightPathTests {
+    /// The avx512 kernels (two panels per pass, 16-lane accumulators) keep avx2's one chain of
+    /// fused multiply-adds per output in k order, so the two give the same bits: with 1-3 rows (the
+    /// few-row kernels), many rows in blocks, odd and even panel counts per thread, partial last
+    /// panels, several depth slices, and beta 0 and 1. The portable loop adds in the same order
+    /// without fusing, so it is held to the double-precision reference like every path. Forced
+    /// paths are process-wide, so this runs in a child process (an exit test).
+    @Test("the avx512 and avx2 kernels give the same bits; every path matches the reference")
+    func pathsAgreeBitForBit() async {
+        await #expect(processExitsWith: .success) {
+            for (n, k) in [(16, 7), (33, 300), (64, 257), (100, 520), (130, 64)] {
+                let w = PackedWeight(randomMatrix(n, k, seed: UInt64(n * 7 + k)))
+                for m in [1, 2, 3, 4, 6, 7, 13, 97, 200] {
+                    let a = randomMatrix(m, k, seed: UInt64(m * 31 + k))
+                    let start = randomMatrix(m, n, seed: 99)
+                    var results: [[[UInt32]]] = []
+                    for path in KernelPath.available {
+                        KernelPath.force(path)
+                        var perPath: [[UInt32]] = []
+                        for (beta, threads) in [(Float(0), 1), (1, 2), (0, 3)] {
+                            let c = start.copy()
+                            w.multiply(m: m, a: a.base, lda: k, c: c.base, ldc: n, beta: beta, threads: threads)
+                            perPath.append(c.toArray().map(\.bitPattern))
+                        }
+                        results.append(perPath)
+                    }
+                    let paths = KernelPath.available
+                    if let avx2 = paths.firstIndex(of: .avx2), let avx512 = paths.firstIndex(of: .avx512) {
+                        #expect(results[avx512] == results[avx2], "avx512 against avx2: m \(m) n \(n) k \(k)")
+                    }
+                    let exact = NaiveMatmul.multiplyTransposed(a, w.unpacked())
+                    for path in paths {
+                        KernelPath.force(path)
+                        let c = Matrix(rows: m, cols: n)
+                        w.multiply(a, into: c, threads: 2)
+                        #expect(maxDifference(c, exact) < 1e-4 * Float(k).squareRoot(), "\(path.name) m \(m) n \(n) k \(k)")
+                    }
+                }
+            }
+        }
+    }
+}
