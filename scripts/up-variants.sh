@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Where `up --workers 2`'s gap to `serve` comes from: runs, in turn within each round, `serve` and
+# router-plus-workers variants on this machine under the same `switchyard bench` load (512 requests
+# of 32 + 32 tokens, 64 in flight), and prints each run's output tok/s and each variant's median
+# ratio to `serve`. Only ratios within a round count on a VM whose speed drifts.
+#
+# usage: scripts/up-variants.sh SWITCHYARD_BIN MODEL [ROUNDS (3)] [VARIANTS (serve,tcp2,tcp1,ipc2)]
+#   serve  `serve --threads 2`
+#   tcp2   router (2 threads) + 2 workers of 1 thread on tcp://127.0.0.1 (what `up --workers 2` starts)
+#   ipc2   the same on an ipc:// (Unix socket) endpoint
+#   tcp1   router (2 threads) + 1 worker of 2 threads: the router/worker split without any split of
+#          the experts between workers
+set -uo pipefail
+bin=${1:?switchyard binary}; model=${2:?model}; rounds=${3:-3}; variants=${4:-serve,tcp2,tcp1,ipc2}
+out=$(mktemp -d)
+port=18795 zmq=15795
+wait_healthy() {
+    for _ in $(seq 1 900); do curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && return 0; sleep 0.2; done
+    echo "up-variants: $1 never became healthy (logs in $out)" >&2; return 1
+}
+for round in $(seq 1 "$rounds"); do
+    for v in ${variants//,/ }; do
+        pids=()
+        case $v in
+            serve) "$bin" serve --model "$model" --port $port --threads 2 --max-num-seqs 64 >"$out/$v-$round.log" 2>&1 & pids+=($!) ;;
+            tcp2|ipc2|tcp1)
+                endpoint=tcp://127.0.0.1:$zmq; [ "$v" = ipc2 ] && endpoint=ipc://$out/cluster.sock
+                workers=2 threads=1; [ "$v" = tcp1 ] && workers=1 threads=2
+                "$bin" router --model "$model" --listen "$endpoint" --port $port --threads 2 --micro-batches 1 \
+                    --max-num-seqs 64 >"$out/$v-$round-router.log" 2>&1 & pids+=($!)
+                for w in $(seq 1 $workers); do
+                    "$bin" worker --router "$endpoint" --model "$model" --id "worker-$w" --threads $threads \
+                        >"$out/$v-$round-worker-$w.log" 2>&1 & pids+=($!)
+                done ;;
+            *) echo "up-variants: unknown variant $v" >&2; exit 2 ;;
+        esac
+        if wait_healthy "$v"; then
+            "$bin" bench --url "http://127.0.0.1:$port" --num-prompts 512 --max-concurrency 64 --input-len 32 \
+                --output-len 32 --vocab-size 32000 --token-prompts --seed 1 --result-json "$out/$v-$round.json" \
+                --quiet >/dev/null 2>&1 || echo "up-variants: bench against $v failed" >&2
+        fi
+        kill -INT "${pids[@]}" 2>/dev/null; for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+    done
+done
+python3 - "$out" "$rounds" "$variants" <<'PY'
+import json, os, statistics, sys
+out, rounds, variants = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(",")
+def tput(v, r):
+    path = f"{out}/{v}-{r}.json"
+    return json.load(open(path))["output_throughput"] if os.path.exists(path) else None
+for r in range(1, rounds + 1):
+    print(f"round {r}: " + "  ".join(f"{v} {tput(v, r):.1f}" if tput(v, r) else f"{v} failed" for v in variants))
+if "serve" in variants:
+    for v in variants:
+        ratios = [tput(v, r) / tput("serve", r) for r in range(1, rounds + 1) if tput(v, r) and tput("serve", r)]
+        if v != "serve" and ratios:
+            print(f"{v} / serve: median {statistics.median(ratios):.2f} (rounds: {', '.join(f'{x:.2f}' for x in ratios)})")
+print(f"logs and results in {out}")
+PY
