@@ -305,6 +305,11 @@ SY_AVX512F static void packed_avx512(int m, int n, int k, const float *a, int ld
 SY_FEW512(1, 8)
 SY_FEW512(2, 4)
 SY_FEW512(3, 4)
+
+/// The 1-3-row kernels of each SIMD path, by row count.
+typedef void (*few_fn)(int, int, const float *, int, const float *, float *, int, float, int, int);
+static const few_fn few_avx2[4] = {0, few_rows_1, few_rows_2, few_rows_3};
+static const few_fn few512[4] = {0, few512_1, few512_2, few512_3};
 #endif
 
 void sy_sgemm_packed(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc,
@@ -312,22 +317,10 @@ void sy_sgemm_packed(int m, int n, int k, const float *a, int lda, const float *
     if (m <= 0 || p1 <= p0) return;
 #if SY_X86
     int isa = sy_qf_isa();
-    if (isa >= SY_ISA_AVX512) {
-        switch (m) {
-        case 1: few512_1(n, k, a, lda, packed, c, ldc, beta, p0, p1); break;
-        case 2: few512_2(n, k, a, lda, packed, c, ldc, beta, p0, p1); break;
-        case 3: few512_3(n, k, a, lda, packed, c, ldc, beta, p0, p1); break;
-        default: packed_avx512(m, n, k, a, lda, packed, c, ldc, beta, p0, p1);
-        }
-        return;
-    }
     if (isa >= SY_ISA_AVX2) {
-        switch (m) {
-        case 1: few_rows_1(n, k, a, lda, packed, c, ldc, beta, p0, p1); break;
-        case 2: few_rows_2(n, k, a, lda, packed, c, ldc, beta, p0, p1); break;
-        case 3: few_rows_3(n, k, a, lda, packed, c, ldc, beta, p0, p1); break;
-        default: packed_avx2(m, n, k, a, lda, packed, c, ldc, beta, p0, p1);
-        }
+        int wide = isa >= SY_ISA_AVX512;
+        if (m <= 3) (wide ? few512 : few_avx2)[m](n, k, a, lda, packed, c, ldc, beta, p0, p1);
+        else (wide ? packed_avx512 : packed_avx2)(m, n, k, a, lda, packed, c, ldc, beta, p0, p1);
         return;
     }
 #endif
