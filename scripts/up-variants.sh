@@ -10,6 +10,8 @@
 #   ipc2   the same on an ipc:// (Unix socket) endpoint
 #   tcp1   router (2 threads) + 1 worker of 2 threads: the router/worker split without any split of
 #          the experts between workers
+#   mb2    tcp2 with two micro-batches in flight (the router's phase overlaps the workers')
+#   mb2r1  mb2 with a router of 1 thread
 set -uo pipefail
 bin=${1:?switchyard binary}; model=${2:?model}; rounds=${3:-3}; variants=${4:-serve,tcp2,tcp1,ipc2}
 out=$(mktemp -d)
@@ -23,10 +25,12 @@ for round in $(seq 1 "$rounds"); do
         pids=()
         case $v in
             serve) "$bin" serve --model "$model" --port $port --threads 2 --max-num-seqs 64 >"$out/$v-$round.log" 2>&1 & pids+=($!) ;;
-            tcp2|ipc2|tcp1)
+            tcp2|ipc2|tcp1|mb2|mb2r1)
                 endpoint=tcp://127.0.0.1:$zmq; [ "$v" = ipc2 ] && endpoint=ipc://$out/cluster.sock
                 workers=2 threads=1; [ "$v" = tcp1 ] && workers=1 threads=2
-                "$bin" router --model "$model" --listen "$endpoint" --port $port --threads 2 --micro-batches 1 \
+                micro=1 router_threads=2
+                case $v in mb2) micro=2 ;; mb2r1) micro=2 router_threads=1 ;; esac
+                "$bin" router --model "$model" --listen "$endpoint" --port $port --threads $router_threads --micro-batches $micro \
                     --max-num-seqs 64 >"$out/$v-$round-router.log" 2>&1 & pids+=($!)
                 for w in $(seq 1 $workers); do
                     "$bin" worker --router "$endpoint" --model "$model" --id "worker-$w" --threads $threads \
