@@ -671,9 +671,9 @@ SYQ_AVX512_INLINE void tileBF(int R, int C, long k, const uint16_t *a, long r0, 
 
 /// Decode's tile: one activation row against `Q` weight rows (8 or 16), the same sums in the same
 /// order as `tileBF(1, 8, ...)` (one accumulator per output, 32 values a step), with the steps
-/// inside `k` unmasked. Sixteen rows keep sixteen weight streams in flight: on a Zen 5 host whose
-/// 512-bit instructions run at half rate, one core read bf16 weights at 13.2-17.8 GB/s this way
-/// against 11.8-15.6 with eight (`scripts/quant_kernel_bench.c`, m = 1, alternated).
+/// inside `k` unmasked. Sixteen rows keep sixteen weight streams in flight: on an EPYC host whose
+/// 512-bit instructions run at half rate, one core read bf16 weights at 16.6-17.7 GB/s this way
+/// against 14.1-14.9 with eight (`scripts/quant_kernel_bench.c`, m = 1, 4 alternated runs).
 SYQ_AVX512_INLINE void tileBF1xQ(int Q, long k, const uint16_t *a, const uint8_t *w, size_t rowBytes, long j, float *c,
                                  float beta) {
     const long kp = bf16_stride(k);

@@ -23,8 +23,9 @@ public final class PackedWeight: @unchecked Sendable {
     /// Rows of `W` per panel.
     public static let panelWidth = Int(SY_PANEL_WIDTH)
 
-    /// The product kernel the current path (`KernelPath.active`) runs: every path computes the same
-    /// chain of fused multiply-adds per output, so they agree bit for bit.
+    /// The product kernel the current path (`KernelPath.active`) runs. avx512 and avx2 compute the
+    /// same chain of fused multiply-adds per output and agree bit for bit; the portable loop adds
+    /// in the same order without fusing.
     public static var kernelDescription: String {
         switch KernelPath.active {
         case .avx512: "avx512 (6 rows x 2 panels of 16)"
