@@ -12,6 +12,9 @@
 #          the experts between workers
 #   mb2    tcp2 with two micro-batches in flight (the router's phase overlaps the workers')
 #   mb2r1  mb2 with a router of 1 thread
+#   tcp2w2 tcp2 with workers of 2 threads each (4 worker threads on 2 cores: when one worker is done
+#          with its experts, the other's second thread takes the idle core)
+#   tcp2f  tcp2 with f32 rows on the wire (no bf16 rounding, twice the bytes)
 set -uo pipefail
 bin=${1:?switchyard binary}; model=${2:?model}; rounds=${3:-3}; variants=${4:-serve,tcp2,tcp1,ipc2}
 out=$(mktemp -d)
@@ -25,13 +28,13 @@ for round in $(seq 1 "$rounds"); do
         pids=()
         case $v in
             serve) "$bin" serve --model "$model" --port $port --threads 2 --max-num-seqs 64 >"$out/$v-$round.log" 2>&1 & pids+=($!) ;;
-            tcp2|ipc2|tcp1|mb2|mb2r1)
+            tcp2|ipc2|tcp1|mb2|mb2r1|tcp2w2|tcp2f)
                 endpoint=tcp://127.0.0.1:$zmq; [ "$v" = ipc2 ] && endpoint=ipc://$out/cluster.sock
-                workers=2 threads=1; [ "$v" = tcp1 ] && workers=1 threads=2
-                micro=1 router_threads=2
+                workers=2 threads=1; [ "$v" = tcp1 ] && workers=1 threads=2; [ "$v" = tcp2w2 ] && threads=2
+                micro=1 router_threads=2 wire=auto; [ "$v" = tcp2f ] && wire=f32
                 case $v in mb2) micro=2 ;; mb2r1) micro=2 router_threads=1 ;; esac
                 "$bin" router --model "$model" --listen "$endpoint" --port $port --threads $router_threads --micro-batches $micro \
-                    --max-num-seqs 64 >"$out/$v-$round-router.log" 2>&1 & pids+=($!)
+                    --wire-dtype $wire --max-num-seqs 64 >"$out/$v-$round-router.log" 2>&1 & pids+=($!)
                 for w in $(seq 1 $workers); do
                     "$bin" worker --router "$endpoint" --model "$model" --id "worker-$w" --threads $threads \
                         >"$out/$v-$round-worker-$w.log" 2>&1 & pids+=($!)

@@ -1,3 +1,5 @@
+import CKernels
+
 /// An element type of checkpoint tensors. Raw values are the safetensors header spellings.
 ///
 /// Compute is always f32; BF16 and F16 exist so checkpoints stored in them load (converted once,
@@ -49,10 +51,7 @@ public enum DTypeConversion {
     public static func bf16ToF32(_ src: UnsafeRawBufferPointer, _ dst: UnsafeMutablePointer<Float>, count: Int) {
         precondition(src.count >= count * 2, "bf16 source holds \(src.count / 2) values, need \(count)")
         guard count > 0, let base = src.baseAddress else { return }
-        for i in 0..<count {
-            let bits = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: i &* 2, as: UInt16.self))
-            dst[i] = Float(bitPattern: UInt32(bits) &<< 16)
-        }
+        sy_bf16_to_f32_rows(base, dst, count)
     }
 
     /// Widens `count` IEEE half values at `src` to f32 (exact, including subnormals, infinities, NaN).
@@ -84,11 +83,30 @@ public enum DTypeConversion {
         }
     }
 
-    /// Narrows `count` f32 values to bfloat16 at `dst` with round-to-nearest-even; NaN stays NaN.
+    /// Narrows `count` f32 values to bfloat16 at `dst` with round-to-nearest-even; NaN stays NaN
+    /// (the bits of ``floatToBF16Bits(_:)``, vectorized). `dst` may be `src` itself: value `i` then
+    /// moves to bytes `2i ..< 2i + 2` (narrowing in place); no other overlap is allowed.
     public static func f32ToBF16(_ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer, count: Int) {
+        guard count > 0 else { return }
+        sy_f32_to_bf16_rows(src, dst, count)
+    }
+
+    /// `dst[i] += value i` for `count` little-endian bfloat16 values at `src` (which may be unaligned).
+    public static func addBF16(_ src: UnsafeRawPointer, into dst: UnsafeMutablePointer<Float>, count: Int) {
+        guard count > 0 else { return }
+        sy_bf16_add_rows(src, dst, count)
+    }
+
+    /// `dst[i] += value i` for `count` little-endian f32 values at `src` (which may be unaligned).
+    public static func addF32(_ src: UnsafeRawPointer, into dst: UnsafeMutablePointer<Float>, count: Int) {
+        guard count > 0 else { return }
+        #if _endian(little)
+        sy_f32_add_rows(src, dst, count)
+        #else
         for i in 0..<count {
-            dst.storeBytes(of: floatToBF16Bits(src[i]).littleEndian, toByteOffset: i &* 2, as: UInt16.self)
+            dst[i] += Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self)))
         }
+        #endif
     }
 
     /// Narrows `count` f32 values to IEEE half at `dst` with round-to-nearest-even (overflow to infinity).

@@ -106,9 +106,7 @@ public struct RowPacker: Sendable {
                 let row = nextRow[expert]
                 nextRow[expert] += 1
                 if elementSize == 2 {
-                    let destination = storages[worker]!.baseAddress.assumingMemoryBound(to: UInt16.self) + row * hidden
-                    let from = source + token * hidden
-                    for i in 0..<hidden { destination[i] = DTypeConversion.floatToBF16Bits(from[i]).littleEndian }
+                    DTypeConversion.f32ToBF16(source + token * hidden, storages[worker]!.baseAddress + row * hidden * 2, count: hidden)
                 } else {
                     let destination = storages[worker]!.baseAddress.assumingMemoryBound(to: Float.self) + row * hidden
                     destination.update(from: source + token * hidden, count: hidden)

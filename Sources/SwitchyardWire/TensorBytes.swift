@@ -116,10 +116,7 @@ public struct TensorBytes: @unchecked Sendable {
         withUnsafeBytes { source in
             switch dtype {
             case .bf16:
-                for i in 0..<elements {
-                    let bits = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))
-                    out[i] = DTypeConversion.bf16BitsToFloat(bits)
-                }
+                DTypeConversion.bf16ToF32(UnsafeRawBufferPointer(rebasing: source[0..<(elements * 2)]), out, count: elements)
             default:
                 #if _endian(little)
                 UnsafeMutableRawPointer(out).copyMemory(from: source.baseAddress!, byteCount: elements * 4)

@@ -76,15 +76,9 @@ public struct WorkerDispatch: Sendable {
                 let destination = out + Int(token) * hidden
                 let rowStart = slot * hidden * elementSize
                 if dtype == .bf16 {
-                    for i in 0..<hidden {
-                        let bits = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: rowStart + 2 * i, as: UInt16.self))
-                        destination[i] += DTypeConversion.bf16BitsToFloat(bits)
-                    }
+                    DTypeConversion.addBF16(source.baseAddress! + rowStart, into: destination, count: hidden)
                 } else {
-                    for i in 0..<hidden {
-                        let bits = UInt32(littleEndian: source.loadUnaligned(fromByteOffset: rowStart + 4 * i, as: UInt32.self))
-                        destination[i] += Float(bitPattern: bits)
-                    }
+                    DTypeConversion.addF32(source.baseAddress! + rowStart, into: destination, count: hidden)
                 }
             }
         }

@@ -64,4 +64,23 @@ float sy_log_sum_exp(const float *x, int n);
 /// `out[i] = silu(gate[i]) * up[i]` with `silu(g) = g / (1 + e^-g)`, for `n` floats.
 void sy_swiglu(const float *gate, const float *up, float *out, int n);
 
+// Conversions of wire rows between f32 and bfloat16 (WireConvert.c). Every pointer may be
+// unaligned (received frames); bf16 values are little-endian 16-bit patterns. Every path (AVX2
+// and the portable loop) gives the same bits: rounding is integer arithmetic, not `vcvtneps2bf16`
+// (which flushes subnormal inputs to zero).
+
+/// `dst[i] = bf16(src[i])`, rounded to nearest even; a NaN stays a (quiet) NaN. `dst` may be
+/// `src` itself (in-place narrowing: element `i` moves to bytes `2i ..< 2i + 2`, which the loop has
+/// read before it writes them); other overlaps are not allowed.
+void sy_f32_to_bf16_rows(const void *src, void *dst, size_t n);
+
+/// `dst[i] = f32(src[i])` for `n` bf16 values (exact).
+void sy_bf16_to_f32_rows(const void *src, float *dst, size_t n);
+
+/// `dst[i] += f32(src[i])` for `n` bf16 values.
+void sy_bf16_add_rows(const void *src, float *dst, size_t n);
+
+/// `dst[i] += src[i]` for `n` f32 values at a possibly unaligned `src`.
+void sy_f32_add_rows(const void *src, float *dst, size_t n);
+
 #endif

@@ -88,10 +88,7 @@ final class ReplyBuffer: @unchecked Sendable {
     /// of an element still to be read) and returns them as a zero-copy frame of half the bytes.
     func bf16TensorBytes() -> TensorBytes {
         let base = allocation.base
-        for i in 0..<floats {
-            let value = base.load(fromByteOffset: 4 * i, as: Float.self)
-            base.storeBytes(of: DTypeConversion.floatToBF16Bits(value).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
-        }
+        DTypeConversion.f32ToBF16(base.assumingMemoryBound(to: Float.self), base, count: floats)
         return TensorBytes(owner: self, baseAddress: UnsafeRawPointer(allocation.base), count: floats * 2)
     }
 
