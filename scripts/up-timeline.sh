@@ -4,7 +4,8 @@
 # CPU's running task each 10 us and prints the share of time of each pair of states (router, worker
 # 1, worker 2, their libzmq I/O threads, idle, other) and, for the expert phases (only workers
 # running), their length and how far apart the two workers finish. On two cores, "idle | w1" is
-# time one worker computes while the other core has nothing to do.
+# time one worker computes while the other core has nothing to do. Last, each thread's mean and
+# worst delay between being woken and running (`perf sched latency`).
 #
 # usage: scripts/up-timeline.sh SWITCHYARD_BIN MODEL [SECONDS (2)] [CONCURRENCY (64)] [-- UP_FLAGS...]
 # Needs perf (Debian: linux-perf) allowed to trace the scheduler (root, or perf_event_paranoid <= -1).
@@ -15,7 +16,7 @@ command -v perf >/dev/null || { echo "up-timeline: needs perf (apt-get install l
 out=$(mktemp -d)
 "$bin" up --model "$model" --workers 2 --port 18791 --zmq-port 15791 "$@" >"$out/up.log" 2>&1 &
 up=$!
-trap 'kill -INT $up 2>/dev/null || true' EXIT
+trap 'kill -INT $up 2>/dev/null; wait $up 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do curl -fs http://127.0.0.1:18791/health >/dev/null 2>&1 && break; sleep 0.2; done
 curl -fs http://127.0.0.1:18791/health >/dev/null || { echo "up-timeline: the cluster never became healthy ($out/up.log)" >&2; exit 1; }
 "$bin" bench --url http://127.0.0.1:18791 --num-prompts $((concurrency * 6)) --max-concurrency "$concurrency" \
@@ -81,4 +82,9 @@ if both:
     print(f"expert phases with both workers: {len(both)}, median {statistics.median(lengths):.2f} ms; "
           f"the workers finish {statistics.median(skew):.2f} ms apart (median), {statistics.mean(skew):.2f} ms (mean)")
 PY
+# Wake-up delays: how long each thread waited for a core after being woken (mean and worst), the
+# threads that carry messages (ZMQbg/IO, the reactors) first among those that matter.
+echo "wake-up delays (perf sched latency: thread, run time, switches, mean and worst delay):"
+perf sched latency -i "$out/sched.data" --sort max 2>/dev/null \
+    | grep -E "ZMQbg|switchyard|sy-worker|oot.default|NIO-" | awk -F'|' '{printf "  %-24s %s %s %s %s\n", $1, $2, $3, $4, $5}' || true
 echo "raw data: $out"
