@@ -6,6 +6,11 @@
 #include "CKernels.h"
 #include <string.h>
 
+// The wire's byte order is little-endian and these loops copy values as they lie in memory.
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "WireConvert.c assumes a little-endian host"
+#endif
+
 #if defined(__x86_64__) || defined(__i386__)
 #define SY_WC_X86 1
 #include <immintrin.h>

@@ -100,13 +100,7 @@ public enum DTypeConversion {
     /// `dst[i] += value i` for `count` little-endian f32 values at `src` (which may be unaligned).
     public static func addF32(_ src: UnsafeRawPointer, into dst: UnsafeMutablePointer<Float>, count: Int) {
         guard count > 0 else { return }
-        #if _endian(little)
         sy_f32_add_rows(src, dst, count)
-        #else
-        for i in 0..<count {
-            dst[i] += Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self)))
-        }
-        #endif
     }
 
     /// Narrows `count` f32 values to IEEE half at `dst` with round-to-nearest-even (overflow to infinity).
