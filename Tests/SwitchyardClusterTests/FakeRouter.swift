@@ -100,19 +100,23 @@ final class RunningWorker: Sendable {
     let worker: Worker
     private let outcome = OutcomeBox()
 
-    convenience init(router: FakeRouter, id: String, pinned: Set<Int> = [], heartbeatMs: Int = 100, drainTimeout: Duration = .seconds(60)) throws {
-        try self.init(endpoint: router.endpoint, id: id, pinned: pinned, heartbeatMs: heartbeatMs, drainTimeout: drainTimeout)
+    convenience init(router: FakeRouter, id: String, pinned: Set<Int> = [], heartbeatMs: Int = 100, drainTimeout: Duration = .seconds(60),
+                     inlineComputeFLOPs: Int? = nil) throws {
+        try self.init(endpoint: router.endpoint, id: id, pinned: pinned, heartbeatMs: heartbeatMs, drainTimeout: drainTimeout,
+                      inlineComputeFLOPs: inlineComputeFLOPs)
     }
 
-    init(endpoint: String, id: String, pinned: Set<Int> = [], heartbeatMs: Int = 100, drainTimeout: Duration = .seconds(60)) throws {
+    init(endpoint: String, id: String, pinned: Set<Int> = [], heartbeatMs: Int = 100, drainTimeout: Duration = .seconds(60),
+         inlineComputeFLOPs: Int? = nil) throws {
         let model = TestModel.shared
-        let configuration = WorkerConfiguration(
+        var configuration = WorkerConfiguration(
             routerEndpoint: endpoint, modelDirectory: model.directory, workerID: id,
             pinnedExperts: pinned, pinnedSpec: pinned.isEmpty ? "" : pinned.sorted().map(String.init).joined(separator: ","),
             threads: 1, heartbeatInterval: .milliseconds(heartbeatMs), liveness: 3,
             minReconnectDelay: .milliseconds(20), maxReconnectDelay: .milliseconds(200),
             maxBatchTokens: TestModel.maxBatchTokens, softwareVersion: "test", drainTimeout: drainTimeout
         )
+        if let inlineComputeFLOPs { configuration.inlineComputeFLOPs = inlineComputeFLOPs }
         let worker = try Worker(configuration: configuration)
         self.worker = worker
         // Started here, on the test's thread, so the worker connects even while the cooperative

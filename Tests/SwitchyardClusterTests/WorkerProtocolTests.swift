@@ -79,11 +79,13 @@ struct WorkerProtocolTests {
         await running.stop()
     }
 
-    @Test func dispatchRepliesWithCombinedExpertOutputs() async throws {
+    /// Both ways a dispatch is computed give the same answer: on the I/O thread (small dispatches,
+    /// the default budget) and on the compute thread (a budget of 0).
+    @Test(arguments: [true, false]) func dispatchRepliesWithCombinedExpertOutputs(inline: Bool) async throws {
         let model = TestModel.shared
         let config = model.config
         let router = try FakeRouter(limits: model.limits)
-        let running = try RunningWorker(router: router, id: "w-dispatch")
+        let running = try RunningWorker(router: router, id: "w-dispatch", inlineComputeFLOPs: inline ? nil : 0)
         let (routingID, _) = try await registered(router, running)
         _ = try await assign(router, routingID, version: 1, load: [(0, 0), (0, 2), (0, 4)])
 
@@ -150,6 +152,7 @@ struct WorkerProtocolTests {
         let approx = try #require(bf16Rows?.floats(as: .bf16))
         #expect(zip(approx, expected).allSatisfy { abs($0 - $1) < 0.1 * max(1, abs($1)) })
         #expect(running.worker.statistics.dispatchesServed == 2)
+        #expect(running.worker.statistics.dispatchesInline == (inline ? 2 : 0))
         await running.stop()
     }
 

@@ -1,22 +1,30 @@
 import SwitchyardWire
 
 extension Worker {
-    /// Reactor thread: queues a decoded dispatch on the compute thread (arrival order).
+    /// Reactor thread: computes a small dispatch right here when the compute thread is idle (its
+    /// reply then leaves without two thread hand-overs), else queues it on the compute thread
+    /// (arrival order).
     func dispatch(_ header: Switchyard_V1_DispatchHeader, rows: TensorBytes) {
-        let queued = computeThread.submit { [self] in compute(header, rows: rows) }
+        if Int(header.totalRows) <= inlineRowLimit, computeThread.runHereIfIdle({ compute(header, rows: rows, inline: true) }) {
+            return
+        }
+        let queued = computeThread.submit { [self] in compute(header, rows: rows, inline: false) }
         if !queued {
             send(.reply(.failure(answering: header, error: "worker \(configuration.workerID) is shutting down"), rows: nil))
         }
     }
 
-    /// Compute thread: runs the experts, combines, replies (rows sent zero-copy from a pooled buffer).
-    private func compute(_ header: Switchyard_V1_DispatchHeader, rows: TensorBytes) {
+    /// Compute thread (or the reactor in its place): runs the experts, combines, replies (rows sent zero-copy from a pooled buffer).
+    private func compute(_ header: Switchyard_V1_DispatchHeader, rows: TensorBytes, inline: Bool) {
         let started = ContinuousClock.now
         switch computer.compute(header, rows: rows, store: store) {
         case .success(let output):
             let elapsed = ContinuousClock.now - started
             let micros = UInt64(max(0, elapsed.seconds * 1e6))
-            shared.withLock { $0.statistics.dispatchesServed += 1 }
+            shared.withLock {
+                $0.statistics.dispatchesServed += 1
+                if inline { $0.statistics.dispatchesInline += 1 }
+            }
             send(.reply(.answering(header, dtype: header.dtype == .bf16 ? .bf16 : .f32, computeMicros: micros), rows: output))
         case .failure(let failure):
             logger.warning("dispatch \(header.dispatchID) (layer \(header.layer)) failed: \(failure)")

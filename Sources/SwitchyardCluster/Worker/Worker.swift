@@ -10,9 +10,10 @@ import SwitchyardZMQ
 ///
 /// Three threads, none of them Swift's cooperative pool:
 /// * the reactor thread owns the socket and runs the connection logic (`WorkerLink`), message
-///   decoding and heartbeats; it never computes or loads, so heartbeats flow during long work;
-/// * the compute thread runs dispatches one at a time in arrival order, and applies loaded experts
-///   (it alone touches the `ExpertStore`);
+///   decoding and heartbeats; it never loads, and computes only dispatches small enough
+///   (`inlineRowLimit`) that heartbeats keep flowing, and only while the compute thread is idle;
+/// * the compute thread runs the other dispatches one at a time in arrival order, and applies
+///   loaded experts (it, or the reactor in its place, alone touches the `ExpertStore`);
 /// * the loader thread reads assigned experts from the checkpoint, one assignment at a time.
 ///
 /// `run()` returns after `stop()` (having sent `Disconnect`), after a graceful `drain()`, or throws
@@ -21,7 +22,7 @@ import SwitchyardZMQ
 public final class Worker: @unchecked Sendable {
     // Safety of @unchecked Sendable: `link`, `socket` and `heartbeatSequence` are touched only on
     // the reactor thread (inside its handler and timers); `store` and `computer` only on the compute
-    // thread; everything shared between threads sits in `shared` (a Mutex) or is immutable.
+    // thread or in its place (`SerialThread.runHereIfIdle`); everything shared between threads sits in `shared` (a Mutex) or is immutable.
     public let configuration: WorkerConfiguration
     public let config: ModelConfig
     public let fingerprint: Switchyard_V1_ModelFingerprint
@@ -34,6 +35,9 @@ public final class Worker: @unchecked Sendable {
     let loaderThread = SerialThread(name: "sy-loader")
     let store: ExpertStore
     let computer: DispatchComputer
+    /// The most rows (expert copies) of a dispatch the reactor computes itself
+    /// (`WorkerConfiguration.inlineComputeFLOPs`).
+    let inlineRowLimit: Int
     let exit = WorkerExitSignal()
     let shared = Mutex(Shared())
     private let reactorBox = Mutex<Reactor?>(nil)
@@ -79,6 +83,9 @@ public final class Worker: @unchecked Sendable {
         loader = ExpertLoader(directory: directory, config: config, dtypes: configuration.dtypes)
         store = ExpertStore(config: config)
         computer = DispatchComputer(hiddenSize: config.hiddenSize, threads: configuration.threads)
+        // Gate, up and down products: 6 * hidden * intermediate FLOPs a row, for the widest expert.
+        let widest = max(config.moeIntermediateSize, config.intermediateSize, config.sharedExpertIntermediateSize)
+        inlineRowLimit = max(0, configuration.inlineComputeFLOPs) / max(1, 6 * config.hiddenSize * widest)
         link = WorkerLink(heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.liveness,
                           minDelay: configuration.minReconnectDelay, maxDelay: configuration.maxReconnectDelay,
                           now: .now)

@@ -37,6 +37,12 @@ public struct WorkerConfiguration: Sendable {
     public var drainTimeout: Duration
     /// The formats the experts are kept in once loaded (`--dtype`).
     public var dtypes: WeightDTypes
+    /// Dispatches of at most this many FLOPs (rows x 6 x hidden x widest intermediate) are computed
+    /// on the I/O thread that received them when the compute thread is idle, which spares two thread
+    /// hand-overs per dispatch; larger ones (prefill chunks) go to the compute thread so heartbeats
+    /// keep flowing. 0 sends every dispatch to the compute thread. The default, about 20 ms of one
+    /// AVX2 core, keeps the I/O thread's longest pause far inside the heartbeat liveness.
+    public var inlineComputeFLOPs = 2_000_000_000
 
     /// The keys of an encrypted link to the router.
     public struct Curve: Sendable {

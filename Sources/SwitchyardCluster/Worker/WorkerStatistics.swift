@@ -7,6 +7,8 @@ public struct WorkerStatistics: Sendable {
     public var drops = DropCounter()
     /// Dispatches answered with rows.
     public var dispatchesServed = 0
+    /// Of those, dispatches computed on the I/O thread (`WorkerConfiguration.inlineComputeFLOPs`).
+    public var dispatchesInline = 0
     /// Dispatches answered with an error.
     public var dispatchesFailed = 0
     /// `Register` messages sent (first registration and every re-registration).
