@@ -283,7 +283,7 @@ work, batches, rounds, n = sys.argv[1], [int(b) for b in sys.argv[2].split(",")]
 labels, files = sys.argv[5:5 + n], sys.argv[5 + n:5 + 2 * n]
 
 def peer_runs(i):
-    """llama-batched-bench jsonl lines of every round: {batch: [(decode, prefill), ...]}."""
+    """llama-batched-bench jsonl lines of every round: {batch: {round: (decode, prefill)}}."""
     out = {}
     for r in range(1, rounds + 1):
         path = f"{work}/peer-{i}-{r}.jsonl"
@@ -293,7 +293,7 @@ def peer_runs(i):
             line = line.strip()
             if line.startswith("{"):
                 row = json.loads(line)
-                out.setdefault(row["pl"], []).append((row["speed_tg"], row["speed_pp"]))
+                out.setdefault(row["pl"], {})[r] = (row["speed_tg"], row["speed_pp"])
     return out
 
 def switchyard_runs(i, limits):
@@ -306,11 +306,17 @@ def switchyard_runs(i, limits):
             continue
         limits.append(doc["limits"])
         for row in doc["results"]:
-            out.setdefault(row["batch"], []).append((row["decode_tok_s"], row["prefill_tok_s"]))
+            out.setdefault(row["batch"], {})[r] = (row["decode_tok_s"], row["prefill_tok_s"])
     return out
 
 def median(runs, k):
-    return statistics.median(run[k] for run in runs) if runs else None
+    return statistics.median(run[k] for run in runs.values()) if runs else None
+
+def round_ratios(ours, peer, k):
+    """Switchyard / llama.cpp per round (the two ran back to back), in round order."""
+    if not ours or not peer:
+        return []
+    return [ours[r][k] / peer[r][k] for r in sorted(set(ours) & set(peer)) if peer[r][k]]
 
 def cell(x, digits):
     return "–" if x is None else f"{x:.{digits}f}"
@@ -319,6 +325,7 @@ def ratio(a, b):
     return "–" if a is None or b is None or b == 0 else f"**{a / b:.2f}**"
 
 limits = []
+per_round = []
 print("| format | GGUF MB | batch | decode tok/s llama.cpp | decode tok/s Switchyard | decode ratio | prefill tok/s llama.cpp | prefill tok/s Switchyard | prefill ratio |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for i, (label, path) in enumerate(zip(labels, files)):
@@ -328,8 +335,13 @@ for i, (label, path) in enumerate(zip(labels, files)):
         pd, pp = median(peer.get(b), 0), median(peer.get(b), 1)
         sd, sp = median(ours.get(b), 0), median(ours.get(b), 1)
         print(f"| {label} | {size} | {b} | {cell(pd, 1)} | {cell(sd, 1)} | {ratio(sd, pd)} | {cell(pp, 0)} | {cell(sp, 0)} | {ratio(sp, pp)} |")
+        decode = round_ratios(ours.get(b), peer.get(b), 0)
+        if len(decode) > 1:
+            per_round.append(f"{label} batch {b}: " + ", ".join(f"{x:.2f}" for x in decode))
 print()
 print("Medians over the rounds; ratio = Switchyard / llama.cpp (above 1: Switchyard faster).")
+if per_round:
+    print("Decode ratio per round (each round ran llama.cpp, then Switchyard): " + "; ".join(per_round) + ".")
 if limits:
     def span(key, digits):
         xs = [l[key] for l in limits]

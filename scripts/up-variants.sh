@@ -17,6 +17,9 @@
 #   tcp2f  tcp2 with f32 rows on the wire (no bf16 rounding, twice the bytes)
 #   tcp2rn tcp2 with the router at nice 5 (its HTTP, socket and spinning threads yield to the workers)
 #   tcp2wn tcp2 with the workers at nice -5 (needs root)
+#   tcp2s0 tcp2 with the router's compute threads sleeping at once when idle (SWITCHYARD_SPIN_US=0),
+#          so they do not spin on a core the workers and message threads need
+#   mb2s0  mb2 with SWITCHYARD_SPIN_US=0 for the router
 set -uo pipefail
 bin=${1:?switchyard binary}; model=${2:?model}; rounds=${3:-3}; variants=${4:-serve,tcp2,tcp1,ipc2}
 out=$(mktemp -d)
@@ -30,13 +33,14 @@ for round in $(seq 1 "$rounds"); do
         pids=()
         case $v in
             serve) "$bin" serve --model "$model" --port $port --threads 2 --max-num-seqs 64 >"$out/$v-$round.log" 2>&1 & pids+=($!) ;;
-            tcp2|ipc2|tcp1|mb2|mb2r1|tcp2w2|tcp2f|tcp2rn|tcp2wn)
+            tcp2|ipc2|tcp1|mb2|mb2r1|tcp2w2|tcp2f|tcp2rn|tcp2wn|tcp2s0|mb2s0)
                 endpoint=tcp://127.0.0.1:$zmq; [ "$v" = ipc2 ] && endpoint=ipc://$out/cluster.sock
                 workers=2 threads=1; [ "$v" = tcp1 ] && workers=1 threads=2; [ "$v" = tcp2w2 ] && threads=2
                 micro=1 router_threads=2 wire=auto; [ "$v" = tcp2f ] && wire=f32
                 router_nice=(); worker_nice=()
                 [ "$v" = tcp2rn ] && router_nice=(nice -n 5); [ "$v" = tcp2wn ] && worker_nice=(nice -n -5)
-                case $v in mb2) micro=2 ;; mb2r1) micro=2 router_threads=1 ;; esac
+                case $v in tcp2s0|mb2s0) router_nice=(env SWITCHYARD_SPIN_US=0) ;; esac
+                case $v in mb2|mb2s0) micro=2 ;; mb2r1) micro=2 router_threads=1 ;; esac
                 "${router_nice[@]}" "$bin" router --model "$model" --listen "$endpoint" --port $port --threads $router_threads --micro-batches $micro \
                     --wire-dtype $wire --max-num-seqs 64 >"$out/$v-$round-router.log" 2>&1 & pids+=($!)
                 for w in $(seq 1 $workers); do

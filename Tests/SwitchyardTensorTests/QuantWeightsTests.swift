@@ -267,7 +267,7 @@ func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
         await #expect(processExitsWith: .success) { [format] in
             // 33 blocks of 32: a partial group of 4; f32/bf16: a partial last step of 32 values.
             let k = format.blockSize == 256 ? 1024 : format.blockSize == 1 ? 1043 : 1056
-            let n = 77  // split over 2 threads: decode's 16- and 8-row tiles and single rows
+            let n = 77  // split over 2 threads into uneven row ranges
             let w = try makeWeight(format, rows: n, cols: k, seed: 5)
             let m = 64
             let a = randomFloats(m, k, seed: 6)
