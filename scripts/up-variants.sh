@@ -37,14 +37,14 @@ for round in $(seq 1 "$rounds"); do
                 endpoint=tcp://127.0.0.1:$zmq; [ "$v" = ipc2 ] && endpoint=ipc://$out/cluster.sock
                 workers=2 threads=1; [ "$v" = tcp1 ] && workers=1 threads=2; [ "$v" = tcp2w2 ] && threads=2
                 micro=1 router_threads=2 wire=auto; [ "$v" = tcp2f ] && wire=f32
-                router_nice=(); worker_nice=()
-                [ "$v" = tcp2rn ] && router_nice=(nice -n 5); [ "$v" = tcp2wn ] && worker_nice=(nice -n -5)
-                case $v in tcp2s0|mb2s0) router_nice=(env SWITCHYARD_SPIN_US=0) ;; esac
+                router_prefix=(); worker_prefix=()
+                [ "$v" = tcp2rn ] && router_prefix=(nice -n 5); [ "$v" = tcp2wn ] && worker_prefix=(nice -n -5)
+                case $v in tcp2s0|mb2s0) router_prefix=(env SWITCHYARD_SPIN_US=0) ;; esac
                 case $v in mb2|mb2s0) micro=2 ;; mb2r1) micro=2 router_threads=1 ;; esac
-                "${router_nice[@]}" "$bin" router --model "$model" --listen "$endpoint" --port $port --threads $router_threads --micro-batches $micro \
+                "${router_prefix[@]}" "$bin" router --model "$model" --listen "$endpoint" --port $port --threads $router_threads --micro-batches $micro \
                     --wire-dtype $wire --max-num-seqs 64 >"$out/$v-$round-router.log" 2>&1 & pids+=($!)
                 for w in $(seq 1 $workers); do
-                    "${worker_nice[@]}" "$bin" worker --router "$endpoint" --model "$model" --id "worker-$w" --threads $threads \
+                    "${worker_prefix[@]}" "$bin" worker --router "$endpoint" --model "$model" --id "worker-$w" --threads $threads \
                         >"$out/$v-$round-worker-$w.log" 2>&1 & pids+=($!)
                 done ;;
             *) echo "up-variants: unknown variant $v" >&2; exit 2 ;;

@@ -152,7 +152,10 @@ struct WorkerProtocolTests {
         let approx = try #require(bf16Rows?.floats(as: .bf16))
         #expect(zip(approx, expected).allSatisfy { abs($0 - $1) < 0.1 * max(1, abs($1)) })
         #expect(running.worker.statistics.dispatchesServed == 2)
-        #expect(running.worker.statistics.dispatchesInline == (inline ? 2 : 0))
+        // The first dispatch is inline for sure; the second too unless the first took longer than
+        // a tenth of the heartbeat interval (a loaded machine), which lowers the limit.
+        let inlineCount = running.worker.statistics.dispatchesInline
+        #expect(inline ? inlineCount >= 1 : inlineCount == 0)
         await running.stop()
     }
 

@@ -5,8 +5,13 @@ extension Worker {
     /// reply then leaves without two thread hand-overs), else queues it on the compute thread
     /// (arrival order).
     func dispatch(_ header: Switchyard_V1_DispatchHeader, rows: TensorBytes) {
-        if Int(header.totalRows) <= inlineRowLimit, computeThread.runHereIfIdle({ compute(header, rows: rows, inline: true) }) {
-            return
+        let total = Int(header.totalRows)
+        if inlineLimit.allows(total) {
+            let started = ContinuousClock.now
+            if computeThread.runHereIfIdle({ compute(header, rows: rows, inline: true) }) {
+                inlineLimit.observed(rows: total, elapsed: ContinuousClock.now - started)
+                return
+            }
         }
         let queued = computeThread.submit { [self] in compute(header, rows: rows, inline: false) }
         if !queued {

@@ -11,7 +11,7 @@ import SwitchyardZMQ
 /// Three threads, none of them Swift's cooperative pool:
 /// * the reactor thread owns the socket and runs the connection logic (`WorkerLink`), message
 ///   decoding and heartbeats; it never loads, and computes only dispatches small enough
-///   (`inlineRowLimit`) that heartbeats keep flowing, and only while the compute thread is idle;
+///   (`InlineDispatchLimit`) that heartbeats keep flowing, and only while the compute thread is idle;
 /// * the compute thread runs the other dispatches one at a time in arrival order, and applies
 ///   loaded experts (it, or the reactor in its place, alone touches the `ExpertStore`);
 /// * the loader thread reads assigned experts from the checkpoint, one assignment at a time.
@@ -20,7 +20,7 @@ import SwitchyardZMQ
 /// when the router refuses the worker for good. Every malformed or unexpected message is dropped,
 /// logged and counted.
 public final class Worker: @unchecked Sendable {
-    // Safety of @unchecked Sendable: `link`, `socket` and `heartbeatSequence` are touched only on
+    // Safety of @unchecked Sendable: `link`, `socket`, `heartbeatSequence` and `inlineLimit` are touched only on
     // the reactor thread (inside its handler and timers); `store` and `computer` only on the compute
     // thread or in its place (`SerialThread.runHereIfIdle`); everything shared between threads sits in `shared` (a Mutex) or is immutable.
     public let configuration: WorkerConfiguration
@@ -35,15 +35,14 @@ public final class Worker: @unchecked Sendable {
     let loaderThread = SerialThread(name: "sy-loader")
     let store: ExpertStore
     let computer: DispatchComputer
-    /// The most rows (expert copies) of a dispatch the reactor computes itself
-    /// (`WorkerConfiguration.inlineComputeFLOPs`).
-    let inlineRowLimit: Int
     let exit = WorkerExitSignal()
     let shared = Mutex(Shared())
     private let reactorBox = Mutex<Reactor?>(nil)
 
     var link: WorkerLink
     var heartbeatSequence: UInt64 = 0
+    /// Reactor thread: the dispatches small enough for the reactor to compute itself.
+    var inlineLimit: InlineDispatchLimit
     /// Reactor thread: where a graceful drain stands.
     var drainState = WorkerDrainState.serving
 
@@ -83,9 +82,10 @@ public final class Worker: @unchecked Sendable {
         loader = ExpertLoader(directory: directory, config: config, dtypes: configuration.dtypes)
         store = ExpertStore(config: config)
         computer = DispatchComputer(hiddenSize: config.hiddenSize, threads: configuration.threads)
-        // Gate, up and down products: 6 * hidden * intermediate FLOPs a row, for the widest expert.
-        let widest = max(config.moeIntermediateSize, config.intermediateSize, config.sharedExpertIntermediateSize)
-        inlineRowLimit = max(0, configuration.inlineComputeFLOPs) / max(1, 6 * config.hiddenSize * widest)
+        inlineLimit = InlineDispatchLimit(
+            flops: configuration.inlineComputeFLOPs, hiddenSize: config.hiddenSize,
+            widestIntermediate: max(config.moeIntermediateSize, config.intermediateSize, config.sharedExpertIntermediateSize),
+            maxPause: configuration.heartbeatInterval / 10)
         link = WorkerLink(heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.liveness,
                           minDelay: configuration.minReconnectDelay, maxDelay: configuration.maxReconnectDelay,
                           now: .now)
