@@ -34,15 +34,8 @@ public struct Attention: Sendable {
         let total = start + rows
         let group = heads / kvHeads
         if rows == 1 {
-            scratch.resize(rows: total)
-            let scores = scratch.base
-            let lo = window.map { max(0, start - $0 + 1) } ?? 0
-            for h in 0..<heads {
-                let g = h / group
-                decodeHead(q: q + h * headDim, keys: cache.keys(layer: layer, head: g),
-                           values: cache.values(layer: layer, head: g), lo: lo, hi: total, sink: sinks?[h],
-                           scores: scores, output: output + h * headDim)
-            }
+            decode(q: q, start: start, cache: cache, layer: layer, window: window, sinks: sinks,
+                   output: output, heads: 0..<heads, scratch: scratch)
             return
         }
         scratch.resize(rows: rows * total)
@@ -61,6 +54,26 @@ public struct Attention: Sendable {
             }
             GEMM.multiply(m: rows, n: headDim, k: total, a: scores, lda: total,
                           b: values, ldb: headDim, c: output + h * headDim, ldc: ldOut)
+        }
+    }
+
+    /// One decode query (position `start`) for the heads `heads` only: their outputs, at
+    /// `output + h * headDim`, are exactly what `compute` with `rows` 1 writes for them, so the
+    /// heads of one token can be split over threads (each with its own `scratch`).
+    public func decode(
+        q: UnsafePointer<Float>, start: Int, cache: KVCache, layer: Int, window: Int?, sinks: UnsafePointer<Float>?,
+        output: UnsafeMutablePointer<Float>, heads: Range<Int>, scratch: Matrix
+    ) {
+        let total = start + 1
+        let group = self.heads / kvHeads
+        scratch.resize(rows: total)
+        let scores = scratch.base
+        let lo = window.map { max(0, start - $0 + 1) } ?? 0
+        for h in heads {
+            let g = h / group
+            decodeHead(q: q + h * headDim, keys: cache.keys(layer: layer, head: g),
+                       values: cache.values(layer: layer, head: g), lo: lo, hi: total, sink: sinks?[h],
+                       scores: scores, output: output + h * headDim)
         }
     }
 

@@ -1,6 +1,11 @@
 import SwitchyardTensor
 
 extension Engine {
+    /// Cached positions from which a decode token's heads are split over the threads when there
+    /// are fewer sequences than threads (batch-1 chat): below it a head's work, about
+    /// 2 x positions x headDim multiply-adds, does not repay handing it to another thread.
+    static let headSplitContext = 128
+
     /// Runs one micro-batch through every layer and the head, writing its logits from `logitRow` on.
     func run(_ state: EngineMicroBatch, _ inputs: ArraySlice<EngineInput>, logitRow: Int) async throws {
         state.prepare(inputs)
@@ -86,16 +91,34 @@ extension Engine {
                                   output: state.attention.row(first), ldOut: qDim, scratch: state.scores)
             }
         }
-        // Decode rows (one query each, no BLAS calls) run concurrently, a few sequences per claim.
+        // Decode rows (one query each, no BLAS calls) run concurrently, a few sequences per claim;
+        // fewer sequences than threads with long contexts (batch-1 chat) split their heads instead.
         let scores = state.decodeAttentionScratch(workers: threads)
-        let perClaim = 4
-        ParallelFor.run(count: (state.decodeInputs.count + perClaim - 1) / perClaim, threads: threads) { chunk, worker in
-            for n in (chunk * perClaim)..<min(state.decodeInputs.count, (chunk + 1) * perClaim) {
+        let sinks = w.sinks.map { UnsafePointer($0.base) }
+        let sequences = state.decodeInputs.count
+        var longest = 0
+        for i in state.decodeInputs { longest = max(longest, inputs[inputs.startIndex + i].cache.length) }
+        let headParts = sequences < threads && longest >= Self.headSplitContext ? min(threads, config.numHeads) : 1
+        let perClaim = headParts > 1 ? 1 : 4
+        let claims = headParts > 1 ? sequences * headParts : (sequences + perClaim - 1) / perClaim
+        ParallelFor.run(count: claims, threads: threads) { claim, worker in
+            if headParts > 1 {
+                let i = state.decodeInputs[claim / headParts]
+                let part = claim % headParts
+                let input = inputs[inputs.startIndex + i]
+                let first = state.rowStart[i]
+                let heads = (part * config.numHeads / headParts)..<((part + 1) * config.numHeads / headParts)
+                attention.decode(q: state.qkv.row(first), start: input.cache.length, cache: input.cache, layer: layer,
+                                 window: window, sinks: sinks, output: state.attention.row(first), heads: heads,
+                                 scratch: scores[worker])
+                return
+            }
+            for n in (claim * perClaim)..<min(sequences, (claim + 1) * perClaim) {
                 let i = state.decodeInputs[n]
                 let input = inputs[inputs.startIndex + i]
                 let first = state.rowStart[i]
                 attention.compute(q: state.qkv.row(first), ldQ: width, rows: 1, start: input.cache.length,
-                                  cache: input.cache, layer: layer, window: window, sinks: w.sinks.map { UnsafePointer($0.base) },
+                                  cache: input.cache, layer: layer, window: window, sinks: sinks,
                                   output: state.attention.row(first), ldOut: qDim, scratch: scores[worker])
             }
         }

@@ -41,6 +41,31 @@ struct BatchTests {
         }
     }
 
+    /// One sequence with a context past `Engine.headSplitContext` on two threads: its decode
+    /// attention splits the heads over the threads, and the logits are those of one thread, bit for bit.
+    @Test("a long-context decode split over heads on two threads equals one thread", arguments: TestModels.names)
+    func headSplitDecodeEqualsOneThread(name: String) async throws {
+        var config = TestModels.config(name)
+        config.maxPositionEmbeddings = 256
+        let prompt = TestModels.prompt(Engine.headSplitContext + 12, seed: 77, vocab: config.vocabSize)
+        func decode(threads: Int) async throws -> [[Float]] {
+            let engine = try Engine.synthetic(config: config, seed: 3)
+            engine.threads = threads
+            let cache = KVCache(config: config, capacity: 200)
+            var tokens = prompt
+            var steps: [[Float]] = []
+            for _ in 0..<3 {
+                let row = TestModels.row(try await engine.forward([EngineInput(cache: cache, tokens: tokens)]), 0)
+                steps.append(row)
+                tokens = [Int32(VectorOps.argmax(row, count: row.count))]
+            }
+            return steps
+        }
+        let one = try await decode(threads: 1)
+        let two = try await decode(threads: 2)
+        #expect(one == two)
+    }
+
     @Test("mixed step: one sequence prefills while others decode")
     func mixedPrefillAndDecode() async throws {
         let engine = try TestModels.engine("qwen3_moe")
