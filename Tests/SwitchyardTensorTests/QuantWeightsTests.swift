@@ -280,7 +280,7 @@ func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
                         let alone = product(w, Array(a[(r * k)..<((r + 1) * k)]), m: 1, threads: 2)
                         #expect(bits(alone) == bits(Array(full1[(r * n)..<((r + 1) * n)])), "\(format) \(path.name): row \(r)")
                     }
-                    for m2 in [3, 7] {  // partial row tiles
+                    for m2 in [2, 3, 4, 7] {  // a few decode rows, partial row tiles
                         let part = product(w, Array(a[0..<(m2 * k)]), m: m2, threads: 1)
                         #expect(bits(part) == bits(Array(full1[0..<(m2 * n)])), "\(format) \(path.name): m=\(m2)")
                     }
