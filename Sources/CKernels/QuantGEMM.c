@@ -593,7 +593,7 @@ SYQ_AVX2_INLINE void tileF(int fmt, int R, int C, long k, const float *a, long l
 #define SYQ_TILEF(F, NAME)                                                                                \
     SYQ_AVX2 static void NAME(long m, long k, const float *a, long lda, const uint8_t *w, size_t rowBytes,  \
                               float *c, long ldc, float beta, long j0, long j1) {                         \
-        if (m == 1) { /* decode: row after row, one sequential stream (see `tileBF1xQ`) */                \
+        if (m == 1) { /* decode: row after row, one sequential stream (see `rowBF1`) */                \
             for (long j = j0; j < j1; j++) tileF(F, 1, 1, k, a, lda, 0, w, rowBytes, j, c, ldc, beta);    \
             return;                                                                                       \
         }                                                                                                 \
@@ -674,44 +674,39 @@ SYQ_AVX512_INLINE void tileBF(int R, int C, long k, const uint16_t *a, long r0, 
     }
 }
 
-/// Decode's tile: one activation row against `Q` weight rows, the same sums in the same order as
-/// `tileBF(1, 8, ...)` (one accumulator per output, 32 values a step), with the steps inside `k`
-/// unmasked. Decode calls it with `Q` = 1: one row after the other reads the weights as one
-/// sequential stream, which the hardware prefetchers follow across pages; several rows at once
-/// are as many streams a row apart. On a Zen 5 EPYC one core read bf16 weights at 31-33 GB/s
-/// row by row against 18-22 GB/s sixteen rows at a time and 11-15 GB/s two at a time (and two
-/// cores 62 against 32 GB/s), for [4096, 1024] and [1024, 2048] weights larger than the caches.
-/// Two to four activation rows take one weight row at a time too (`tileBF(m, 1, ...)`): on
+/// Decode's product of one activation row with weight row `j`: the same sum in the same order as
+/// `tileBF(1, 1, ...)` (one accumulator, 32 values a step), with the steps inside `k` unmasked.
+/// Decode calls it row after row, which reads the weights as one sequential stream that the
+/// hardware prefetchers follow across pages; several rows at once (decode's tile of 16 until
+/// 2026-12-06) are as many streams a row apart. On a Zen 5 EPYC one core read bf16 weights at
+/// 31-33 GB/s row by row against 18-22 GB/s sixteen rows at a time and 11-15 GB/s two at a time
+/// (and two cores 62 against 32 GB/s), for [4096, 1024] and [1024, 2048] weights larger than the
+/// caches. Two to four activation rows take one weight row at a time too (`tileBF(m, 1, ...)`): on
 /// [4096, 1024] one core read 14 → 25 GB/s at m = 2, 12 → 22 at m = 3, 11 → 16 at m = 4. The avx2
 /// path does the same for m = 2 and 3 (f32 9 → 13-20, bf16 11 → 11-14 GB/s), not for 4 (f32 slower).
-SYQ_AVX512_INLINE void tileBF1xQ(int Q, long k, const uint16_t *a, const uint8_t *w, size_t rowBytes, long j, float *c,
-                                 float beta) {
+SYQ_AVX512_INLINE void rowBF1(long k, const uint16_t *a, const uint8_t *w, size_t rowBytes, long j, float *c, float beta) {
     const long kp = bf16_stride(k);
-    const uint16_t *row[16];
-    __m512 acc[16];
-    for (int q = 0; q < Q; q++) {
-        row[q] = (const uint16_t *)(w + (size_t)(j + q) * rowBytes);
-        acc[q] = _mm512_setzero_ps();
-    }
+    const uint16_t *row = (const uint16_t *)(w + (size_t)j * rowBytes);
+    __m512 acc = _mm512_setzero_ps();
     const long full = k & ~31L;
     long i = 0;
     for (; i < full; i += 32) {
         const __m512i av = _mm512_loadu_si512((const void *)(a + i));
-        for (int q = 0; q < Q; q++) acc[q] = _mm512_dpbf16_ps(acc[q], (__m512bh)av, (__m512bh)_mm512_loadu_si512((const void *)(row[q] + i)));
+        acc = _mm512_dpbf16_ps(acc, (__m512bh)av, (__m512bh)_mm512_loadu_si512((const void *)(row + i)));
     }
     if (i < kp) {
         const __mmask32 mask = (__mmask32)((1u << (k - i)) - 1);
         const __m512i av = _mm512_loadu_si512((const void *)(a + i));
-        for (int q = 0; q < Q; q++) acc[q] = _mm512_dpbf16_ps(acc[q], (__m512bh)av, (__m512bh)_mm512_maskz_loadu_epi16(mask, row[q] + i));
+        acc = _mm512_dpbf16_ps(acc, (__m512bh)av, (__m512bh)_mm512_maskz_loadu_epi16(mask, row + i));
     }
-    for (int q = 0; q < Q; q++) store_out(c + j + q, hsum16_ps(acc[q]), beta);
+    store_out(c + j, hsum16_ps(acc), beta);
 }
 
 SYQ_AVX512 static void gemm_bf16_avx512(long m, long k, const uint16_t *a, const uint8_t *w, size_t rowBytes,
                                         float *c, long ldc, float beta, long j0, long j1) {
     long j = j0;
-    if (m == 1) {  // decode: row after row, one sequential stream (see `tileBF1xQ`)
-        for (; j < j1; j++) tileBF1xQ(1, k, a, w, rowBytes, j, c, beta);
+    if (m == 1) {  // decode: row after row, one sequential stream (see `rowBF1`)
+        for (; j < j1; j++) rowBF1(k, a, w, rowBytes, j, c, beta);
         return;
     }
     if (m <= 4) {  // two to four decode rows: also one weight row at a time (one stream), against each
