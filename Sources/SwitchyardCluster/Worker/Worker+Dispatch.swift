@@ -9,7 +9,8 @@ extension Worker {
         if inlineLimit.allows(total) {
             let started = ContinuousClock.now
             if computeThread.runHereIfIdle({ compute(header, rows: rows, inline: true) }) {
-                inlineLimit.observed(rows: total, elapsed: ContinuousClock.now - started)
+                // A tenth of the heartbeat interval in force (the router's, once welcomed).
+                inlineLimit.observed(rows: total, elapsed: ContinuousClock.now - started, maxPause: link.heartbeatInterval / 10)
                 return
             }
         }

@@ -84,8 +84,7 @@ public final class Worker: @unchecked Sendable {
         computer = DispatchComputer(hiddenSize: config.hiddenSize, threads: configuration.threads)
         inlineLimit = InlineDispatchLimit(
             flops: configuration.inlineComputeFLOPs, hiddenSize: config.hiddenSize,
-            widestIntermediate: max(config.moeIntermediateSize, config.intermediateSize, config.sharedExpertIntermediateSize),
-            maxPause: configuration.heartbeatInterval / 10)
+            widestIntermediate: max(config.moeIntermediateSize, config.intermediateSize, config.sharedExpertIntermediateSize))
         link = WorkerLink(heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.liveness,
                           minDelay: configuration.minReconnectDelay, maxDelay: configuration.maxReconnectDelay,
                           now: .now)

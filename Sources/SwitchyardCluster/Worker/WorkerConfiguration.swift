@@ -41,7 +41,7 @@ public struct WorkerConfiguration: Sendable {
     /// on the I/O thread that received them when the compute thread is idle, which spares two thread
     /// hand-overs per dispatch; larger ones (prefill chunks) go to the compute thread so heartbeats
     /// keep flowing. 0 sends every dispatch to the compute thread. The default is about 20 ms of one
-    /// AVX2 core; an inline dispatch that takes longer than a tenth of `heartbeatInterval` lowers
+    /// AVX2 core; an inline dispatch that takes longer than a tenth of the heartbeat interval in force lowers
     /// the bound for the rest of the run (`InlineDispatchLimit`), so a slow kernel path cannot
     /// hold heartbeats back.
     public var inlineComputeFLOPs = 2_000_000_000
