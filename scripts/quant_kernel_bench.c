@@ -1,6 +1,7 @@
 // Times the block-format products (Sources/CKernels/QuantGEMM.c) alone on the bench preset's
 // expert shapes, one thread: C[m, n] = A[m, k] · Wᵀ for each format, m = 1, 16 (an expert's share of a batch of 64) and 64. Timed in
 // thread CPU time, so a shared, overloaded machine slows the figures less than wall time would.
+// QBENCH_M=1,2,3,4 picks other row counts; SWITCHYARD_KERNEL_ISA=avx2 (or portable) a lower path.
 // build: clang -O2 -ISources/CKernels/include -ISources/CKernels scripts/quant_kernel_bench.c \
 //           Sources/CKernels/QuantFormats.c Sources/CKernels/QuantGEMM.c -lm -o /tmp/qbench
 #include "SYQuant.h"
@@ -30,10 +31,19 @@ int main(void) {
             for (long r = 0; r < n; r++) sy_qf_quantize_row(formats[f], x + r * k, w[cpy] + r * rb, k);
         }
         void *scratch = aligned_alloc(64, (sy_qf_scratch_bytes(formats[f], 64, k) + 127) / 64 * 64);
-        const int ms[] = {1, 16, 64};
-        for (int mi = 0; mi < 3; mi++) {
+        // Activation row counts: QBENCH_M (e.g. "1,2,3,4"; each 1..64), else 1, 16 and 64.
+        int ms[16] = {1, 16, 64}, nm = 3;
+        if (getenv("QBENCH_M")) {
+            nm = 0;
+            for (char *p = getenv("QBENCH_M"); *p && nm < 16; p++) {
+                int v = (int)strtol(p, &p, 10);
+                if (v >= 1 && v <= 64) ms[nm++] = v;
+                if (!*p) break;
+            }
+        }
+        for (int mi = 0; mi < nm; mi++) {
             int m = ms[mi];
-            int iters = m == 1 ? 64 : 16;
+            int iters = m <= 4 ? 64 : 16;
             double best = 1e9;
             for (int rep = 0; rep < 3; rep++) {
                 double t0 = now();
