@@ -20,6 +20,10 @@
 #   tcp2s0 tcp2 with the router's compute threads sleeping at once when idle (SWITCHYARD_SPIN_US=0),
 #          so they do not spin on a core the workers and message threads need
 #   mb2s0  mb2 with SWITCHYARD_SPIN_US=0 for the router
+#   tcp2x2 tcp2 with every expert cut in two slices (`--expert-slices 2`): each worker holds half of
+#          every expert and computes every routed row over half the intermediate size, so the two
+#          workers finish a layer together however the gate routes it
+#   tcp4x4 router + 4 workers of 1 thread (4 worker processes on 2 cores), experts cut in four
 set -uo pipefail
 bin=${1:?switchyard binary}; model=${2:?model}; rounds=${3:-3}; variants=${4:-serve,tcp2,tcp1,ipc2}
 out=$(mktemp -d)
@@ -33,7 +37,7 @@ for round in $(seq 1 "$rounds"); do
         pids=()
         case $v in
             serve) "$bin" serve --model "$model" --port $port --threads 2 --max-num-seqs 64 >"$out/$v-$round.log" 2>&1 & pids+=($!) ;;
-            tcp2|ipc2|tcp1|mb2|mb2r1|tcp2w2|tcp2f|tcp2rn|tcp2wn|tcp2s0|mb2s0)
+            tcp2|ipc2|tcp1|mb2|mb2r1|tcp2w2|tcp2f|tcp2rn|tcp2wn|tcp2s0|mb2s0|tcp2x2|tcp4x4)
                 endpoint=tcp://127.0.0.1:$zmq; [ "$v" = ipc2 ] && endpoint=ipc://$out/cluster.sock
                 workers=2 threads=1; [ "$v" = tcp1 ] && workers=1 threads=2; [ "$v" = tcp2w2 ] && threads=2
                 micro=1 router_threads=2 wire=auto; [ "$v" = tcp2f ] && wire=f32
@@ -41,10 +45,11 @@ for round in $(seq 1 "$rounds"); do
                 [ "$v" = tcp2rn ] && router_prefix=(nice -n 5); [ "$v" = tcp2wn ] && worker_prefix=(nice -n -5)
                 case $v in tcp2s0|mb2s0) router_prefix=(env SWITCHYARD_SPIN_US=0) ;; esac
                 case $v in mb2|mb2s0) micro=2 ;; mb2r1) micro=2 router_threads=1 ;; esac
+                slices=1; [ "$v" = tcp2x2 ] && slices=2; [ "$v" = tcp4x4 ] && slices=4 workers=4
                 "${router_prefix[@]}" "$bin" router --model "$model" --listen "$endpoint" --port $port --threads $router_threads --micro-batches $micro \
-                    --wire-dtype $wire --max-num-seqs 64 >"$out/$v-$round-router.log" 2>&1 & pids+=($!)
+                    --wire-dtype $wire --expert-slices $slices --max-num-seqs 64 >"$out/$v-$round-router.log" 2>&1 & pids+=($!)
                 for w in $(seq 1 $workers); do
-                    "${worker_prefix[@]}" "$bin" worker --router "$endpoint" --model "$model" --id "worker-$w" --threads $threads \
+                    "${worker_prefix[@]}" "$bin" worker --router "$endpoint" --model "$model" --id "worker-$w" --threads $threads --expert-slices $slices \
                         >"$out/$v-$round-worker-$w.log" 2>&1 & pids+=($!)
                 done ;;
             *) echo "up-variants: unknown variant $v" >&2; exit 2 ;;

@@ -55,6 +55,25 @@ public final class ExpertFFN: @unchecked Sendable {
         if let downBias { VectorOps.addBias(downBias, to: output, rows: rows, cols: hiddenSize, ldx: hiddenSize) }
     }
 
+    /// Part `index` of `count` of this expert: intermediate rows `index * I / count ..< (index + 1) * I / count`
+    /// of gate and up, the same columns of down, and the down bias on part 0 only, so the parts'
+    /// outputs add up to the whole expert's (up to float rounding). Copies; `I` must divide by
+    /// `count`, and a block format's cut must fall on its blocks.
+    public func slice(_ index: Int, of count: Int) throws -> ExpertFFN {
+        let i = intermediateSize
+        guard count >= 1, index >= 0, index < count, i % count == 0 else {
+            throw ModelError.invalidSlice("slice \(index) of \(count) of an expert with intermediate size \(i)")
+        }
+        guard count > 1 else { return self }
+        let width = i / count
+        let rows = (index * width)..<((index + 1) * width)
+        return ExpertFFN(
+            gateUp: try gateUp.sliced(rows: [rows, (i + rows.lowerBound)..<(i + rows.upperBound)], columns: 0..<hiddenSize),
+            down: try down.sliced(rows: [0..<hiddenSize], columns: rows),
+            gateUpBias: gateUpBias.map { Array($0[rows]) + Array($0[(i + rows.lowerBound)..<(i + rows.upperBound)]) },
+            downBias: index == 0 ? downBias : nil, activation: activation)
+    }
+
     /// Bytes of weights held.
     public var byteCount: Int {
         gateUp.byteCount + down.byteCount + ((gateUpBias?.count ?? 0) + (downBias?.count ?? 0)) * MemoryLayout<Float>.stride

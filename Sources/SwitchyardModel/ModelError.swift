@@ -39,6 +39,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable, Sendable {
     case noSuchExpert(layer: Int, expert: Int, reason: String)
     /// A tensor cannot be kept in the weight format asked for (e.g. its rows are not whole blocks).
     case formatDoesNotFit(tensor: String, format: String, reason: String)
+    /// An expert cannot be split into the slices asked for (`--expert-slices`).
+    case invalidSlice(String)
 
     public var description: String {
         switch self {
@@ -76,6 +78,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable, Sendable {
             "no expert \(expert) in layer \(layer): \(reason)"
         case let .formatDoesNotFit(tensor, format, reason):
             "tensor \"\(tensor)\" cannot be kept as \(format): \(reason) (choose another --dtype / --dense-dtype)"
+        case let .invalidSlice(reason):
+            "cannot split the experts: \(reason)"
         }
     }
 }

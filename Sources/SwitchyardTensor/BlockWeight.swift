@@ -134,7 +134,7 @@ public final class BlockWeight: @unchecked Sendable {
     }
 
     /// Where row `row`'s bytes are.
-    private func rowPointer(_ row: Int) -> UnsafeRawPointer {
+    func rowPointer(_ row: Int) -> UnsafeRawPointer {
         let run = runs.count == 1 ? runs[0] : runs.last { $0.first <= row }!
         return run.base + (row - run.first) * rowBytes
     }

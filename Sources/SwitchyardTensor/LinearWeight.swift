@@ -19,6 +19,9 @@ public protocol LinearWeight: AnyObject, Sendable {
                  beta: Float, threads: Int)
     /// `W` as an f32 matrix (exact; tests and checks, not hot paths).
     func unpacked() -> Matrix
+    /// A copy in the same format of rows `rows` (ranges stacked in order), columns `columns`: part
+    /// of an expert for a worker that holds a slice of it. Block formats cut on block boundaries.
+    func sliced(rows: [Range<Int>], columns: Range<Int>) throws(WeightSliceError) -> any LinearWeight
 }
 
 extension LinearWeight {

@@ -13,6 +13,9 @@ extension Switchyard_V1_ModelFingerprint {
             differences.append("experts per layer \(expertsPerLayer) vs \(expected.expertsPerLayer)")
         }
         if hiddenSize != expected.hiddenSize { differences.append("hidden size \(hiddenSize) vs \(expected.hiddenSize)") }
+        if max(1, expertSlices) != max(1, expected.expertSlices) {
+            differences.append("expert slices \(max(1, expertSlices)) vs \(max(1, expected.expertSlices)) (start router and workers with the same --expert-slices)")
+        }
         if digest != expected.digest { differences.append("digest \(digest) vs \(expected.digest)") }
         guard !differences.isEmpty else { return nil }
         return "worker model differs from router model: " + differences.joined(separator: ", ")

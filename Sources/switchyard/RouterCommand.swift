@@ -50,7 +50,11 @@ struct RouterCommand: AsyncParsableCommand {
     @Option(name: .customLong("dispatch-timeout"), help: "Seconds a dispatch waits for a worker's reply before it is re-sent to another holder (up to 3 sends), or its requests fail.")
     var dispatchTimeout: Int = 30
 
+    @Option(name: .customLong("expert-slices"), help: "Cut every expert's intermediate rows into this many slices placed like experts, so each worker shares every routed row (even load; each row goes to more workers). Workers must use the same.")
+    var expertSlices: Int = 1
+
     func validate() throws {
+        guard (1...64).contains(expertSlices) else { throw ValidationError("--expert-slices must be between 1 and 64") }
         guard (1...8).contains(microBatches) else { throw ValidationError("--micro-batches must be between 1 and 8") }
         guard (1...16).contains(replicas) else { throw ValidationError("--replicas must be between 1 and 16") }
         guard (10...60_000).contains(heartbeatMs) else { throw ValidationError("--heartbeat-ms must be between 10 and 60000") }
@@ -126,6 +130,14 @@ struct RouterCommand: AsyncParsableCommand {
             logger.info("router-worker traffic is encrypted with CURVE", metadata: ["allowed_workers": "\(curve!.allowedWorkers.count)"])
         }
 
+        let slicing: ExpertSlicing
+        do {
+            slicing = try ExpertSlicing(count: expertSlices)
+            try slicing.validate(config)
+        } catch {
+            printError("router: \(error)")
+            throw ExitCode(1)
+        }
         let cluster: ClusterService
         do {
             cluster = try ClusterService(
@@ -133,7 +145,7 @@ struct RouterCommand: AsyncParsableCommand {
                 configuration: ClusterConfiguration(
                     listen: endpoint, heartbeatInterval: .milliseconds(heartbeatMs), liveness: 3, replicas: replicas,
                     dispatchTimeout: .seconds(dispatchTimeout), maxBatchTokens: max(serving.maxBatchTokens, ModelIdentity.defaultMaxBatchTokens),
-                    curve: curve, wireDType: wire))
+                    curve: curve, wireDType: wire, expertSlicing: slicing))
         } catch {
             printError("router: cannot listen for workers on \(endpoint): \(error)")
             throw ExitCode(1)

@@ -46,12 +46,16 @@ struct UpCommand: AsyncParsableCommand {
     @Option(name: .customLong("micro-batches"), help: "Micro-batches the router keeps in flight (1: its phase and the workers' take turns on the shared cores).")
     var microBatches: Int = 1
 
+    @Option(name: .customLong("expert-slices"), help: "Slices per expert, passed to router and workers (see `router --expert-slices`).")
+    var expertSlices: Int = 1
+
     @Argument(parsing: .postTerminator, help: "Extra flags passed to `switchyard router` after `--`.")
     var routerFlags: [String] = []
 
     func validate() throws {
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64") }
         guard (1...8).contains(microBatches) else { throw ValidationError("--micro-batches must be between 1 and 8") }
+        guard (1...64).contains(expertSlices) else { throw ValidationError("--expert-slices must be between 1 and 64") }
         for (flag, value) in [("--router-threads", routerThreads), ("--worker-threads", workerThreads)] {
             if let value, !(1...256).contains(value) { throw ValidationError("\(flag) must be between 1 and 256") }
         }
@@ -73,12 +77,13 @@ struct UpCommand: AsyncParsableCommand {
         // Flags after `--` come last, so they win over these.
         let router = try ChildProcess.launch(name: "router", executable: executable, arguments: [
             "router", "--model", model, "--listen", endpoint, "--host", host, "--port", String(port),
-            "--threads", String(routerThreads), "--micro-batches", String(microBatches),
+            "--threads", String(routerThreads), "--micro-batches", String(microBatches), "--expert-slices", String(expertSlices),
         ] + weightFormat.arguments + routerFlags)
         children.append(router)
         for index in 1...workers {
             children.append(try ChildProcess.launch(name: "worker-\(index)", executable: executable, arguments: [
                 "worker", "--router", endpoint, "--model", model, "--id", "worker-\(index)", "--threads", String(workerThreads),
+                "--expert-slices", String(expertSlices),
             ] + weightFormat.arguments))
         }
         FileHandle.standardError.write(Data("up: router on http://\(host):\(port) (\(routerThreads) threads), \(workers) workers on \(endpoint) (\(workerThreads) threads each); Ctrl-C stops all\n".utf8))

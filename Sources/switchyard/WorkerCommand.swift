@@ -49,6 +49,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("drain-timeout"), help: "Seconds SIGTERM waits for the router to move this worker's experts elsewhere before leaving anyway.")
     var drainTimeout: Double = 60
 
+    @Option(name: .customLong("expert-slices"), help: "The router's --expert-slices: this worker then holds slices of experts (the router refuses a worker whose value differs).")
+    var expertSlices: Int = 1
+
     func validate() throws {
         guard router.hasPrefix("tcp://") || router.hasPrefix("ipc://") || router.hasPrefix("inproc://") else {
             throw ValidationError("--router must be a ZeroMQ endpoint like tcp://HOST:5555, got \(router)")
@@ -91,7 +94,11 @@ struct WorkerCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
-        let configuration = WorkerConfiguration(
+        guard (1...64).contains(expertSlices) else {
+            printError("worker: --expert-slices must be between 1 and 64, got \(expertSlices)")
+            throw ExitCode(1)
+        }
+        var configuration = WorkerConfiguration(
             routerEndpoint: router, modelDirectory: URL(fileURLWithPath: model),
             workerID: id ?? WorkerConfiguration.defaultWorkerID(),
             pinnedExperts: spec?.ids ?? [], pinnedSpec: experts ?? "", threads: threads,
@@ -99,6 +106,7 @@ struct WorkerCommand: AsyncParsableCommand {
             softwareVersion: SwitchyardVersion.current, curve: curve,
             drainTimeout: .milliseconds(Int64(drainTimeout * 1000)), dtypes: try weightFormat.parsed()
         )
+        configuration.expertSlicing = try ExpertSlicing(count: expertSlices)
         let worker: Worker
         do {
             worker = try Worker(configuration: configuration, logger: logger)

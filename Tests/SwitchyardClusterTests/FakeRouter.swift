@@ -107,7 +107,7 @@ final class RunningWorker: Sendable {
     }
 
     init(endpoint: String, id: String, pinned: Set<Int> = [], heartbeatMs: Int = 100, drainTimeout: Duration = .seconds(60),
-         inlineComputeFLOPs: Int? = nil) throws {
+         inlineComputeFLOPs: Int? = nil, expertSlicing: ExpertSlicing = .whole) throws {
         let model = TestModel.shared
         var configuration = WorkerConfiguration(
             routerEndpoint: endpoint, modelDirectory: model.directory, workerID: id,
@@ -117,6 +117,7 @@ final class RunningWorker: Sendable {
             maxBatchTokens: TestModel.maxBatchTokens, softwareVersion: "test", drainTimeout: drainTimeout
         )
         if let inlineComputeFLOPs { configuration.inlineComputeFLOPs = inlineComputeFLOPs }
+        configuration.expertSlicing = expertSlicing
         let worker = try Worker(configuration: configuration)
         self.worker = worker
         // Started here, on the test's thread, so the worker connects even while the cooperative

@@ -10,18 +10,26 @@ import SwitchyardCluster
 /// dispatch and combine give the in-process backend's numbers; stopped workers leave the router degraded.
 @Suite(.serialized, .timeLimit(.minutes(1)))
 struct RealRouterTests {
-    @Test func twoWorkersBehindTheRealRouterMatchTheLocalBackend() async throws {
+    /// With `slices` 2 each worker holds halves of experts (`--expert-slices 2`): the pinned one both
+    /// halves of experts 0 and 1, and the router adds the halves.
+    @Test(arguments: [1, 2])
+    func twoWorkersBehindTheRealRouterMatchTheLocalBackend(slices: Int) async throws {
         BLAS.setThreads(1)
         let model = TestModel.shared
         let config = model.config
+        let slicing = try ExpertSlicing(count: slices)
         let fingerprint = try ModelIdentity.fingerprint(config: config, directory: model.directory)
         let cluster = try ClusterService(modelConfig: config, fingerprint: fingerprint, configuration: ClusterConfiguration(
-            listen: "tcp://127.0.0.1:*", heartbeatInterval: .milliseconds(100), maxBatchTokens: TestModel.maxBatchTokens))
+            listen: "tcp://127.0.0.1:*", heartbeatInterval: .milliseconds(100), maxBatchTokens: TestModel.maxBatchTokens,
+            expertSlicing: slicing))
         defer { cluster.stop() }
-        let pinned = try RunningWorker(endpoint: cluster.endpoint, id: "pinned", pinned: [0, 1])
-        let free = try RunningWorker(endpoint: cluster.endpoint, id: "free")
+        let pinned = try RunningWorker(endpoint: cluster.endpoint, id: "pinned", pinned: [0, 1], expertSlicing: slicing)
+        let free = try RunningWorker(endpoint: cluster.endpoint, id: "free", expertSlicing: slicing)
         #expect(await eventually(timeout: .seconds(10)) { cluster.health().ready })
-        #expect(await eventually { pinned.worker.statistics.heldExperts.allSatisfy { $0.expert <= 1 } && !pinned.worker.statistics.heldExperts.isEmpty })
+        #expect(await eventually {
+            let held = pinned.worker.statistics.heldExperts
+            return !held.isEmpty && held.allSatisfy { slicing.expert(ofUnit: $0.expert) <= 1 }
+        })
 
         let full = try LocalExpertBackend(checkpoint: Checkpoint(directory: model.directory, config: config), config: config)
         var generator = SeededGenerator(seed: 3)
@@ -48,5 +56,20 @@ struct RealRouterTests {
         await free.stop()
         #expect(await eventually(timeout: .seconds(3)) { !cluster.health().ready })
         #expect(cluster.snapshot().drops.total == 0)
+    }
+
+    @Test func aWorkerCuttingExpertsDifferentlyIsRefused() async throws {
+        let model = TestModel.shared
+        let fingerprint = try ModelIdentity.fingerprint(config: model.config, directory: model.directory)
+        let cluster = try ClusterService(modelConfig: model.config, fingerprint: fingerprint, configuration: ClusterConfiguration(
+            listen: "tcp://127.0.0.1:*", heartbeatInterval: .milliseconds(100), maxBatchTokens: TestModel.maxBatchTokens,
+            expertSlicing: try ExpertSlicing(count: 2)))
+        defer { cluster.stop() }
+        let whole = try RunningWorker(endpoint: cluster.endpoint, id: "whole")
+        let result = try #require(await whole.finished(timeout: .seconds(10)))
+        guard case .failure(.refused(let code, let text)) = result else { Issue.record("expected a refusal, got \(result)"); return }
+        #expect(code == .modelMismatch)
+        #expect(text.contains("expert slices 1 vs 2"))
+        #expect(!cluster.health().ready)
     }
 }

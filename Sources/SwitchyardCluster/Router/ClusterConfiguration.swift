@@ -1,3 +1,4 @@
+import SwitchyardModel
 import SwitchyardZMQ
 
 /// Settings of the router's worker-facing side.
@@ -23,6 +24,10 @@ public struct ClusterConfiguration: Sendable {
     public var curve: CurveSettings?
     /// The element type of rows sent to workers (workers answer in the same one).
     public var wireDType: WireRowDType
+    /// How experts are cut over the workers (`--expert-slices`): whole experts, or each expert's
+    /// intermediate rows in equal slices, so every worker shares every routed row (`ExpertSlicing`).
+    /// Workers must use the same; their registration is refused otherwise.
+    public var expertSlicing: ExpertSlicing = .whole
 
     public struct CurveSettings: Sendable {
         public var serverKeys: CurveKeyPair
@@ -35,8 +40,9 @@ public struct ClusterConfiguration: Sendable {
 
     public init(listen: String = "tcp://127.0.0.1:5555", heartbeatInterval: Duration = .milliseconds(500), liveness: Int = 3,
                 replicas: Int = 1, dispatchTimeout: Duration = .seconds(30), maxBatchTokens: Int = 4096, curve: CurveSettings? = nil,
-                wireDType: WireRowDType = .f32) {
+                wireDType: WireRowDType = .f32, expertSlicing: ExpertSlicing = .whole) {
         self.wireDType = wireDType
+        self.expertSlicing = expertSlicing
         self.listen = listen
         self.heartbeatInterval = heartbeatInterval
         self.liveness = liveness

@@ -6,11 +6,14 @@ import SwitchyardZMQ
 extension ClusterService {
     /// Sends every routed row of one layer to a worker holding its expert (the least loaded one
     /// when several do), one message per worker, and adds the replies into `output`.
+    /// With sliced experts (`ExpertSlicing`) each routed slot becomes one per slice, in unit ids,
+    /// and the workers' replies add the slices up.
     func computeFFN(layer: Int, microBatch: Int, input: Matrix, routes: ExpertRoutes, output: Matrix) async throws {
         output.resize(rows: input.rows)
         output.zero()
         guard routes.rows > 0 else { return }
-        let expertsPerLayer = modelConfig.ffnExperts(layer: layer)
+        let routes = configuration.expertSlicing.expand(routes)
+        let expertsPerLayer = configuration.expertSlicing.units(layer: layer, config: modelConfig)
         if routes.expertIDs.contains(where: { $0 < 0 }) {
             throw ClusterError.workerFailed(worker: "router", message: "routes with unused slots cannot be dispatched")
         }

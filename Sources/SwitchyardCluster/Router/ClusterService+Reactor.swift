@@ -114,7 +114,9 @@ extension ClusterService {
             return
         }
         let held = Set(register.held.map { ExpertKey(layer: Int($0.layer), expert: Int($0.expert)) })
-        let pinned = register.pinnedExperts.isEmpty ? nil : Set(register.pinnedExperts.map(Int.init))
+        // Pins name experts; with sliced experts the worker holds every slice of each.
+        let pinned = register.pinnedExperts.isEmpty
+            ? nil : configuration.expertSlicing.units(ofExperts: Set(register.pinnedExperts.map(Int.init)))
         let actions = state.withLock { state in
             state.released.remove(routingID)
             return state.registry.register(id: peer, routingID: routingID, pinned: pinned, held: held, now: now)

@@ -42,14 +42,18 @@ public final class ClusterService: ClusterControl {
     /// Binds the worker socket and starts its reactor thread.
     public init(modelConfig: ModelConfig, fingerprint: Switchyard_V1_ModelFingerprint, configuration: ClusterConfiguration,
                 logger: Logger = Logger(label: "switchyard.cluster")) throws {
+        try configuration.expertSlicing.validate(modelConfig)
         self.modelConfig = modelConfig
         self.configuration = configuration
+        var fingerprint = fingerprint
+        if configuration.expertSlicing.count > 1 { fingerprint.expertSlices = UInt32(configuration.expertSlicing.count) }
         self.fingerprint = fingerprint
         self.logger = logger
-        let limits = try ModelIdentity.limits(config: modelConfig, maxBatchTokens: configuration.maxBatchTokens)
+        let limits = try ModelIdentity.limits(config: modelConfig, maxBatchTokens: configuration.maxBatchTokens,
+                                              expertSlicing: configuration.expertSlicing)
         self.decoder = WireDecoder(limits: limits)
         self.maxMessageBytes = WireLimits.maxMessageBytes(for: limits)
-        let keys = LocalExpertBackend.allKeys(modelConfig)
+        let keys = configuration.expertSlicing.allUnits(modelConfig)
         self.state = Mutex(State(
             registry: WorkerRegistry(keys: keys, configuration: .init(
                 heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.liveness, replicas: configuration.replicas,

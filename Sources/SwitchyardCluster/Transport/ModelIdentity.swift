@@ -80,9 +80,12 @@ public enum ModelIdentity {
 
     /// The message limits of `config`: a dispatch carries at most `maxBatchTokens` tokens times the
     /// experts one token reaches in a layer (top-k plus the shared expert; 1 for dense layers).
-    public static func limits(config: ModelConfig, maxBatchTokens: Int = defaultMaxBatchTokens) throws(ModelLimitsError) -> ModelLimits {
-        let perToken = max(1, config.topK + (config.hasSharedExpert ? 1 : 0))
-        return try ModelLimits(layers: config.numLayers, expertsPerLayer: expertsPerLayer(config),
+    /// With experts cut into slices, ids on the wire are units (`ExpertSlicing`) and a token reaches
+    /// each slice of its experts.
+    public static func limits(config: ModelConfig, maxBatchTokens: Int = defaultMaxBatchTokens,
+                              expertSlicing: ExpertSlicing = .whole) throws(ModelLimitsError) -> ModelLimits {
+        let perToken = max(1, config.topK + (config.hasSharedExpert ? 1 : 0)) * expertSlicing.count
+        return try ModelLimits(layers: config.numLayers, expertsPerLayer: expertsPerLayer(config) * expertSlicing.count,
                                hiddenSize: config.hiddenSize, maxRows: max(1, maxBatchTokens) * perToken)
     }
 

@@ -11,11 +11,14 @@ public struct ExpertLoader: Sendable {
     public let config: ModelConfig
     /// The format experts are kept in (`dtypes.experts`).
     public let dtypes: WeightDTypes
+    /// Keys are units of this slicing: each loads its slice of an expert (`ExpertFFN.slice`).
+    public let slicing: ExpertSlicing
 
-    public init(directory: URL, config: ModelConfig, dtypes: WeightDTypes = .auto) {
+    public init(directory: URL, config: ModelConfig, dtypes: WeightDTypes = .auto, slicing: ExpertSlicing = .whole) {
         self.directory = directory
         self.config = config
         self.dtypes = dtypes
+        self.slicing = slicing
     }
 
     /// What one load produced.
@@ -30,22 +33,33 @@ public struct ExpertLoader: Sendable {
     /// Loads `keys`; never throws: every problem is reported per key in `failed`.
     public func load(_ keys: [ExpertKey]) -> Outcome {
         var outcome = Outcome()
-        let valid = keys.filter { config.isValid($0) }
-        for key in keys where !config.isValid(key) {
-            outcome.failed.append((key, "\(key) is not an FFN expert of this model"))
+        let isValid = { (key: ExpertKey) in
+            key.layer >= 0 && key.layer < config.numLayers && key.expert >= 0
+                && key.expert < slicing.units(layer: key.layer, config: config)
+        }
+        let valid = keys.filter(isValid)
+        for key in keys where !isValid(key) {
+            outcome.failed.append((key, "\(key) is not an FFN expert\(slicing.count > 1 ? " slice" : "") of this model"))
         }
         guard !valid.isEmpty else { return outcome }
         let checkpoint: Checkpoint
         do {
-            checkpoint = try Checkpoint(directory: directory, config: config, filter: .experts(Set(valid)), dtypes: dtypes)
+            let experts = Set(valid.map(slicing.expertKey(ofUnit:)))
+            checkpoint = try Checkpoint(directory: directory, config: config, filter: .experts(experts), dtypes: dtypes)
         } catch {
             for key in valid { outcome.failed.append((key, "\(error)")) }
             return outcome
         }
         outcome.mappedBytes = checkpoint.mappedBytes
+        // Units in order, so the slices of one expert come together and share one read of it.
+        var whole: (key: ExpertKey, ffn: ExpertFFN)?
         for key in valid.sorted() {
             do {
-                outcome.loaded[key] = try checkpoint.packedExpertFFN(layer: key.layer, expert: key.expert)
+                let expert = slicing.expertKey(ofUnit: key)
+                if whole?.key != expert {
+                    whole = (expert, try checkpoint.packedExpertFFN(layer: expert.layer, expert: expert.expert))
+                }
+                outcome.loaded[key] = try whole!.ffn.slice(slicing.slice(ofUnit: key.expert), of: slicing.count)
             } catch {
                 outcome.failed.append((key, "\(error)"))
             }

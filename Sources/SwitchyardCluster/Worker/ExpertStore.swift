@@ -9,8 +9,9 @@ final class ExpertStore: @unchecked Sendable {
     /// Bytes of expert weights held.
     private(set) var residentBytes = 0
 
-    init(config: ModelConfig) {
-        experts = (0..<config.numLayers).map { Array(repeating: nil, count: config.ffnExperts(layer: $0)) }
+    /// Slots for every unit of `slicing` (whole experts: one per expert).
+    init(config: ModelConfig, slicing: ExpertSlicing = .whole) {
+        experts = (0..<config.numLayers).map { Array(repeating: nil, count: slicing.units(layer: $0, config: config)) }
     }
 
     /// The expert, or nil when not held or out of range.

@@ -69,8 +69,13 @@ public final class Worker: @unchecked Sendable {
         let directory = configuration.modelDirectory
         do {
             config = try ModelConfig.load(directory: directory)
-            fingerprint = try ModelIdentity.fingerprint(config: config, directory: directory)
-            limits = try ModelIdentity.limits(config: config, maxBatchTokens: configuration.maxBatchTokens)
+            try configuration.expertSlicing.validate(config)
+            var fingerprint = try ModelIdentity.fingerprint(config: config, directory: directory)
+            // Whole experts stay 0 (as a worker without the field sends them).
+            if configuration.expertSlicing.count > 1 { fingerprint.expertSlices = UInt32(configuration.expertSlicing.count) }
+            self.fingerprint = fingerprint
+            limits = try ModelIdentity.limits(config: config, maxBatchTokens: configuration.maxBatchTokens,
+                                              expertSlicing: configuration.expertSlicing)
         } catch {
             throw WorkerError.setup("cannot load model \(directory.path): \(error)")
         }
@@ -79,12 +84,14 @@ public final class Worker: @unchecked Sendable {
             throw WorkerError.setup("pinned expert \(bad) does not exist: the model has expert ids 0..<\(experts) per layer")
         }
         decoder = WireDecoder(limits: limits)
-        loader = ExpertLoader(directory: directory, config: config, dtypes: configuration.dtypes)
-        store = ExpertStore(config: config)
+        loader = ExpertLoader(directory: directory, config: config, dtypes: configuration.dtypes,
+                              slicing: configuration.expertSlicing)
+        store = ExpertStore(config: config, slicing: configuration.expertSlicing)
         computer = DispatchComputer(hiddenSize: config.hiddenSize, threads: configuration.threads)
         inlineLimit = InlineDispatchLimit(
             flops: configuration.inlineComputeFLOPs, hiddenSize: config.hiddenSize,
-            widestIntermediate: max(config.moeIntermediateSize, config.intermediateSize, config.sharedExpertIntermediateSize))
+            widestIntermediate: max(config.moeIntermediateSize, config.intermediateSize, config.sharedExpertIntermediateSize)
+                / configuration.expertSlicing.count)
         link = WorkerLink(heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.liveness,
                           minDelay: configuration.minReconnectDelay, maxDelay: configuration.maxReconnectDelay,
                           now: .now)

@@ -45,6 +45,10 @@ public struct WorkerConfiguration: Sendable {
     /// the bound for the rest of the run (`InlineDispatchLimit`), so a slow kernel path cannot
     /// hold heartbeats back.
     public var inlineComputeFLOPs = 2_000_000_000
+    /// How experts are cut over the workers (`--expert-slices`): must match the router's, which
+    /// refuses the registration otherwise. With slices, the ids the router assigns are units
+    /// (`ExpertSlicing`) and the worker keeps only its slices of each expert.
+    public var expertSlicing: ExpertSlicing = .whole
 
     /// The keys of an encrypted link to the router.
     public struct Curve: Sendable {

@@ -262,6 +262,11 @@ public nonisolated struct Switchyard_V1_ModelFingerprint: Sendable {
 
   public var hiddenSize: UInt32 = 0
 
+  /// How many slices each FFN expert is cut into by its intermediate rows (`--expert-slices`;
+  /// 0 and 1 both mean whole experts). Expert ids in ExpertRef, Register.held and dispatch
+  /// segments are then units: `expert * expert_slices + slice`.
+  public var expertSlices: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -535,7 +540,7 @@ nonisolated extension Switchyard_V1_Capacity: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Switchyard_V1_ModelFingerprint: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ModelFingerprint"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}digest\0\u{3}model_type\0\u{1}layers\0\u{3}experts_per_layer\0\u{3}hidden_size\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}digest\0\u{3}model_type\0\u{1}layers\0\u{3}experts_per_layer\0\u{3}hidden_size\0\u{3}expert_slices\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -548,6 +553,7 @@ nonisolated extension Switchyard_V1_ModelFingerprint: SwiftProtobuf.Message, Swi
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.layers) }()
       case 4: try { try decoder.decodeSingularUInt32Field(value: &self.expertsPerLayer) }()
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.hiddenSize) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.expertSlices) }()
       default: break
       }
     }
@@ -569,6 +575,9 @@ nonisolated extension Switchyard_V1_ModelFingerprint: SwiftProtobuf.Message, Swi
     if self.hiddenSize != 0 {
       try visitor.visitSingularUInt32Field(value: self.hiddenSize, fieldNumber: 5)
     }
+    if self.expertSlices != 0 {
+      try visitor.visitSingularUInt32Field(value: self.expertSlices, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -578,6 +587,7 @@ nonisolated extension Switchyard_V1_ModelFingerprint: SwiftProtobuf.Message, Swi
     if lhs.layers != rhs.layers {return false}
     if lhs.expertsPerLayer != rhs.expertsPerLayer {return false}
     if lhs.hiddenSize != rhs.hiddenSize {return false}
+    if lhs.expertSlices != rhs.expertSlices {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
