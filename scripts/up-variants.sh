@@ -5,6 +5,8 @@
 # ratio to `serve`. Only ratios within a round count on a VM whose speed drifts.
 #
 # usage: scripts/up-variants.sh SWITCHYARD_BIN MODEL [ROUNDS (3)] [VARIANTS (serve,tcp2,tcp1,ipc2)]
+#   NUM_PROMPTS=N in the environment changes the 512 requests per run (fewer, shorter runs
+#   alternate more often within the same time: more rounds against a VM whose speed drifts)
 #   serve  `serve --threads 2`
 #   tcp2   router (2 threads) + 2 workers of 1 thread on tcp://127.0.0.1 (what `up --workers 2` starts)
 #   ipc2   the same on an ipc:// (Unix socket) endpoint
@@ -55,7 +57,7 @@ for round in $(seq 1 "$rounds"); do
             *) echo "up-variants: unknown variant $v" >&2; exit 2 ;;
         esac
         if wait_healthy "$v"; then
-            "$bin" bench --url "http://127.0.0.1:$port" --num-prompts 512 --max-concurrency 64 --input-len 32 \
+            "$bin" bench --url "http://127.0.0.1:$port" --num-prompts "${NUM_PROMPTS:-512}" --max-concurrency 64 --input-len 32 \
                 --output-len 32 --vocab-size 32000 --token-prompts --seed 1 --result-json "$out/$v-$round.json" \
                 --quiet >/dev/null 2>&1 || echo "up-variants: bench against $v failed" >&2
         fi
@@ -75,5 +77,11 @@ if "serve" in variants:
         ratios = [tput(v, r) / tput("serve", r) for r in range(1, rounds + 1) if tput(v, r) and tput("serve", r)]
         if v != "serve" and ratios:
             print(f"{v} / serve: median {statistics.median(ratios):.2f} (rounds: {', '.join(f'{x:.2f}' for x in ratios)})")
+for v in variants:
+    if v == "serve" or "tcp2" not in variants or v == "tcp2":
+        continue
+    ratios = [tput(v, r) / tput("tcp2", r) for r in range(1, rounds + 1) if tput(v, r) and tput("tcp2", r)]
+    if ratios:
+        print(f"{v} / tcp2: median {statistics.median(ratios):.2f} (rounds: {', '.join(f'{x:.2f}' for x in ratios)})")
 print(f"logs and results in {out}")
 PY

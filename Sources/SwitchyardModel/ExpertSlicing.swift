@@ -59,25 +59,6 @@ public struct ExpertSlicing: Sendable, Equatable {
         }
     }
 
-    /// Values in the largest block of any weight format (the K-quants' 256): a slice of whole
-    /// blocks of these can be cut from a weight in any format.
-    public static let widestBlock = 256
-
-    /// The slicing for `workers` workers sharing one machine (`up`): one slice per worker, so each
-    /// holds 1/`workers` of every expert and all finish each layer together, when every expert's
-    /// intermediate size cuts into slices of whole 256-value blocks (any weight format can then
-    /// be cut); whole experts otherwise.
-    public static func evenShare(workers: Int, config: ModelConfig) -> ExpertSlicing {
-        guard workers > 1, let slicing = try? ExpertSlicing(count: workers) else { return .whole }
-        for layer in 0..<config.numLayers {
-            for expert in 0..<config.ffnExperts(layer: layer) {
-                let size = config.expertIntermediateSize(layer: layer, expert: expert)
-                guard size % workers == 0, (size / workers) % widestBlock == 0 else { return .whole }
-            }
-        }
-        return slicing
-    }
-
     /// `routes` with each slot replaced by one slot per slice of its expert (same weight), in
     /// unit ids: the sum over a row's slots is then the same FFN output. Unused slots (-1) stay
     /// unused, once per slice.

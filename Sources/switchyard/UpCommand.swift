@@ -46,11 +46,10 @@ struct UpCommand: AsyncParsableCommand {
     @Option(name: .customLong("micro-batches"), help: "Micro-batches the router keeps in flight (1: its phase and the workers' take turns on the shared cores).")
     var microBatches: Int = 1
 
-    /// On one machine the workers share the cores: with whole experts a layer waits for the worker
-    /// that got more rows while the other's core idles. One slice per worker evens that out
-    /// (bench q4_K_M, 2 workers on 2 cores, 64 streams: see the README's performance section).
-    @Option(name: .customLong("expert-slices"), help: "Slices per expert, passed to router and workers (see `router --expert-slices`); default: one per worker when every expert cuts into whole 256-value blocks, else 1.")
-    var expertSlices: Int?
+    /// Whole experts by default: on the bench preset (a random gate, so evenly loaded experts) two
+    /// slices measured the same throughput as whole experts (README, performance section).
+    @Option(name: .customLong("expert-slices"), help: "Slices per expert, passed to router and workers (see `router --expert-slices`).")
+    var expertSlices: Int = 1
 
     @Argument(parsing: .postTerminator, help: "Extra flags passed to `switchyard router` after `--`.")
     var routerFlags: [String] = []
@@ -58,7 +57,7 @@ struct UpCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64") }
         guard (1...8).contains(microBatches) else { throw ValidationError("--micro-batches must be between 1 and 8") }
-        if let expertSlices, !(1...64).contains(expertSlices) { throw ValidationError("--expert-slices must be between 1 and 64") }
+        guard (1...64).contains(expertSlices) else { throw ValidationError("--expert-slices must be between 1 and 64") }
         for (flag, value) in [("--router-threads", routerThreads), ("--worker-threads", workerThreads)] {
             if let value, !(1...256).contains(value) { throw ValidationError("\(flag) must be between 1 and 256") }
         }
@@ -76,17 +75,6 @@ struct UpCommand: AsyncParsableCommand {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let routerThreads = routerThreads ?? cores
         let workerThreads = workerThreads ?? max(1, cores / workers)
-        let expertSlices: Int
-        if let chosen = self.expertSlices {
-            expertSlices = chosen
-        } else {
-            do {
-                expertSlices = ExpertSlicing.evenShare(workers: workers, config: try ModelConfig.load(directory: URL(fileURLWithPath: model))).count
-            } catch {
-                printError("up: \(error)")
-                throw ExitCode(1)
-            }
-        }
         var children: [ChildProcess] = []
         // Flags after `--` come last, so they win over these.
         let router = try ChildProcess.launch(name: "router", executable: executable, arguments: [

@@ -206,7 +206,7 @@ struct ProcessTests {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         #expect(up.output.contains("(\(cores) threads), 2 workers") && up.output.contains("(\(max(1, cores / 2)) threads each,"), "\(up.output)")
         #expect(up.output.contains("micro_batches=1"), "\(up.output)")
-        // The tiny model's experts do not cut into whole 256-value blocks: they stay whole.
+        // Whole experts unless --expert-slices says otherwise.
         #expect(up.output.contains("experts in 1 slice)"), "\(up.output)")
 
         up.signal(SIGTERM)

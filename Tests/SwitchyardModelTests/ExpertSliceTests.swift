@@ -112,17 +112,4 @@ struct ExpertSliceTests {
         #expect(throws: ModelError.self) { try ExpertSlicing(count: 5).validate(config) }
         #expect(try ExpertSlicing(count: 2).allUnits(config).count == 2 * config.allExperts.count)
     }
-
-    @Test("up slices experts per worker only when every slice is whole 256-value blocks")
-    func evenShare() {
-        var config = TestModels.config("mixtral")
-        #expect(ExpertSlicing.evenShare(workers: 2, config: config) == .whole)  // 24 / 2 = 12 values
-        config.intermediateSize = 2048
-        config.moeIntermediateSize = 2048
-        #expect(ExpertSlicing.evenShare(workers: 2, config: config).count == 2)
-        #expect(ExpertSlicing.evenShare(workers: 4, config: config).count == 4)
-        #expect(ExpertSlicing.evenShare(workers: 16, config: config) == .whole)  // 128 values
-        #expect(ExpertSlicing.evenShare(workers: 3, config: config) == .whole)
-        #expect(ExpertSlicing.evenShare(workers: 1, config: config) == .whole)
-    }
 }
