@@ -34,7 +34,14 @@ struct UpCommand: AsyncParsableCommand {
     @Option(name: .customLong("router-threads"), help: "Compute threads of the router (default: every core).")
     var routerThreads: Int?
 
-    @Option(name: .customLong("worker-threads"), help: "Compute threads of each worker (default: cores / workers, at least 1).")
+    /// Every worker gets every core by default, and its idle compute threads sleep at once instead
+    /// of polling (`SWITCHYARD_SPIN_US=0` unless set): the kernel then shares the cores among the
+    /// workers' threads as they have work, so when one worker is held up (the router's HTTP and
+    /// socket threads, the clients on the same machine) the other's threads finish its part and
+    /// then give the core back. With one thread each, the layer waited for the held-up worker while
+    /// the other core idled: 2 workers on 2 cores, bench q4_K_M, 64 streams, median 1.035 of
+    /// 8 alternated pairs (README, performance section).
+    @Option(name: .customLong("worker-threads"), help: "Compute threads of each worker (default: every core; idle worker threads sleep at once).")
     var workerThreads: Int?
 
     /// Every process of `up` shares this machine's cores. Without overlap the router's phase
@@ -74,7 +81,9 @@ struct UpCommand: AsyncParsableCommand {
         let endpoint = "tcp://127.0.0.1:\(zmqPort)"
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let routerThreads = routerThreads ?? cores
-        let workerThreads = workerThreads ?? max(1, cores / workers)
+        let workerThreads = workerThreads ?? cores
+        // Threads that poll while idle would keep the cores from the other processes' threads.
+        let workerEnvironment = ProcessInfo.processInfo.environment["SWITCHYARD_SPIN_US"] == nil ? ["SWITCHYARD_SPIN_US": "0"] : [:]
         var children: [ChildProcess] = []
         // Flags after `--` come last, so they win over these.
         let router = try ChildProcess.launch(name: "router", executable: executable, arguments: [
@@ -86,7 +95,7 @@ struct UpCommand: AsyncParsableCommand {
             children.append(try ChildProcess.launch(name: "worker-\(index)", executable: executable, arguments: [
                 "worker", "--router", endpoint, "--model", model, "--id", "worker-\(index)", "--threads", String(workerThreads),
                 "--expert-slices", String(expertSlices),
-            ] + weightFormat.arguments))
+            ] + weightFormat.arguments, environment: workerEnvironment))
         }
         FileHandle.standardError.write(Data("up: router on http://\(host):\(port) (\(routerThreads) threads), \(workers) workers on \(endpoint) (\(workerThreads) threads each, experts in \(expertSlices) slice\(expertSlices == 1 ? "" : "s")); Ctrl-C stops all\n".utf8))
 
@@ -136,10 +145,14 @@ final class ChildProcess: @unchecked Sendable {
         self.process = process
     }
 
-    static func launch(name: String, executable: String, arguments: [String]) throws -> ChildProcess {
+    /// `environment` adds to (or overrides) this process's environment for the child.
+    static func launch(name: String, executable: String, arguments: [String], environment: [String: String] = [:]) throws -> ChildProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, child in child }
+        }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

@@ -201,18 +201,35 @@ struct ProcessTests {
         // Every child's output reaches ours, prefixed by its name.
         #expect(up.output.contains("router | "), "\(up.output)")
         #expect(up.output.contains("worker-1 | ") && up.output.contains("worker-2 | "), "\(up.output)")
-        // Co-located processes share the cores: the router gets all of them, each worker its share,
-        // and overlap is off (the router's phase and the workers' take turns).
+        // Co-located processes share the cores: the router and each worker get all of them (idle
+        // worker threads sleep at once), and overlap is off (the router's phase and the workers' take turns).
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        #expect(up.output.contains("(\(cores) threads), 2 workers") && up.output.contains("(\(max(1, cores / 2)) threads each,"), "\(up.output)")
+        #expect(up.output.contains("(\(cores) threads), 2 workers") && up.output.contains("(\(cores) threads each,"), "\(up.output)")
         #expect(up.output.contains("micro_batches=1"), "\(up.output)")
         // Whole experts unless --expert-slices says otherwise.
+        // Workers' idle threads sleep at once (unless this environment chose a spin of its own).
+        if ProcessInfo.processInfo.environment["SWITCHYARD_SPIN_US"] == nil {
+            let workers = childrenRunning(using: model).filter { commandLine($0).contains(" worker ") }
+            #expect(workers.count == 2, "\(childrenRunning(using: model).map(commandLine))")
+            for pid in workers {
+                let environment = (FileManager.default.contents(atPath: "/proc/\(pid)/environ") ?? Data()).split(separator: 0)
+                    .map { String(decoding: $0, as: UTF8.self) }
+                let spin = environment.filter { $0.hasPrefix("SWITCHYARD_SPIN_US=") }
+                #expect(spin == ["SWITCHYARD_SPIN_US=0"], "worker \(pid)")
+            }
+        }
         #expect(up.output.contains("experts in 1 slice)"), "\(up.output)")
 
         up.signal(SIGTERM)
         #expect(try await up.wait(timeout: .seconds(60)) == 0, "\(up.output)")
         // No child outlives `up`.
         #expect(childrenRunning(using: model).isEmpty, "still running: \(childrenRunning(using: model))")
+    }
+
+    /// The command line of process `pid`, arguments separated by spaces.
+    func commandLine(_ pid: Int32) -> String {
+        let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()
+        return String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
     }
 
     /// Pids of processes whose command line mentions `model` (the children of `up`).
