@@ -12,6 +12,7 @@
 #          started until 2026-12-07)
 #   up2    router (2 threads) + 2 workers of 2 threads whose idle threads sleep at once
 #          (SWITCHYARD_SPIN_US=0): what `up --workers 2` starts on 2 cores
+#   up2s0  up2 with the router's compute threads sleeping at once as well
 #   ipc2   the same on an ipc:// (Unix socket) endpoint
 #   tcp1   router (2 threads) + 1 worker of 2 threads: the router/worker split without any split of
 #          the experts between workers
@@ -42,7 +43,7 @@ for round in $(seq 1 "$rounds"); do
         pids=()
         case $v in
             serve) "$bin" serve --model "$model" --port $port --threads 2 --max-num-seqs 64 >"$out/$v-$round.log" 2>&1 & pids+=($!) ;;
-            tcp2|ipc2|tcp1|mb2|mb2r1|tcp2w2|tcp2f|tcp2rn|tcp2wn|tcp2s0|mb2s0|tcp2x2|tcp4x4|up2)
+            tcp2|ipc2|tcp1|mb2|mb2r1|tcp2w2|tcp2f|tcp2rn|tcp2wn|tcp2s0|mb2s0|tcp2x2|tcp4x4|up2|up2s0)
                 endpoint=tcp://127.0.0.1:$zmq; [ "$v" = ipc2 ] && endpoint=ipc://$out/cluster.sock
                 workers=2 threads=1; [ "$v" = tcp1 ] && workers=1 threads=2; [ "$v" = tcp2w2 ] && threads=2
                 micro=1 router_threads=2 wire=auto; [ "$v" = tcp2f ] && wire=f32
@@ -51,7 +52,8 @@ for round in $(seq 1 "$rounds"); do
                 case $v in tcp2s0|mb2s0) router_prefix=(env SWITCHYARD_SPIN_US=0) ;; esac
                 case $v in mb2|mb2s0) micro=2 ;; mb2r1) micro=2 router_threads=1 ;; esac
                 slices=1; [ "$v" = tcp2x2 ] && slices=2; [ "$v" = tcp4x4 ] && slices=4 workers=4
-                [ "$v" = up2 ] && threads=2 && worker_prefix=(env SWITCHYARD_SPIN_US=0)
+                case $v in up2|up2s0) threads=2 worker_prefix=(env SWITCHYARD_SPIN_US=0) ;; esac
+                [ "$v" = up2s0 ] && router_prefix=(env SWITCHYARD_SPIN_US=0)
                 "${router_prefix[@]}" "$bin" router --model "$model" --listen "$endpoint" --port $port --threads $router_threads --micro-batches $micro \
                     --wire-dtype $wire --expert-slices $slices --max-num-seqs 64 >"$out/$v-$round-router.log" 2>&1 & pids+=($!)
                 for w in $(seq 1 $workers); do
