@@ -57,6 +57,7 @@ struct WorkerCommand: AsyncParsableCommand {
             throw ValidationError("--router must be a ZeroMQ endpoint like tcp://HOST:5555, got \(router)")
         }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
+        guard (1...64).contains(expertSlices) else { throw ValidationError("--expert-slices must be between 1 and 64") }
         guard (1...60_000).contains(heartbeatMs) else { throw ValidationError("--heartbeat-ms must be between 1 and 60000") }
         if (curveSecretKey == nil) != (routerPublicKey == nil) {
             throw ValidationError("--curve-secret-key and --router-public-key go together")
@@ -93,10 +94,6 @@ struct WorkerCommand: AsyncParsableCommand {
                 printError("worker: \(error)")
                 throw ExitCode(1)
             }
-        }
-        guard (1...64).contains(expertSlices) else {
-            printError("worker: --expert-slices must be between 1 and 64, got \(expertSlices)")
-            throw ExitCode(1)
         }
         var configuration = WorkerConfiguration(
             routerEndpoint: router, modelDirectory: URL(fileURLWithPath: model),

@@ -49,13 +49,31 @@ struct UpFlagsTests {
     @Test(arguments: [(["--micro-batches", "0"], "--micro-batches must be between 1 and 8"),
                       (["--micro-batches", "9"], "--micro-batches must be between 1 and 8"),
                       (["--router-threads", "0"], "--router-threads must be between 1 and 256"),
-                      (["--worker-threads", "0"], "--worker-threads must be between 1 and 256")])
+                      (["--worker-threads", "0"], "--worker-threads must be between 1 and 256"),
+                      (["--expert-slices", "0"], "--expert-slices must be between 1 and 64")])
     func badValuesAreRejectedWithTheFlagsName(flags: [String], message: String) {
         do {
             _ = try UpCommand.parse(["--model", "/nonexistent"] + flags)
             Issue.record("\(flags) was accepted")
         } catch {
             #expect(UpCommand.message(for: error).contains(message), "\(UpCommand.message(for: error))")
+        }
+    }
+
+    /// Router and worker refuse a slice count outside 1...64 before loading anything.
+    @Test(arguments: ["0", "65"])
+    func badExpertSlicesAreRejectedByRouterAndWorker(value: String) {
+        for (parse, message) in [
+            ({ _ = try RouterCommand.parse(["--model", "/nonexistent", "--expert-slices", value]) }, { RouterCommand.message(for: $0) }),
+            ({ _ = try WorkerCommand.parse(["--router", "tcp://127.0.0.1:5555", "--model", "/nonexistent", "--expert-slices", value]) },
+             { WorkerCommand.message(for: $0) }),
+        ] as [(() throws -> Void, (any Error) -> String)] {
+            do {
+                try parse()
+                Issue.record("--expert-slices \(value) was accepted")
+            } catch {
+                #expect(message(error).contains("--expert-slices must be between 1 and 64"), "\(message(error))")
+            }
         }
     }
 }
