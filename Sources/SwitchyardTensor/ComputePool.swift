@@ -10,7 +10,7 @@ import Synchronization
 /// `DispatchQueue.concurrentPerform`, each paid a wake-up of a sleeping thread (tens of
 /// microseconds), so a second thread barely helped. Here the caller runs as worker 0 and the pool's
 /// threads (workers 1...) poll a generation counter: a new job is seen at once. A thread that sees
-/// no job for `spinDuration` sleeps on a condition until the next one, so an idle process (a router
+/// no job for `spinDuration` (or told to `park`) sleeps on a condition until the next one, so an idle process (a router
 /// waiting for its workers, a server without requests) gives its cores back.
 ///
 /// One job runs at a time. `run` returns false without running anything when another job holds
@@ -21,10 +21,20 @@ final class ComputePool: @unchecked Sendable {
 
     /// How long an idle pool thread polls before it sleeps: `SWITCHYARD_SPIN_US` microseconds
     /// (default 200; 0 sleeps at once, as a process sharing its cores with others may want).
-    static let spinDuration: Duration = {
+    static let defaultSpinDuration: Duration = {
         let micros = ProcessInfo.processInfo.environment["SWITCHYARD_SPIN_US"].flatMap { Int($0) }.map { max(0, $0) } ?? 200
         return .microseconds(micros)
     }()
+
+    /// How long this pool's idle threads poll before they sleep.
+    let spinDuration: Duration
+
+    init(spinDuration: Duration = ComputePool.defaultSpinDuration) {
+        self.spinDuration = spinDuration
+    }
+
+    /// Pool threads asleep on their condition (tests).
+    var sleepingThreads: Int { sleepers.load(ordering: .sequentiallyConsistent) }
 
     /// The job in progress: set by `run` before it publishes a new generation, read by the workers
     /// after they see it.
@@ -43,6 +53,8 @@ final class ComputePool: @unchecked Sendable {
     private let unfinished = Atomic<Int>(0)
     /// Pool threads asleep (or about to sleep) on `wake`.
     private let sleepers = Atomic<Int>(0)
+    /// Incremented by `park`: a polling thread that sees it change stops polling and sleeps.
+    private let parkRequests = Atomic<Int>(0)
     /// Held by the one caller whose job is in progress.
     private let busy = Atomic<Bool>(false)
     private let wake = NSCondition()
@@ -84,6 +96,14 @@ final class ComputePool: @unchecked Sendable {
         return true
     }
 
+    /// Idle pool threads stop polling and sleep until the next job, instead of at the end of their
+    /// `spinDuration`. For a process about to wait far longer than the poll (a router awaiting its
+    /// workers' replies, a worker that has sent its reply): the polling would only keep a core from
+    /// the processes doing the work. Threads running a job are not affected.
+    func park() {
+        parkRequests.wrappingAdd(1, ordering: .relaxed)
+    }
+
     private func claimItems(worker: Int) {
         guard worker < job.workers, let body = job.body else { return }
         while true {
@@ -99,11 +119,13 @@ final class ComputePool: @unchecked Sendable {
         while true {
             var current = generation.load(ordering: .acquiring)
             if current == seen {
-                let deadline = clock.now + Self.spinDuration
+                let deadline = clock.now + spinDuration
+                let parked = parkRequests.load(ordering: .relaxed)
                 var polls = 0
                 while current == seen {
                     sy_cpu_relax()
                     polls += 1
+                    if polls & 15 == 0, parkRequests.load(ordering: .relaxed) != parked { break }
                     if polls & 255 == 0, clock.now >= deadline { break }
                     current = generation.load(ordering: .acquiring)
                 }

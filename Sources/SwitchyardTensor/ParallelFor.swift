@@ -36,6 +36,13 @@ public enum ParallelFor {
         }
     }
 
+    /// The pool's idle threads sleep now instead of polling for the next job a moment longer
+    /// (`ComputePool.park`): call before a wait much longer than the poll, so that the polling does
+    /// not keep a core from another process's threads on a shared machine.
+    public static func parkIdleThreads() {
+        ComputePool.shared.park()
+    }
+
     /// Lets the caller's non-Sendable closure cross into the concurrent workers; `run` guarantees
     /// it is called only while `run` is on the stack.
     private struct BodyBox: @unchecked Sendable {

@@ -51,6 +51,9 @@ struct RealRouterTests {
             #expect(worst < 1e-5)
         }
         #expect(pinned.worker.statistics.dispatchesServed >= 1 && free.worker.statistics.dispatchesServed >= 1)
+        let statistics = cluster.snapshot().statistics
+        #expect(statistics.layerCalls == UInt64(config.numLayers))
+        #expect(statistics.layerCallMicros > 0 && statistics.computeMicros > 0)
 
         await pinned.stop()
         await free.stop()

@@ -59,7 +59,11 @@ extension ClusterService {
         }
         guard reactor != nil else { throw ClusterError.stopped }
         let parts = packed.map { (worker: workers[$0.worker], payload: $0) }
+        // The replies are an expert phase away (milliseconds): idle compute threads sleep now
+        // rather than poll, leaving the cores to workers on this machine (`up`).
+        ParallelFor.parkIdleThreads()
 
+        let started = ContinuousClock.now
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             // Holders chosen before packing may have been told to drop (or died) since: the tracker
             // sends their parts to the current holders instead. Sends are queued while holding the
@@ -72,6 +76,11 @@ extension ClusterService {
                 return state.tracker.enqueue(call: call, parts: parts, routing: state.registry.routing, now: .now)
             }
             if stopped { continuation.resume(throwing: ClusterError.stopped) }
+        }
+        let micros = UInt64(max(0, (ContinuousClock.now - started).seconds * 1e6))
+        state.withLock { state in
+            state.stats.layerCalls += 1
+            state.stats.layerCallMicros += micros
         }
     }
 

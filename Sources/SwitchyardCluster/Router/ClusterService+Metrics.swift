@@ -17,6 +17,9 @@ extension ClusterService {
             ("switchyard_log_lines_suppressed_total", "Repeated router log lines left out by the rate limit.", "counter"),
             ("switchyard_workers_draining", "Workers being drained.", "gauge"),
             ("switchyard_dispatch_bytes_total", "Row bytes on the worker link, by direction.", "counter"),
+            ("switchyard_layer_calls_total", "Layer calls (one layer of one micro-batch) answered by the workers.", "counter"),
+            ("switchyard_layer_call_seconds_total", "Wall time of the answered layer calls, from dispatch to the last reply combined.", "counter"),
+            ("switchyard_worker_compute_seconds_total", "Compute time the workers reported in their replies.", "counter"),
             ("switchyard_dropped_messages_total", "Worker messages dropped, by reason.", "counter"),
             ("switchyard_refused_worker_keys_total", "Workers refused at the CURVE handshake (key not allowed).", "counter"),
             ("switchyard_refused_registrations_total", "Worker registrations refused (model mismatch, bad pin, duplicate id).", "counter"),
@@ -46,6 +49,9 @@ extension ClusterService {
                     (labels: PrometheusRegistry.labelText([("direction", "sent")]), value: Double(stats.bytesSent)),
                     (labels: PrometheusRegistry.labelText([("direction", "received")]), value: Double(stats.bytesReceived)),
                 ],
+                "switchyard_layer_calls_total": one(stats.layerCalls),
+                "switchyard_layer_call_seconds_total": [(labels: "", value: Double(stats.layerCallMicros) / 1e6)],
+                "switchyard_worker_compute_seconds_total": [(labels: "", value: Double(stats.computeMicros) / 1e6)],
                 "switchyard_dropped_messages_total": snapshot.drops.all.map {
                     (labels: PrometheusRegistry.labelText([("reason", $0.reason.label)]), value: Double($0.count))
                 },

@@ -6,7 +6,12 @@ public struct ClusterStatistics: Sendable, Equatable {
     public var rowsSent: UInt64 = 0
     public var bytesSent: UInt64 = 0
     public var bytesReceived: UInt64 = 0
+    /// Compute time the workers reported in their replies (their experts, combine and reply encoding).
     public var computeMicros: UInt64 = 0
+    /// Layer calls (one layer of one micro-batch) answered, and their wall time from the call to
+    /// its last reply combined: against `computeMicros` it shows what the link and the hand-overs cost.
+    public var layerCalls: UInt64 = 0
+    public var layerCallMicros: UInt64 = 0
     /// Dispatches re-sent to another holder after their worker died, refused or timed out.
     public var resends: UInt64 = 0
     /// Dispatches that timed out waiting for their reply.
