@@ -97,6 +97,32 @@ struct ParallelForTests {
         }
         for record in callers { #expect(record.calls[0] == 20) }
     }
+
+    /// A pool whose idle threads would poll for a minute: only `park` puts them to sleep sooner.
+    /// Kept for the whole test process (its threads hold it unowned).
+    static let longPollingPool = ComputePool(spinDuration: .seconds(60))
+
+    @Test("park puts a polling pool thread to sleep at once, and the next job wakes it")
+    func parkSleepsAtOnce() {
+        let pool = Self.longPollingPool
+        let first = Record(items: 8, workers: 2)
+        #expect(pool.run(count: 8, workers: 2) { item, worker in
+            if first.begin(item: item, worker: worker) { first.end(worker: worker) }
+        })
+        usleep(20_000)
+        #expect(pool.sleepingThreads == 0, "still polling 20 ms into a 60 s poll")
+        pool.park()
+        let deadline = ContinuousClock.now + .seconds(5)
+        while pool.sleepingThreads < 1, ContinuousClock.now < deadline { usleep(1_000) }
+        #expect(pool.sleepingThreads == 1, "parked within 5 s")
+        let second = Record(items: 8, workers: 2)
+        #expect(pool.run(count: 8, workers: 2) { item, worker in
+            if second.begin(item: item, worker: worker) { usleep(100); second.end(worker: worker) }
+        })
+        #expect(first.calls == Array(repeating: 1, count: 8))
+        #expect(second.calls == Array(repeating: 1, count: 8))
+        #expect(second.overlaps == 0)
+    }
 }
 
 @Suite("Vector math kernels")
@@ -146,31 +172,5 @@ struct VectorMathTests {
             let expected = x / (1 + exp(-x)) * Double(up[i])
             #expect(abs(Double(out[i]) - expected) <= 1e-6 * max(1, abs(expected)), "i \(i): gate \(gate[i]) → \(out[i]) vs \(expected)")
         }
-    }
-
-    /// A pool whose idle threads would poll for a minute: only `park` puts them to sleep sooner.
-    /// Kept for the whole test process (its threads hold it unowned).
-    static let longPollingPool = ComputePool(spinDuration: .seconds(60))
-
-    @Test("park puts a polling pool thread to sleep at once, and the next job wakes it")
-    func parkSleepsAtOnce() {
-        let pool = Self.longPollingPool
-        let first = Record(items: 8, workers: 2)
-        #expect(pool.run(count: 8, workers: 2) { item, worker in
-            if first.begin(item: item, worker: worker) { first.end(worker: worker) }
-        })
-        usleep(20_000)
-        #expect(pool.sleepingThreads == 0, "still polling 20 ms into a 60 s poll")
-        pool.park()
-        let deadline = ContinuousClock.now + .seconds(5)
-        while pool.sleepingThreads < 1, ContinuousClock.now < deadline { usleep(1_000) }
-        #expect(pool.sleepingThreads == 1, "parked within 5 s")
-        let second = Record(items: 8, workers: 2)
-        #expect(pool.run(count: 8, workers: 2) { item, worker in
-            if second.begin(item: item, worker: worker) { usleep(100); second.end(worker: worker) }
-        })
-        #expect(first.calls == Array(repeating: 1, count: 8))
-        #expect(second.calls == Array(repeating: 1, count: 8))
-        #expect(second.overlaps == 0)
     }
 }
