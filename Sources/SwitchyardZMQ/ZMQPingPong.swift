@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// A ROUTER/DEALER round-trip micro-benchmark over TCP loopback: the floor that a router→worker
 /// dispatch round trip is compared against.
 ///
@@ -26,8 +29,10 @@ public enum ZMQPingPong {
     }
 
     /// Mean, median, p99 and minimum round trip for `iterations` messages of `bytes` bytes, after
-    /// `warmup` untimed round trips.
-    public static func measureDetailed(bytes: Int, iterations: Int, warmup: Int = 100) throws(ZMQError) -> Result {
+    /// `warmup` untimed round trips. With a `pause`, both sides sit idle that long before each
+    /// round trip (as a router and its workers do while the other side computes), so the figure
+    /// includes waking threads, and cores, that have gone to sleep.
+    public static func measureDetailed(bytes: Int, iterations: Int, warmup: Int = 100, pause: Duration = .zero) throws(ZMQError) -> Result {
         guard bytes >= 0, iterations > 0, warmup >= 0 else {
             throw ZMQError(code: ZMQError.invalidArgument.code, operation: "ZMQPingPong(bytes: \(bytes), iterations: \(iterations))")
         }
@@ -59,6 +64,7 @@ public enum ZMQPingPong {
         samples.reserveCapacity(iterations)
         let clock = ContinuousClock()
         for round in 0..<total {
+            if pause > .zero { Self.sleep(pause) }
             let start = clock.now
             try dealer.send(payload)
             let reply = try dealer.receive()
@@ -79,5 +85,13 @@ public enum ZMQPingPong {
             p99Microseconds: samples[min(samples.count - 1, Int(Double(samples.count) * 0.99))],
             minMicroseconds: samples[0]
         )
+    }
+
+    /// Blocks the calling thread for `duration` (the benchmark is synchronous).
+    private static func sleep(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 { request = remaining }
     }
 }

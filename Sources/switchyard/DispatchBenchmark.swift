@@ -26,6 +26,9 @@ enum DispatchBenchmark {
         var localComputeMicroseconds: Double
         /// Mean raw ZeroMQ ROUTER/DEALER round trip of `bytes` each way.
         var pingPongMicroseconds: Double
+        /// The same after 5 ms idle before each round trip: what a layer's hand-over meets when the
+        /// other side's threads (and cores) went to sleep during the phase before it.
+        var idlePingPongMicroseconds: Double
     }
 
     static func run(directory: URL, rows: [Int], iterations: Int) async throws -> [Result] {
@@ -72,8 +75,11 @@ enum DispatchBenchmark {
             }
             let bytes = m * h * MemoryLayout<Float>.stride
             let pingPong = try ZMQPingPong.measureDetailed(bytes: bytes, iterations: iterations, warmup: 20).meanMicroseconds
+            let idlePingPong = try ZMQPingPong.measureDetailed(bytes: bytes, iterations: max(1, iterations / 4), warmup: 5,
+                                                               pause: .milliseconds(5)).meanMicroseconds
             results.append(Result(rows: m, bytes: bytes, dispatchMicroseconds: dispatch, workerComputeMicroseconds: workerCompute,
-                                  localComputeMicroseconds: compute, pingPongMicroseconds: pingPong))
+                                  localComputeMicroseconds: compute, pingPongMicroseconds: pingPong,
+                                  idlePingPongMicroseconds: idlePingPong))
         }
         return results
     }
@@ -89,12 +95,12 @@ enum DispatchBenchmark {
 
     static func printTable(_ results: [Result]) {
         print("means in µs; transport = dispatch round trip - the worker's own compute time")
-        print("rows    bytes  dispatch  worker compute  local compute  transport  ping-pong (same bytes)  transport/ping-pong")
+        print("rows    bytes  dispatch  worker compute  local compute  transport  ping-pong (same bytes)  transport/ping-pong  ping-pong after 5 ms idle")
         for r in results {
             let transport = r.dispatchMicroseconds - r.workerComputeMicroseconds
-            print(String(format: "%4d  %7d  %8.1f  %14.1f  %13.1f  %9.1f  %22.1f  %19.2f", r.rows, r.bytes, r.dispatchMicroseconds,
+            print(String(format: "%4d  %7d  %8.1f  %14.1f  %13.1f  %9.1f  %22.1f  %19.2f  %25.1f", r.rows, r.bytes, r.dispatchMicroseconds,
                          r.workerComputeMicroseconds, r.localComputeMicroseconds, transport, r.pingPongMicroseconds,
-                         transport / r.pingPongMicroseconds))
+                         transport / r.pingPongMicroseconds, r.idlePingPongMicroseconds))
         }
     }
 }

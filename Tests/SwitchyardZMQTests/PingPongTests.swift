@@ -23,6 +23,16 @@ struct PingPongTests {
         }
     }
 
+    @Test("with a pause, each round trip starts after the pause and the pause is not timed")
+    func pausedRoundTrips() throws {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let result = try ZMQPingPong.measureDetailed(bytes: 4096, iterations: 10, warmup: 2, pause: .milliseconds(5))
+        #expect(clock.now - started >= .milliseconds(60), "12 round trips after 5 ms pauses each")
+        #expect(result.iterations == 10 && result.minMicroseconds > 0)
+        #expect(result.medianMicroseconds < 5_000, "the pause is outside the timed round trip")
+    }
+
     @Test("rejects nonsense arguments")
     func rejects() {
         #expect(throws: ZMQError.invalidArgument) { _ = try ZMQPingPong.measure(bytes: -1, iterations: 10) }
