@@ -150,7 +150,8 @@ struct RouterCommand: AsyncParsableCommand {
             printError("router: cannot listen for workers on \(endpoint): \(error)")
             throw ExitCode(1)
         }
-        let engine = Engine(config: config, weights: weights, experts: RemoteExpertBackend(cluster: cluster), microBatches: microBatches)
+        let engine = Engine(config: config, weights: weights, experts: RemoteExpertBackend(cluster: cluster, parksComputeThreads: microBatches == 1),
+                            microBatches: microBatches)
         let limits = serving.limits(for: config)
         let name = serving.servedModelName ?? directory.standardizedFileURL.lastPathComponent
         let server = ServingServer(

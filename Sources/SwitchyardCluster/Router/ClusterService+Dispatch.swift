@@ -59,9 +59,6 @@ extension ClusterService {
         }
         guard reactor != nil else { throw ClusterError.stopped }
         let parts = packed.map { (worker: workers[$0.worker], payload: $0) }
-        // The replies are an expert phase away (milliseconds): idle compute threads sleep now
-        // rather than poll, leaving the cores to workers on this machine (`up`).
-        ParallelFor.parkIdleThreads()
 
         let started = ContinuousClock.now
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
