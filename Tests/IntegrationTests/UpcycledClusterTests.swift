@@ -90,6 +90,14 @@ struct UpcycledClusterTests {
         for (layer, counts) in try await expertCounts(client, layers: promptCounts.count, experts: experts).enumerated() {
             #expect(counts.reduce(0, +) == tokensComputed * topK, "layer \(layer): \(counts) for \(tokensComputed) tokens")
         }
+        // The link's cost next to the workers' compute: every layer of every step was one answered
+        // layer call, and two workers computing a call's parts at once report at most twice its wall time.
+        let metrics = try await offPool { try client.get("/metrics") }.text
+        let calls = try #require(metric("switchyard_layer_calls_total", in: metrics), "\(metrics)")
+        let callSeconds = try #require(metric("switchyard_layer_call_seconds_total", in: metrics), "\(metrics)")
+        let computeSeconds = try #require(metric("switchyard_worker_compute_seconds_total", in: metrics), "\(metrics)")
+        #expect(calls >= Double(promptCounts.count * dense.prompts.count * 2), "\(calls) layer calls")
+        #expect(callSeconds > 0 && computeSeconds > 0 && computeSeconds <= 2 * callSeconds, "calls \(callSeconds) s, compute \(computeSeconds) s")
         up.signal(SIGTERM)
         #expect(try await up.wait(timeout: .seconds(60)) == 0, "\(up.output)")
     }
@@ -104,6 +112,12 @@ struct UpcycledClusterTests {
         let logprobs = try #require(choice["logprobs"] as? [String: Any], "\(choice)")
         return (try #require(choice["token_ids"] as? [Int], "\(choice)"), try #require(logprobs["token_logprobs"] as? [Double], "\(logprobs)"),
                 try #require(logprobs["top_logprobs"] as? [[String: Double]], "\(logprobs)"))
+    }
+
+    /// The value of the unlabelled (or model-labelled) series `name` in a `/metrics` text.
+    func metric(_ name: String, in metrics: String) -> Double? {
+        metrics.split(separator: "\n").first { $0.hasPrefix(name + "{") || $0.hasPrefix(name + " ") }
+            .flatMap { Double($0.split(separator: " ").last ?? "") }
     }
 
     /// `switchyard_expert_tokens_total` from `/metrics` as counts per layer and expert.

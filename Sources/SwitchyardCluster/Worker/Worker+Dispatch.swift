@@ -1,4 +1,3 @@
-import SwitchyardTensor
 import SwitchyardWire
 
 extension Worker {
@@ -33,10 +32,9 @@ extension Worker {
                 if inline { $0.statistics.dispatchesInline += 1 }
             }
             send(.reply(.answering(header, dtype: header.dtype == .bf16 ? .bf16 : .f32, computeMicros: micros), rows: output))
-            // The next dispatch is at least a router phase away unless one is queued: idle compute
-            // threads sleep now rather than poll, leaving the cores to the router and other workers.
-            // (`pending` counts the job running on the compute thread, this one when not inline.)
-            if computeThread.pending == (inline ? 0 : 1) { ParallelFor.parkIdleThreads() }
+            // Nothing queued behind this one (`pending` counts the job running on the compute
+            // thread, this one when not inline): the next dispatch is a router phase away.
+            if computeThread.pending == (inline ? 0 : 1) { configuration.parkComputeThreads() }
         case .failure(let failure):
             logger.warning("dispatch \(header.dispatchID) (layer \(header.layer)) failed: \(failure)")
             shared.withLock { $0.statistics.dispatchesFailed += 1 }

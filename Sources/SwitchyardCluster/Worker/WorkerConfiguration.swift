@@ -1,4 +1,5 @@
 import Foundation
+import SwitchyardTensor
 import SwitchyardModel
 import SwitchyardZMQ
 
@@ -49,6 +50,10 @@ public struct WorkerConfiguration: Sendable {
     /// refuses the registration otherwise. With slices, the ids the router assigns are units
     /// (`ExpertSlicing`) and the worker keeps only its slices of each expert.
     public var expertSlicing: ExpertSlicing = .whole
+    /// Called once a dispatch's reply is sent and nothing else is queued: the next dispatch is at
+    /// least a router phase away, so idle compute threads sleep now rather than poll, leaving the
+    /// cores to the router and other workers (`ParallelFor.parkIdleThreads`; tests count the calls).
+    public var parkComputeThreads: @Sendable () -> Void = ParallelFor.parkIdleThreads
 
     /// The keys of an encrypted link to the router.
     public struct Curve: Sendable {
