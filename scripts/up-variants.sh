@@ -33,6 +33,8 @@
 #   up2x2  up2 with every expert cut in two slices (a worker's last unit, which runs on one thread
 #          while the other core may idle, is half as long)
 #   up2mb2 up2 with two micro-batches in flight, every process's idle threads sleeping at once
+#   up2z   up2 with workers offering no shared-memory lane (`--no-local-lane`): every dispatch over
+#          ZeroMQ on loopback TCP, as `up` ran until 2026-12-07 (up2 uses the lanes)
 set -uo pipefail
 bin=${1:?switchyard binary}; model=${2:?model}; rounds=${3:-3}; variants=${4:-serve,tcp2,tcp1,ipc2}
 out=$(mktemp -d)
@@ -46,7 +48,7 @@ for round in $(seq 1 "$rounds"); do
         pids=()
         case $v in
             serve) "$bin" serve --model "$model" --port $port --threads 2 --max-num-seqs 64 >"$out/$v-$round.log" 2>&1 & pids+=($!) ;;
-            tcp2|ipc2|tcp1|mb2|mb2r1|tcp2w2|tcp2f|tcp2rn|tcp2wn|tcp2s0|mb2s0|tcp2x2|tcp4x4|up2|up2s0|up2x2|up2mb2)
+            tcp2|ipc2|tcp1|mb2|mb2r1|tcp2w2|tcp2f|tcp2rn|tcp2wn|tcp2s0|mb2s0|tcp2x2|tcp4x4|up2|up2s0|up2x2|up2mb2|up2z)
                 endpoint=tcp://127.0.0.1:$zmq; [ "$v" = ipc2 ] && endpoint=ipc://$out/cluster.sock
                 workers=2 threads=1; [ "$v" = tcp1 ] && workers=1 threads=2; [ "$v" = tcp2w2 ] && threads=2
                 micro=1 router_threads=2 wire=auto; [ "$v" = tcp2f ] && wire=f32
@@ -55,13 +57,14 @@ for round in $(seq 1 "$rounds"); do
                 case $v in tcp2s0|mb2s0) router_prefix=(env SWITCHYARD_SPIN_US=0) ;; esac
                 case $v in mb2|mb2s0) micro=2 ;; mb2r1) micro=2 router_threads=1 ;; esac
                 slices=1; [ "$v" = tcp2x2 ] && slices=2; [ "$v" = tcp4x4 ] && slices=4 workers=4
-                case $v in up2|up2s0|up2x2|up2mb2) threads=2 worker_prefix=(env SWITCHYARD_SPIN_US=0) ;; esac
+                case $v in up2|up2s0|up2x2|up2mb2|up2z) threads=2 worker_prefix=(env SWITCHYARD_SPIN_US=0) ;; esac
                 case $v in up2s0|up2mb2) router_prefix=(env SWITCHYARD_SPIN_US=0) ;; esac
                 [ "$v" = up2x2 ] && slices=2; [ "$v" = up2mb2 ] && micro=2
+                worker_flags=(); [ "$v" = up2z ] && worker_flags=(--no-local-lane)
                 "${router_prefix[@]}" "$bin" router --model "$model" --listen "$endpoint" --port $port --threads $router_threads --micro-batches $micro \
                     --wire-dtype $wire --expert-slices $slices --max-num-seqs 64 >"$out/$v-$round-router.log" 2>&1 & pids+=($!)
                 for w in $(seq 1 $workers); do
-                    "${worker_prefix[@]}" "$bin" worker --router "$endpoint" --model "$model" --id "worker-$w" --threads $threads --expert-slices $slices \
+                    "${worker_prefix[@]}" "$bin" worker --router "$endpoint" --model "$model" --id "worker-$w" --threads $threads --expert-slices $slices "${worker_flags[@]}" \
                         >"$out/$v-$round-worker-$w.log" 2>&1 & pids+=($!)
                 done ;;
             *) echo "up-variants: unknown variant $v" >&2; exit 2 ;;

@@ -44,4 +44,16 @@ static inline int switchyard_eventfd_drain(int fd) {
 }
 #endif
 
+#include <stdint.h>
+
+/// Acquire load of a 64-bit counter that another process updates (shared-memory lanes).
+static inline uint64_t switchyard_load_acquire_u64(const void *address) {
+    return __atomic_load_n((const uint64_t *)address, __ATOMIC_ACQUIRE);
+}
+
+/// Release store of a 64-bit counter that another process reads (shared-memory lanes).
+static inline void switchyard_store_release_u64(void *address, uint64_t value) {
+    __atomic_store_n((uint64_t *)address, value, __ATOMIC_RELEASE);
+}
+
 #endif

@@ -104,6 +104,22 @@ public final class Reactor: Sendable {
         _ = shared.enqueue(.cancel(timer))
     }
 
+    /// Polls `fd` for POLLIN along with the sockets and runs `onReadable` on the reactor thread each
+    /// round it is readable (a doorbell of another transport, say). `onReadable` must make `fd`
+    /// unreadable (drain it) or it runs again at once. The caller keeps `fd` open until `unwatch`
+    /// has taken effect: keep what owns it alive in `onReadable`, which the reactor releases then.
+    @discardableResult
+    public func watch(fd: Int32, _ onReadable: @escaping @Sendable (ReactorContext) -> Void) -> WatchHandle {
+        let handle = WatchHandle(id: ReactorIDs.next())
+        _ = shared.enqueue(.watch(handle, fd, onReadable))
+        return handle
+    }
+
+    /// Stops polling a watched descriptor and releases its action.
+    public func unwatch(_ handle: WatchHandle) {
+        _ = shared.enqueue(.unwatch(handle))
+    }
+
     /// Runs `body` on the reactor thread with the socket behind `handle` (nil if there is none or the
     /// reactor stopped), e.g. to connect to a new endpoint or read an option. Use sparingly: it runs
     /// inside the poll loop.

@@ -6,5 +6,7 @@ enum ReactorCommand: Sendable {
     case schedule(TimerHandle, ContinuousClock.Instant, Duration?, @Sendable (ReactorContext) -> Void)
     case cancel(TimerHandle)
     case perform(SocketHandle, @Sendable (Socket?) -> Void)
+    case watch(WatchHandle, Int32, @Sendable (ReactorContext) -> Void)
+    case unwatch(WatchHandle)
     case stop
 }

@@ -22,6 +22,8 @@ final class ReactorLoop {
     private let shared: ReactorShared
     private let configuration: ReactorConfiguration
     private var entries: [Entry] = []
+    /// Descriptors polled for POLLIN after the sockets (`Reactor.watch`).
+    private var watches: [(handle: WatchHandle, fd: Int32, action: @Sendable (ReactorContext) -> Void)] = []
     private var items: [zmq_pollitem_t] = []
     private var itemsDirty = true
     var timers = TimerQueue<@Sendable (ReactorContext) -> Void>()
@@ -78,6 +80,11 @@ final class ReactorLoop {
             if revents & Int16(ZMQ_POLLIN) != 0 { receiveBatch(from: entry) }
             if revents & Int16(ZMQ_POLLOUT) != 0 { flush(entry) }
         }
+        let first = entries.count + 1
+        guard !watches.isEmpty else { return }
+        for (offset, watch) in watches.enumerated() where items[first + offset].revents & Int16(ZMQ_POLLIN) != 0 {
+            watch.action(ReactorContext(loop: self))
+        }
     }
 
     private func preparePollItems() {
@@ -86,6 +93,9 @@ final class ReactorLoop {
             items.append(zmq_pollitem_t(socket: nil, fd: shared.wakeup.fd, events: Int16(ZMQ_POLLIN), revents: 0))
             for entry in entries {
                 items.append(zmq_pollitem_t(socket: entry.socket.handle, fd: 0, events: 0, revents: 0))
+            }
+            for watch in watches {
+                items.append(zmq_pollitem_t(socket: nil, fd: watch.fd, events: Int16(ZMQ_POLLIN), revents: 0))
             }
             itemsDirty = false
         }
@@ -100,6 +110,7 @@ final class ReactorLoop {
             items[offset + 1].events = events
             items[offset + 1].revents = 0
         }
+        for offset in watches.indices { items[entries.count + 1 + offset].revents = 0 }
     }
 
     private func pollTimeoutMilliseconds() -> Int {
@@ -149,6 +160,12 @@ final class ReactorLoop {
             timers.cancel(id: timer.id)
         case .perform(let handle, let body):
             body(entry(for: handle)?.socket)
+        case .watch(let handle, let fd, let action):
+            watches.append((handle, fd, action))
+            itemsDirty = true
+        case .unwatch(let handle):
+            watches.removeAll { $0.handle == handle }
+            itemsDirty = true
         case .stop:
             stopping = true
         }
@@ -295,6 +312,7 @@ final class ReactorLoop {
     private func teardown() {
         for entry in entries { retire(entry) }
         entries.removeAll()
+        watches.removeAll()
         itemsDirty = true
         // Anything still in the inbox was sent too late: report it, close sockets nobody will own.
         shared.inbox.withLock {

@@ -58,6 +58,11 @@ struct UpCommand: AsyncParsableCommand {
     @Option(name: .customLong("expert-slices"), help: "Slices per expert, passed to router and workers (see `router --expert-slices`).")
     var expertSlices: Int = 1
 
+    /// Workers on the router's host offer it a shared-memory lane by default (`SharedMemoryLane`):
+    /// dispatches and replies skip ZeroMQ's I/O threads. The flag keeps them on ZeroMQ (to compare).
+    @Flag(name: .customLong("no-local-lane"), help: "Workers offer no shared-memory lane: dispatches go over ZeroMQ (loopback TCP).")
+    var noLocalLane = false
+
     @Argument(parsing: .postTerminator, help: "Extra flags passed to `switchyard router` after `--`.")
     var routerFlags: [String] = []
 
@@ -95,7 +100,7 @@ struct UpCommand: AsyncParsableCommand {
             children.append(try ChildProcess.launch(name: "worker-\(index)", executable: executable, arguments: [
                 "worker", "--router", endpoint, "--model", model, "--id", "worker-\(index)", "--threads", String(workerThreads),
                 "--expert-slices", String(expertSlices),
-            ] + weightFormat.arguments, environment: workerEnvironment))
+            ] + (noLocalLane ? ["--no-local-lane"] : []) + weightFormat.arguments, environment: workerEnvironment))
         }
         FileHandle.standardError.write(Data("up: router on http://\(host):\(port) (\(routerThreads) threads), \(workers) workers on \(endpoint) (\(workerThreads) threads each, experts in \(expertSlices) slice\(expertSlices == 1 ? "" : "s")); Ctrl-C stops all\n".utf8))
 

@@ -52,6 +52,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("expert-slices"), help: "The router's --expert-slices: this worker then holds slices of experts (the router refuses a worker whose value differs).")
     var expertSlices: Int = 1
 
+    @Flag(name: .customLong("no-local-lane"), help: "Do not offer the router a shared-memory lane (same host only): dispatches then always go over ZeroMQ.")
+    var noLocalLane = false
+
     func validate() throws {
         guard router.hasPrefix("tcp://") || router.hasPrefix("ipc://") || router.hasPrefix("inproc://") else {
             throw ValidationError("--router must be a ZeroMQ endpoint like tcp://HOST:5555, got \(router)")
@@ -104,6 +107,7 @@ struct WorkerCommand: AsyncParsableCommand {
             drainTimeout: .milliseconds(Int64(drainTimeout * 1000)), dtypes: try weightFormat.parsed()
         )
         configuration.expertSlicing = try ExpertSlicing(count: expertSlices)
+        configuration.offersLocalLane = !noLocalLane
         let worker: Worker
         do {
             worker = try Worker(configuration: configuration, logger: logger)

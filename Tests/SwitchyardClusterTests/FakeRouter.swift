@@ -108,7 +108,7 @@ final class RunningWorker: Sendable {
 
     init(endpoint: String, id: String, pinned: Set<Int> = [], heartbeatMs: Int = 100, drainTimeout: Duration = .seconds(60),
          inlineComputeFLOPs: Int? = nil, expertSlicing: ExpertSlicing = .whole,
-         parkComputeThreads: (@Sendable () -> Void)? = nil) throws {
+         parkComputeThreads: (@Sendable () -> Void)? = nil, configure: (inout WorkerConfiguration) -> Void = { _ in }) throws {
         let model = TestModel.shared
         var configuration = WorkerConfiguration(
             routerEndpoint: endpoint, modelDirectory: model.directory, workerID: id,
@@ -120,6 +120,7 @@ final class RunningWorker: Sendable {
         if let inlineComputeFLOPs { configuration.inlineComputeFLOPs = inlineComputeFLOPs }
         configuration.expertSlicing = expertSlicing
         if let parkComputeThreads { configuration.parkComputeThreads = parkComputeThreads }
+        configure(&configuration)
         let worker = try Worker(configuration: configuration)
         self.worker = worker
         // Started here, on the test's thread, so the worker connects even while the cooperative

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import Testing
 @testable import SwitchyardZMQ
@@ -229,4 +230,34 @@ private func receiveSequence(_ stream: AsyncStream<ReactorEvent>, count: Int, se
         return expected + 1 == count
     }
     return inOrder.value
+}
+
+/// `Reactor.watch`: a descriptor polled with the sockets, its action run on the reactor thread.
+@Suite struct ReactorWatchTests {
+    @Test func aWatchedDescriptorRunsItsActionUntilUnwatched() async throws {
+        var fds: [Int32] = [-1, -1]
+        try #require(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
+        let reactor = try Reactor()
+        defer { reactor.shutdown() }
+        let calls = Mutex(0)
+        let readFD = fds[0]
+        let watch = reactor.watch(fd: readFD) { _ in
+            var buffer = [UInt8](repeating: 0, count: 16)
+            while read(readFD, &buffer, buffer.count) > 0 {}
+            calls.withLock { $0 += 1 }
+        }
+        var byte: UInt8 = 1
+        #expect(write(fds[1], &byte, 1) == 1)
+        #expect(await eventually { calls.withLock { $0 } == 1 })
+        #expect(write(fds[1], &byte, 1) == 1)
+        #expect(await eventually { calls.withLock { $0 } == 2 })
+        reactor.unwatch(watch)
+        // The unwatch is queued behind nothing: after a poll round the descriptor is no longer watched.
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(write(fds[1], &byte, 1) == 1)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(calls.withLock { $0 } == 2)
+    }
 }

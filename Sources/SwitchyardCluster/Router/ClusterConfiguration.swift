@@ -28,6 +28,10 @@ public struct ClusterConfiguration: Sendable {
     /// intermediate rows in equal slices, so every worker shares every routed row (`ExpertSlicing`).
     /// Workers must use the same; their registration is refused otherwise.
     public var expertSlicing: ExpertSlicing = .whole
+    /// Whether a worker's shared-memory lane (`Register.local_lane`) is mapped when this router can
+    /// open it (same host, same user): dispatches to that worker and their replies then skip ZeroMQ
+    /// (`SharedMemoryLane`); control messages stay on the socket.
+    public var acceptsLocalLanes = true
 
     public struct CurveSettings: Sendable {
         public var serverKeys: CurveKeyPair

@@ -20,6 +20,9 @@ extension ClusterService {
             ("switchyard_layer_calls_total", "Layer calls (one layer of one micro-batch) answered by the workers.", "counter"),
             ("switchyard_layer_call_seconds_total", "Wall time of the answered layer calls, from dispatch to the last reply combined.", "counter"),
             ("switchyard_worker_compute_seconds_total", "Compute time the workers reported in their replies.", "counter"),
+            ("switchyard_lane_dispatches_total", "Dispatches sent through workers' shared-memory lanes (same host) rather than ZeroMQ.", "counter"),
+            ("switchyard_lane_fallbacks_total", "Dispatches to a worker with a lane sent over ZeroMQ because the lane's ring was full or too small.", "counter"),
+            ("switchyard_lanes", "Workers whose shared-memory lane the router uses.", "gauge"),
             ("switchyard_dropped_messages_total", "Worker messages dropped, by reason.", "counter"),
             ("switchyard_refused_worker_keys_total", "Workers refused at the CURVE handshake (key not allowed).", "counter"),
             ("switchyard_refused_registrations_total", "Worker registrations refused (model mismatch, bad pin, duplicate id).", "counter"),
@@ -52,6 +55,9 @@ extension ClusterService {
                 "switchyard_layer_calls_total": one(stats.layerCalls),
                 "switchyard_layer_call_seconds_total": [(labels: "", value: Double(stats.layerCallMicros) / 1e6)],
                 "switchyard_worker_compute_seconds_total": [(labels: "", value: Double(stats.computeMicros) / 1e6)],
+                "switchyard_lane_dispatches_total": one(stats.laneDispatches),
+                "switchyard_lane_fallbacks_total": one(stats.laneFallbacks),
+                "switchyard_lanes": one(self.laneCount),
                 "switchyard_dropped_messages_total": snapshot.drops.all.map {
                     (labels: PrometheusRegistry.labelText([("reason", $0.reason.label)]), value: Double($0.count))
                 },

@@ -121,6 +121,9 @@ extension ClusterService {
             state.released.remove(routingID)
             return state.registry.register(id: peer, routingID: routingID, pinned: pinned, held: held, now: now)
         }
+        if actions.contains(.welcome(workerID: peer)) {
+            adoptLane(register.hasLocalLane ? register.localLane : nil, worker: peer, routingID: routingID)
+        }
         limitedLog(.info, "worker registered", metadata: ["worker": "\(peer)", "pinned": "\(register.pinnedSpec)", "held": "\(held.count)"])
         perform(actions)
     }
@@ -173,6 +176,7 @@ extension ClusterService {
                 welcome.heartbeatIntervalMs = UInt32(configuration.heartbeatInterval.milliseconds)
                 welcome.liveness = UInt32(configuration.liveness)
                 welcome.maxMessageBytes = UInt64(maxMessageBytes)
+                welcome.localLane = state.withLock { $0.lanes[id] != nil }
                 if let routingID = routingID(of: id) { send(.welcome(welcome), to: routingID) }
             case .refuse(let routingID, let reason):
                 state.withLock { $0.refusedRegistrations += 1 }
@@ -207,6 +211,7 @@ extension ClusterService {
             case .workerLost(let id, let reason):
                 limitedLog(.warning, "worker lost", metadata: ["worker": "\(id)", "reason": "\(reason)"])
                 state.withLock { $0.stats.workersLost += 1 }
+                closeStaleLane(worker: id)
                 rescueDispatches(to: id, because: .workerLost(worker: id, reason: reason))
             case .drainStarted(let id, let reason):
                 if let routingID = routingID(of: id) { sendDrain(.started, detail: reason, to: routingID) }
@@ -214,6 +219,7 @@ extension ClusterService {
                 logger.info("worker drained: nothing routes to it, releasing it", metadata: ["worker": "\(id)"])
                 state.withLock { _ = $0.released.insert(routingID) }
                 sendDrain(.released, detail: "drained: nothing routes to this worker", to: routingID)
+                closeStaleLane(worker: id)
                 rescueDispatches(to: id, because: .workerLost(worker: id, reason: "drained"))
             case .suspected(let id, let reason):
                 logger.warning("worker is suspect: routing avoids it", metadata: ["worker": "\(id)", "reason": "\(reason)"])
@@ -223,6 +229,7 @@ extension ClusterService {
                     state.released.insert(routingID)
                     state.stats.evictions += 1
                 }
+                closeStaleLane(worker: id)
                 var goodbye = Switchyard_V1_Disconnect()
                 goodbye.reason = .heartbeatTimeout
                 goodbye.detail = WireText.truncated("evicted by the router: \(reason)")

@@ -32,6 +32,8 @@ extension ClusterService {
         /// goodbye are expected, not unknown-peer errors.
         var released: Set<[UInt8]> = []
         var registrations = RegistrationLimiter()
+        /// Shared-memory lanes of workers on this host, by worker id (`ClusterService+Lanes`).
+        var lanes: [String: RouterLane] = [:]
 
         var stats: ClusterStatistics {
             get { tracker.statistics }
@@ -41,8 +43,10 @@ extension ClusterService {
         var inFlightRows: [String: Int] { tracker.inFlightRows }
 
         /// Applies tracker actions while the lock is held: encodes each send still in flight and
-        /// hands it to `send` (the reactor's queue, so it keeps its order relative to assignments
-        /// decided later), turns resumes into completions, and reports missed deadlines to the
+        /// writes it into the worker's shared-memory lane, or hands it to `send` (the reactor's
+        /// queue, so it keeps its order relative to assignments decided later; a lane dispatch may
+        /// overtake an assignment, and a worker that dropped its experts meanwhile answers with an
+        /// error, which re-sends the rows to their new holder), turns resumes into completions, and reports missed deadlines to the
         /// registry. Returns the completions and the registry's actions, both for after the lock.
         mutating func apply(_ actions: [DispatchAction], now: ContinuousClock.Instant,
                             send: (Message) -> Void) -> (completions: [Completion], registry: [WorkerRegistry.Action]) {
@@ -58,7 +62,16 @@ extension ClusterService {
                     let header = dispatch.payload.header(dispatchID: dispatch.dispatchID, step: dispatch.call,
                                                          microBatch: UInt32(dispatch.microBatch), layer: UInt32(dispatch.layer))
                     do {
-                        send(try WireFrames.message(.dispatch(header, rows: dispatch.payload.rows), routingID: routingID))
+                        let frames = try WireMessage.dispatch(header, rows: dispatch.payload.rows).encode()
+                        if let lane = lanes[dispatch.worker], lane.routingID == routingID {
+                            // The lane's lock is uncontended: sends happen under the state lock.
+                            if lane.lane.send(frames: frames) == .sent {
+                                stats.laneDispatches += 1
+                                continue
+                            }
+                            stats.laneFallbacks += 1
+                        }
+                        send(WireFrames.message(frames: frames, routingID: routingID))
                     } catch {
                         let failure = ClusterError.workerFailed(worker: "router", message: "cannot encode a dispatch: \(error)")
                         pending.append(contentsOf: tracker.fail(call: dispatch.call, because: failure))

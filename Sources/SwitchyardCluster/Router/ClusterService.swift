@@ -117,6 +117,7 @@ public final class ClusterService: ClusterControl {
     public func stop() {
         let (completions, workers) = state.withLock { state -> ([State.Completion], [WorkerRegistry.Worker]) in
             state.stopped = true
+            state.lanes = [:]
             let failed = state.tracker.stop()
             let completions = state.apply(failed, now: .now) { _ in }.completions
             return (completions, Array(state.registry.workers.values))

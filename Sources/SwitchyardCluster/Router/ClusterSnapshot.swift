@@ -12,6 +12,12 @@ public struct ClusterStatistics: Sendable, Equatable {
     /// its last reply combined: against `computeMicros` it shows what the link and the hand-overs cost.
     public var layerCalls: UInt64 = 0
     public var layerCallMicros: UInt64 = 0
+    /// Dispatches sent through a worker's shared-memory lane rather than ZeroMQ.
+    public var laneDispatches: UInt64 = 0
+    /// Dispatches to a worker with a lane that went over ZeroMQ because its ring was full or too small.
+    public var laneFallbacks: UInt64 = 0
+    /// Lanes dropped because a record in them was malformed.
+    public var lanesBroken: UInt64 = 0
     /// Dispatches re-sent to another holder after their worker died, refused or timed out.
     public var resends: UInt64 = 0
     /// Dispatches that timed out waiting for their reply.

@@ -21,7 +21,12 @@ public enum WireFrames {
 
     /// The ZeroMQ message for a wire message, with `routingID` first when sent on a ROUTER socket.
     public static func message(_ message: WireMessage, routingID: [UInt8]? = nil) throws(WireError) -> Message {
-        var frames = try message.encode().map(zmqFrame)
+        Self.message(frames: try message.encode(), routingID: routingID)
+    }
+
+    /// The ZeroMQ message for encoded wire frames, with `routingID` first when sent on a ROUTER socket.
+    public static func message(frames: [FrameBytes], routingID: [UInt8]? = nil) -> Message {
+        var frames = frames.map(zmqFrame)
         if let routingID { frames.insert(Frame(routingID), at: 0) }
         return Message(frames)
     }

@@ -56,6 +56,7 @@ extension Worker {
                 $0.socket = handle
                 $0.statistics.connects += 1
             }
+            renewLane()
             logger.debug("connected to \(configuration.routerEndpoint)")
         } catch {
             logger.error("cannot connect to \(configuration.routerEndpoint): \(error)")
@@ -71,6 +72,7 @@ extension Worker {
             return shared.socket
         }
         if let old { reactor?.remove(old) }
+        dropLane()
     }
 
     private func sendRegister() {
@@ -86,6 +88,7 @@ extension Worker {
         register.pinnedExperts = configuration.pinnedExperts.sorted().map { UInt32($0) }
         register.pinnedSpec = configuration.pinnedSpec
         register.softwareVersion = configuration.softwareVersion
+        if let offer = laneOffer { register.localLane = offer }
         if send(.register(register)) {
             shared.withLock { $0.statistics.registrationsSent += 1 }
             logger.info("registering with \(configuration.routerEndpoint)", metadata: ["held": .stringConvertible(held.count)])

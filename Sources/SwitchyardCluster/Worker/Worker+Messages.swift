@@ -44,6 +44,7 @@ extension Worker {
         case .welcome(let welcome):
             link.welcomed(heartbeatInterval: .milliseconds(Int(welcome.heartbeatIntervalMs)), liveness: Int(welcome.liveness), now: .now)
             shared.withLock { $0.statistics.welcomes += 1 }
+            welcomed(laneAccepted: welcome.localLane)
             // A smaller router limit is harmless (its dispatches fit ours); a larger one means dispatches
             // this worker would drop as oversize.
             if welcome.maxMessageBytes > UInt64(decoder.maxMessageBytes) {

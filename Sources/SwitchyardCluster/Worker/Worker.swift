@@ -20,7 +20,7 @@ import SwitchyardZMQ
 /// when the router refuses the worker for good. Every malformed or unexpected message is dropped,
 /// logged and counted.
 public final class Worker: @unchecked Sendable {
-    // Safety of @unchecked Sendable: `link`, `socket`, `heartbeatSequence` and `inlineLimit` are touched only on
+    // Safety of @unchecked Sendable: `link`, `socket`, `heartbeatSequence`, `inlineLimit` and `lane` are touched only on
     // the reactor thread (inside its handler and timers); `store` and `computer` only on the compute
     // thread or in its place (`SerialThread.runHereIfIdle`); everything shared between threads sits in `shared` (a Mutex) or is immutable.
     public let configuration: WorkerConfiguration
@@ -45,6 +45,8 @@ public final class Worker: @unchecked Sendable {
     var inlineLimit: InlineDispatchLimit
     /// Reactor thread: where a graceful drain stands.
     var drainState = WorkerDrainState.serving
+    /// Reactor thread: the shared-memory lane offered with the current connection (`Worker+Lane`).
+    var lane: WorkerLane?
 
     /// State read and written by more than one thread.
     struct Shared: Sendable {

@@ -54,6 +54,13 @@ public struct WorkerConfiguration: Sendable {
     /// least a router phase away, so idle compute threads sleep now rather than poll, leaving the
     /// cores to the router and other workers (`ParallelFor.parkIdleThreads`; tests count the calls).
     public var parkComputeThreads: @Sendable () -> Void = ParallelFor.parkIdleThreads
+    /// Whether the worker offers the router a shared-memory lane for dispatches (`--no-local-lane`
+    /// turns it off). Only a router on the same host, running as the same user, can map it; any
+    /// other router ignores it and everything goes over ZeroMQ.
+    public var offersLocalLane = true
+    /// Bytes of each ring of the lane (one each way); a dispatch or reply that does not fit goes
+    /// over ZeroMQ. Memory is only used as the rings fill.
+    public var localLaneBytes = 8 << 20
 
     /// The keys of an encrypted link to the router.
     public struct Curve: Sendable {

@@ -9,6 +9,13 @@ public struct WorkerStatistics: Sendable {
     public var dispatchesServed = 0
     /// Of those, dispatches computed on the I/O thread (`WorkerConfiguration.inlineComputeFLOPs`).
     public var dispatchesInline = 0
+    /// Of those, dispatches that came through the shared-memory lane (and were answered through it).
+    public var dispatchesViaLane = 0
+    /// Whether the router mapped this worker's shared-memory lane (its last `Welcome` said so).
+    public var laneAccepted = false
+    /// Where the last lane this worker made was (its files are removed once the router has
+    /// mapped it or declined it, and when the connection ends).
+    public var lanePath: String?
     /// Dispatches answered with an error.
     public var dispatchesFailed = 0
     /// `Register` messages sent (first registration and every re-registration).

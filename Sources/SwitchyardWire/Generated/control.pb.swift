@@ -22,6 +22,11 @@
 /// two-phase load/ack/switch/drop as any rebalance) and answers Drain RELEASED once nothing routes to
 /// it; the worker then finishes what it has queued, sends Disconnect and exits.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -312,12 +317,41 @@ public nonisolated struct Switchyard_V1_Register: Sendable {
   /// Software version of the worker binary, for logs.
   public var softwareVersion: String = String()
 
+  /// A shared-memory lane the worker made for dispatches and replies; a router on the same host
+  /// maps it and answers `Welcome.local_lane`. Unset when the worker offers none.
+  public var localLane: Switchyard_V1_LocalLane {
+    get {_localLane ?? Switchyard_V1_LocalLane()}
+    set {_localLane = newValue}
+  }
+  /// Returns true if `localLane` has been explicitly set.
+  public var hasLocalLane: Bool {self._localLane != nil}
+  /// Clears the value of `localLane`. Subsequent reads from it will return its default value.
+  public mutating func clearLocalLane() {self._localLane = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _capacity: Switchyard_V1_Capacity? = nil
   fileprivate var _model: Switchyard_V1_ModelFingerprint? = nil
+  fileprivate var _localLane: Switchyard_V1_LocalLane? = nil
+}
+
+/// A shared-memory lane offered by a worker (see SharedMemoryLane in the sources).
+public nonisolated struct Switchyard_V1_LocalLane: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The lane file; its doorbell FIFOs sit next to it.
+  public var path: String = String()
+
+  /// 16 random bytes the lane's header holds: proof that the file is this worker's.
+  public var token: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// Router -> worker: registration accepted.
@@ -336,6 +370,10 @@ public nonisolated struct Switchyard_V1_Welcome: Sendable {
 
   /// MAXMSGSIZE both sides set on their sockets.
   public var maxMessageBytes: UInt64 = 0
+
+  /// The router mapped the worker's `Register.local_lane`: dispatches may come through it, and
+  /// their replies go back the same way.
+  public var localLane: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -595,7 +633,7 @@ nonisolated extension Switchyard_V1_ModelFingerprint: SwiftProtobuf.Message, Swi
 
 nonisolated extension Switchyard_V1_Register: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Register"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_id\0\u{1}capacity\0\u{1}model\0\u{1}held\0\u{3}pinned_experts\0\u{3}pinned_spec\0\u{3}software_version\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_id\0\u{1}capacity\0\u{1}model\0\u{1}held\0\u{3}pinned_experts\0\u{3}pinned_spec\0\u{3}software_version\0\u{3}local_lane\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -610,6 +648,7 @@ nonisolated extension Switchyard_V1_Register: SwiftProtobuf.Message, SwiftProtob
       case 5: try { try decoder.decodeRepeatedUInt32Field(value: &self.pinnedExperts) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.pinnedSpec) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.softwareVersion) }()
+      case 8: try { try decoder.decodeSingularMessageField(value: &self._localLane) }()
       default: break
       }
     }
@@ -641,6 +680,9 @@ nonisolated extension Switchyard_V1_Register: SwiftProtobuf.Message, SwiftProtob
     if !self.softwareVersion.isEmpty {
       try visitor.visitSingularStringField(value: self.softwareVersion, fieldNumber: 7)
     }
+    try { if let v = self._localLane {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -652,6 +694,42 @@ nonisolated extension Switchyard_V1_Register: SwiftProtobuf.Message, SwiftProtob
     if lhs.pinnedExperts != rhs.pinnedExperts {return false}
     if lhs.pinnedSpec != rhs.pinnedSpec {return false}
     if lhs.softwareVersion != rhs.softwareVersion {return false}
+    if lhs._localLane != rhs._localLane {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Switchyard_V1_LocalLane: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LocalLane"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}path\0\u{1}token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.path) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.token) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.path.isEmpty {
+      try visitor.visitSingularStringField(value: self.path, fieldNumber: 1)
+    }
+    if !self.token.isEmpty {
+      try visitor.visitSingularBytesField(value: self.token, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Switchyard_V1_LocalLane, rhs: Switchyard_V1_LocalLane) -> Bool {
+    if lhs.path != rhs.path {return false}
+    if lhs.token != rhs.token {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -659,7 +737,7 @@ nonisolated extension Switchyard_V1_Register: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Switchyard_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Welcome"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}router_id\0\u{3}heartbeat_interval_ms\0\u{1}liveness\0\u{3}max_message_bytes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}router_id\0\u{3}heartbeat_interval_ms\0\u{1}liveness\0\u{3}max_message_bytes\0\u{3}local_lane\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -671,6 +749,7 @@ nonisolated extension Switchyard_V1_Welcome: SwiftProtobuf.Message, SwiftProtobu
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.heartbeatIntervalMs) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.liveness) }()
       case 4: try { try decoder.decodeSingularUInt64Field(value: &self.maxMessageBytes) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.localLane) }()
       default: break
       }
     }
@@ -689,6 +768,9 @@ nonisolated extension Switchyard_V1_Welcome: SwiftProtobuf.Message, SwiftProtobu
     if self.maxMessageBytes != 0 {
       try visitor.visitSingularUInt64Field(value: self.maxMessageBytes, fieldNumber: 4)
     }
+    if self.localLane != false {
+      try visitor.visitSingularBoolField(value: self.localLane, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -697,6 +779,7 @@ nonisolated extension Switchyard_V1_Welcome: SwiftProtobuf.Message, SwiftProtobu
     if lhs.heartbeatIntervalMs != rhs.heartbeatIntervalMs {return false}
     if lhs.liveness != rhs.liveness {return false}
     if lhs.maxMessageBytes != rhs.maxMessageBytes {return false}
+    if lhs.localLane != rhs.localLane {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,0 +1,361 @@
+import CZeroMQ
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A message channel between two processes on one host: two single-producer single-consumer rings
+/// of records in one shared-memory file (one ring each way), and a named FIFO per direction as
+/// doorbell, which the receiver polls (`Reactor.watch(fd:)`).
+///
+/// It exists for speed: a record goes from the sending thread straight into the peer's memory and
+/// one byte on the FIFO wakes the peer's poll loop, where a ZeroMQ message crosses four threads
+/// (sender, its I/O thread, the peer's I/O thread, the peer's poller). Nothing else changes: what
+/// travels are the same wire frames, decoded and checked by the same code.
+///
+/// The *creator* makes the file and the FIFOs (0600, under `/dev/shm` when it exists) and tells
+/// the peer their path and a random token over an authenticated channel; the *opener* maps them
+/// and checks magic, version, size and token, so a peer on another host (no such file, or another
+/// file of that name) never uses a lane. Once both hold the mapping, the creator `unlink`s the
+/// paths; the memory lives until both sides are done with it.
+///
+/// A lane never blocks: `send` answers `.full` when the peer has not read enough (it is slow or
+/// dead) and `.tooLarge` for a record the ring cannot hold; the caller sends those another way.
+/// A record the receiver finds malformed (a peer bug) throws `SharedMemoryLaneError.corrupt`; the
+/// receiver stops using the lane.
+///
+/// `send` and `receive` may be called from any thread (each direction is serialized by a lock).
+public final class SharedMemoryLane: @unchecked Sendable {
+    // Safety of @unchecked Sendable: the mapping and descriptors are immutable after init; the
+    // producer index of the outbound ring is written under `sendLock`, the consumer index of the
+    // inbound ring under `receiveLock`; the peer's indices are read with acquire loads.
+
+    /// Where the lane's files are (the creator unlinks them once the peer has mapped them).
+    public let path: String
+    /// The random token the opener must present.
+    public let token: [UInt8]
+    /// Bytes each ring holds.
+    public let capacity: Int
+    /// The descriptor to poll for POLLIN: readable when the peer has rung (records may be waiting).
+    public var readableFD: Int32 { inboundBell }
+
+    private let base: UnsafeMutableRawPointer
+    private let mappedBytes: Int
+    private let outbound: Ring
+    private let inbound: Ring
+    private let inboundBell: Int32
+    private let outboundBell: Int32
+    private let sendLock = Mutex<Void>(())
+    private let receiveLock = Mutex<Void>(())
+    private let isCreator: Bool
+
+    /// Header page: magic, version, token, capacity; then the four ring indices on their own cache lines.
+    static let headerBytes = 4096
+    static let magic: UInt64 = 0x3130_454E_414C_5953  // "SYLANE01" little-endian
+    static let version: UInt32 = 1
+    static let tokenBytes = 16
+    static let maxParts = 16
+    /// Largest ring either side accepts (a corrupt header must not map terabytes).
+    public static let maxCapacity = 1 << 30
+    /// The marker that sends the reader back to the start of the ring.
+    static let wrapMarker = UInt64.max
+
+    /// A ring's view: its data and the shared producer (`head`) and consumer (`tail`) byte counts.
+    struct Ring {
+        let data: UnsafeMutableRawPointer
+        let head: UnsafeMutableRawPointer
+        let tail: UnsafeMutableRawPointer
+        let capacity: Int
+    }
+
+    /// What `send` did.
+    public enum SendResult: Sendable, Equatable {
+        case sent
+        /// The peer has not read enough of the ring: send another way (or later).
+        case full
+        /// The record does not fit in the ring even when it is empty.
+        case tooLarge
+    }
+
+    // MARK: Making and opening
+
+    /// Creates a lane file and its two FIFOs in `directory` (default: `/dev/shm` if it is a
+    /// writable directory, else `$TMPDIR` or `/tmp`), each ring holding `capacity` bytes.
+    public static func create(capacity: Int, directory: String? = nil) throws(SharedMemoryLaneError) -> SharedMemoryLane {
+        let capacity = (max(capacity, 4096) + 4095) / 4096 * 4096
+        guard capacity <= maxCapacity else { throw .invalid("ring capacity \(capacity) exceeds \(maxCapacity) bytes") }
+        let directory = directory ?? defaultDirectory()
+        var token = [UInt8](repeating: 0, count: tokenBytes)
+        for index in token.indices { token[index] = UInt8.random(in: 0...255) }
+        let suffix = token.prefix(6).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        let path = "\(directory)/switchyard-lane-\(getpid())-\(suffix)"
+        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .system("create \(path)", errno) }
+        defer { close(fd) }
+        let total = headerBytes + 2 * capacity
+        guard ftruncate(fd, off_t(total)) == 0 else {
+            let code = errno
+            Glibc.unlink(path)
+            throw .system("size \(path)", code)
+        }
+        for bell in [bellPath(path, toCreator: true), bellPath(path, toCreator: false)] {
+            guard mkfifo(bell, 0o600) == 0 else {
+                let code = errno
+                removeFiles(path)
+                throw .system("create \(bell)", code)
+            }
+        }
+        do {
+            let lane = try SharedMemoryLane(path: path, token: token, fd: fd, total: total, creator: true, initialize: capacity)
+            return lane
+        } catch {
+            removeFiles(path)
+            throw error
+        }
+    }
+
+    /// Maps the lane another process created at `path`, checking that it is one (magic, version,
+    /// sizes) and that `token` matches. Fails, with the reason, when the file is elsewhere (the
+    /// peer is on another host) or is not the peer's.
+    public static func open(path: String, token: [UInt8]) throws(SharedMemoryLaneError) -> SharedMemoryLane {
+        guard token.count == tokenBytes else { throw .invalid("token has \(token.count) bytes, expected \(tokenBytes)") }
+        let fd = Glibc.open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { throw .system("open \(path)", errno) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .system("stat \(path)", errno) }
+        guard (info.st_mode & S_IFMT) == S_IFREG, info.st_uid == getuid() else {
+            throw .invalid("\(path) is not a regular file of this user")
+        }
+        let total = Int(info.st_size)
+        guard total >= headerBytes + 2 * 4096, total <= headerBytes + 2 * maxCapacity else {
+            throw .invalid("\(path) has \(total) bytes: not a lane")
+        }
+        return try SharedMemoryLane(path: path, token: token, fd: fd, total: total, creator: false, initialize: nil)
+    }
+
+    private init(path: String, token: [UInt8], fd: Int32, total: Int, creator: Bool, initialize capacity: Int?) throws(SharedMemoryLaneError) {
+        guard let mapped = mmap(nil, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), mapped != MAP_FAILED else {
+            throw .system("map \(path)", errno)
+        }
+        let header = mapped
+        if let capacity {
+            header.storeBytes(of: Self.magic, toByteOffset: 0, as: UInt64.self)
+            header.storeBytes(of: Self.version, toByteOffset: 8, as: UInt32.self)
+            for (index, byte) in token.enumerated() { header.storeBytes(of: byte, toByteOffset: 16 + index, as: UInt8.self) }
+            header.storeBytes(of: UInt64(capacity), toByteOffset: 32, as: UInt64.self)
+        } else {
+            let magic = header.load(fromByteOffset: 0, as: UInt64.self)
+            let version = header.load(fromByteOffset: 8, as: UInt32.self)
+            let stored = (0..<Self.tokenBytes).map { header.load(fromByteOffset: 16 + $0, as: UInt8.self) }
+            let capacity = Int(clamping: header.load(fromByteOffset: 32, as: UInt64.self))
+            var problem: String?
+            if magic != Self.magic { problem = "not a lane (bad magic)" }
+            else if version != Self.version { problem = "lane version \(version), this build speaks \(Self.version)" }
+            else if stored != token { problem = "token does not match: another process's lane" }
+            else if capacity % 4096 != 0 || Self.headerBytes + 2 * capacity != total { problem = "ring capacity \(capacity) does not match the file size \(total)" }
+            if let problem {
+                munmap(mapped, total)
+                throw .invalid("\(path): \(problem)")
+            }
+        }
+        let capacity = Int(header.load(fromByteOffset: 32, as: UInt64.self))
+        let toOpener = Ring(data: header + Self.headerBytes, head: header + 128, tail: header + 192, capacity: capacity)
+        let toCreator = Ring(data: header + Self.headerBytes + capacity, head: header + 256, tail: header + 320, capacity: capacity)
+        let inboundPath = Self.bellPath(path, toCreator: creator)
+        let outboundPath = Self.bellPath(path, toCreator: !creator)
+        // O_RDWR: a FIFO opened so never blocks and never reports a missing reader or writer;
+        // liveness is the caller's business (heartbeats).
+        let inboundBell = Glibc.open(inboundPath, O_RDWR | O_NONBLOCK | O_CLOEXEC)
+        let outboundBell = inboundBell >= 0 ? Glibc.open(outboundPath, O_RDWR | O_NONBLOCK | O_CLOEXEC) : -1
+        guard inboundBell >= 0, outboundBell >= 0 else {
+            let code = errno
+            if inboundBell >= 0 { close(inboundBell) }
+            munmap(mapped, total)
+            throw .system("open the doorbells of \(path)", code)
+        }
+        self.path = path
+        self.token = token
+        self.capacity = capacity
+        self.base = mapped
+        self.mappedBytes = total
+        self.outbound = creator ? toOpener : toCreator
+        self.inbound = creator ? toCreator : toOpener
+        self.inboundBell = inboundBell
+        self.outboundBell = outboundBell
+        self.isCreator = creator
+    }
+
+    deinit {
+        if isCreator { Self.removeFiles(path) }
+        munmap(base, mappedBytes)
+        close(inboundBell)
+        close(outboundBell)
+    }
+
+    /// Removes the lane's file and FIFOs from the file system; both sides keep what they mapped and
+    /// opened. The creator calls it once the peer has opened the lane (or will not).
+    public func unlink() {
+        Self.removeFiles(path)
+    }
+
+    // MARK: Sending
+
+    /// Appends one record of `parts` to the outbound ring and rings the peer's doorbell. Never blocks.
+    public func send(_ parts: [UnsafeRawBufferPointer]) -> SendResult {
+        guard parts.count <= Self.maxParts else { return .tooLarge }
+        let needed = Self.recordBytes(parts.map(\.count))
+        guard needed <= outbound.capacity else { return .tooLarge }
+        let result = sendLock.withLock { _ -> SendResult in
+            let head = Int(outbound.head.load(as: UInt64.self))  // only this side writes it
+            let tail = Int(switchyard_load_acquire_u64(outbound.tail))
+            var free = outbound.capacity - (head - tail)
+            var offset = head % outbound.capacity
+            let toEnd = outbound.capacity - offset
+            var start = head
+            if toEnd < needed {
+                guard free >= toEnd + needed else { return .full }
+                outbound.data.storeBytes(of: Self.wrapMarker, toByteOffset: offset, as: UInt64.self)
+                start += toEnd
+                free -= toEnd
+                offset = 0
+            }
+            guard free >= needed else { return .full }
+            let record = outbound.data + offset
+            record.storeBytes(of: UInt64(needed), as: UInt64.self)
+            record.storeBytes(of: UInt64(parts.count), toByteOffset: 8, as: UInt64.self)
+            var cursor = 16 + 8 * parts.count
+            for (index, part) in parts.enumerated() {
+                record.storeBytes(of: UInt64(part.count), toByteOffset: 16 + 8 * index, as: UInt64.self)
+                if let source = part.baseAddress, part.count > 0 {
+                    (record + cursor).copyMemory(from: source, byteCount: part.count)
+                }
+                cursor += Self.padded(part.count)
+            }
+            switchyard_store_release_u64(outbound.head, UInt64(start + needed))
+            return .sent
+        }
+        if result == .sent { ring() }
+        return result
+    }
+
+    /// One byte on the peer's FIFO. A full FIFO means the peer has many wake-ups pending already.
+    private func ring() {
+        var byte: UInt8 = 1
+        while write(outboundBell, &byte, 1) < 0 && errno == EINTR {}
+    }
+
+    // MARK: Receiving
+
+    /// Empties the doorbell; call before `receive` each time the descriptor polls readable.
+    public func drainDoorbell() {
+        var buffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        withUnsafeMutableBytes(of: &buffer) { bytes in
+            while true {
+                let n = read(inboundBell, bytes.baseAddress, bytes.count)
+                if n > 0 { continue }
+                if n < 0 && errno == EINTR { continue }
+                return
+            }
+        }
+    }
+
+    /// Takes the oldest inbound record, if any: calls `body` with its parts (valid only during the
+    /// call) and frees its space. False when the ring is empty. Throws `.corrupt` when the record
+    /// breaks the format; the lane should not be used after that.
+    public func receive(_ body: ([UnsafeRawBufferPointer]) -> Void) throws(SharedMemoryLaneError) -> Bool {
+        try receiveLock.withLock { _ throws(SharedMemoryLaneError) -> Bool in
+            var tail = Int(inbound.tail.load(as: UInt64.self))  // only this side writes it
+            let head = Int(switchyard_load_acquire_u64(inbound.head))
+            let capacity = inbound.capacity
+            guard head != tail else { return false }
+            guard head > tail, head - tail <= capacity else { throw .corrupt("ring indices \(tail)..\(head) out of order") }
+            var offset = tail % capacity
+            let marker = inbound.data.load(fromByteOffset: offset, as: UInt64.self)
+            if marker == Self.wrapMarker {
+                let skipped = capacity - offset
+                guard head - tail > skipped else { throw .corrupt("wrap marker without a record after it") }
+                tail += skipped
+                offset = 0
+            }
+            let available = head - tail
+            let record = inbound.data + offset
+            let size = Int(clamping: record.load(as: UInt64.self))
+            let count = Int(clamping: record.load(fromByteOffset: 8, as: UInt64.self))
+            guard size >= 16, size % 8 == 0, size <= available, size <= capacity - offset else {
+                throw .corrupt("record of \(size) bytes with \(available) available")
+            }
+            guard count <= Self.maxParts, 16 + 8 * count <= size else { throw .corrupt("record with \(count) parts") }
+            var lengths: [Int] = []
+            lengths.reserveCapacity(count)
+            for index in 0..<count {
+                lengths.append(Int(clamping: record.load(fromByteOffset: 16 + 8 * index, as: UInt64.self)))
+            }
+            guard lengths.allSatisfy({ $0 <= size }), Self.recordBytes(lengths) == size else {
+                throw .corrupt("part lengths \(lengths) do not add up to a record of \(size) bytes")
+            }
+            var parts: [UnsafeRawBufferPointer] = []
+            parts.reserveCapacity(count)
+            var cursor = 16 + 8 * count
+            for length in lengths {
+                parts.append(UnsafeRawBufferPointer(start: record + cursor, count: length))
+                cursor += Self.padded(length)
+            }
+            body(parts)
+            switchyard_store_release_u64(inbound.tail, UInt64(tail + size))
+            return true
+        }
+    }
+
+    // MARK: Helpers
+
+    static func padded(_ count: Int) -> Int { (count + 7) & ~7 }
+
+    /// Bytes a record of parts this long takes: size and part count, a length per part, the parts padded to 8.
+    static func recordBytes(_ lengths: [Int]) -> Int {
+        16 + 8 * lengths.count + lengths.reduce(0) { $0 + padded($1) }
+    }
+
+    static func bellPath(_ path: String, toCreator: Bool) -> String {
+        path + (toCreator ? ".to-creator" : ".to-opener")
+    }
+
+    static func removeFiles(_ path: String) {
+        Glibc.unlink(path)
+        Glibc.unlink(bellPath(path, toCreator: true))
+        Glibc.unlink(bellPath(path, toCreator: false))
+    }
+
+    static func defaultDirectory() -> String {
+        if access("/dev/shm", W_OK | X_OK) == 0 { return "/dev/shm" }
+        if let tmp = getenv("TMPDIR"), tmp.pointee != 0 { return String(cString: tmp) }
+        return "/tmp"
+    }
+}
+
+/// Why a lane could not be made, opened or read.
+public enum SharedMemoryLaneError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A system call failed: what was attempted and errno.
+    case system(String, Int32)
+    /// The file is not a lane this process may use (wrong size, magic, version, token or owner).
+    case invalid(String)
+    /// A record breaks the format (the peer wrote garbage): stop using the lane.
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .system(let what, let code): "\(what): \(String(cString: strerror(code)))"
+        case .invalid(let text): text
+        case .corrupt(let text): "corrupt lane record: \(text)"
+        }
+    }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+@testable import SwitchyardCluster
+@testable import SwitchyardZMQ
+import SwitchyardModel
+import SwitchyardTensor
+
+/// Dispatches through a worker's shared-memory lane against the real router: the same numbers as
+/// the in-process backend, ZeroMQ when the lane is not offered, not accepted or too small, and the
+/// lane's files gone once the router has mapped it.
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct LocalLaneTests {
+    private static func makeCluster(acceptsLanes: Bool = true) throws -> ClusterService {
+        let model = TestModel.shared
+        let fingerprint = try ModelIdentity.fingerprint(config: model.config, directory: model.directory)
+        var configuration = ClusterConfiguration(listen: "tcp://127.0.0.1:*", heartbeatInterval: .milliseconds(100),
+                                                 maxBatchTokens: TestModel.maxBatchTokens)
+        configuration.acceptsLocalLanes = acceptsLanes
+        return try ClusterService(modelConfig: model.config, fingerprint: fingerprint, configuration: configuration)
+    }
+
+    /// Runs `rows` rows (two routed experts and the shared one each) through every layer remotely
+    /// and locally; returns the worst difference.
+    private static func worstDifference(_ cluster: ClusterService, rows: Int, seed: UInt64) async throws -> Float {
+        let model = TestModel.shared
+        let config = model.config
+        let full = try LocalExpertBackend(checkpoint: Checkpoint(directory: model.directory, config: config), config: config)
+        var generator = SeededGenerator(seed: seed)
+        var worst: Float = 0
+        for layer in 0..<config.numLayers {
+            let input = Matrix.random(rows: rows, cols: config.hiddenSize, scale: 1, generator: &generator)
+            var ids: [Int32] = []
+            var weights: [Float] = []
+            for row in 0..<rows {
+                ids += [Int32(row % 4), Int32((row + 1) % 4), 4]
+                weights += [0.7, 0.3, 0.5]
+            }
+            let routes = ExpertRoutes(rows: rows, slotsPerRow: 3, expertIDs: ids, weights: weights)
+            let remote = Matrix(rows: rows, cols: config.hiddenSize)
+            try await cluster.computeFFN(layer: layer, microBatch: 0, input: input, routes: routes, output: remote)
+            let local = Matrix(rows: rows, cols: config.hiddenSize)
+            try full.computeFFNSync(layer: layer, input: input, routes: routes, output: local)
+            worst = max(worst, zip(remote.toArray(), local.toArray()).map { abs($0 - $1) }.max() ?? .infinity)
+        }
+        return worst
+    }
+
+    /// The worker's lane files that still have a name.
+    private static func laneFilesLeft(_ worker: RunningWorker) -> [String] {
+        guard let path = worker.worker.statistics.lanePath else { return [] }
+        return [path, path + ".to-creator", path + ".to-opener"].filter { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    @Test(arguments: [true, false])
+    func dispatchesTakeTheLaneWhenOfferedAndGiveTheSameRows(offers: Bool) async throws {
+        BLAS.setThreads(1)
+        let cluster = try Self.makeCluster()
+        defer { cluster.stop() }
+        let worker = try RunningWorker(endpoint: cluster.endpoint, id: "all", configure: { $0.offersLocalLane = offers })
+        #expect(await eventually(timeout: .seconds(10)) { cluster.health().ready })
+        #expect(await eventually { worker.worker.statistics.laneAccepted == offers })
+        #expect((worker.worker.statistics.lanePath != nil) == offers)
+        #expect(try await Self.worstDifference(cluster, rows: 6, seed: 11) < 1e-5)
+        let layers = TestModel.shared.config.numLayers
+        let statistics = cluster.snapshot().statistics
+        #expect(statistics.laneDispatches == (offers ? UInt64(layers) : 0))
+        #expect(statistics.laneFallbacks == 0)
+        #expect(statistics.dispatches == UInt64(layers))
+        #expect(worker.worker.statistics.dispatchesViaLane == (offers ? layers : 0))
+        #expect(worker.worker.statistics.dispatchesServed == layers)
+        #expect(cluster.laneCount == (offers ? 1 : 0))
+        // Mapped on both sides, so the names are gone (nothing left in /dev/shm if a process dies).
+        #expect(await eventually { Self.laneFilesLeft(worker).isEmpty }, "\(Self.laneFilesLeft(worker))")
+        #expect(cluster.snapshot().drops.total == 0)
+
+        await worker.stop()
+        // A worker that left takes its lane with it.
+        #expect(await eventually(timeout: .seconds(3)) { cluster.laneCount == 0 })
+    }
+
+    @Test func aRouterThatDoesNotMapLanesLeavesTheWorkerOnZeroMQ() async throws {
+        BLAS.setThreads(1)
+        let cluster = try Self.makeCluster(acceptsLanes: false)
+        defer { cluster.stop() }
+        let worker = try RunningWorker(endpoint: cluster.endpoint, id: "all")
+        #expect(await eventually(timeout: .seconds(10)) { cluster.health().ready })
+        #expect(try await Self.worstDifference(cluster, rows: 3, seed: 12) < 1e-5)
+        #expect(cluster.snapshot().statistics.laneDispatches == 0)
+        #expect(!worker.worker.statistics.laneAccepted)
+        #expect(worker.worker.statistics.lanePath != nil)
+        #expect(worker.worker.statistics.dispatchesViaLane == 0)
+        // The worker dropped the lane the router did not take: its files are gone too.
+        #expect(await eventually { Self.laneFilesLeft(worker).isEmpty }, "\(Self.laneFilesLeft(worker))")
+        await worker.stop()
+    }
+
+    /// A 4 KiB ring: dispatches of 6 rows (three slots each, 64 floats a row: 4.6 KB) cannot fit and
+    /// go over ZeroMQ, 1-row dispatches take the lane; every result is right either way.
+    @Test func dispatchesTooLargeForTheLaneGoOverZeroMQ() async throws {
+        BLAS.setThreads(1)
+        let cluster = try Self.makeCluster()
+        defer { cluster.stop() }
+        let worker = try RunningWorker(endpoint: cluster.endpoint, id: "all", configure: { $0.localLaneBytes = 4096 })
+        #expect(await eventually(timeout: .seconds(10)) { cluster.health().ready })
+        #expect(await eventually { worker.worker.statistics.laneAccepted })
+        let layers = UInt64(TestModel.shared.config.numLayers)
+        #expect(try await Self.worstDifference(cluster, rows: 6, seed: 13) < 1e-5)
+        #expect(cluster.snapshot().statistics.laneFallbacks == layers)
+        #expect(cluster.snapshot().statistics.laneDispatches == 0)
+        #expect(try await Self.worstDifference(cluster, rows: 1, seed: 14) < 1e-5)
+        #expect(cluster.snapshot().statistics.laneDispatches == layers)
+        #expect(cluster.snapshot().statistics.laneFallbacks == layers)
+        await worker.stop()
+    }
+}
