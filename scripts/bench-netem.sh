@@ -84,7 +84,8 @@ run() {
     netns_start router router "$bin" router --model "$model" --listen "tcp://$router_ip:$zmq_port" --host "$router_ip" \
         --port "$http_port" --threads 1 --micro-batches "$micro_batches" --max-num-seqs "$concurrency" --served-model-name bench
     for host in w1 w2; do
-        netns_start "$host" "$host" "$bin" worker --router "$endpoint" --model "$model" --id "$host" --threads 1
+        # --no-local-lane: the namespaces share /dev/shm; the dispatches must cross the netem link.
+        netns_start "$host" "$host" "$bin" worker --router "$endpoint" --model "$model" --id "$host" --threads 1 --no-local-lane
     done
     wait_healthy
     if ! ip netns exec "$(netns_name router)" "$bin" bench --url "$url" --model bench --num-prompts "$prompts" \

@@ -200,8 +200,11 @@ export OPENBLAS_NUM_THREADS=1
 netns_start router router "$bin" router --model "$work/model" --listen "tcp://$router_ip:$zmq_port" --host "$router_ip" \
     --port "$http_port" --threads 1 --max-num-seqs 16 --heartbeat-ms 500 --dispatch-timeout 30 --served-model-name mh
 watched+=(router)
+# --no-local-lane: the namespaces share /dev/shm, so without it the workers' dispatches would
+# take a shared-memory lane and skip the simulated network this test is about.
 start_worker() {
-    netns_start "$1" "$1" "$bin" worker --router "$worker_router_endpoint" --model "$work/model" --id "$1" --threads 1 --heartbeat-ms 500
+    netns_start "$1" "$1" "$bin" worker --router "$worker_router_endpoint" --model "$work/model" --id "$1" --threads 1 --heartbeat-ms 500 \
+        --no-local-lane
 }
 start_worker w1
 start_worker w2

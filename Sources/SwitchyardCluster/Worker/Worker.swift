@@ -199,6 +199,10 @@ public final class Worker: @unchecked Sendable {
         loaderThread.stop(timeout: .seconds(2))
         computeThread.stop(timeout: .seconds(2))
         reactor?.shutdown()
+        // The reactor has stopped: this thread may touch its state now. A lane the router never
+        // mapped still has its files.
+        lane?.lane.unlink()
+        lane = nil
         logger.info("worker stopped", metadata: ["drops": .string(statistics.drops.description)])
     }
 }
