@@ -122,7 +122,8 @@ public final class SharedMemoryLane: @unchecked Sendable {
     /// peer is on another host) or is not the peer's.
     public static func open(path: String, token: [UInt8]) throws(SharedMemoryLaneError) -> SharedMemoryLane {
         guard token.count == tokenBytes else { throw .invalid("token has \(token.count) bytes, expected \(tokenBytes)") }
-        let fd = Glibc.open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
+        // O_NONBLOCK: a path naming a FIFO or a device must not hang the caller; fstat rejects it next.
+        let fd = Glibc.open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard fd >= 0 else { throw .system("open \(path)", errno) }
         defer { close(fd) }
         var info = stat()
@@ -176,6 +177,15 @@ public final class SharedMemoryLane: @unchecked Sendable {
             if inboundBell >= 0 { close(inboundBell) }
             munmap(mapped, total)
             throw .system("open the doorbells of \(path)", code)
+        }
+        for bell in [inboundBell, outboundBell] {
+            var info = stat()
+            guard fstat(bell, &info) == 0, (info.st_mode & S_IFMT) == S_IFIFO, info.st_uid == getuid() else {
+                close(inboundBell)
+                close(outboundBell)
+                munmap(mapped, total)
+                throw .invalid("the doorbells of \(path) are not FIFOs of this user")
+            }
         }
         self.path = path
         self.token = token

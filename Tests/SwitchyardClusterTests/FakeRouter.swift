@@ -63,8 +63,9 @@ final class FakeRouter {
     }
 
     /// Answers a registration with a welcome.
-    func welcome(_ routingID: [UInt8], heartbeatMs: UInt32 = 100, liveness: UInt32 = 3) throws {
+    func welcome(_ routingID: [UInt8], heartbeatMs: UInt32 = 100, liveness: UInt32 = 3, localLane: Bool = false) throws {
         var welcome = Switchyard_V1_Welcome()
+        welcome.localLane = localLane
         welcome.routerID = "fake-router"
         welcome.heartbeatIntervalMs = heartbeatMs
         welcome.liveness = liveness

@@ -4,6 +4,7 @@ import Testing
 @testable import SwitchyardZMQ
 import SwitchyardModel
 import SwitchyardTensor
+import SwitchyardWire
 
 /// Dispatches through a worker's shared-memory lane against the real router: the same numbers as
 /// the in-process backend, ZeroMQ when the lane is not offered, not accepted or too small, and the
@@ -111,5 +112,29 @@ struct LocalLaneTests {
         #expect(cluster.snapshot().statistics.laneDispatches == layers)
         #expect(cluster.snapshot().statistics.laneFallbacks == layers)
         await worker.stop()
+    }
+
+    /// A router that restarts without the worker noticing answers its next dispatch-less message
+    /// with "unknown peer"; the worker registers again on the same connection. The lane the old
+    /// router mapped has no files left, so the new registration offers a fresh one the new router
+    /// can open.
+    @Test func registeringAgainOffersAFreshLaneOnceTheOldOneWasMapped() async throws {
+        let router = try FakeRouter(limits: TestModel.shared.limits)
+        let running = try RunningWorker(router: router, id: "w-lane")
+        let arrival = try #require(await router.expect(.register))
+        guard case .register(let first) = arrival.message else { Issue.record("not a register"); return }
+        #expect(first.hasLocalLane)
+        let mapped = try SharedMemoryLane.open(path: first.localLane.path, token: [UInt8](first.localLane.token))
+        try router.welcome(arrival.routingID, localLane: true)
+        #expect(await eventually { running.worker.statistics.laneAccepted })
+        #expect(await eventually { !FileManager.default.fileExists(atPath: mapped.path) })
+
+        try router.send(.refusal(Switchyard_V1_Refusal(code: .unknownPeer, text: "who are you")), to: arrival.routingID)
+        let again = try #require(await router.expect(.register, timeout: .seconds(2)))
+        guard case .register(let second) = again.message else { Issue.record("not a register"); return }
+        #expect(second.hasLocalLane && second.localLane.path != first.localLane.path)
+        #expect(throws: Never.self) { _ = try SharedMemoryLane.open(path: second.localLane.path, token: [UInt8](second.localLane.token)) }
+        #expect(running.worker.statistics.connects == 1)
+        await running.stop()
     }
 }

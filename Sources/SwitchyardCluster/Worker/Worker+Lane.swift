@@ -5,6 +5,8 @@ import SwitchyardZMQ
 struct WorkerLane {
     let lane: SharedMemoryLane
     let watch: WatchHandle
+    /// The router mapped it (and its files are gone): a new router cannot map it again.
+    var accepted = false
 }
 
 extension Worker {
@@ -39,11 +41,19 @@ extension Worker {
         guard let current = lane else { return }
         if laneAccepted {
             current.lane.unlink()
+            lane?.accepted = true
             shared.withLock { $0.statistics.laneAccepted = true }
             logger.info("the router mapped this worker's shared-memory lane: dispatches skip ZeroMQ")
         } else {
             dropLane()
         }
+    }
+
+    /// Reactor thread, before registering again on the same connection (the router restarted and
+    /// does not know this worker): a lane an earlier router mapped has no files left for the new
+    /// one to open, so a fresh lane replaces it.
+    func renewLaneIfMapped() {
+        if lane?.accepted == true { renewLane() }
     }
 
     /// What `Register` says about the lane (nil when there is none).

@@ -19,6 +19,7 @@ extension Worker {
                 connect()
                 sendRegister()
             case .register:
+                renewLaneIfMapped()
                 sendRegister()
             case .heartbeat:
                 sendHeartbeat()
