@@ -33,10 +33,12 @@
 #   up2x2  up2 with every expert cut in two slices (a worker's last unit, which runs on one thread
 #          while the other core may idle, is half as long)
 #   up2mb2 up2 with two micro-batches in flight, every process's idle threads sleeping at once
+#   NAMEB  any variant above with a B suffix (serveB, up2B) runs the binary in $BIN_B instead:
+#          a build against another in the same rounds
 #   up2z   up2 with workers offering no shared-memory lane (`--no-local-lane`): every dispatch over
 #          ZeroMQ on loopback TCP, as `up` ran until 2026-12-07 (up2 uses the lanes)
 set -uo pipefail
-bin=${1:?switchyard binary}; model=${2:?model}; rounds=${3:-3}; variants=${4:-serve,tcp2,tcp1,ipc2}
+binA=${1:?switchyard binary}; model=${2:?model}; rounds=${3:-3}; variants=${4:-serve,tcp2,tcp1,ipc2}
 out=$(mktemp -d)
 port=18795 zmq=15795
 wait_healthy() {
@@ -44,10 +46,12 @@ wait_healthy() {
     echo "up-variants: $1 never became healthy (logs in $out)" >&2; return 1
 }
 for round in $(seq 1 "$rounds"); do
-    for v in ${variants//,/ }; do
+    for name in ${variants//,/ }; do
         pids=()
+        v=$name bin=$binA
+        case $name in *B) bin=${BIN_B:?BIN_B names the binary of the B variants}; v=${name%B} ;; esac
         case $v in
-            serve) "$bin" serve --model "$model" --port $port --threads 2 --max-num-seqs 64 >"$out/$v-$round.log" 2>&1 & pids+=($!) ;;
+            serve) "$bin" serve --model "$model" --port $port --threads 2 --max-num-seqs 64 >"$out/$name-$round.log" 2>&1 & pids+=($!) ;;
             tcp2|ipc2|tcp1|mb2|mb2r1|tcp2w2|tcp2f|tcp2rn|tcp2wn|tcp2s0|mb2s0|tcp2x2|tcp4x4|up2|up2s0|up2x2|up2mb2|up2z)
                 endpoint=tcp://127.0.0.1:$zmq; [ "$v" = ipc2 ] && endpoint=ipc://$out/cluster.sock
                 workers=2 threads=1; [ "$v" = tcp1 ] && workers=1 threads=2; [ "$v" = tcp2w2 ] && threads=2
@@ -62,17 +66,17 @@ for round in $(seq 1 "$rounds"); do
                 [ "$v" = up2x2 ] && slices=2; [ "$v" = up2mb2 ] && micro=2
                 worker_flags=(); [ "$v" = up2z ] && worker_flags=(--no-local-lane)
                 "${router_prefix[@]}" "$bin" router --model "$model" --listen "$endpoint" --port $port --threads $router_threads --micro-batches $micro \
-                    --wire-dtype $wire --expert-slices $slices --max-num-seqs 64 >"$out/$v-$round-router.log" 2>&1 & pids+=($!)
+                    --wire-dtype $wire --expert-slices $slices --max-num-seqs 64 >"$out/$name-$round-router.log" 2>&1 & pids+=($!)
                 for w in $(seq 1 $workers); do
                     "${worker_prefix[@]}" "$bin" worker --router "$endpoint" --model "$model" --id "worker-$w" --threads $threads --expert-slices $slices "${worker_flags[@]}" \
-                        >"$out/$v-$round-worker-$w.log" 2>&1 & pids+=($!)
+                        >"$out/$name-$round-worker-$w.log" 2>&1 & pids+=($!)
                 done ;;
             *) echo "up-variants: unknown variant $v" >&2; exit 2 ;;
         esac
-        if wait_healthy "$v"; then
+        if wait_healthy "$name"; then
             "$bin" bench --url "http://127.0.0.1:$port" --num-prompts "${NUM_PROMPTS:-512}" --max-concurrency 64 --input-len 32 \
-                --output-len 32 --vocab-size 32000 --token-prompts --seed 1 --result-json "$out/$v-$round.json" \
-                --quiet >/dev/null 2>&1 || echo "up-variants: bench against $v failed" >&2
+                --output-len 32 --vocab-size 32000 --token-prompts --seed 1 --result-json "$out/$name-$round.json" \
+                --quiet >/dev/null 2>&1 || echo "up-variants: bench against $name failed" >&2
         fi
         kill -INT "${pids[@]}" 2>/dev/null; for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
     done
@@ -85,11 +89,13 @@ def tput(v, r):
     return json.load(open(path))["output_throughput"] if os.path.exists(path) else None
 for r in range(1, rounds + 1):
     print(f"round {r}: " + "  ".join(f"{v} {tput(v, r):.1f}" if tput(v, r) else f"{v} failed" for v in variants))
-if "serve" in variants:
+for base in ("serve", "serveB"):
+    if base not in variants:
+        continue
     for v in variants:
-        ratios = [tput(v, r) / tput("serve", r) for r in range(1, rounds + 1) if tput(v, r) and tput("serve", r)]
-        if v != "serve" and ratios:
-            print(f"{v} / serve: median {statistics.median(ratios):.2f} (rounds: {', '.join(f'{x:.2f}' for x in ratios)})")
+        ratios = [tput(v, r) / tput(base, r) for r in range(1, rounds + 1) if tput(v, r) and tput(base, r)]
+        if v != base and ratios:
+            print(f"{v} / {base}: median {statistics.median(ratios):.2f} (rounds: {', '.join(f'{x:.2f}' for x in ratios)})")
 for v in variants:
     if v == "serve" or "tcp2" not in variants or v == "tcp2":
         continue

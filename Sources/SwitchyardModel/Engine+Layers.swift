@@ -153,8 +153,10 @@ extension Engine {
                      correctionBias: w.scoreCorrectionBias.map { UnsafePointer($0.base) }, into: &state.routes)
         Gating.count(state.routes, experts: config.ffnExperts(layer: layer), into: &state.counts)
         traffic.record(layer: layer, counts: state.counts)
+        let started = ContinuousClock.now
         try await experts.computeFFN(layer: layer, microBatch: state.index, input: state.xn, routes: state.routes,
                                      output: state.ffnOut)
+        traffic.recordFFNCall(micros: UInt64(max(0, (ContinuousClock.now - started).seconds * 1e6)))
         guard state.ffnOut.rows == rows else {
             throw EngineError.shapeMismatch("expert backend returned \(state.ffnOut.rows) rows for \(rows)")
         }

@@ -1,7 +1,9 @@
 import Synchronization
 
 /// An engine's routing counts since it started: tokens routed to each (layer, expert), and the FFN
-/// calls in which each expert had any token (each such call streams that expert's weights).
+/// calls in which each expert had any token (each such call streams that expert's weights), and the
+/// time the engine spent in its expert backend (in-process compute, or the round trip to workers
+/// with packing and the wake-up after it), so `serve` and `router` can be compared call for call.
 ///
 /// Sized for the model at creation; the engine adds one layer call at a time under one lock, with
 /// no allocation. `/metrics` formats a snapshot only when scraped; `perf` takes differences.
@@ -12,6 +14,10 @@ public final class ExpertTraffic: Sendable {
         public let experts: Int
         public var tokens: [UInt64]
         public var calls: [UInt64]
+        /// FFN calls (one layer of one micro-batch) the engine made, and the microseconds it
+        /// spent waiting on them in total.
+        public var ffnCalls: UInt64 = 0
+        public var ffnMicros: UInt64 = 0
 
         /// Tokens routed to `expert` of `layer`.
         public func tokens(layer: Int, expert: Int) -> UInt64 { tokens[layer * experts + expert] }
@@ -40,6 +46,14 @@ public final class ExpertTraffic: Sendable {
                 counts.tokens[base + expert] &+= UInt64(count)
                 counts.calls[base + expert] &+= 1
             }
+        }
+    }
+
+    /// Adds one FFN call that took `micros` microseconds.
+    public func recordFFNCall(micros: UInt64) {
+        counts.withLock { counts in
+            counts.ffnCalls &+= 1
+            counts.ffnMicros &+= micros
         }
     }
 

@@ -98,6 +98,13 @@ struct UpcycledClusterTests {
         let computeSeconds = try #require(metric("switchyard_worker_compute_seconds_total", in: metrics), "\(metrics)")
         #expect(calls >= Double(promptCounts.count * dense.prompts.count * 2), "\(calls) layer calls")
         #expect(callSeconds > 0 && computeSeconds > 0 && computeSeconds <= 2 * callSeconds, "calls \(callSeconds) s, compute \(computeSeconds) s")
+        // Each call's slowest worker: at least half the compute of both (two workers per call), at
+        // most the call's wall time; the engine's FFN time holds every layer call and their packing.
+        let slowest = try #require(metric("switchyard_layer_call_slowest_compute_seconds_total", in: metrics), "\(metrics)")
+        #expect(slowest >= computeSeconds / 2 - 1e-3 && slowest <= callSeconds, "slowest \(slowest) s, compute \(computeSeconds) s, calls \(callSeconds) s")
+        let ffnCalls = try #require(metric("switchyard_ffn_calls_total", in: metrics), "\(metrics)")
+        let ffnSeconds = try #require(metric("switchyard_ffn_seconds_total", in: metrics), "\(metrics)")
+        #expect(ffnCalls == calls && ffnSeconds >= callSeconds, "FFN calls \(ffnCalls) for \(calls) layer calls, \(ffnSeconds) s for \(callSeconds) s")
         up.signal(SIGTERM)
         #expect(try await up.wait(timeout: .seconds(60)) == 0, "\(up.output)")
     }

@@ -23,6 +23,13 @@ struct CompletionsAPITests {
                      "switchyard_expert_tokens_total{model_name=\"tiny\",layer=\"0\""] {
             #expect(metrics.text.contains(name), "missing \(name)")
         }
+        // The engine's FFN calls: at least one layer in each of the 3 steps, and time spent in them.
+        func value(_ name: String) -> Double? {
+            metrics.text.split(separator: "\n").first { $0.hasPrefix(name + "{") || $0.hasPrefix(name + " ") }
+                .flatMap { Double($0.split(separator: " ").last ?? "") }
+        }
+        #expect((value("switchyard_ffn_calls_total") ?? 0) >= 3, "\(metrics.text)")
+        #expect((value("switchyard_ffn_seconds_total") ?? 0) > 0, "\(metrics.text)")
         await server.stop()
     }
 

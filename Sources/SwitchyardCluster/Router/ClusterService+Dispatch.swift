@@ -127,6 +127,9 @@ extension ClusterService {
         dispatchEvent(now: now) { state in
             state.stats.bytesReceived += UInt64(rows?.count ?? 0)
             state.stats.computeMicros += reply.computeMicros
+            if let slowest = state.waiting[entry.call]?.slowestComputeMicros, reply.computeMicros > slowest {
+                state.waiting[entry.call]?.slowestComputeMicros = reply.computeMicros
+            }
             guard let failure else { return state.tracker.answered(reply.dispatchID, from: worker) }
             return state.tracker.failed(reply.dispatchID, from: worker, because: failure, routing: state.registry.routing, now: now)
         }

@@ -15,6 +15,8 @@ extension ClusterService {
         struct Waiting {
             var continuation: CheckedContinuation<Void, any Error>
             var output: Matrix
+            /// The longest compute time one worker reported for this call so far.
+            var slowestComputeMicros: UInt64 = 0
         }
 
         /// A layer call to resume: with nil it finished, else it failed.
@@ -77,7 +79,10 @@ extension ClusterService {
                         pending.append(contentsOf: tracker.fail(call: dispatch.call, because: failure))
                     }
                 case .resume(let call, let failure):
-                    if let waiting = waiting.removeValue(forKey: call) { completions.append((waiting.continuation, failure)) }
+                    if let waiting = waiting.removeValue(forKey: call) {
+                        if failure == nil { stats.slowestComputeMicros += waiting.slowestComputeMicros }
+                        completions.append((waiting.continuation, failure))
+                    }
                 case .missedDeadline(let worker):
                     registryActions += registry.missedDeadline(id: worker, now: now)
                 }

@@ -12,6 +12,10 @@ public struct ClusterStatistics: Sendable, Equatable {
     /// its last reply combined: against `computeMicros` it shows what the link and the hand-overs cost.
     public var layerCalls: UInt64 = 0
     public var layerCallMicros: UInt64 = 0
+    /// Over the answered layer calls, the longest compute one worker reported for each: the layer
+    /// calls' time less this is what the link and the hand-overs add; this less the single-process
+    /// FFN time is what splitting the experts costs (uneven shares, workers sharing cores).
+    public var slowestComputeMicros: UInt64 = 0
     /// Dispatches sent through a worker's shared-memory lane rather than ZeroMQ.
     public var laneDispatches: UInt64 = 0
     /// Dispatches to a worker with a lane that went over ZeroMQ because its ring was full or too small.
