@@ -214,8 +214,10 @@ public final class SharedMemoryLane: @unchecked Sendable {
 
     // MARK: Sending
 
-    /// Appends one record of `parts` to the outbound ring and rings the peer's doorbell. Never blocks.
-    public func send(_ parts: [UnsafeRawBufferPointer]) -> SendResult {
+    /// Appends one record of `parts` to the outbound ring and rings the peer's doorbell (unless
+    /// `ringing` is false: the caller rings it with `ringDoorbell()` once it has written the records
+    /// it has for other lanes too). Never blocks.
+    public func send(_ parts: [UnsafeRawBufferPointer], ringing: Bool = true) -> SendResult {
         guard parts.count <= Self.maxParts else { return .tooLarge }
         let needed = Self.recordBytes(parts.map(\.count))
         guard needed <= outbound.capacity else { return .tooLarge }
@@ -248,12 +250,17 @@ public final class SharedMemoryLane: @unchecked Sendable {
             switchyard_store_release_u64(outbound.head, UInt64(start + needed))
             return .sent
         }
-        if result == .sent { ring() }
+        if result == .sent && ringing { ringDoorbell() }
         return result
     }
 
     /// One byte on the peer's FIFO. A full FIFO means the peer has many wake-ups pending already.
-    private func ring() {
+    ///
+    /// A sender with records for several peers (a router dispatching one layer to its workers)
+    /// writes them all, then rings each doorbell: the first peer woken takes a core at once, and
+    /// when the sender is preempted between two records the second peer starts late by however long
+    /// the scheduler keeps the sender off its core (milliseconds on two shared cores).
+    public func ringDoorbell() {
         var byte: UInt8 = 1
         while write(outboundBell, &byte, 1) < 0 && errno == EINTR {}
     }

@@ -49,6 +49,21 @@ import Testing
         #expect(try receive(creator) == nil)
     }
 
+    /// A record sent without ringing is in the ring but wakes no one until `ringDoorbell`, which
+    /// a router uses to ring every worker's doorbell only once all of a layer's records are written.
+    @Test func aRecordSentWithoutRingingWaitsForTheDoorbell() throws {
+        let (creator, opener) = try pair()
+        defer { creator.unlink() }
+        let parts = [bytes(300, seed: 5)]
+        #expect(parts[0].withUnsafeBytes { opener.send([$0], ringing: false) } == .sent)
+        #expect(!readable(creator.readableFD, timeoutMs: 50), "no doorbell yet")
+        opener.ringDoorbell()
+        #expect(readable(creator.readableFD, timeoutMs: 1000))
+        creator.drainDoorbell()
+        #expect(try receive(creator) == parts)
+        #expect(try receive(creator) == nil)
+    }
+
     /// Records of uneven sizes go round a small ring many times: each wraps where it must and
     /// arrives whole, in order.
     @Test func recordsWrapAroundTheRingInOrder() throws {

@@ -55,6 +55,9 @@ extension ClusterService {
             var pending = actions[...]
             var completions: [Completion] = []
             var registryActions: [WorkerRegistry.Action] = []
+            // Lanes written to, rung together once every dispatch of the batch is in its ring.
+            var doorbells: [SharedMemoryLane] = []
+            defer { for lane in doorbells { lane.ringDoorbell() } }
             while let action = pending.popFirst() {
                 switch action {
                 case .send(let dispatch):
@@ -67,7 +70,8 @@ extension ClusterService {
                         let frames = try WireMessage.dispatch(header, rows: dispatch.payload.rows).encode()
                         if let lane = lanes[dispatch.worker], lane.routingID == routingID {
                             // The lane's lock is uncontended: sends happen under the state lock.
-                            if lane.lane.send(frames: frames) == .sent {
+                            if lane.lane.send(frames: frames, ringing: false) == .sent {
+                                if !doorbells.contains(where: { $0 === lane.lane }) { doorbells.append(lane.lane) }
                                 stats.laneDispatches += 1
                                 continue
                             }

@@ -8,9 +8,10 @@ extension SharedMemoryLane {
     /// fits many times; bigger dispatches (long prefill chunks) go over ZeroMQ.
     static let defaultCapacity = 8 << 20
 
-    /// Sends `frames` as one record (copied into the ring; `.full`/`.tooLarge` when it cannot).
-    func send(frames: [FrameBytes]) -> SendResult {
-        Self.withBuffers(frames[...], []) { send($0) }
+    /// Sends `frames` as one record (copied into the ring; `.full`/`.tooLarge` when it cannot);
+    /// with `ringing` false the caller rings the doorbell later (`ringDoorbell()`).
+    func send(frames: [FrameBytes], ringing: Bool = true) -> SendResult {
+        Self.withBuffers(frames[...], []) { send($0, ringing: ringing) }
     }
 
     /// The oldest message waiting, its frames copied out of the ring (large ones into owned
