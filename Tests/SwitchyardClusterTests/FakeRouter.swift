@@ -94,6 +94,18 @@ enum TestModel {
         let limits = try! ModelIdentity.limits(config: config, maxBatchTokens: maxBatchTokens)
         return Model(directory: directory, config: config, totalBytes: summary.bytes, limits: limits)
     }()
+
+    /// Routes for `rows` tokens over the tiny model: two routed experts (`row % 4` and
+    /// `(row + 1 + row / 4) % 4`, distinct for up to 12 rows) and the shared one (id 4).
+    static func routes(rows: Int) -> ExpertRoutes {
+        var ids: [Int32] = []
+        var weights: [Float] = []
+        for row in 0..<rows {
+            ids += [Int32(row % 4), Int32((row + 1 + row / 4) % 4), 4]
+            weights += [0.7, 0.3, 0.5]
+        }
+        return ExpertRoutes(rows: rows, slotsPerRow: 3, expertIDs: ids, weights: weights)
+    }
 }
 
 /// A worker under test, running on a detached task, stopped at the end of the test.

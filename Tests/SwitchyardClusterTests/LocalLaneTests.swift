@@ -30,13 +30,7 @@ struct LocalLaneTests {
         var worst: Float = 0
         for layer in 0..<config.numLayers {
             let input = Matrix.random(rows: rows, cols: config.hiddenSize, scale: 1, generator: &generator)
-            var ids: [Int32] = []
-            var weights: [Float] = []
-            for row in 0..<rows {
-                ids += [Int32(row % 4), Int32((row + 1) % 4), 4]
-                weights += [0.7, 0.3, 0.5]
-            }
-            let routes = ExpertRoutes(rows: rows, slotsPerRow: 3, expertIDs: ids, weights: weights)
+            let routes = TestModel.routes(rows: rows)
             let remote = Matrix(rows: rows, cols: config.hiddenSize)
             try await cluster.computeFFN(layer: layer, microBatch: 0, input: input, routes: routes, output: remote)
             let local = Matrix(rows: rows, cols: config.hiddenSize)

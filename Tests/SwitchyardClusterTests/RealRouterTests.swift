@@ -37,13 +37,7 @@ struct RealRouterTests {
         for layer in 0..<config.numLayers {
             let rows = 6
             let input = Matrix.random(rows: rows, cols: config.hiddenSize, scale: 1, generator: &generator)
-            var ids: [Int32] = []
-            var weights: [Float] = []
-            for row in 0..<rows {
-                ids += [Int32(row % 4), Int32((row + 1 + row / 4) % 4), 4]  // two routed experts + the shared one
-                weights += [0.7, 0.3, 0.5]
-            }
-            let routes = ExpertRoutes(rows: rows, slotsPerRow: 3, expertIDs: ids, weights: weights)
+            let routes = TestModel.routes(rows: rows)
             let remote = Matrix(rows: rows, cols: config.hiddenSize)
             try await cluster.computeFFN(layer: layer, microBatch: 0, input: input, routes: routes, output: remote)
             let local = Matrix(rows: rows, cols: config.hiddenSize)
