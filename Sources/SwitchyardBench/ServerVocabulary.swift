@@ -98,8 +98,31 @@ public struct ServerVocabulary: Sendable, Equatable {
         return tokens
     }
 
-    /// The body of a 200 answer; throws otherwise.
+    /// Attempts per request while preparing prompts: these requests only read the server's
+    /// tokenizer, so one the server dropped (connection closed or refused before an answer) is
+    /// sent again rather than ending the whole run before it starts.
+    static let fetchAttempts = 3
+
+    /// The body of a 200 answer; throws otherwise (after `fetchAttempts` tries on a lost connection).
     static func fetch(_ client: BenchHTTPClient, _ spec: HTTPRequestSpec, _ timeouts: HTTPTimeouts) async throws -> [UInt8] {
+        var attempt = 1
+        while true {
+            do {
+                return try await fetchOnce(client, spec, timeouts)
+            } catch let error as HTTPClientError {
+                switch error {
+                case .connectionLost, .connect:
+                    guard attempt < fetchAttempts else { throw error }
+                    attempt += 1
+                    try await Task.sleep(for: .milliseconds(50 * attempt))
+                case .totalTimeout, .readTimeout, .invalidResponse:
+                    throw error
+                }
+            }
+        }
+    }
+
+    private static func fetchOnce(_ client: BenchHTTPClient, _ spec: HTTPRequestSpec, _ timeouts: HTTPTimeouts) async throws -> [UInt8] {
         var status = 0
         var body: [UInt8] = []
         try await client.execute(spec, timeouts: timeouts) { event in
