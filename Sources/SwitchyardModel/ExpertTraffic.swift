@@ -57,6 +57,11 @@ public final class ExpertTraffic: Sendable {
         }
     }
 
+    /// The FFN calls and their microseconds so far, without copying the per-expert counts.
+    public func ffnTotals() -> (calls: UInt64, micros: UInt64) {
+        counts.withLock { ($0.ffnCalls, $0.ffnMicros) }
+    }
+
     /// The counts now.
     public func snapshot() -> Snapshot { counts.withLock { $0 } }
 }

@@ -102,11 +102,11 @@ public struct ServingMetrics: Sendable {
         }
         registry.counter("switchyard_ffn_calls_total",
                          help: "FFN calls (one layer of one micro-batch) the engine made, experts in-process or on workers.") {
-            [(labels: "", value: Double(traffic.snapshot().ffnCalls))]
+            [(labels: "", value: Double(traffic.ffnTotals().calls))]
         }
         registry.counter("switchyard_ffn_seconds_total",
                          help: "Seconds the engine spent in FFN calls: expert compute in-process, or packing, the round trip to the workers and the wake-up after it.") {
-            [(labels: "", value: Double(traffic.snapshot().ffnMicros) / 1e6)]
+            [(labels: "", value: Double(traffic.ffnTotals().micros) / 1e6)]
         }
     }
 }
