@@ -63,7 +63,9 @@ final class DroppingServer: Sendable {
 /// Preparing text prompts only reads the server's tokenizer: a connection the server drops before
 /// answering is tried again, a few times, instead of ending the run before it starts.
 @Suite struct DroppedPreparationRequestTests {
-    let timeouts = HTTPTimeouts(connect: 5, read: 5, total: 10)
+    /// Generous limits: the whole test suite runs in parallel on two cores, and a timeout here
+    /// (which is not retried) would hide what these tests check. CI once hit a 10 s total.
+    let timeouts = HTTPTimeouts(connect: 60, read: 60, total: 120)
 
     @Test func aDroppedConnectionIsTriedAgain() async throws {
         let server = try DroppingServer(drops: 1, answer: #"{"prompt": "t1 t2"}"#)
