@@ -8,6 +8,21 @@
 #include <errno.h>
 #include <sys/prctl.h>
 
+#include <sys/syscall.h>
+
+/// A copy, in this process, of descriptor `fd` of process `pid` (pidfd_open + pidfd_getfd, Linux
+/// 5.6+; needs ptrace access to `pid`: same user and, under Yama, an ancestor). -1 with errno set
+/// when the kernel lacks the calls or refuses. The copy is close-on-exec.
+static inline int switchyard_fd_of_process(int pid, int fd) {
+    int pidfd = (int)syscall(434 /* pidfd_open */, pid, 0);
+    if (pidfd < 0) return -1;
+    int copy = (int)syscall(438 /* pidfd_getfd */, pidfd, fd, 0);
+    int saved = errno;
+    close(pidfd);
+    errno = saved;
+    return copy;
+}
+
 /// Names the calling thread (Linux keeps 15 bytes); shows in `top -H` and debuggers.
 static inline void switchyard_set_thread_name(const char *name) {
     prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);

@@ -8,11 +8,11 @@ import Darwin
 #endif
 
 /// A message channel between two processes on one host: two single-producer single-consumer rings
-/// of records in one shared-memory file (one ring each way), and a named FIFO per direction as
-/// doorbell, which the receiver polls (`Reactor.watch(fd:)`).
+/// of records in one shared-memory file (one ring each way), and a doorbell per direction, which
+/// the receiver polls (`Reactor.watch(fd:)`).
 ///
 /// It exists for speed: a record goes from the sending thread straight into the peer's memory and
-/// one byte on the FIFO wakes the peer's poll loop, where a ZeroMQ message crosses four threads
+/// one write on the doorbell wakes the peer's poll loop, where a ZeroMQ message crosses four threads
 /// (sender, its I/O thread, the peer's I/O thread, the peer's poller). Nothing else changes: what
 /// travels are the same wire frames, decoded and checked by the same code.
 ///
@@ -21,6 +21,15 @@ import Darwin
 /// and checks magic, version, size and token, so a peer on another host (no such file, or another
 /// file of that name) never uses a lane. Once both hold the mapping, the creator `unlink`s the
 /// paths; the memory lives until both sides are done with it.
+///
+/// Doorbells: the creator also makes an eventfd per direction and writes its pid and their numbers
+/// in the header; the opener copies them (`pidfd_getfd`) when the kernel lets it (Linux 5.6+, and
+/// ptrace access to the creator: same user, and under Yama's default an ancestor), and otherwise
+/// opens the named FIFOs. Both work the same way; eventfds wake the peer faster on a busy host: a
+/// FIFO write is a "synchronous" wake-up, which asks the scheduler to run the woken thread on the
+/// writer's core (it expects the writer to sleep next), and a router that rings two workers in a row
+/// then waits for the first to leave its core before it can ring the second. The opener records in
+/// the header which kind it holds; the creator, which polls both, rings that kind.
 ///
 /// A lane never blocks: `send` answers `.full` when the peer has not read enough (it is slow or
 /// dead) and `.tooLarge` for a record the ring cannot hold; the caller sends those another way.
@@ -39,21 +48,47 @@ public final class SharedMemoryLane: @unchecked Sendable {
     public let token: [UInt8]
     /// Bytes each ring holds.
     public let capacity: Int
-    /// The descriptor to poll for POLLIN: readable when the peer has rung (records may be waiting).
-    public var readableFD: Int32 { inboundBell }
+    /// The descriptors to poll for POLLIN: one is readable when the peer has rung (records may be
+    /// waiting). The creator polls both kinds of doorbell until it knows which the opener holds.
+    public var readableFDs: [Int32] { inboundBells }
+
+    /// What kind of doorbell carries wake-ups between the two sides.
+    public enum DoorbellKind: String, Sendable {
+        /// Eventfds the opener copied from the creator: wake-ups that do not pull the woken thread
+        /// onto the ringing thread's core.
+        case eventfd
+        /// The named FIFOs (the opener could not copy the creator's eventfds).
+        case fifo
+    }
+
+    /// Which doorbells the two sides use: the opener's choice (the creator reads it from the
+    /// header; `.fifo` until a peer opened the lane).
+    public var doorbellKind: DoorbellKind {
+        switchyard_load_acquire_u64(base + Self.openerKindOffset) == Self.openerUsesEventfds ? .eventfd : .fifo
+    }
 
     private let base: UnsafeMutableRawPointer
     private let mappedBytes: Int
     private let outbound: Ring
     private let inbound: Ring
-    private let inboundBell: Int32
-    private let outboundBell: Int32
+    /// Polled and drained: the creator's FIFO and eventfd; the opener's one doorbell.
+    private let inboundBells: [Int32]
+    /// The peer's doorbells this side may ring (-1 when it holds none of that kind).
+    private let outboundFIFO: Int32
+    private let outboundEventfd: Int32
     private let sendLock = Mutex<Void>(())
     private let receiveLock = Mutex<Void>(())
     private let isCreator: Bool
 
-    /// Header page: magic, version, token, capacity; then the four ring indices on their own cache lines.
+    /// Header page: magic, version, token, capacity, the creator's pid and eventfd numbers, the
+    /// opener's doorbell kind; then the four ring indices on their own cache lines.
     static let headerBytes = 4096
+    static let creatorPIDOffset = 40
+    static let eventfdToCreatorOffset = 44
+    static let eventfdToOpenerOffset = 48
+    /// A UInt64 the opener stores (release) before it sends anything: `openerUsesEventfds` or 0.
+    static let openerKindOffset = 56
+    static let openerUsesEventfds: UInt64 = 1
     static let magic: UInt64 = 0x3130_454E_414C_5953  // "SYLANE01" little-endian
     static let version: UInt32 = 1
     static let tokenBytes = 16
@@ -120,7 +155,10 @@ public final class SharedMemoryLane: @unchecked Sendable {
     /// Maps the lane another process created at `path`, checking that it is one (magic, version,
     /// sizes) and that `token` matches. Fails, with the reason, when the file is elsewhere (the
     /// peer is on another host) or is not the peer's.
-    public static func open(path: String, token: [UInt8]) throws(SharedMemoryLaneError) -> SharedMemoryLane {
+    ///
+    /// `eventfdDoorbells` false opens the FIFOs even where the creator's eventfds could be copied
+    /// (tests of the fallback).
+    public static func open(path: String, token: [UInt8], eventfdDoorbells: Bool = true) throws(SharedMemoryLaneError) -> SharedMemoryLane {
         guard token.count == tokenBytes else { throw .invalid("token has \(token.count) bytes, expected \(tokenBytes)") }
         // O_NONBLOCK: a path naming a FIFO or a device must not hang the caller; fstat rejects it next.
         let fd = Glibc.open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
@@ -135,10 +173,12 @@ public final class SharedMemoryLane: @unchecked Sendable {
         guard total >= headerBytes + 2 * 4096, total <= headerBytes + 2 * maxCapacity else {
             throw .invalid("\(path) has \(total) bytes: not a lane")
         }
-        return try SharedMemoryLane(path: path, token: token, fd: fd, total: total, creator: false, initialize: nil)
+        return try SharedMemoryLane(path: path, token: token, fd: fd, total: total, creator: false, initialize: nil,
+                                    eventfdDoorbells: eventfdDoorbells)
     }
 
-    private init(path: String, token: [UInt8], fd: Int32, total: Int, creator: Bool, initialize capacity: Int?) throws(SharedMemoryLaneError) {
+    private init(path: String, token: [UInt8], fd: Int32, total: Int, creator: Bool, initialize capacity: Int?,
+                 eventfdDoorbells: Bool = true) throws(SharedMemoryLaneError) {
         guard let mapped = mmap(nil, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), mapped != MAP_FAILED else {
             throw .system("map \(path)", errno)
         }
@@ -166,26 +206,42 @@ public final class SharedMemoryLane: @unchecked Sendable {
         let capacity = Int(header.load(fromByteOffset: 32, as: UInt64.self))
         let toOpener = Ring(data: header + Self.headerBytes, head: header + 128, tail: header + 192, capacity: capacity)
         let toCreator = Ring(data: header + Self.headerBytes + capacity, head: header + 256, tail: header + 320, capacity: capacity)
-        let inboundPath = Self.bellPath(path, toCreator: creator)
-        let outboundPath = Self.bellPath(path, toCreator: !creator)
-        // O_RDWR: a FIFO opened so never blocks and never reports a missing reader or writer;
-        // liveness is the caller's business (heartbeats).
-        let inboundBell = Glibc.open(inboundPath, O_RDWR | O_NONBLOCK | O_CLOEXEC)
-        let outboundBell = inboundBell >= 0 ? Glibc.open(outboundPath, O_RDWR | O_NONBLOCK | O_CLOEXEC) : -1
-        guard inboundBell >= 0, outboundBell >= 0 else {
-            let code = errno
-            if inboundBell >= 0 { close(inboundBell) }
-            munmap(mapped, total)
-            throw .system("open the doorbells of \(path)", code)
-        }
-        for bell in [inboundBell, outboundBell] {
-            var info = stat()
-            guard fstat(bell, &info) == 0, (info.st_mode & S_IFMT) == S_IFIFO, info.st_uid == getuid() else {
-                close(inboundBell)
-                close(outboundBell)
+        if creator {
+            let toCreator = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+            let toOpener = toCreator >= 0 ? eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) : -1
+            let fifos: (inbound: Int32, outbound: Int32)
+            do {
+                fifos = try Self.openFIFOs(path, creator: true)
+            } catch {
+                for bell in [toCreator, toOpener] where bell >= 0 { close(bell) }
                 munmap(mapped, total)
-                throw .invalid("the doorbells of \(path) are not FIFOs of this user")
+                throw error
             }
+            header.storeBytes(of: getpid(), toByteOffset: Self.creatorPIDOffset, as: Int32.self)
+            header.storeBytes(of: toOpener >= 0 ? toCreator : -1, toByteOffset: Self.eventfdToCreatorOffset, as: Int32.self)
+            header.storeBytes(of: toOpener, toByteOffset: Self.eventfdToOpenerOffset, as: Int32.self)
+            switchyard_store_release_u64(header + Self.openerKindOffset, 0)
+            if toOpener < 0, toCreator >= 0 { close(toCreator) }
+            inboundBells = toOpener >= 0 ? [fifos.inbound, toCreator] : [fifos.inbound]
+            outboundFIFO = fifos.outbound
+            outboundEventfd = toOpener
+        } else if eventfdDoorbells, let copied = Self.copyEventfds(header) {
+            switchyard_store_release_u64(header + Self.openerKindOffset, Self.openerUsesEventfds)
+            inboundBells = [copied.toOpener]
+            outboundFIFO = -1
+            outboundEventfd = copied.toCreator
+        } else {
+            let fifos: (inbound: Int32, outbound: Int32)
+            do {
+                fifos = try Self.openFIFOs(path, creator: false)
+            } catch {
+                munmap(mapped, total)
+                throw error
+            }
+            switchyard_store_release_u64(header + Self.openerKindOffset, 0)
+            inboundBells = [fifos.inbound]
+            outboundFIFO = fifos.outbound
+            outboundEventfd = -1
         }
         self.path = path
         self.token = token
@@ -194,16 +250,59 @@ public final class SharedMemoryLane: @unchecked Sendable {
         self.mappedBytes = total
         self.outbound = creator ? toOpener : toCreator
         self.inbound = creator ? toCreator : toOpener
-        self.inboundBell = inboundBell
-        self.outboundBell = outboundBell
         self.isCreator = creator
     }
 
     deinit {
         if isCreator { Self.removeFiles(path) }
         munmap(base, mappedBytes)
-        close(inboundBell)
-        close(outboundBell)
+        for bell in inboundBells + [outboundFIFO, outboundEventfd] where bell >= 0 { close(bell) }
+    }
+
+    /// The two named FIFOs, checked to be FIFOs of this user: (the one this side polls, the peer's).
+    private static func openFIFOs(_ path: String, creator: Bool) throws(SharedMemoryLaneError) -> (inbound: Int32, outbound: Int32) {
+        // O_RDWR: a FIFO opened so never blocks and never reports a missing reader or writer;
+        // liveness is the caller's business (heartbeats).
+        let inbound = Glibc.open(bellPath(path, toCreator: creator), O_RDWR | O_NONBLOCK | O_CLOEXEC)
+        let outbound = inbound >= 0 ? Glibc.open(bellPath(path, toCreator: !creator), O_RDWR | O_NONBLOCK | O_CLOEXEC) : -1
+        guard inbound >= 0, outbound >= 0 else {
+            let code = errno
+            if inbound >= 0 { close(inbound) }
+            throw .system("open the doorbells of \(path)", code)
+        }
+        for bell in [inbound, outbound] {
+            var info = stat()
+            guard fstat(bell, &info) == 0, (info.st_mode & S_IFMT) == S_IFIFO, info.st_uid == getuid() else {
+                close(inbound)
+                close(outbound)
+                throw .invalid("the doorbells of \(path) are not FIFOs of this user")
+            }
+        }
+        return (inbound, outbound)
+    }
+
+    /// The creator's eventfds, copied into this process; nil when the header names none, the
+    /// kernel refuses (no `pidfd_getfd`, no ptrace access) or what it names is not an eventfd.
+    private static func copyEventfds(_ header: UnsafeMutableRawPointer) -> (toCreator: Int32, toOpener: Int32)? {
+        let pid = header.load(fromByteOffset: creatorPIDOffset, as: Int32.self)
+        let toCreatorNumber = header.load(fromByteOffset: eventfdToCreatorOffset, as: Int32.self)
+        let toOpenerNumber = header.load(fromByteOffset: eventfdToOpenerOffset, as: Int32.self)
+        guard pid > 0, toCreatorNumber >= 0, toOpenerNumber >= 0 else { return nil }
+        let toCreator = switchyard_fd_of_process(pid, toCreatorNumber)
+        let toOpener = toCreator >= 0 ? switchyard_fd_of_process(pid, toOpenerNumber) : -1
+        guard toCreator >= 0, toOpener >= 0, isEventfd(toCreator), isEventfd(toOpener), toCreator != toOpener else {
+            for fd in [toCreator, toOpener] where fd >= 0 { close(fd) }
+            return nil
+        }
+        return (toCreator, toOpener)
+    }
+
+    /// Whether `fd` is an eventfd: `/proc/self/fd` names those `anon_inode:[eventfd]`.
+    static func isEventfd(_ fd: Int32) -> Bool {
+        var target = [CChar](repeating: 0, count: 64)
+        let count = readlink("/proc/self/fd/\(fd)", &target, target.count - 1)
+        guard count > 0 else { return false }
+        return String(decoding: target[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) == "anon_inode:[eventfd]"
     }
 
     /// Removes the lane's file and FIFOs from the file system; both sides keep what they mapped and
@@ -254,28 +353,37 @@ public final class SharedMemoryLane: @unchecked Sendable {
         return result
     }
 
-    /// One byte on the peer's FIFO. A full FIFO means the peer has many wake-ups pending already.
+    /// Wakes the peer: one count on its eventfd when the opener holds them, else one byte on its
+    /// FIFO. A full FIFO (or saturated counter) means the peer has wake-ups pending already.
     ///
     /// A sender with records for several peers (a router dispatching one layer to its workers)
     /// writes them all, then rings each doorbell: the first peer woken takes a core at once, and
     /// when the sender is preempted between two records the second peer starts late by however long
     /// the scheduler keeps the sender off its core (milliseconds on two shared cores).
     public func ringDoorbell() {
-        var byte: UInt8 = 1
-        while write(outboundBell, &byte, 1) < 0 && errno == EINTR {}
+        if outboundEventfd >= 0 && (!isCreator || doorbellKind == .eventfd) {
+            var count: UInt64 = 1
+            while write(outboundEventfd, &count, 8) < 0 && errno == EINTR {}
+        } else {
+            var byte: UInt8 = 1
+            while write(outboundFIFO, &byte, 1) < 0 && errno == EINTR {}
+        }
     }
 
     // MARK: Receiving
 
-    /// Empties the doorbell; call before `receive` each time the descriptor polls readable.
+    /// Empties the doorbells; call before `receive` each time a descriptor polls readable.
     public func drainDoorbell() {
         var buffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
         withUnsafeMutableBytes(of: &buffer) { bytes in
-            while true {
-                let n = read(inboundBell, bytes.baseAddress, bytes.count)
-                if n > 0 { continue }
-                if n < 0 && errno == EINTR { continue }
-                return
+            for bell in inboundBells {
+                while true {
+                    // An eventfd gives its whole count in one read of 8 bytes; a FIFO up to 64 bytes.
+                    let n = read(bell, bytes.baseAddress, bytes.count)
+                    if n > 0 { continue }
+                    if n < 0 && errno == EINTR { continue }
+                    break
+                }
             }
         }
     }

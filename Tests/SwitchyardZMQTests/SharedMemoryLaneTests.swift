@@ -1,13 +1,14 @@
 import Foundation
+import CZeroMQ
 import Testing
 @testable import SwitchyardZMQ
 
 /// The shared-memory lane's rings, doorbells and checks, with both ends mapped in this process
 /// (two mappings of one file, as two processes have).
 @Suite struct SharedMemoryLaneTests {
-    private func pair(capacity: Int = 1 << 16) throws -> (creator: SharedMemoryLane, opener: SharedMemoryLane) {
+    private func pair(capacity: Int = 1 << 16, eventfds: Bool = true) throws -> (creator: SharedMemoryLane, opener: SharedMemoryLane) {
         let creator = try SharedMemoryLane.create(capacity: capacity)
-        let opener = try SharedMemoryLane.open(path: creator.path, token: creator.token)
+        let opener = try SharedMemoryLane.open(path: creator.path, token: creator.token, eventfdDoorbells: eventfds)
         return (creator, opener)
     }
 
@@ -28,37 +29,46 @@ import Testing
         return try lane.receive { parts = $0.map { Array($0) } } ? parts : nil
     }
 
-    private func readable(_ fd: Int32, timeoutMs: Int32) -> Bool {
-        var item = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        return poll(&item, 1, timeoutMs) == 1
+    private func readable(_ fds: [Int32], timeoutMs: Int32) -> Bool {
+        var items = fds.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        return poll(&items, nfds_t(items.count), timeoutMs) >= 1
     }
 
-    @Test func recordsCrossBothWaysWithEveryPartIntact() throws {
-        let (creator, opener) = try pair()
+    /// Both kinds of doorbell: the creator's eventfds copied into the opener (this process may copy
+    /// its own descriptors), and the named FIFOs.
+    @Test(arguments: [true, false])
+    func recordsCrossBothWaysWithEveryPartIntact(eventfds: Bool) throws {
+        let (creator, opener) = try pair(eventfds: eventfds)
         defer { creator.unlink() }
+        let kind: SharedMemoryLane.DoorbellKind = eventfds ? .eventfd : .fifo
+        #expect(opener.doorbellKind == kind)
+        #expect(creator.doorbellKind == kind)
+        #expect(opener.readableFDs.count == 1)
+        #expect(creator.readableFDs.count == 2)
         let parts = [bytes(13, seed: 1), [], bytes(4096, seed: 2), bytes(1, seed: 3)]
         #expect(send(creator, parts) == .sent)
-        #expect(readable(opener.readableFD, timeoutMs: 1000))
+        #expect(readable(opener.readableFDs, timeoutMs: 1000))
         opener.drainDoorbell()
-        #expect(!readable(opener.readableFD, timeoutMs: 0))
+        #expect(!readable(opener.readableFDs, timeoutMs: 0))
         #expect(try receive(opener) == parts)
         #expect(try receive(opener) == nil)
         #expect(send(opener, [bytes(100, seed: 4)]) == .sent)
-        #expect(readable(creator.readableFD, timeoutMs: 1000))
+        #expect(readable(creator.readableFDs, timeoutMs: 1000))
         #expect(try receive(creator) == [bytes(100, seed: 4)])
         #expect(try receive(creator) == nil)
     }
 
     /// A record sent without ringing is in the ring but wakes no one until `ringDoorbell`, which
     /// a router uses to ring every worker's doorbell only once all of a layer's records are written.
-    @Test func aRecordSentWithoutRingingWaitsForTheDoorbell() throws {
-        let (creator, opener) = try pair()
+    @Test(arguments: [true, false])
+    func aRecordSentWithoutRingingWaitsForTheDoorbell(eventfds: Bool) throws {
+        let (creator, opener) = try pair(eventfds: eventfds)
         defer { creator.unlink() }
         let parts = [bytes(300, seed: 5)]
         #expect(parts[0].withUnsafeBytes { opener.send([$0], ringing: false) } == .sent)
-        #expect(!readable(creator.readableFD, timeoutMs: 50), "no doorbell yet")
+        #expect(!readable(creator.readableFDs, timeoutMs: 50), "no doorbell yet")
         opener.ringDoorbell()
-        #expect(readable(creator.readableFD, timeoutMs: 1000))
+        #expect(readable(creator.readableFDs, timeoutMs: 1000))
         creator.drainDoorbell()
         #expect(try receive(creator) == parts)
         #expect(try receive(creator) == nil)
@@ -119,6 +129,55 @@ import Testing
         } catch {
             #expect("\(error)".contains("bad magic"))
         }
+    }
+
+    /// A header whose pid or descriptor numbers do not lead to the creator's eventfds (another
+    /// process's, a regular file, a closed number) leaves the opener on the FIFOs, which work.
+    @Test(arguments: ["regular file", "no such process", "closed descriptor"])
+    func anOpenerThatCannotCopyEventfdsUsesTheFIFOs(header: String) throws {
+        let creator = try SharedMemoryLane.create(capacity: 1 << 16)
+        defer { creator.unlink() }
+        let other = Glibc.open("/proc/self/stat", O_RDONLY | O_CLOEXEC)
+        defer { close(other) }
+        let file = Glibc.open(creator.path, O_RDWR | O_CLOEXEC)
+        #expect(file >= 0)
+        defer { close(file) }
+        func write(_ value: Int32, at offset: Int) {
+            var value = value
+            #expect(pwrite(file, &value, 4, off_t(offset)) == 4)
+        }
+        switch header {
+        case "regular file":
+            write(other, at: SharedMemoryLane.eventfdToCreatorOffset)
+            write(other, at: SharedMemoryLane.eventfdToOpenerOffset)
+        case "no such process":
+            write(Int32.max - 1, at: SharedMemoryLane.creatorPIDOffset)
+        default:
+            write(9999, at: SharedMemoryLane.eventfdToOpenerOffset)
+        }
+        let opener = try SharedMemoryLane.open(path: creator.path, token: creator.token)
+        #expect(opener.doorbellKind == .fifo)
+        #expect(creator.doorbellKind == .fifo)
+        #expect(send(opener, [bytes(64, seed: 9)]) == .sent)
+        #expect(readable(creator.readableFDs, timeoutMs: 1000))
+        creator.drainDoorbell()
+        #expect(!readable(creator.readableFDs, timeoutMs: 0))
+        #expect(try receive(creator) == [bytes(64, seed: 9)])
+        #expect(send(creator, [bytes(32, seed: 10)]) == .sent)
+        #expect(readable(opener.readableFDs, timeoutMs: 1000))
+        #expect(try receive(opener) == [bytes(32, seed: 10)])
+    }
+
+    /// The eventfd check looks at what the descriptor is, not at its number.
+    @Test func onlyEventfdsCountAsEventfds() throws {
+        let event = switchyard_eventfd_open()
+        defer { close(event) }
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        defer { ends.forEach { close($0) } }
+        #expect(SharedMemoryLane.isEventfd(event))
+        #expect(!SharedMemoryLane.isEventfd(ends[0]))
+        #expect(!SharedMemoryLane.isEventfd(-1))
     }
 
     @Test func unlinkRemovesTheFilesAndTheLaneKeepsWorking() throws {

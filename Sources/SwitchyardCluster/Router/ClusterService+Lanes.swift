@@ -6,7 +6,8 @@ package struct RouterLane {
     let lane: SharedMemoryLane
     /// The registration it came with: dispatches use it only while the worker has this routing id.
     let routingID: [UInt8]
-    let watch: WatchHandle
+    /// One per doorbell descriptor the lane polls.
+    let watches: [WatchHandle]
 }
 
 extension ClusterService {
@@ -27,8 +28,10 @@ extension ClusterService {
         if let offer, configuration.acceptsLocalLanes, let reactor {
             do {
                 let lane = try SharedMemoryLane.open(path: offer.path, token: [UInt8](offer.token))
-                let watch = reactor.watch(fd: lane.readableFD) { [weak self] _ in self?.receiveFromLane(lane, worker: worker) }
-                entry = RouterLane(lane: lane, routingID: routingID, watch: watch)
+                let watches = lane.readableFDs.map { fd in
+                    reactor.watch(fd: fd) { [weak self] _ in self?.receiveFromLane(lane, worker: worker) }
+                }
+                entry = RouterLane(lane: lane, routingID: routingID, watches: watches)
             } catch {
                 logger.info("worker's shared-memory lane not usable (another host?): dispatches go over ZeroMQ",
                             metadata: ["worker": "\(worker)", "reason": "\(error)"])
@@ -39,9 +42,10 @@ extension ClusterService {
             if let entry { state.lanes[worker] = entry }
             return old
         }
-        if let old { reactor?.unwatch(old.watch) }
-        if entry != nil {
-            logger.info("mapped the worker's shared-memory lane: its dispatches skip ZeroMQ", metadata: ["worker": "\(worker)"])
+        if let old { old.watches.forEach { reactor?.unwatch($0) } }
+        if let entry {
+            logger.info("mapped the worker's shared-memory lane: its dispatches skip ZeroMQ",
+                        metadata: ["worker": "\(worker)", "doorbells": "\(entry.lane.doorbellKind.rawValue)"])
         }
     }
 
@@ -52,7 +56,7 @@ extension ClusterService {
             guard let entry = state.lanes[worker], state.registry.workers[worker]?.routingID != entry.routingID else { return nil }
             return state.lanes.removeValue(forKey: worker)
         }
-        if let stale { reactor?.unwatch(stale.watch) }
+        if let stale { stale.watches.forEach { reactor?.unwatch($0) } }
     }
 
     /// Reactor thread, when a lane's doorbell rang: handles every reply waiting in it as if it had
@@ -72,7 +76,7 @@ extension ClusterService {
                     state.stats.lanesBroken += 1
                     return state.lanes.removeValue(forKey: worker)
                 }
-                if let dropped { reactor?.unwatch(dropped.watch) }
+                if let dropped { dropped.watches.forEach { reactor?.unwatch($0) } }
                 return
             }
             let decoded: WireMessage

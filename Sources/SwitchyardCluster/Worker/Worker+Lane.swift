@@ -4,7 +4,8 @@ import SwitchyardZMQ
 /// The worker's shared-memory lane (`SharedMemoryLane`), made per connection.
 struct WorkerLane {
     let lane: SharedMemoryLane
-    let watch: WatchHandle
+    /// One per doorbell descriptor the lane polls (its FIFO and its eventfd).
+    let watches: [WatchHandle]
     /// The router mapped it (and its files are gone): a new router cannot map it again.
     var accepted = false
 }
@@ -18,8 +19,8 @@ extension Worker {
         guard configuration.offersLocalLane, let reactor else { return }
         do {
             let lane = try SharedMemoryLane.create(capacity: configuration.localLaneBytes)
-            let watch = reactor.watch(fd: lane.readableFD) { [weak self] _ in self?.receiveFromLane(lane) }
-            self.lane = WorkerLane(lane: lane, watch: watch)
+            let watches = lane.readableFDs.map { fd in reactor.watch(fd: fd) { [weak self] _ in self?.receiveFromLane(lane) } }
+            self.lane = WorkerLane(lane: lane, watches: watches)
             shared.withLock { $0.statistics.lanePath = lane.path }
         } catch {
             logger.warning("cannot make a shared-memory lane: dispatches go over ZeroMQ only", metadata: ["error": .string("\(error)")])
@@ -31,7 +32,7 @@ extension Worker {
         guard let current = lane else { return }
         lane = nil
         current.lane.unlink()
-        reactor?.unwatch(current.watch)
+        current.watches.forEach { reactor?.unwatch($0) }
         shared.withLock { $0.statistics.laneAccepted = false }
     }
 
@@ -43,7 +44,8 @@ extension Worker {
             current.lane.unlink()
             lane?.accepted = true
             shared.withLock { $0.statistics.laneAccepted = true }
-            logger.info("the router mapped this worker's shared-memory lane: dispatches skip ZeroMQ")
+            logger.info("the router mapped this worker's shared-memory lane: dispatches skip ZeroMQ",
+                        metadata: ["doorbells": "\(current.lane.doorbellKind.rawValue)"])
         } else {
             dropLane()
         }
