@@ -228,6 +228,7 @@ SYQ_K_INLINE void SYQ_K_NAME(tileK)(int fmt, int R, long k, const uint8_t *row, 
         float out[SYQ_K_ROWS];                                                                                  \
         for (long j = j0; j < j1; j++) {                                                                        \
             const uint8_t *row = w + (size_t)j * rowBytes;                                                      \
+            prefetch_ahead(row, rowBytes, w + (size_t)j1 * rowBytes);                                           \
             long r0 = 0;                                                                                        \
             for (; r0 + SYQ_K_ROWS <= m; r0 += SYQ_K_ROWS) {                                                    \
                 SYQ_K_NAME(tileK)(F, SYQ_K_ROWS, k, row, s, r0, out);                                           \
