@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# How fast the block-format kernels read their weights at decode (one activation row): builds
+# scripts/block-kernel-bench/stream.c against Sources/CKernels (the engine's kernels, run-time ISA
+# choice as in the engine) and times q4_K, q5_K, q6_K, q8_0, q4_0, q4_1 and bf16 products on the
+# bench model's shapes, weights larger than the caches, first on one core, then on both cores at
+# once (two processes, as the engine's two threads each stream their half of a matrix). Compare
+# the GB/s with the machine's memory read speed (`switchyard perf` prints it); to compare two
+# kernel versions, pass each one's source directory and alternate (farm-bench, or rounds by hand).
+#
+# usage: scripts/block-kernel-bench.sh [CKERNELS_DIR (Sources/CKernels)] [FORMATS (q4_K,q5_K,q6_K,q8_0,q4_0,q4_1,bf16)]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+src=${1:-Sources/CKernels}; formats=${2:-q4_K,q5_K,q6_K,q8_0,q4_0,q4_1,bf16}
+cc=$(command -v clang || command -v gcc) || { echo "block-kernel-bench: needs clang or gcc" >&2; exit 1; }
+bin=$(mktemp -d)/stream
+"$cc" -O2 -I"$src/include" -I"$src" scripts/block-kernel-bench/stream.c "$src/QuantGEMM.c" "$src/QuantFormats.c" -o "$bin" -lm
+code() {
+    case $1 in q4_0) echo 2 ;; q4_1) echo 3 ;; q8_0) echo 8 ;; q4_K) echo 12 ;; q5_K) echo 13 ;; q6_K) echo 14 ;;
+        bf16) echo 30 ;; *) echo "block-kernel-bench: unknown format $1" >&2; exit 2 ;; esac
+}
+printf '%-6s %-11s %14s %22s\n' format "n x k" "one core GB/s" "two cores GB/s (sum)"
+for format in ${formats//,/ }; do
+    c=$(code "$format")
+    for shape in "4096 1024" "1024 2048"; do
+        one=$("$bin" "$c" $shape 1 | awk '{print $3}')
+        two=$( ("$bin" "$c" $shape 1 & "$bin" "$c" $shape 1 & wait) | awk '{s += $3} END {printf "%.2f", s}')
+        printf '%-6s %-11s %14s %22s\n' "$format" "${shape/ / x }" "$one" "$two"
+    done
+done
