@@ -287,10 +287,11 @@ public final class SharedMemoryLane: @unchecked Sendable {
         let pid = header.load(fromByteOffset: creatorPIDOffset, as: Int32.self)
         let toCreatorNumber = header.load(fromByteOffset: eventfdToCreatorOffset, as: Int32.self)
         let toOpenerNumber = header.load(fromByteOffset: eventfdToOpenerOffset, as: Int32.self)
-        guard pid > 0, toCreatorNumber >= 0, toOpenerNumber >= 0 else { return nil }
+        // Two numbers: one eventfd named for both directions would wake its own ringer.
+        guard pid > 0, toCreatorNumber >= 0, toOpenerNumber >= 0, toCreatorNumber != toOpenerNumber else { return nil }
         let toCreator = switchyard_fd_of_process(pid, toCreatorNumber)
         let toOpener = toCreator >= 0 ? switchyard_fd_of_process(pid, toOpenerNumber) : -1
-        guard toCreator >= 0, toOpener >= 0, isEventfd(toCreator), isEventfd(toOpener), toCreator != toOpener else {
+        guard toCreator >= 0, toOpener >= 0, isEventfd(toCreator), isEventfd(toOpener) else {
             for fd in [toCreator, toOpener] where fd >= 0 { close(fd) }
             return nil
         }

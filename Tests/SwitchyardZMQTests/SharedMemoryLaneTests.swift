@@ -141,9 +141,10 @@ import Testing
         }
     }
 
-    /// A header whose pid or descriptor numbers do not lead to the creator's eventfds (another
-    /// process's, a regular file, a closed number) leaves the opener on the FIFOs, which work.
-    @Test(arguments: ["regular file", "no such process", "closed descriptor"])
+    /// A header whose pid or descriptor numbers do not lead to the creator's two eventfds (another
+    /// process's, a regular file, a closed number, one eventfd named for both directions) leaves
+    /// the opener on the FIFOs, which work.
+    @Test(arguments: ["regular file", "no such process", "closed descriptor", "one eventfd for both ways"])
     func anOpenerThatCannotCopyEventfdsUsesTheFIFOs(header: String) throws {
         let creator = try SharedMemoryLane.create(capacity: 1 << 16)
         defer { creator.unlink() }
@@ -162,6 +163,10 @@ import Testing
             write(other, at: SharedMemoryLane.eventfdToOpenerOffset)
         case "no such process":
             write(Int32.max - 1, at: SharedMemoryLane.creatorPIDOffset)
+        case "one eventfd for both ways":  // an opener ringing it would wake itself
+            var number: Int32 = 0
+            #expect(pread(file, &number, 4, off_t(SharedMemoryLane.eventfdToCreatorOffset)) == 4)
+            write(number, at: SharedMemoryLane.eventfdToOpenerOffset)
         default:
             write(9999, at: SharedMemoryLane.eventfdToOpenerOffset)
         }
