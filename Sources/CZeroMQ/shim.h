@@ -9,14 +9,21 @@
 #include <sys/prctl.h>
 
 #include <sys/syscall.h>
+/* The numbers are the same on every Linux architecture (both calls came after the unification). */
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
 
 /// A copy, in this process, of descriptor `fd` of process `pid` (pidfd_open + pidfd_getfd, Linux
 /// 5.6+; needs ptrace access to `pid`: same user and, under Yama, an ancestor). -1 with errno set
 /// when the kernel lacks the calls or refuses. The copy is close-on-exec.
 static inline int switchyard_fd_of_process(int pid, int fd) {
-    int pidfd = (int)syscall(434 /* pidfd_open */, pid, 0);
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     if (pidfd < 0) return -1;
-    int copy = (int)syscall(438 /* pidfd_getfd */, pidfd, fd, 0);
+    int copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
     int saved = errno;
     close(pidfd);
     errno = saved;

@@ -373,7 +373,9 @@ public final class SharedMemoryLane: @unchecked Sendable {
 
     // MARK: Receiving
 
-    /// Empties the doorbells; call before `receive` each time a descriptor polls readable.
+    /// Empties the doorbells; call before `receive` each time a descriptor polls readable. The
+    /// creator drains both kinds, though the opener rings one: one `read` more per wake-up, and a
+    /// doorbell rung by mistake can never leave its descriptor readable for `poll` to spin on.
     public func drainDoorbell() {
         var buffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
         withUnsafeMutableBytes(of: &buffer) { bytes in
