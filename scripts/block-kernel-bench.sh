@@ -9,8 +9,10 @@
 #
 # usage: scripts/block-kernel-bench.sh [CKERNELS_DIR (Sources/CKernels)] [FORMATS (q4_K,q5_K,q6_K,q8_0,q4_0,q4_1,bf16)]
 set -euo pipefail
+src=${1:-}; [ -z "$src" ] || src=$(cd "$src" && pwd) || { echo "block-kernel-bench: no directory $1" >&2; exit 2; }
 cd "$(dirname "$0")/.."
-src=${1:-Sources/CKernels}; formats=${2:-q4_K,q5_K,q6_K,q8_0,q4_0,q4_1,bf16}
+src=${src:-Sources/CKernels}; formats=${2:-q4_K,q5_K,q6_K,q8_0,q4_0,q4_1,bf16}
+[ -f "$src/QuantGEMM.c" ] || { echo "block-kernel-bench: $src has no QuantGEMM.c" >&2; exit 2; }
 cc=$(command -v clang || command -v gcc) || { echo "block-kernel-bench: needs clang or gcc" >&2; exit 1; }
 bin=$(mktemp -d)/stream
 "$cc" -O2 -I"$src/include" -I"$src" scripts/block-kernel-bench/stream.c "$src/QuantGEMM.c" "$src/QuantFormats.c" -o "$bin" -lm
@@ -18,6 +20,7 @@ code() {
     case $1 in q4_0) echo 2 ;; q4_1) echo 3 ;; q8_0) echo 8 ;; q4_K) echo 12 ;; q5_K) echo 13 ;; q6_K) echo 14 ;;
         bf16) echo 30 ;; *) echo "block-kernel-bench: unknown format $1" >&2; exit 2 ;; esac
 }
+for format in ${formats//,/ }; do code "$format" >/dev/null || exit 2; done
 printf '%-6s %-11s %14s %22s\n' format "n x k" "one core GB/s" "two cores GB/s (sum)"
 for format in ${formats//,/ }; do
     c=$(code "$format")
