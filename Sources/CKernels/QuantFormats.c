@@ -2,6 +2,7 @@
 #include "SYQuant.h"
 #include "QuantInternal.h"
 #include <float.h>
+#include <stdlib.h>
 #include <string.h>
 
 #pragma STDC FP_CONTRACT OFF
@@ -455,4 +456,37 @@ void sy_qf_q5_0_to_q8_0_row(const void *src, void *dst, long k) {
             out->qs[j + SYQ_QK / 2] = (int8_t)(((b->qs[j] >> 4) | (int)((high >> (j + 16)) & 1) << 4) - 16);
         }
     }
+}
+
+// MARK: - Rows interleaved by eight
+
+int sy_qf_has_rows8(int format) { return format == SY_QF_Q4_K; }
+
+void sy_qf_rows8_convert(int format, long n, long k, void *w, int to_plain) {
+    if (!sy_qf_has_rows8(format) || n < 8 || k <= 0) return;
+    const long nbk = k / SYQ_QK_K;
+    const size_t bb = (size_t)sy_qf_block_bytes(format), rowBytes = (size_t)nbk * bb, group = 8 * rowBytes;
+    uint8_t *scratch = malloc(group);
+    if (!scratch) abort();  // a few KB at load
+    for (long g = 0; g < n / 8; g++) {
+        uint8_t *base = (uint8_t *)w + (size_t)g * group;
+        memcpy(scratch, base, group);
+        for (int q = 0; q < 8; q++) {
+            for (long i = 0; i < nbk; i++) {
+                const size_t plain = (size_t)q * rowBytes + (size_t)i * bb, interleaved = ((size_t)i * 8 + (size_t)q) * bb;
+                if (to_plain) memcpy(base + plain, scratch + interleaved, bb);
+                else memcpy(base + interleaved, scratch + plain, bb);
+            }
+        }
+    }
+    free(scratch);
+}
+
+const void *sy_qf_block_address(int kformat, const void *w, long n, long k, long j, long i) {
+    const int format = kformat & ~SY_QF_ROWS8;
+    const size_t bb = (size_t)sy_qf_block_bytes(format), rowBytes = sy_qf_row_bytes(format, k);
+    if ((kformat & SY_QF_ROWS8) && sy_qf_has_rows8(format) && j < (n & ~7L)) {
+        return (const uint8_t *)w + (size_t)(j & ~7L) * rowBytes + ((size_t)i * 8 + (size_t)(j & 7)) * bb;
+    }
+    return (const uint8_t *)w + (size_t)j * rowBytes + (size_t)i * bb;
 }

@@ -434,11 +434,13 @@ static void gemm32_portable(int fmt, long m, long k, act32 s, const uint8_t *w, 
     }
 }
 
-static void gemmK_portable(int fmt, long m, long k, actK s, const uint8_t *w, size_t rowBytes, float *c, long ldc,
-                           float beta, long j0, long j1) {
+static void gemmK_portable(int fmt, long m, long n, long k, actK s, const uint8_t *w, size_t rowBytes, int rows8,
+                           float *c, long ldc, float beta, long j0, long j1) {
     const long nbk = k / SYQ_QK_K;
+    const int kformat = rows8 ? fmt | SY_QF_ROWS8 : fmt;
     for (long j = j0; j < j1; j++) {
-        const uint8_t *row = w + (size_t)j * rowBytes;
+        const uint8_t *row = sy_qf_block_address(kformat, w, n, k, j, 0);
+        const long bstride = rows8 && j < (n & ~7L) ? 8 : 1;  // blocks between a row's superblocks
         for (long r = 0; r < m; r++) {
             float acc = 0.0f;
             for (long i = 0; i < nbk; i++) {
@@ -448,7 +450,7 @@ static void gemmK_portable(int fmt, long m, long k, actK s, const uint8_t *w, si
                 int isum = 0, msum = 0;
                 float d, dmin = 0;
                 if (fmt == SY_QF_Q6_K) {
-                    const syq_block_q6_K *x = (const syq_block_q6_K *)row + i;
+                    const syq_block_q6_K *x = (const syq_block_q6_K *)row + i * bstride;
                     for (int g = 0; g < 16; g++) {
                         int t = 0;
                         for (int l = 0; l < 16; l++) t += (syq_q6(x, 16 * g + l) + 32) * a[16 * g + l];
@@ -456,7 +458,7 @@ static void gemmK_portable(int fmt, long m, long k, actK s, const uint8_t *w, si
                     }
                     d = sy_f16_to_f32(x->d);
                 } else {
-                    const syq_kblock blk = syq_kblock_at(fmt, row, i);
+                    const syq_kblock blk = syq_kblock_at(fmt, row, i * bstride);
                     const uint8_t *scales = blk.scales, *qs = blk.qs, *qh = blk.qh;
                     const uint16_t dh = blk.d, dminh = blk.dmin;
                     for (int sb = 0; sb < 8; sb++) {
@@ -763,8 +765,9 @@ SYQ_AVX512 static void gemm_bf16_avx512(long m, long k, const uint16_t *a, const
 
 void sy_qf_gemm(int format, long m, long n, long k, const float *a, long lda, const void *scratch, const void *w,
                 float *c, long ldc, float beta, long j0, long j1) {
-    (void)n;
     if (m <= 0 || j0 >= j1) return;
+    const int rows8 = (format & SY_QF_ROWS8) && sy_qf_has_rows8(format & ~SY_QF_ROWS8);
+    format &= ~SY_QF_ROWS8;
     const size_t rowBytes = sy_qf_row_bytes(format, k);
     const uint8_t *wb = w;
     const int isa = sy_qf_isa();
@@ -791,19 +794,19 @@ void sy_qf_gemm(int format, long m, long n, long k, const float *a, long lda, co
         actK s = actK_layout((void *)scratch, m, k);
 #if SYQ_X86
         if (isa >= SY_ISA_AVX512) {
-            if (format == SY_QF_Q4_K) gemm_q4_K_avx512(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
-            else if (format == SY_QF_Q5_K) gemm_q5_K_avx512(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
-            else gemm_q6_K_avx512(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
+            if (format == SY_QF_Q4_K) gemm_q4_K_avx512(m, n, k, s, wb, rowBytes, rows8, c, ldc, beta, j0, j1);
+            else if (format == SY_QF_Q5_K) gemm_q5_K_avx512(m, n, k, s, wb, rowBytes, rows8, c, ldc, beta, j0, j1);
+            else gemm_q6_K_avx512(m, n, k, s, wb, rowBytes, rows8, c, ldc, beta, j0, j1);
             return;
         }
         if (isa >= SY_ISA_AVX2) {
-            if (format == SY_QF_Q4_K) gemm_q4_K_avx2(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
-            else if (format == SY_QF_Q5_K) gemm_q5_K_avx2(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
-            else gemm_q6_K_avx2(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
+            if (format == SY_QF_Q4_K) gemm_q4_K_avx2(m, n, k, s, wb, rowBytes, rows8, c, ldc, beta, j0, j1);
+            else if (format == SY_QF_Q5_K) gemm_q5_K_avx2(m, n, k, s, wb, rowBytes, rows8, c, ldc, beta, j0, j1);
+            else gemm_q6_K_avx2(m, n, k, s, wb, rowBytes, rows8, c, ldc, beta, j0, j1);
             return;
         }
 #endif
-        gemmK_portable(format, m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
+        gemmK_portable(format, m, n, k, s, wb, rowBytes, rows8, c, ldc, beta, j0, j1);
     } else if (format == SY_QF_F32 || format == SY_QF_BF16) {
 #if SYQ_X86
         if (format == SY_QF_BF16 && sy_qf_bf16_dot()) {

@@ -25,8 +25,9 @@ SYQ_K_INLINE __m512i SYQ_K_NAME(scale_index)(int first) {
 }
 #endif
 
-/// One superblock of a K-quant weight row for `R` activation rows: adds to acc[r].
-SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row, long i, actK s, long k, long r0, float *acc) {
+/// One superblock of a K-quant weight row for `R` activation rows: adds to acc[r]. The row's
+/// superblocks are `bstride` blocks apart (1 in a plain weight, 8 in one interleaved by eight).
+SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row, long bstride, long i, actK s, long k, long r0, float *acc) {
     const __m256i low = _mm256_set1_epi8(15);
     __m256i sumi[SYQ_K_ROWS];
     for (int r = 0; r < R; r++) sumi[r] = _mm256_setzero_si256();
@@ -39,7 +40,7 @@ SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row
     // so a step is one load and two instructions per row. The int32 totals are the same exact
     // integers as the 256-bit form's, so the float steps below (shared) round identically.
     if (fmt == SY_QF_Q6_K) {
-        const syq_block_q6_K *x = (const syq_block_q6_K *)row + i;
+        const syq_block_q6_K *x = (const syq_block_q6_K *)row + i * bstride;
         const __m512i low4 = _mm512_set1_epi8(15), three = _mm512_set1_epi8(3);
         // Scales as int16; step p of half h takes scales 8h+4p .. 8h+4p+3, one per 16 bytes.
         const __m512i sc16 = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x->scales)));
@@ -68,7 +69,7 @@ SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row
         }
         d = _cvtsh_ss(x->d);
     } else {
-        const syq_kblock blk = syq_kblock_at(fmt, row, i);
+        const syq_kblock blk = syq_kblock_at(fmt, row, i * bstride);
         const uint8_t *scales = blk.scales, *qs = blk.qs, *qhp = blk.qh;
         const uint16_t dh = blk.d, dminh = blk.dmin;
         // `syq_scale_min` for the eight sub-blocks at once, on the three 32-bit words of `scales`.
@@ -106,7 +107,7 @@ SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row
     }
 #else
     if (fmt == SY_QF_Q6_K) {
-        const syq_block_q6_K *x = (const syq_block_q6_K *)row + i;
+        const syq_block_q6_K *x = (const syq_block_q6_K *)row + i * bstride;
         const __m256i three = _mm256_set1_epi8(3);
         for (int h = 0; h < 2; h++) {
             __m256i qla = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * h));
@@ -140,7 +141,7 @@ SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row
         }
         d = _cvtsh_ss(x->d);
     } else {
-        const syq_kblock blk = syq_kblock_at(fmt, row, i);
+        const syq_kblock blk = syq_kblock_at(fmt, row, i * bstride);
         const uint8_t *scales = blk.scales, *qs = blk.qs, *qhp = blk.qh;
         const uint16_t dh = blk.d, dminh = blk.dmin;
         uint8_t sc[8], mn[8];
@@ -216,33 +217,138 @@ SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row
     }
 }
 
-SYQ_K_INLINE void SYQ_K_NAME(tileK)(int fmt, int R, long k, const uint8_t *row, actK s, long r0, float *out) {
+SYQ_K_INLINE void SYQ_K_NAME(tileK)(int fmt, int R, long k, const uint8_t *row, long bstride, actK s, long r0, float *out) {
     float acc[SYQ_K_ROWS] = {0};
-    for (long i = 0; i < s.nbk; i++) SYQ_K_NAME(superblock_rows)(fmt, R, row, i, s, k, r0, acc);
+    for (long i = 0; i < s.nbk; i++) SYQ_K_NAME(superblock_rows)(fmt, R, row, bstride, i, s, k, r0, acc);
     for (int r = 0; r < R; r++) out[r] = acc[r];
 }
 
+/// Decode's product on a q4_K weight interleaved by eight: activation row 0 against the group of
+/// eight weight rows at `group`, `c[0..7]` written (`store_out` with `beta`). Per superblock the
+/// 256 activations stay in registers while the eight rows' blocks, side by side in memory, are
+/// read one after the other; each row's integer sums are the exact integers `superblock_rows`
+/// computes, and the float steps run in the same order on eight lanes at once (one lane per row),
+/// so each output is bit for bit the one the row-by-row kernels give.
+SYQ_K_INLINE void SYQ_K_NAME(rows8_q4_K)(long k, actK s, const uint8_t *group, float *c, float beta) {
+    const long nbk = k / SYQ_QK_K;
+    __m256 acc = _mm256_setzero_ps();
+#if SYQ_K_ROWS == 8
+    const __m512i low4 = _mm512_set1_epi8(15);
+    const __m512i idx0 = SYQ_K_NAME(pair_index)(0), idx1 = SYQ_K_NAME(pair_index)(2), idx2 = SYQ_K_NAME(pair_index)(4),
+                  idx3 = SYQ_K_NAME(pair_index)(6);
+#else
+    const __m256i low = _mm256_set1_epi8(15);
+#endif
+    for (long i = 0; i < nbk; i++) {
+        const syq_block_q4_K *blocks = (const syq_block_q4_K *)group + i * 8;
+        const int8_t *a = s.qs + i * SYQ_QK_K;
+#if SYQ_K_ROWS == 8
+        const __m512i a0 = _mm512_loadu_si512((const void *)a), a1 = _mm512_loadu_si512((const void *)(a + 64)),
+                      a2 = _mm512_loadu_si512((const void *)(a + 128)), a3 = _mm512_loadu_si512((const void *)(a + 192));
+#else
+        __m256i av[8];
+        for (int t = 0; t < 8; t++) av[t] = _mm256_loadu_si256((const __m256i *)(a + 32 * t));
+#endif
+        __m256i sumi[8];
+        __m128i mins[8];
+        uint16_t dh[8], dminh[8];
+        for (int q = 0; q < 8; q++) {
+            const syq_block_q4_K *x = blocks + q;
+            // `syq_scale_min` for the eight sub-blocks at once (as `superblock_rows`).
+            uint32_t u0, u1, u2;
+            memcpy(&u0, x->scales, 4); memcpy(&u1, x->scales + 4, 4); memcpy(&u2, x->scales + 8, 4);
+            const uint64_t sc8 = (uint64_t)(u0 & 0x3f3f3f3fu) | (uint64_t)((u2 & 0x0f0f0f0fu) | ((u0 >> 2) & 0x30303030u)) << 32;
+            const uint64_t mn8 = (uint64_t)(u1 & 0x3f3f3f3fu) | (uint64_t)(((u2 >> 4) & 0x0f0f0f0fu) | ((u1 >> 2) & 0x30303030u)) << 32;
+            mins[q] = _mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)mn8));
+            dh[q] = x->d;
+            dminh[q] = x->dmin;
+#if SYQ_K_ROWS == 8
+            const __m512i sc16 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)sc8)));
+            const __m256i r0 = _mm256_loadu_si256((const __m256i *)x->qs), r1 = _mm256_loadu_si256((const __m256i *)(x->qs + 32)),
+                          r2 = _mm256_loadu_si256((const __m256i *)(x->qs + 64)), r3 = _mm256_loadu_si256((const __m256i *)(x->qs + 96));
+            const __m512i q0 = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(r0), _mm256_srli_epi16(r0, 4), 1), low4);
+            const __m512i q1 = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(r1), _mm256_srli_epi16(r1, 4), 1), low4);
+            const __m512i q2 = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(r2), _mm256_srli_epi16(r2, 4), 1), low4);
+            const __m512i q3 = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(r3), _mm256_srli_epi16(r3, 4), 1), low4);
+            __m512i t = _mm512_dpwssd_epi32(_mm512_setzero_si512(), _mm512_maddubs_epi16(q0, a0), _mm512_permutexvar_epi16(idx0, sc16));
+            t = _mm512_dpwssd_epi32(t, _mm512_maddubs_epi16(q1, a1), _mm512_permutexvar_epi16(idx1, sc16));
+            t = _mm512_dpwssd_epi32(t, _mm512_maddubs_epi16(q2, a2), _mm512_permutexvar_epi16(idx2, sc16));
+            t = _mm512_dpwssd_epi32(t, _mm512_maddubs_epi16(q3, a3), _mm512_permutexvar_epi16(idx3, sc16));
+            sumi[q] = SYQ_K_NAME(fold512)(t);
+#else
+            __m256i t = _mm256_setzero_si256();
+            for (int c4 = 0; c4 < 4; c4++) {
+                const __m256i raw = _mm256_loadu_si256((const __m256i *)(x->qs + 32 * c4));
+                const __m256i qlo = _mm256_and_si256(raw, low), qhi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low);
+                const __m256i slo = _mm256_set1_epi16((short)((sc8 >> (16 * c4)) & 0xff));
+                const __m256i shi = _mm256_set1_epi16((short)((sc8 >> (16 * c4 + 8)) & 0xff));
+                t = _mm256_add_epi32(t, _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(qlo, av[2 * c4]), slo),
+                                                         _mm256_madd_epi16(_mm256_maddubs_epi16(qhi, av[2 * c4 + 1]), shi)));
+            }
+            sumi[q] = t;
+#endif
+        }
+        // The eight rows' totals side by side, then `acc += (d * da) * isum; acc -= (dmin * da) * msum`.
+        const __m256i h01 = _mm256_hadd_epi32(sumi[0], sumi[1]), h23 = _mm256_hadd_epi32(sumi[2], sumi[3]);
+        const __m256i h45 = _mm256_hadd_epi32(sumi[4], sumi[5]), h67 = _mm256_hadd_epi32(sumi[6], sumi[7]);
+        const __m256i lo = _mm256_hadd_epi32(h01, h23), hi = _mm256_hadd_epi32(h45, h67);
+        const __m256i isum = _mm256_add_epi32(_mm256_permute2x128_si256(lo, hi, 0x20), _mm256_permute2x128_si256(lo, hi, 0x31));
+        const __m256 da = _mm256_set1_ps(s.d[i]);
+        const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)dh));
+        const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)dminh));
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_mul_ps(d, da), _mm256_cvtepi32_ps(isum)));
+        const __m128i b = _mm_loadu_si128((const __m128i *)(s.bs32 + 8 * i));
+        const __m256i bb = _mm256_set_m128i(b, b);
+        __m256i m[4];
+        for (int p = 0; p < 4; p++) m[p] = _mm256_madd_epi16(_mm256_set_m128i(mins[2 * p + 1], mins[2 * p]), bb);
+        // [row 2p: 4 pair sums | row 2p+1: 4 pair sums]; two rounds of pairwise sums, then rows in order.
+        const __m256i x = _mm256_hadd_epi32(_mm256_hadd_epi32(m[0], m[1]), _mm256_hadd_epi32(m[2], m[3]));
+        const __m256i msum = _mm256_permutevar8x32_epi32(x, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        acc = _mm256_sub_ps(acc, _mm256_mul_ps(_mm256_mul_ps(dmin, da), _mm256_cvtepi32_ps(msum)));
+    }
+    if (beta == 0.0f) _mm256_storeu_ps(c, acc);
+    else _mm256_storeu_ps(c, _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(c))));
+}
+
+/// Rows `j0 ..< j1` of a K-quant product. `rows8`: the weight's `n` rows are interleaved by eight
+/// (see `SY_QF_ROWS8`); decode takes q4_K's whole groups with `rows8_q4_K`, everything else reads
+/// a row's superblocks eight blocks apart.
 #define SYQ_K_TILEK(F, NAME)                                                                                    \
-    SYQ_K_FUNCTION static void NAME(long m, long k, actK s, const uint8_t *w, size_t rowBytes, float *c, long ldc,  \
-                                    float beta, long j0, long j1) {                                             \
+    SYQ_K_FUNCTION static void NAME(long m, long n, long k, actK s, const uint8_t *w, size_t rowBytes, int rows8, \
+                                    float *c, long ldc, float beta, long j0, long j1) {                         \
         float out[SYQ_K_ROWS];                                                                                  \
+        const long grouped = rows8 ? (n & ~7L) : 0;                                                             \
+        const size_t blockBytes = (size_t)sy_qf_block_bytes(F);                                                 \
+        const uint8_t *end = w + (size_t)j1 * rowBytes;                                                         \
         for (long j = j0; j < j1; j++) {                                                                        \
+            long bstride = 1;                                                                                   \
             const uint8_t *row = w + (size_t)j * rowBytes;                                                      \
-            prefetch_ahead(row, rowBytes, w + (size_t)j1 * rowBytes);                                           \
+            if (j < grouped) {                                                                                  \
+                if (F == SY_QF_Q4_K && m == 1 && (j & 7) == 0 && j + 8 <= j1) {                                 \
+                    SYQ_K_NAME(rows8_q4_K)(k, s, row, c + j, beta);                                             \
+                    j += 7;                                                                                     \
+                    continue;                                                                                   \
+                }                                                                                               \
+                if ((j & 7) == 0) prefetch_ahead(row, 8 * rowBytes, end);                                       \
+                row = w + (size_t)(j & ~7L) * rowBytes + (size_t)(j & 7) * blockBytes;                          \
+                bstride = 8;                                                                                    \
+            } else {                                                                                            \
+                prefetch_ahead(row, rowBytes, end);                                                             \
+            }                                                                                                   \
             long r0 = 0;                                                                                        \
             for (; r0 + SYQ_K_ROWS <= m; r0 += SYQ_K_ROWS) {                                                    \
-                SYQ_K_NAME(tileK)(F, SYQ_K_ROWS, k, row, s, r0, out);                                           \
+                SYQ_K_NAME(tileK)(F, SYQ_K_ROWS, k, row, bstride, s, r0, out);                                  \
                 for (int r = 0; r < SYQ_K_ROWS; r++) store_out(c + (r0 + r) * ldc + j, out[r], beta);           \
             }                                                                                                   \
             if (SYQ_K_ROWS > 4 && r0 + 4 <= m) {                                                                \
-                SYQ_K_NAME(tileK)(F, 4, k, row, s, r0, out);                                                    \
+                SYQ_K_NAME(tileK)(F, 4, k, row, bstride, s, r0, out);                                           \
                 for (int r = 0; r < 4; r++) store_out(c + (r0 + r) * ldc + j, out[r], beta);                    \
                 r0 += 4;                                                                                        \
             }                                                                                                   \
             int rest = (int)(m - r0);                                                                           \
-            if (rest == 1) SYQ_K_NAME(tileK)(F, 1, k, row, s, r0, out);                                         \
-            else if (rest == 2) SYQ_K_NAME(tileK)(F, 2, k, row, s, r0, out);                                    \
-            else if (rest == 3) SYQ_K_NAME(tileK)(F, 3, k, row, s, r0, out);                                    \
+            if (rest == 1) SYQ_K_NAME(tileK)(F, 1, k, row, bstride, s, r0, out);                                \
+            else if (rest == 2) SYQ_K_NAME(tileK)(F, 2, k, row, bstride, s, r0, out);                           \
+            else if (rest == 3) SYQ_K_NAME(tileK)(F, 3, k, row, bstride, s, r0, out);                           \
             for (int r = 0; r < rest; r++) store_out(c + (r0 + r) * ldc + j, out[r], beta);                     \
         }                                                                                                       \
     }

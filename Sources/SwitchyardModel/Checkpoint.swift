@@ -209,13 +209,17 @@ public final class Checkpoint: @unchecked Sendable {
                 // Rows stored as they are kept are read in place: one whole tensor (or one expert's
                 // rows); several such runs fused into one product (gate and up) too, unless a copy
                 // would sit in huge pages, which stream faster than the mapping's 4 KiB pages
-                // (DeepSeek-shaped bf16: batch-64 decode 0.93x when read in place).
-                if BlockWeight.readsInPlace(runs: sources.count, bytes: rows * format.rowBytes(cols: cols)),
+                // (DeepSeek-shaped bf16: batch-64 decode 0.93x when read in place). A repacked
+                // format (q4_K, rows interleaved by eight) is always copied.
+                if BlockWeight.readsInPlace(format: format, runs: sources.count, bytes: rows * format.rowBytes(cols: cols)),
                    let runs = Self.borrowableRuns(sources, slices, format: format) {
                     return try BlockWeight(format: format, cols: cols, borrowingRuns: runs)
                 }
+                // Copied (fused into huge pages, repacked, or rows reordered): the mapping's pages
+                // read for the copy are let go, so the process holds the weight once.
                 return try BlockWeight(format: format, cols: cols, runs: sources.map(\.rows)) { run, destination in
                     try slices[run].copyRows(firstRow: sources[run].elementOffset / cols, count: sources[run].rows, into: destination)
+                    slices[run].region?.dropResidentPages()
                 }
             }
             if format == .f32 { return try packedWeight(sources) }

@@ -1,4 +1,7 @@
 import CKernels
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Why a block weight cannot be built.
 public enum BlockWeightError: Error, CustomStringConvertible, Equatable {
@@ -35,6 +38,9 @@ public final class BlockWeight: @unchecked Sendable {
     public let cols: Int
     /// Bytes per row.
     public let rowBytes: Int
+    /// Whether the rows are interleaved by eight (`SY_QF_ROWS8`: q4_K, owned storage, when
+    /// `repacksRows` was on at load): decode's product then reads eight rows per pass from one stream.
+    public let rowsInterleaved: Bool
     /// The first run's bytes: this weight's own `rows * rowBytes` (`sy_weight_alloc`, 64-byte
     /// aligned, huge pages from 2 MiB on), or borrowed read-only from a file mapping.
     let storage: UnsafeMutableRawPointer
@@ -61,6 +67,20 @@ public final class BlockWeight: @unchecked Sendable {
     /// Bytes held.
     public var byteCount: Int { rows * rowBytes }
 
+    /// Whether weights in a format with an interleaved layout (q4_K) are repacked into it when they
+    /// are built, which means a GGUF tensor in that format is copied rather than read in place. On
+    /// by default; `SWITCHYARD_REPACK=0` turns it off (to compare, or to keep file pages shared
+    /// between processes). Set it before loading.
+    nonisolated(unsafe) public static var repacksRows = getenv("SWITCHYARD_REPACK").map { String(cString: $0) } != "0"
+
+    /// Whether a weight of `format` built now is repacked (see `repacksRows`).
+    public static func repacks(_ format: WeightFormat) -> Bool {
+        repacksRows && sy_qf_has_rows8(Int32(format.ggmlType)) != 0
+    }
+
+    /// The format id the kernels take: the format's, with `SY_QF_ROWS8` when the rows are interleaved.
+    private var kernelType: Int32 { Int32(format.ggmlType) | (rowsInterleaved ? Int32(SY_QF_ROWS8) : 0) }
+
     private init(format: WeightFormat, rows: Int, cols: Int, validated: Void) throws {
         guard rows >= 0, cols >= 0 else { throw BlockWeightError.negativeDimensions(rows: rows, cols: cols) }
         guard cols % format.blockSize == 0 else {
@@ -70,6 +90,7 @@ public final class BlockWeight: @unchecked Sendable {
         self.rows = rows
         self.cols = cols
         rowBytes = format.rowBytes(cols: cols)
+        rowsInterleaved = Self.repacks(format) && rows >= 8 && cols > 0
         guard let memory = sy_weight_alloc(rows * rowBytes) else { fatalError("out of memory for a \(rows) x \(cols) weight") }
         storage = memory
         runs = [Run(first: 0, rows: rows, base: UnsafeRawPointer(memory))]
@@ -105,6 +126,7 @@ public final class BlockWeight: @unchecked Sendable {
         self.rows = rows
         self.cols = cols
         self.rowBytes = rowBytes
+        rowsInterleaved = false
         storage = UnsafeMutableRawPointer(mutating: first.base)
         self.runs = runs
         owners = parts.map(\.owner)
@@ -127,16 +149,36 @@ public final class BlockWeight: @unchecked Sendable {
     /// loading.
     nonisolated(unsafe) public static var copiesFusedWeightsIntoHugePages = true
 
-    /// Whether a weight fused from `runs` runs of a file mapping, `bytes` in all, is read in place
-    /// (see `copiesFusedWeightsIntoHugePages`); a single run always is.
-    public static func readsInPlace(runs: Int, bytes: Int) -> Bool {
-        runs == 1 || !(copiesFusedWeightsIntoHugePages && copyUsesHugePages(bytes: bytes))
+    /// Whether a weight of `format` fused from `runs` runs of a file mapping, `bytes` in all, is read
+    /// in place: never when the format is repacked (`repacks`); else a single run always is, several
+    /// unless the copy would sit in huge pages (see `copiesFusedWeightsIntoHugePages`).
+    public static func readsInPlace(format: WeightFormat, runs: Int, bytes: Int) -> Bool {
+        if repacks(format) { return false }
+        return runs == 1 || !(copiesFusedWeightsIntoHugePages && copyUsesHugePages(bytes: bytes))
     }
 
-    /// Where row `row`'s bytes are.
-    func rowPointer(_ row: Int) -> UnsafeRawPointer {
+    /// Where block `block` of row `row` is (a row's blocks are consecutive unless `rowsInterleaved`).
+    func blockPointer(row: Int, block: Int) -> UnsafeRawPointer {
+        if rowsInterleaved { return sy_qf_block_address(kernelType, storage, rows, cols, row, block)! }
         let run = runs.count == 1 ? runs[0] : runs.last { $0.first <= row }!
-        return run.base + (row - run.first) * rowBytes
+        return run.base + (row - run.first) * rowBytes + block * format.bytesPerBlock
+    }
+
+    /// Copies blocks `blocks` of row `row` (ggml layout) to `destination`.
+    func copyBlocks(row: Int, blocks: Range<Int>, into destination: UnsafeMutableRawPointer) {
+        let blockBytes = format.bytesPerBlock
+        if !rowsInterleaved {
+            destination.copyMemory(from: blockPointer(row: row, block: blocks.lowerBound), byteCount: blocks.count * blockBytes)
+            return
+        }
+        for (i, block) in blocks.enumerated() {
+            (destination + i * blockBytes).copyMemory(from: blockPointer(row: row, block: block), byteCount: blockBytes)
+        }
+    }
+
+    /// Puts freshly written plain rows into the interleaved layout when `rowsInterleaved`.
+    private func interleaveWrittenRows() {
+        if rowsInterleaved { sy_qf_rows8_convert(Int32(format.ggmlType), rows, cols, storage, 0) }
     }
 
     /// A weight from its stored bytes (e.g. a GGUF tensor's data: `rows` rows of blocks), copied.
@@ -146,6 +188,7 @@ public final class BlockWeight: @unchecked Sendable {
             throw BlockWeightError.byteCountMismatch(format: format, expected: byteCount, actual: bytes.count)
         }
         if let source = bytes.baseAddress, byteCount > 0 { storage.copyMemory(from: source, byteCount: byteCount) }
+        interleaveWrittenRows()
     }
 
     /// A weight whose stored bytes (ggml layout, `rowBytes` per row) are written a run of rows at a
@@ -162,6 +205,7 @@ public final class BlockWeight: @unchecked Sendable {
             try fill(run, storage + first * rowBytes)
             first += count
         }
+        interleaveWrittenRows()
     }
 
     /// Quantizes a `rows x cols` weight whose rows `fill` writes a panel at a time:
@@ -183,29 +227,47 @@ public final class BlockWeight: @unchecked Sendable {
                 format.quantize(row: staging + r * cols, cols: cols, into: storage + (first + r) * rowBytes)
             }
         }
+        interleaveWrittenRows()
     }
 
-    /// The stored bytes (ggml layout), e.g. to compare with a GGUF tensor; rows borrowed from
-    /// several places are copied side by side first (for tests and checks, not hot paths).
+    /// The stored bytes in ggml's plain layout, e.g. to compare with a GGUF tensor; rows borrowed
+    /// from several places, or interleaved, are copied into plain rows first (for tests and checks,
+    /// not hot paths).
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        if runs.count == 1 { return try body(UnsafeRawBufferPointer(start: storage, count: byteCount)) }
+        if runs.count == 1 && !rowsInterleaved { return try body(UnsafeRawBufferPointer(start: storage, count: byteCount)) }
         let joined = UnsafeMutableRawBufferPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
         defer { joined.deallocate() }
         for run in runs { (joined.baseAddress! + run.first * rowBytes).copyMemory(from: run.base, byteCount: run.rows * rowBytes) }
+        if rowsInterleaved { sy_qf_rows8_convert(Int32(format.ggmlType), rows, cols, joined.baseAddress, 1) }
         return try body(UnsafeRawBufferPointer(start: joined.baseAddress, count: byteCount))
+    }
+
+    /// The first run's bytes as the kernels read them (for tests of the layouts).
+    func withUnsafeStorage<R>(_ body: (UnsafeRawPointer) throws -> R) rethrows -> R { try body(storage) }
+
+    /// Row `row` as floats into `destination` (exact), block by block when the rows are interleaved.
+    private func dequantizeRow(_ row: Int, into destination: UnsafeMutablePointer<Float>) {
+        guard rowsInterleaved else {
+            format.dequantize(row: blockPointer(row: row, block: 0), cols: cols, into: destination)
+            return
+        }
+        let blockSize = format.blockSize
+        for block in 0..<(cols / blockSize) {
+            format.dequantize(row: blockPointer(row: row, block: block), cols: blockSize, into: destination + block * blockSize)
+        }
     }
 
     /// Writes row `row` of `W` as `cols` floats (exact): an embedding lookup.
     public func dequantize(row: Int, into destination: UnsafeMutablePointer<Float>) {
         precondition(row >= 0 && row < rows, "row \(row) is outside 0..<\(rows)")
-        format.dequantize(row: rowPointer(row), cols: cols, into: destination)
+        dequantizeRow(row, into: destination)
     }
 
     /// Row `row` of `W` as floats (exact; for tests and checks, not hot paths).
     public func dequantizedRow(_ row: Int) -> [Float] {
         precondition(row >= 0 && row < rows, "row \(row) is outside 0..<\(rows)")
         return [Float](unsafeUninitializedCapacity: cols) { buffer, count in
-            format.dequantize(row: rowPointer(row), cols: cols, into: buffer.baseAddress!)
+            dequantizeRow(row, into: buffer.baseAddress!)
             count = cols
         }
     }
@@ -269,7 +331,7 @@ public final class BlockWeight: @unchecked Sendable {
         for run in runs {
             let lower = max(outputs.lowerBound, run.first), upper = min(outputs.upperBound, run.first + run.rows)
             guard lower < upper else { continue }
-            sy_qf_gemm(type, m, run.rows, cols, a, lda, scratch, run.base, c + run.first, ldc, beta, lower - run.first, upper - run.first)
+            sy_qf_gemm(kernelType, m, run.rows, cols, a, lda, scratch, run.base, c + run.first, ldc, beta, lower - run.first, upper - run.first)
         }
     }
 }

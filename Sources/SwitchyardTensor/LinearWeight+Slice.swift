@@ -52,12 +52,12 @@ extension BlockWeight {
     /// `columns`, which must fall on the format's block boundaries: each row's blocks are copied as they are.
     public func sliced(rows rowRanges: [Range<Int>], columns: Range<Int>) throws(WeightSliceError) -> any LinearWeight {
         try validateSlice(rows: rowRanges, columns: columns, blockSize: format.blockSize)
-        let firstByte = format.rowBytes(cols: columns.lowerBound)
+        let blocks = (columns.lowerBound / format.blockSize)..<(columns.upperBound / format.blockSize)
         let bytes = format.rowBytes(cols: columns.count)
         do {
             return try BlockWeight(format: format, cols: columns.count, runs: rowRanges.map(\.count)) { run, destination in
                 for (i, row) in rowRanges[run].enumerated() {
-                    (destination + i * bytes).copyMemory(from: rowPointer(row) + firstByte, byteCount: bytes)
+                    copyBlocks(row: row, blocks: blocks, into: destination + i * bytes)
                 }
             }
         } catch {

@@ -64,7 +64,7 @@ extension BlockWeight: LinearWeight {
 
     public func unpacked() -> Matrix {
         let matrix = Matrix(rows: rows, cols: cols)
-        for r in 0..<rows { format.dequantize(row: storage + r * rowBytes, cols: cols, into: matrix.base + r * cols) }
+        for r in 0..<rows { dequantize(row: r, into: matrix.base + r * cols) }
         return matrix
     }
 }

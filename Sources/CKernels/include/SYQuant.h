@@ -63,6 +63,24 @@ int sy_qf_expand_row(int format, const void *src, float *y, long k);
 /// One q5_0 row of `k` values as q8_0 blocks, exactly: the same half scale, int8 values q - 16.
 void sy_qf_q5_0_to_q8_0_row(const void *src, void *dst, long k);
 
+/// Rows interleaved by eight (q4_K): in each group of eight consecutive rows, superblock `i` of
+/// rows 0..7 sit side by side (row `8g + q`'s superblock `i` is block `(g * nbk + i) * 8 + q` of the
+/// weight, `nbk = k / 256`); rows after the last whole group stay plain. The same bytes as the plain
+/// layout, each group in the same place, so a weight converts in place group by group. Decode's
+/// product (one activation row) then takes eight weight rows per pass from one sequential stream
+/// and scales their sums side by side, as llama.cpp's repacked `q4_K_8x8`; every other product
+/// reads a row's superblocks eight blocks apart. A kernel format `format | SY_QF_ROWS8` names a
+/// weight in this layout for `sy_qf_gemm`; results are bit for bit those of the plain layout.
+#define SY_QF_ROWS8 0x100
+/// Whether `format` has the interleaved layout (q4_K).
+int sy_qf_has_rows8(int format);
+/// Rewrites a weight of `n` rows of `k` values of `format` (a `sy_qf_has_rows8` format) in place
+/// from plain rows to rows interleaved by eight, or back when `to_plain` is 1.
+void sy_qf_rows8_convert(int format, long n, long k, void *w, int to_plain);
+/// Where block `i` of row `j` is, in a weight of `n` rows of `k` values in kernel format `kformat`
+/// (a format, or a format with `SY_QF_ROWS8`).
+const void *sy_qf_block_address(int kformat, const void *w, long n, long k, long j, long i);
+
 /// Kernel paths. avx2 needs AVX2, FMA and F16C. avx512 needs AVX-512 F/BW/VL with VNNI and BF16
 /// (Zen 4/5, Intel Cooper Lake and Sapphire Rapids on): the 32-block formats sum with `vpdpbusd`
 /// (the same exact integers, so the same bits as avx2), the K-quants in 8-row tiles (same bits),
@@ -96,7 +114,7 @@ size_t sy_qf_scratch_bytes(int format, long m, long k);
 /// per product, before the (threaded) `sy_qf_gemm` calls. Every path quantizes identically.
 void sy_qf_prepare(int format, long m, long k, const float *a, long lda, void *scratch);
 /// `C[r, j] = sum_i A[r, i] * W[j, i] + beta * C[r, j]` for `r < m` and `j0 <= j < j1`. `w` is
-/// `n` rows of `k` values in `format`; `scratch` is what `sy_qf_prepare` wrote for the same
+/// `n` rows of `k` values in `format` (with `SY_QF_ROWS8`: interleaved by eight, see there); `scratch` is what `sy_qf_prepare` wrote for the same
 /// `m, k, a` (f32/bf16 read `a` directly). Each output is computed by the same operations
 /// whatever `m`, `j0`, `j1` are, so a row's result does not depend on its batch or the thread
 /// split. For the block formats every path gives bit-identical results; for f32 and bf16 they

@@ -67,6 +67,13 @@ public final class GGUFMappedRegion: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: p + (range.lowerBound - alignedStart), count: range.count)
     }
 
+    /// Lets go of the pages this process has read (`MADV_DONTNEED`), after the bytes were copied: they
+    /// stop counting in its RSS and stay in the page cache, so a later read faults them back in with
+    /// the same bytes (the mapping is private and never written).
+    public func dropResidentPages() {
+        if let base { _ = madvise(base, mappedLength, Int32(MADV_DONTNEED)) }
+    }
+
     deinit {
         if let base { munmap(base, mappedLength) }
     }

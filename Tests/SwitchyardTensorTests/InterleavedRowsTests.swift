@@ -1,0 +1,109 @@
+import CKernels
+import Foundation
+import Testing
+@testable import SwitchyardTensor
+
+/// q4_K weights repacked with their rows interleaved by eight (`SY_QF_ROWS8`) compute what the
+/// plain rows compute, bit for bit, on every path, and read back as the plain bytes. Each test runs
+/// in a child process: `repacksRows` is process-wide and other suites load weights meanwhile.
+extension QuantWeightsTests {
+    /// Builds the same q4_K values twice, plain and interleaved.
+    static func plainAndInterleaved(rows: Int, cols: Int, seed: UInt64) throws -> (plain: BlockWeight, interleaved: BlockWeight) {
+        BlockWeight.repacksRows = false
+        let plain = try makeWeight(.q4_K, rows: rows, cols: cols, seed: seed)
+        BlockWeight.repacksRows = true
+        let interleaved = try makeWeight(.q4_K, rows: rows, cols: cols, seed: seed)
+        return (plain, interleaved)
+    }
+
+    /// Decode (one row: eight weight rows per pass), a few rows and a batch (rows read eight blocks
+    /// apart), on one and two threads, with and without accumulating into C; 29 rows: three whole
+    /// groups and a plain tail of five.
+    @Test func interleavedRowsComputeWhatPlainRowsCompute() async {
+        await #expect(processExitsWith: .success) {
+            let (plain, interleaved) = try Self.plainAndInterleaved(rows: 29, cols: 768, seed: 31)
+            #expect(!plain.rowsInterleaved && interleaved.rowsInterleaved)
+            for path in KernelPath.available {
+                withPath(path) {
+                    for m in [1, 2, 3, 5, 8, 9, 17] {
+                        let a = randomFloats(m, 768, seed: UInt64(m))
+                        for threads in [1, 2] {
+                            #expect(bits(product(interleaved, a, m: m, threads: threads)) == bits(product(plain, a, m: m, threads: threads)),
+                                    "\(path.name) m \(m) threads \(threads)")
+                        }
+                        let initial = randomFloats(m, 29, seed: 99)
+                        #expect(bits(product(interleaved, a, m: m, beta: 0.5, initial: initial))
+                                == bits(product(plain, a, m: m, beta: 0.5, initial: initial)), "\(path.name) m \(m) beta")
+                    }
+                }
+            }
+        }
+    }
+
+    /// A product over a range of rows that does not start or end on a group (a thread's chunk, a
+    /// run of a fused weight) takes the rows outside whole groups one at a time, with the same bits.
+    @Test func interleavedRowsInUnalignedRanges() async {
+        await #expect(processExitsWith: .success) {
+            let (plain, interleaved) = try Self.plainAndInterleaved(rows: 40, cols: 512, seed: 7)
+            let a = randomFloats(1, 512, seed: 8)
+            for path in KernelPath.available {
+                withPath(path) {
+                    let scratchBytes = Int(sy_qf_scratch_bytes(Int32(SY_QF_Q4_K), 1, 512))
+                    let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64)
+                    defer { scratch.deallocate() }
+                    a.withUnsafeBufferPointer { sy_qf_prepare(Int32(SY_QF_Q4_K), 1, 512, $0.baseAddress, 512, scratch) }
+                    let full = product(plain, a, m: 1)
+                    for (j0, j1) in [(3, 21), (8, 13), (12, 40), (0, 7), (33, 39)] {
+                        var c = [Float](repeating: .nan, count: 40)
+                        interleaved.withUnsafeStorage { w in
+                            sy_qf_gemm(Int32(SY_QF_Q4_K | SY_QF_ROWS8), 1, 40, 512, a, 512, scratch, w, &c, 40, 0, j0, j1)
+                        }
+                        #expect(bits(Array(c[j0..<j1])) == bits(Array(full[j0..<j1])), "\(path.name) rows \(j0)..<\(j1)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// The repacked weight reads back as the plain bytes, row by row as the plain values, and cuts
+    /// (a worker's slice of an expert) hold the same rows.
+    @Test func interleavedRowsReadBackAsPlainRows() async {
+        await #expect(processExitsWith: .success) {
+            let (plain, interleaved) = try Self.plainAndInterleaved(rows: 21, cols: 512, seed: 3)
+            let plainBytes = plain.withUnsafeBytes { Array($0) }
+            interleaved.withUnsafeBytes { #expect(Array($0) == plainBytes) }
+            interleaved.withUnsafeStorage { w in
+                #expect(memcmp(w, plainBytes, plainBytes.count) != 0)  // really another layout
+            }
+            for row in [0, 7, 8, 15, 16, 20] { #expect(interleaved.dequantizedRow(row) == plain.dequantizedRow(row)) }
+            let unpackedInterleaved = interleaved.unpacked(), unpackedPlain = plain.unpacked()
+            #expect((0..<(21 * 512)).allSatisfy { unpackedInterleaved.base[$0] == unpackedPlain.base[$0] })
+            let cut = try interleaved.sliced(rows: [2..<5, 9..<18], columns: 256..<512) as! BlockWeight
+            let reference = try plain.sliced(rows: [2..<5, 9..<18], columns: 256..<512) as! BlockWeight
+            #expect(cut.rowsInterleaved)
+            #expect(cut.withUnsafeBytes { Array($0) } == reference.withUnsafeBytes { Array($0) })
+            let a = randomFloats(1, 256, seed: 4)
+            #expect(bits(product(cut, a, m: 1)) == bits(product(reference, a, m: 1)))
+        }
+    }
+
+    /// Only q4_K has the layout; fewer than eight rows stay plain; the setting turns it off.
+    @Test func whichWeightsAreInterleaved() async {
+        await #expect(processExitsWith: .success) {
+            #expect(BlockWeight.repacksRows)
+            #expect(try makeWeight(.q4_K, rows: 8, cols: 256, seed: 1).rowsInterleaved)
+            let seven = try makeWeight(.q4_K, rows: 7, cols: 256, seed: 1)
+            #expect(!seven.rowsInterleaved)
+            for format in WeightFormat.allCases where format != .q4_K {
+                let weight = try makeWeight(format, rows: 16, cols: 256, seed: 1)
+                #expect(!weight.rowsInterleaved, "\(format)")
+                #expect(!BlockWeight.repacks(format))
+            }
+            #expect(!BlockWeight.readsInPlace(format: .q4_K, runs: 1, bytes: 1 << 20))
+            BlockWeight.repacksRows = false
+            let off = try makeWeight(.q4_K, rows: 16, cols: 256, seed: 1)
+            #expect(!off.rowsInterleaved)
+            #expect(BlockWeight.readsInPlace(format: .q4_K, runs: 1, bytes: 1 << 20))
+        }
+    }
+}
