@@ -460,7 +460,7 @@ void sy_qf_q5_0_to_q8_0_row(const void *src, void *dst, long k) {
 
 // MARK: - Rows interleaved by eight
 
-int sy_qf_has_rows8(int format) { return format == SY_QF_Q4_K; }
+int sy_qf_has_rows8(int format) { return format == SY_QF_Q4_K || format == SY_QF_Q6_K; }
 
 void sy_qf_rows8_convert(int format, long n, long k, void *w, int to_plain) {
     if (!sy_qf_has_rows8(format) || n < 8 || k <= 0) return;

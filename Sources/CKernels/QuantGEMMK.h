@@ -310,8 +310,85 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q4_K)(long k, actK s, const uint8_t *group, f
     else _mm256_storeu_ps(c, _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(c))));
 }
 
+/// `rows8_q4_K` for q6_K: per row the integer sum `superblock_rows` computes (six-bit values times
+/// their scales, less 32 times the scaled sums of 16 activations), then `acc += (d * da) * isum`
+/// on eight lanes.
+SYQ_K_INLINE void SYQ_K_NAME(rows8_q6_K)(long k, actK s, const uint8_t *group, float *c, float beta) {
+    const long nbk = k / SYQ_QK_K;
+    __m256 acc = _mm256_setzero_ps();
+#if SYQ_K_ROWS == 8
+    const __m512i low4 = _mm512_set1_epi8(15), three = _mm512_set1_epi8(3);
+    const __m512i idx0 = SYQ_K_NAME(scale_index)(0), idx1 = SYQ_K_NAME(scale_index)(4), idx2 = SYQ_K_NAME(scale_index)(8),
+                  idx3 = SYQ_K_NAME(scale_index)(12);
+#else
+    const __m256i low = _mm256_set1_epi8(15), three = _mm256_set1_epi8(3);
+#endif
+    for (long i = 0; i < nbk; i++) {
+        const syq_block_q6_K *blocks = (const syq_block_q6_K *)group + i * 8;
+        const int8_t *a = s.qs + i * SYQ_QK_K;
+        const __m256i b16 = _mm256_loadu_si256((const __m256i *)(s.bs16 + 16 * i));
+#if SYQ_K_ROWS == 8
+        const __m512i av[4] = {_mm512_loadu_si512((const void *)a), _mm512_loadu_si512((const void *)(a + 64)),
+                               _mm512_loadu_si512((const void *)(a + 128)), _mm512_loadu_si512((const void *)(a + 192))};
+#else
+        __m256i av[8];
+        for (int t = 0; t < 8; t++) av[t] = _mm256_loadu_si256((const __m256i *)(a + 32 * t));
+#endif
+        __m256i sumi[8];
+        uint16_t dh[8];
+        for (int q = 0; q < 8; q++) {
+            const syq_block_q6_K *x = blocks + q;
+            const __m256i sc16y = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x->scales));
+            dh[q] = x->d;
+#if SYQ_K_ROWS == 8
+            const __m512i sc16 = _mm512_castsi256_si512(sc16y);
+            __m512i t = _mm512_setzero_si512();
+            for (int h = 0; h < 2; h++) {
+                const __m512i ql = _mm512_loadu_si512((const void *)(x->ql + 64 * h));
+                const __m256i qhv = _mm256_loadu_si256((const __m256i *)(x->qh + 32 * h));
+                const __m512i qh = _mm512_inserti64x4(_mm512_castsi256_si512(qhv), _mm256_srli_epi16(qhv, 2), 1);
+                const __m512i z0 = _mm512_or_si512(_mm512_and_si512(ql, low4), _mm512_slli_epi16(_mm512_and_si512(qh, three), 4));
+                const __m512i z1 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
+                                                   _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(qh, 4), three), 4));
+                t = _mm512_dpwssd_epi32(t, _mm512_maddubs_epi16(z0, av[2 * h]), _mm512_permutexvar_epi16(h ? idx2 : idx0, sc16));
+                t = _mm512_dpwssd_epi32(t, _mm512_maddubs_epi16(z1, av[2 * h + 1]), _mm512_permutexvar_epi16(h ? idx3 : idx1, sc16));
+            }
+            const __m256i total = SYQ_K_NAME(fold512)(t);
+#else
+            __m256i total = _mm256_setzero_si256();
+            for (int h = 0; h < 2; h++) {
+                const __m256i qla = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * h));
+                const __m256i qlb = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * h + 32));
+                const __m256i qhv = _mm256_loadu_si256((const __m256i *)(x->qh + 32 * h));
+                __m256i z[4];
+                z[0] = _mm256_or_si256(_mm256_and_si256(qla, low), _mm256_slli_epi16(_mm256_and_si256(qhv, three), 4));
+                z[1] = _mm256_or_si256(_mm256_and_si256(qlb, low), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qhv, 2), three), 4));
+                z[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qla, 4), low),
+                                       _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qhv, 4), three), 4));
+                z[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qlb, 4), low),
+                                       _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qhv, 6), three), 4));
+                for (int g = 0; g < 4; g++) {
+                    const int8_t *scl = x->scales + 8 * h + 2 * g;
+                    const __m256i sc = _mm256_set_m128i(_mm_set1_epi16(scl[1]), _mm_set1_epi16(scl[0]));
+                    total = _mm256_add_epi32(total, _mm256_madd_epi16(_mm256_maddubs_epi16(z[g], av[4 * h + g]), sc));
+                }
+            }
+#endif
+            sumi[q] = _mm256_sub_epi32(total, _mm256_slli_epi32(_mm256_madd_epi16(sc16y, b16), 5));
+        }
+        const __m256i h01 = _mm256_hadd_epi32(sumi[0], sumi[1]), h23 = _mm256_hadd_epi32(sumi[2], sumi[3]);
+        const __m256i h45 = _mm256_hadd_epi32(sumi[4], sumi[5]), h67 = _mm256_hadd_epi32(sumi[6], sumi[7]);
+        const __m256i lo = _mm256_hadd_epi32(h01, h23), hi = _mm256_hadd_epi32(h45, h67);
+        const __m256i isum = _mm256_add_epi32(_mm256_permute2x128_si256(lo, hi, 0x20), _mm256_permute2x128_si256(lo, hi, 0x31));
+        const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)dh));
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_mul_ps(d, _mm256_set1_ps(s.d[i])), _mm256_cvtepi32_ps(isum)));
+    }
+    if (beta == 0.0f) _mm256_storeu_ps(c, acc);
+    else _mm256_storeu_ps(c, _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(c))));
+}
+
 /// Rows `j0 ..< j1` of a K-quant product. `rows8`: the weight's `n` rows are interleaved by eight
-/// (see `SY_QF_ROWS8`); decode takes q4_K's whole groups with `rows8_q4_K`, everything else reads
+/// (see `SY_QF_ROWS8`); decode takes whole groups with `rows8_q4_K` / `rows8_q6_K`, everything else reads
 /// a row's superblocks eight blocks apart.
 #define SYQ_K_TILEK(F, NAME)                                                                                    \
     SYQ_K_FUNCTION static void NAME(long m, long n, long k, actK s, const uint8_t *w, size_t rowBytes, int rows8, \
@@ -324,8 +401,9 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q4_K)(long k, actK s, const uint8_t *group, f
             long bstride = 1;                                                                                   \
             const uint8_t *row = w + (size_t)j * rowBytes;                                                      \
             if (j < grouped) {                                                                                  \
-                if (F == SY_QF_Q4_K && m == 1 && (j & 7) == 0 && j + 8 <= j1) {                                 \
-                    SYQ_K_NAME(rows8_q4_K)(k, s, row, c + j, beta);                                             \
+                if (F != SY_QF_Q5_K && m == 1 && (j & 7) == 0 && j + 8 <= j1) {                                 \
+                    if (F == SY_QF_Q4_K) SYQ_K_NAME(rows8_q4_K)(k, s, row, c + j, beta);                        \
+                    else SYQ_K_NAME(rows8_q6_K)(k, s, row, c + j, beta);                                        \
                     j += 7;                                                                                     \
                     continue;                                                                                   \
                 }                                                                                               \

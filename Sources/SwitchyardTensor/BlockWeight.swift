@@ -38,7 +38,7 @@ public final class BlockWeight: @unchecked Sendable {
     public let cols: Int
     /// Bytes per row.
     public let rowBytes: Int
-    /// Whether the rows are interleaved by eight (`SY_QF_ROWS8`: q4_K, owned storage, when
+    /// Whether the rows are interleaved by eight (`SY_QF_ROWS8`: q4_K and q6_K, owned storage, when
     /// `repacksRows` was on at load): decode's product then reads eight rows per pass from one stream.
     public let rowsInterleaved: Bool
     /// The first run's bytes: this weight's own `rows * rowBytes` (`sy_weight_alloc`, 64-byte
@@ -67,7 +67,7 @@ public final class BlockWeight: @unchecked Sendable {
     /// Bytes held.
     public var byteCount: Int { rows * rowBytes }
 
-    /// Whether weights in a format with an interleaved layout (q4_K) are repacked into it when they
+    /// Whether weights in a format with an interleaved layout (q4_K, q6_K) are repacked into it when they
     /// are built, which means a GGUF tensor in that format is copied rather than read in place. On
     /// by default; `SWITCHYARD_REPACK=0` turns it off (to compare, or to keep file pages shared
     /// between processes). Set it before loading.

@@ -3,25 +3,26 @@ import Foundation
 import Testing
 @testable import SwitchyardTensor
 
-/// q4_K weights repacked with their rows interleaved by eight (`SY_QF_ROWS8`) compute what the
+/// q4_K and q6_K weights repacked with their rows interleaved by eight (`SY_QF_ROWS8`) compute what the
 /// plain rows compute, bit for bit, on every path, and read back as the plain bytes. Each test runs
 /// in a child process: `repacksRows` is process-wide and other suites load weights meanwhile.
 extension QuantWeightsTests {
-    /// Builds the same q4_K values twice, plain and interleaved.
-    static func plainAndInterleaved(rows: Int, cols: Int, seed: UInt64) throws -> (plain: BlockWeight, interleaved: BlockWeight) {
+    /// Builds the same values twice, plain and interleaved.
+    static func plainAndInterleaved(_ format: WeightFormat, rows: Int, cols: Int, seed: UInt64) throws -> (plain: BlockWeight, interleaved: BlockWeight) {
         BlockWeight.repacksRows = false
-        let plain = try makeWeight(.q4_K, rows: rows, cols: cols, seed: seed)
+        let plain = try makeWeight(format, rows: rows, cols: cols, seed: seed)
         BlockWeight.repacksRows = true
-        let interleaved = try makeWeight(.q4_K, rows: rows, cols: cols, seed: seed)
+        let interleaved = try makeWeight(format, rows: rows, cols: cols, seed: seed)
         return (plain, interleaved)
     }
 
     /// Decode (one row: eight weight rows per pass), a few rows and a batch (rows read eight blocks
     /// apart), on one and two threads, with and without accumulating into C; 29 rows: three whole
     /// groups and a plain tail of five.
-    @Test func interleavedRowsComputeWhatPlainRowsCompute() async {
-        await #expect(processExitsWith: .success) {
-            let (plain, interleaved) = try Self.plainAndInterleaved(rows: 29, cols: 768, seed: 31)
+    @Test(arguments: [WeightFormat.q4_K, .q6_K])
+    func interleavedRowsComputeWhatPlainRowsCompute(format: WeightFormat) async {
+        await #expect(processExitsWith: .success) { [format] in
+            let (plain, interleaved) = try Self.plainAndInterleaved(format, rows: 29, cols: 768, seed: 31)
             #expect(!plain.rowsInterleaved && interleaved.rowsInterleaved)
             for path in KernelPath.available {
                 withPath(path) {
@@ -29,7 +30,7 @@ extension QuantWeightsTests {
                         let a = randomFloats(m, 768, seed: UInt64(m))
                         for threads in [1, 2] {
                             #expect(bits(product(interleaved, a, m: m, threads: threads)) == bits(product(plain, a, m: m, threads: threads)),
-                                    "\(path.name) m \(m) threads \(threads)")
+                                    "\(format) \(path.name) m \(m) threads \(threads)")
                         }
                         let initial = randomFloats(m, 29, seed: 99)
                         #expect(bits(product(interleaved, a, m: m, beta: 0.5, initial: initial))
@@ -42,21 +43,23 @@ extension QuantWeightsTests {
 
     /// A product over a range of rows that does not start or end on a group (a thread's chunk, a
     /// run of a fused weight) takes the rows outside whole groups one at a time, with the same bits.
-    @Test func interleavedRowsInUnalignedRanges() async {
-        await #expect(processExitsWith: .success) {
-            let (plain, interleaved) = try Self.plainAndInterleaved(rows: 40, cols: 512, seed: 7)
+    @Test(arguments: [WeightFormat.q4_K, .q6_K])
+    func interleavedRowsInUnalignedRanges(format: WeightFormat) async {
+        await #expect(processExitsWith: .success) { [format] in
+            let (plain, interleaved) = try Self.plainAndInterleaved(format, rows: 40, cols: 512, seed: 7)
             let a = randomFloats(1, 512, seed: 8)
             for path in KernelPath.available {
                 withPath(path) {
-                    let scratchBytes = Int(sy_qf_scratch_bytes(Int32(SY_QF_Q4_K), 1, 512))
+                    let type = Int32(format.ggmlType)
+                    let scratchBytes = Int(sy_qf_scratch_bytes(type, 1, 512))
                     let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64)
                     defer { scratch.deallocate() }
-                    a.withUnsafeBufferPointer { sy_qf_prepare(Int32(SY_QF_Q4_K), 1, 512, $0.baseAddress, 512, scratch) }
+                    a.withUnsafeBufferPointer { sy_qf_prepare(type, 1, 512, $0.baseAddress, 512, scratch) }
                     let full = product(plain, a, m: 1)
                     for (j0, j1) in [(3, 21), (8, 13), (12, 40), (0, 7), (33, 39)] {
                         var c = [Float](repeating: .nan, count: 40)
                         interleaved.withUnsafeStorage { w in
-                            sy_qf_gemm(Int32(SY_QF_Q4_K | SY_QF_ROWS8), 1, 40, 512, a, 512, scratch, w, &c, 40, 0, j0, j1)
+                            sy_qf_gemm(type | Int32(SY_QF_ROWS8), 1, 40, 512, a, 512, scratch, w, &c, 40, 0, j0, j1)
                         }
                         #expect(bits(Array(c[j0..<j1])) == bits(Array(full[j0..<j1])), "\(path.name) rows \(j0)..<\(j1)")
                     }
@@ -67,9 +70,10 @@ extension QuantWeightsTests {
 
     /// The repacked weight reads back as the plain bytes, row by row as the plain values, and cuts
     /// (a worker's slice of an expert) hold the same rows.
-    @Test func interleavedRowsReadBackAsPlainRows() async {
-        await #expect(processExitsWith: .success) {
-            let (plain, interleaved) = try Self.plainAndInterleaved(rows: 21, cols: 512, seed: 3)
+    @Test(arguments: [WeightFormat.q4_K, .q6_K])
+    func interleavedRowsReadBackAsPlainRows(format: WeightFormat) async {
+        await #expect(processExitsWith: .success) { [format] in
+            let (plain, interleaved) = try Self.plainAndInterleaved(format, rows: 21, cols: 512, seed: 3)
             let plainBytes = plain.withUnsafeBytes { Array($0) }
             interleaved.withUnsafeBytes { #expect(Array($0) == plainBytes) }
             interleaved.withUnsafeStorage { w in
@@ -87,14 +91,15 @@ extension QuantWeightsTests {
         }
     }
 
-    /// Only q4_K has the layout; fewer than eight rows stay plain; the setting turns it off.
+    /// Only q4_K and q6_K have the layout; fewer than eight rows stay plain; the setting turns it off.
     @Test func whichWeightsAreInterleaved() async {
         await #expect(processExitsWith: .success) {
             #expect(BlockWeight.repacksRows)
             #expect(try makeWeight(.q4_K, rows: 8, cols: 256, seed: 1).rowsInterleaved)
             let seven = try makeWeight(.q4_K, rows: 7, cols: 256, seed: 1)
             #expect(!seven.rowsInterleaved)
-            for format in WeightFormat.allCases where format != .q4_K {
+            #expect(try makeWeight(.q6_K, rows: 8, cols: 256, seed: 1).rowsInterleaved)
+            for format in WeightFormat.allCases where format != .q4_K && format != .q6_K {
                 let weight = try makeWeight(format, rows: 16, cols: 256, seed: 1)
                 #expect(!weight.rowsInterleaved, "\(format)")
                 #expect(!BlockWeight.repacks(format))

@@ -1,7 +1,8 @@
 // Block-format GEMV reading speed: `m` activation rows against `n` weight rows of `k` values in one
 // format, one thread, through the kernels the engine uses (`sy_qf_prepare` + `sy_qf_gemm`, path chosen
 // at run time as in the engine). The weights rotate through copies larger than the caches (or stay
-// in one cache-sized copy with HOT=1). Prints the best of 5 timings of `reps` products: microseconds,
+// in one cache-sized copy with HOT=1); with ROWS8=1 a q4_K / q6_K weight is repacked with its rows
+// interleaved by eight (`SY_QF_ROWS8`, as the engine holds them). Prints the best of 5 timings of `reps` products: microseconds,
 // weight GB/s and ns per 256 weights. Built and run by scripts/block-kernel-bench.sh.
 #include "SYQuant.h"
 #include <stdio.h>
@@ -39,6 +40,15 @@ int main(int argc, char **argv) {
         sy_qf_quantize_row(format, row, distinct + d * rowBytes, k);
     }
     for (size_t r = 0; r < (size_t)n * copies; r++) memcpy(w + r * rowBytes, distinct + (r % 16) * rowBytes, rowBytes);
+    int kernelFormat = format;
+    if (getenv("ROWS8") && strcmp(getenv("ROWS8"), "1") == 0) {
+        if (!sy_qf_has_rows8(format)) {
+            fprintf(stderr, "stream: format %d has no interleaved layout\n", format);
+            return 2;
+        }
+        for (int copy = 0; copy < copies; copy++) sy_qf_rows8_convert(format, n, k, w + (size_t)copy * matrix, 0);
+        kernelFormat = format | SY_QF_ROWS8;
+    }
     float *a = malloc(sizeof(float) * m * k), *c = malloc(sizeof(float) * m * n);
     for (long i = 0; i < m * k; i++) a[i] = (float)((i * 104729) % 2000) / 1000.0f - 1.0f;
     void *scratch = aligned_alloc(64, (sy_qf_scratch_bytes(format, m, k) + 63) / 64 * 64 + 64);
@@ -47,7 +57,7 @@ int main(int argc, char **argv) {
     for (int trial = 0; trial < 5; trial++) {
         const double t0 = now();
         for (int r = 0; r < reps; r++)
-            sy_qf_gemm(format, m, n, k, a, k, scratch, w + (size_t)(r % copies) * matrix, c, n, 0.0f, 0, n);
+            sy_qf_gemm(kernelFormat, m, n, k, a, k, scratch, w + (size_t)(r % copies) * matrix, c, n, 0.0f, 0, n);
         const double t = (now() - t0) / reps;
         if (t < best) best = t;
     }

@@ -63,16 +63,16 @@ int sy_qf_expand_row(int format, const void *src, float *y, long k);
 /// One q5_0 row of `k` values as q8_0 blocks, exactly: the same half scale, int8 values q - 16.
 void sy_qf_q5_0_to_q8_0_row(const void *src, void *dst, long k);
 
-/// Rows interleaved by eight (q4_K): in each group of eight consecutive rows, superblock `i` of
+/// Rows interleaved by eight (q4_K, q6_K): in each group of eight consecutive rows, superblock `i` of
 /// rows 0..7 sit side by side (row `8g + q`'s superblock `i` is block `(g * nbk + i) * 8 + q` of the
 /// weight, `nbk = k / 256`); rows after the last whole group stay plain. The same bytes as the plain
 /// layout, each group in the same place, so a weight converts in place group by group. Decode's
 /// product (one activation row) then takes eight weight rows per pass from one sequential stream
-/// and scales their sums side by side, as llama.cpp's repacked `q4_K_8x8`; every other product
+/// and scales their sums side by side (llama.cpp repacks q4_K alike, `q4_K_8x8`); every other product
 /// reads a row's superblocks eight blocks apart. A kernel format `format | SY_QF_ROWS8` names a
 /// weight in this layout for `sy_qf_gemm`; results are bit for bit those of the plain layout.
 #define SY_QF_ROWS8 0x100
-/// Whether `format` has the interleaved layout (q4_K).
+/// Whether `format` has the interleaved layout (q4_K, q6_K).
 int sy_qf_has_rows8(int format);
 /// Rewrites a weight of `n` rows of `k` values of `format` (a `sy_qf_has_rows8` format) in place
 /// from plain rows to rows interleaved by eight, or back when `to_plain` is 1.
