@@ -388,8 +388,12 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q6_K)(long k, actK s, const uint8_t *group, f
 }
 
 /// Rows `j0 ..< j1` of a K-quant product. `rows8`: the weight's `n` rows are interleaved by eight
-/// (see `SY_QF_ROWS8`); decode takes whole groups with `rows8_q4_K` / `rows8_q6_K`, everything else reads
-/// a row's superblocks eight blocks apart.
+/// (see `SY_QF_ROWS8`); decode takes whole groups with `rows8_q4_K` / `rows8_q6_K`, every other
+/// product reads a row's superblocks eight blocks apart, row after row. Each row asks for the bytes
+/// `SYQ_PREFETCH_BYTES` past its plain-layout place, so the next group arrives a row's worth at a time:
+/// asking for a whole group at once made two to eight activation rows 1.3x slower (q4_K, weights
+/// past the caches; a group sweep superblock by superblock was slower too), this is within 1-3% of
+/// the plain layout from 2 to 64 rows (`scripts/block-kernel-bench.sh`'s harness).
 #define SYQ_K_TILEK(F, NAME)                                                                                    \
     SYQ_K_FUNCTION static void NAME(long m, long n, long k, actK s, const uint8_t *w, size_t rowBytes, int rows8, \
                                     float *c, long ldc, float beta, long j0, long j1) {                         \
@@ -407,12 +411,10 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q6_K)(long k, actK s, const uint8_t *group, f
                     j += 7;                                                                                     \
                     continue;                                                                                   \
                 }                                                                                               \
-                if ((j & 7) == 0) prefetch_ahead(row, 8 * rowBytes, end);                                       \
                 row = w + (size_t)(j & ~7L) * rowBytes + (size_t)(j & 7) * blockBytes;                          \
                 bstride = 8;                                                                                    \
-            } else {                                                                                            \
-                prefetch_ahead(row, rowBytes, end);                                                             \
             }                                                                                                   \
+            prefetch_ahead(w + (size_t)j * rowBytes, rowBytes, end);                                            \
             long r0 = 0;                                                                                        \
             for (; r0 + SYQ_K_ROWS <= m; r0 += SYQ_K_ROWS) {                                                    \
                 SYQ_K_NAME(tileK)(F, SYQ_K_ROWS, k, row, bstride, s, r0, out);                                  \
