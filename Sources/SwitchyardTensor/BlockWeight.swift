@@ -67,11 +67,20 @@ public final class BlockWeight: @unchecked Sendable {
     /// Bytes held.
     public var byteCount: Int { rows * rowBytes }
 
+    /// `SWITCHYARD_REPACK`: "0" never repacks, "1" always does, anything else (or unset) leaves the
+    /// choice to the command (`repacksRows`).
+    public static let repackSetting: Bool? = switch getenv("SWITCHYARD_REPACK").map({ String(cString: $0) }) {
+    case "0": false
+    case "1": true
+    default: nil
+    }
+
     /// Whether weights in a format with an interleaved layout (q4_K, q6_K) are repacked into it when they
     /// are built, which means a GGUF tensor in that format is copied rather than read in place. On
-    /// by default; `SWITCHYARD_REPACK=0` turns it off (to compare, or to keep file pages shared
-    /// between processes). Set it before loading.
-    nonisolated(unsafe) public static var repacksRows = getenv("SWITCHYARD_REPACK").map { String(cString: $0) } != "0"
+    /// in processes that serve or measure (bench q4_K_M: batch-1 decode 1.18x); `generate` turns it
+    /// off unless `SWITCHYARD_REPACK=1`, since one prompt does not repay the copy (bench q4_K_M,
+    /// 4 tokens: 0.27 s against 0.10 s). Set it before loading.
+    nonisolated(unsafe) public static var repacksRows = repackSetting ?? true
 
     /// Whether a weight of `format` built now is repacked (see `repacksRows`).
     public static func repacks(_ format: WeightFormat) -> Bool {
