@@ -42,6 +42,9 @@ struct DoctorCommand: ParsableCommand {
               + " (supported: \(KernelPath.available.map(\.name).joined(separator: ", "))"
               + (forced.map { "; SWITCHYARD_KERNEL_ISA=\($0)" } ?? "") + ")")
         print("  f32:     packed kernel, \(PackedWeight.kernelDescription)")
+        print("  repack:  " + (BlockWeight.repacksRows
+            ? "q4_K and q6_K rows interleaved by eight at load (generate: only with SWITCHYARD_REPACK=1)"
+            : "off (SWITCHYARD_REPACK=0): q4_K and q6_K kept in ggml's plain rows"))
 
         if problems.isEmpty {
             print("ok: Switchyard can run on this machine")
