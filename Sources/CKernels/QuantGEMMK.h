@@ -25,6 +25,43 @@ SYQ_K_INLINE __m512i SYQ_K_NAME(scale_index)(int first) {
 }
 #endif
 
+/// `syq_scale_min` for the eight sub-blocks of a q4_K / q5_K block at once, on the three 32-bit
+/// words of `scales`: byte s of `*sc8` is scale s, of `*mn8` min s.
+SYQ_K_INLINE void SYQ_K_NAME(scales_mins8)(const uint8_t *scales, uint64_t *sc8, uint64_t *mn8) {
+    uint32_t u0, u1, u2;
+    memcpy(&u0, scales, 4); memcpy(&u1, scales + 4, 4); memcpy(&u2, scales + 8, 4);
+    *sc8 = (uint64_t)(u0 & 0x3f3f3f3fu) | (uint64_t)((u2 & 0x0f0f0f0fu) | ((u0 >> 2) & 0x30303030u)) << 32;
+    *mn8 = (uint64_t)(u1 & 0x3f3f3f3fu) | (uint64_t)(((u2 >> 4) & 0x0f0f0f0fu) | ((u1 >> 2) & 0x30303030u)) << 32;
+}
+
+#if SYQ_K_ROWS == 8
+/// The six-bit values of half `h` of a q6_K block as two zmm of 64: `z[0]` values 128h .. 128h+63,
+/// `z[1]` the next 64 (unsigned, 0..63; `superblock_rows` subtracts the 32).
+SYQ_K_INLINE void SYQ_K_NAME(q6_half512)(const syq_block_q6_K *x, int h, __m512i *z) {
+    const __m512i low4 = _mm512_set1_epi8(15), three = _mm512_set1_epi8(3);
+    const __m512i ql = _mm512_loadu_si512((const void *)(x->ql + 64 * h));
+    const __m256i qhv = _mm256_loadu_si256((const __m256i *)(x->qh + 32 * h));
+    const __m512i qh = _mm512_inserti64x4(_mm512_castsi256_si512(qhv), _mm256_srli_epi16(qhv, 2), 1);
+    z[0] = _mm512_or_si512(_mm512_and_si512(ql, low4), _mm512_slli_epi16(_mm512_and_si512(qh, three), 4));
+    z[1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
+                           _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(qh, 4), three), 4));
+}
+#else
+/// The six-bit values of half `h` of a q6_K block as four ymm of 32 (values 128h + 32g ..).
+SYQ_K_INLINE void SYQ_K_NAME(q6_half256)(const syq_block_q6_K *x, int h, __m256i *q) {
+    const __m256i low = _mm256_set1_epi8(15), three = _mm256_set1_epi8(3);
+    const __m256i qla = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * h));
+    const __m256i qlb = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * h + 32));
+    const __m256i qhv = _mm256_loadu_si256((const __m256i *)(x->qh + 32 * h));
+    q[0] = _mm256_or_si256(_mm256_and_si256(qla, low), _mm256_slli_epi16(_mm256_and_si256(qhv, three), 4));
+    q[1] = _mm256_or_si256(_mm256_and_si256(qlb, low), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qhv, 2), three), 4));
+    q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qla, 4), low),
+                           _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qhv, 4), three), 4));
+    q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qlb, 4), low),
+                           _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qhv, 6), three), 4));
+}
+#endif
+
 /// One superblock of a K-quant weight row for `R` activation rows: adds to acc[r]. The row's
 /// superblocks are `bstride` blocks apart (1 in a plain weight, 8 in one interleaved by eight).
 SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row, long bstride, long i, actK s, long k, long r0, float *acc) {
@@ -41,18 +78,14 @@ SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row
     // integers as the 256-bit form's, so the float steps below (shared) round identically.
     if (fmt == SY_QF_Q6_K) {
         const syq_block_q6_K *x = (const syq_block_q6_K *)row + i * bstride;
-        const __m512i low4 = _mm512_set1_epi8(15), three = _mm512_set1_epi8(3);
         // Scales as int16; step p of half h takes scales 8h+4p .. 8h+4p+3, one per 16 bytes.
         const __m512i sc16 = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x->scales)));
         __m512i acc512[SYQ_K_ROWS];
         for (int r = 0; r < R; r++) acc512[r] = _mm512_setzero_si512();
         for (int h = 0; h < 2; h++) {
-            const __m512i ql = _mm512_loadu_si512((const void *)(x->ql + 64 * h));
-            const __m256i qhv = _mm256_loadu_si256((const __m256i *)(x->qh + 32 * h));
-            const __m512i qh = _mm512_inserti64x4(_mm512_castsi256_si512(qhv), _mm256_srli_epi16(qhv, 2), 1);
-            const __m512i z0 = _mm512_or_si512(_mm512_and_si512(ql, low4), _mm512_slli_epi16(_mm512_and_si512(qh, three), 4));
-            const __m512i z1 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
-                                               _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(qh, 4), three), 4));
+            __m512i z[2];
+            SYQ_K_NAME(q6_half512)(x, h, z);
+            const __m512i z0 = z[0], z1 = z[1];
             const __m512i s0 = _mm512_permutexvar_epi16(SYQ_K_NAME(scale_index)(8 * h), sc16);
             const __m512i s1 = _mm512_permutexvar_epi16(SYQ_K_NAME(scale_index)(8 * h + 4), sc16);
             for (int r = 0; r < R; r++) {
@@ -72,11 +105,8 @@ SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row
         const syq_kblock blk = syq_kblock_at(fmt, row, i * bstride);
         const uint8_t *scales = blk.scales, *qs = blk.qs, *qhp = blk.qh;
         const uint16_t dh = blk.d, dminh = blk.dmin;
-        // `syq_scale_min` for the eight sub-blocks at once, on the three 32-bit words of `scales`.
-        uint32_t u0, u1, u2;
-        memcpy(&u0, scales, 4); memcpy(&u1, scales + 4, 4); memcpy(&u2, scales + 8, 4);
-        const uint64_t sc8 = (uint64_t)(u0 & 0x3f3f3f3fu) | (uint64_t)((u2 & 0x0f0f0f0fu) | ((u0 >> 2) & 0x30303030u)) << 32;
-        const uint64_t mn8 = (uint64_t)(u1 & 0x3f3f3f3fu) | (uint64_t)(((u2 >> 4) & 0x0f0f0f0fu) | ((u1 >> 2) & 0x30303030u)) << 32;
+        uint64_t sc8, mn8;
+        SYQ_K_NAME(scales_mins8)(scales, &sc8, &mn8);
         mins = _mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)mn8));
         const __m512i sc16 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)sc8)));
         const __m512i low4 = _mm512_set1_epi8(15), one = _mm512_set1_epi8(1);
@@ -108,19 +138,9 @@ SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row
 #else
     if (fmt == SY_QF_Q6_K) {
         const syq_block_q6_K *x = (const syq_block_q6_K *)row + i * bstride;
-        const __m256i three = _mm256_set1_epi8(3);
         for (int h = 0; h < 2; h++) {
-            __m256i qla = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * h));
-            __m256i qlb = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * h + 32));
-            __m256i qhv = _mm256_loadu_si256((const __m256i *)(x->qh + 32 * h));
             __m256i q[4], sc[4];
-            q[0] = _mm256_or_si256(_mm256_and_si256(qla, low), _mm256_slli_epi16(_mm256_and_si256(qhv, three), 4));
-            q[1] = _mm256_or_si256(_mm256_and_si256(qlb, low),
-                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qhv, 2), three), 4));
-            q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qla, 4), low),
-                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qhv, 4), three), 4));
-            q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qlb, 4), low),
-                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qhv, 6), three), 4));
+            SYQ_K_NAME(q6_half256)(x, h, q);
             for (int g = 0; g < 4; g++) {
                 const int8_t *scl = x->scales + 8 * h + 2 * g;
                 sc[g] = _mm256_set_m128i(_mm_set1_epi16(scl[1]), _mm_set1_epi16(scl[0]));
@@ -254,11 +274,8 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q4_K)(long k, actK s, const uint8_t *group, f
         uint16_t dh[8], dminh[8];
         for (int q = 0; q < 8; q++) {
             const syq_block_q4_K *x = blocks + q;
-            // `syq_scale_min` for the eight sub-blocks at once (as `superblock_rows`).
-            uint32_t u0, u1, u2;
-            memcpy(&u0, x->scales, 4); memcpy(&u1, x->scales + 4, 4); memcpy(&u2, x->scales + 8, 4);
-            const uint64_t sc8 = (uint64_t)(u0 & 0x3f3f3f3fu) | (uint64_t)((u2 & 0x0f0f0f0fu) | ((u0 >> 2) & 0x30303030u)) << 32;
-            const uint64_t mn8 = (uint64_t)(u1 & 0x3f3f3f3fu) | (uint64_t)(((u2 >> 4) & 0x0f0f0f0fu) | ((u1 >> 2) & 0x30303030u)) << 32;
+            uint64_t sc8, mn8;
+            SYQ_K_NAME(scales_mins8)(x->scales, &sc8, &mn8);
             mins[q] = _mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)mn8));
             dh[q] = x->d;
             dminh[q] = x->dmin;
@@ -317,11 +334,8 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q6_K)(long k, actK s, const uint8_t *group, f
     const long nbk = k / SYQ_QK_K;
     __m256 acc = _mm256_setzero_ps();
 #if SYQ_K_ROWS == 8
-    const __m512i low4 = _mm512_set1_epi8(15), three = _mm512_set1_epi8(3);
     const __m512i idx0 = SYQ_K_NAME(scale_index)(0), idx1 = SYQ_K_NAME(scale_index)(4), idx2 = SYQ_K_NAME(scale_index)(8),
                   idx3 = SYQ_K_NAME(scale_index)(12);
-#else
-    const __m256i low = _mm256_set1_epi8(15), three = _mm256_set1_epi8(3);
 #endif
     for (long i = 0; i < nbk; i++) {
         const syq_block_q6_K *blocks = (const syq_block_q6_K *)group + i * 8;
@@ -344,29 +358,17 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q6_K)(long k, actK s, const uint8_t *group, f
             const __m512i sc16 = _mm512_castsi256_si512(sc16y);
             __m512i t = _mm512_setzero_si512();
             for (int h = 0; h < 2; h++) {
-                const __m512i ql = _mm512_loadu_si512((const void *)(x->ql + 64 * h));
-                const __m256i qhv = _mm256_loadu_si256((const __m256i *)(x->qh + 32 * h));
-                const __m512i qh = _mm512_inserti64x4(_mm512_castsi256_si512(qhv), _mm256_srli_epi16(qhv, 2), 1);
-                const __m512i z0 = _mm512_or_si512(_mm512_and_si512(ql, low4), _mm512_slli_epi16(_mm512_and_si512(qh, three), 4));
-                const __m512i z1 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
-                                                   _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(qh, 4), three), 4));
-                t = _mm512_dpwssd_epi32(t, _mm512_maddubs_epi16(z0, av[2 * h]), _mm512_permutexvar_epi16(h ? idx2 : idx0, sc16));
-                t = _mm512_dpwssd_epi32(t, _mm512_maddubs_epi16(z1, av[2 * h + 1]), _mm512_permutexvar_epi16(h ? idx3 : idx1, sc16));
+                __m512i z[2];
+                SYQ_K_NAME(q6_half512)(x, h, z);
+                t = _mm512_dpwssd_epi32(t, _mm512_maddubs_epi16(z[0], av[2 * h]), _mm512_permutexvar_epi16(h ? idx2 : idx0, sc16));
+                t = _mm512_dpwssd_epi32(t, _mm512_maddubs_epi16(z[1], av[2 * h + 1]), _mm512_permutexvar_epi16(h ? idx3 : idx1, sc16));
             }
             const __m256i total = SYQ_K_NAME(fold512)(t);
 #else
             __m256i total = _mm256_setzero_si256();
             for (int h = 0; h < 2; h++) {
-                const __m256i qla = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * h));
-                const __m256i qlb = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * h + 32));
-                const __m256i qhv = _mm256_loadu_si256((const __m256i *)(x->qh + 32 * h));
                 __m256i z[4];
-                z[0] = _mm256_or_si256(_mm256_and_si256(qla, low), _mm256_slli_epi16(_mm256_and_si256(qhv, three), 4));
-                z[1] = _mm256_or_si256(_mm256_and_si256(qlb, low), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qhv, 2), three), 4));
-                z[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qla, 4), low),
-                                       _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qhv, 4), three), 4));
-                z[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qlb, 4), low),
-                                       _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qhv, 6), three), 4));
+                SYQ_K_NAME(q6_half256)(x, h, z);
                 for (int g = 0; g < 4; g++) {
                     const int8_t *scl = x->scales + 8 * h + 2 * g;
                     const __m256i sc = _mm256_set_m128i(_mm_set1_epi16(scl[1]), _mm_set1_epi16(scl[0]));
