@@ -1,7 +1,4 @@
 import CKernels
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Why a block weight cannot be built.
 public enum BlockWeightError: Error, CustomStringConvertible, Equatable {
@@ -67,24 +64,22 @@ public final class BlockWeight: @unchecked Sendable {
     /// Bytes held.
     public var byteCount: Int { rows * rowBytes }
 
-    /// `SWITCHYARD_REPACK`: "0" never repacks, "1" always does, anything else (or unset) leaves the
-    /// choice to the command (`repacksRows`).
-    public static let repackSetting: Bool? = switch getenv("SWITCHYARD_REPACK").map({ String(cString: $0) }) {
-    case "0": false
-    case "1": true
-    default: nil
-    }
-
     /// Whether weights in a format with an interleaved layout (q4_K, q6_K) are repacked into it when they
     /// are built, which means a GGUF tensor in that format is copied rather than read in place. On
-    /// in processes that serve or measure (bench q4_K_M: batch-1 decode 1.18x); `generate` turns it
-    /// off unless `SWITCHYARD_REPACK=1`, since one prompt does not repay the copy (bench q4_K_M,
-    /// 4 tokens: 0.27 s against 0.10 s). Set it before loading.
-    nonisolated(unsafe) public static var repacksRows = repackSetting ?? true
+    /// by default (bench q4_K_M: batch-1 decode 1.18x); `--repack` sets it, and `generate`'s `auto`
+    /// turns it off, since one prompt does not repay the copy (bench q4_K_M, 4 tokens: 0.27 s
+    /// against 0.10 s). Set it before loading.
+    nonisolated(unsafe) public static var repacksRows = true
 
     /// Whether a weight of `format` built now is repacked (see `repacksRows`).
     public static func repacks(_ format: WeightFormat) -> Bool {
         repacksRows && sy_qf_has_rows8(Int32(format.ggmlType)) != 0
+    }
+
+    /// Whether a weight of `format` with `rows` rows of `cols` values built now has its rows
+    /// interleaved: repacked, and at least one whole group of eight.
+    static func interleaves(_ format: WeightFormat, rows: Int, cols: Int) -> Bool {
+        repacks(format) && rows >= 8 && cols > 0
     }
 
     /// The format id the kernels take: the format's, with `SY_QF_ROWS8` when the rows are interleaved.
@@ -99,7 +94,7 @@ public final class BlockWeight: @unchecked Sendable {
         self.rows = rows
         self.cols = cols
         rowBytes = format.rowBytes(cols: cols)
-        rowsInterleaved = Self.repacks(format) && rows >= 8 && cols > 0
+        rowsInterleaved = Self.interleaves(format, rows: rows, cols: cols)
         guard let memory = sy_weight_alloc(rows * rowBytes) else { fatalError("out of memory for a \(rows) x \(cols) weight") }
         storage = memory
         runs = [Run(first: 0, rows: rows, base: UnsafeRawPointer(memory))]
@@ -158,11 +153,12 @@ public final class BlockWeight: @unchecked Sendable {
     /// loading.
     nonisolated(unsafe) public static var copiesFusedWeightsIntoHugePages = true
 
-    /// Whether a weight of `format` fused from `runs` runs of a file mapping, `bytes` in all, is read
-    /// in place: never when the format is repacked (`repacks`); else a single run always is, several
-    /// unless the copy would sit in huge pages (see `copiesFusedWeightsIntoHugePages`).
-    public static func readsInPlace(format: WeightFormat, runs: Int, bytes: Int) -> Bool {
-        if repacks(format) { return false }
+    /// Whether a weight of `rows` x `cols` values of `format` fused from `runs` runs of a file mapping,
+    /// `bytes` in all, is read in place: never when its rows would be interleaved (`interleaves`);
+    /// else a single run always is, several unless the copy would sit in huge pages (see
+    /// `copiesFusedWeightsIntoHugePages`).
+    public static func readsInPlace(format: WeightFormat, rows: Int, cols: Int, runs: Int, bytes: Int) -> Bool {
+        if interleaves(format, rows: rows, cols: cols) { return false }
         return runs == 1 || !(copiesFusedWeightsIntoHugePages && copyUsesHugePages(bytes: bytes))
     }
 

@@ -42,9 +42,7 @@ struct DoctorCommand: ParsableCommand {
               + " (supported: \(KernelPath.available.map(\.name).joined(separator: ", "))"
               + (forced.map { "; SWITCHYARD_KERNEL_ISA=\($0)" } ?? "") + ")")
         print("  f32:     packed kernel, \(PackedWeight.kernelDescription)")
-        print("  repack:  " + (BlockWeight.repacksRows
-            ? "q4_K and q6_K rows interleaved by eight at load (generate: only with SWITCHYARD_REPACK=1)"
-            : "off (SWITCHYARD_REPACK=0): q4_K and q6_K kept in ggml's plain rows"))
+        print("  q4_K, q6_K: rows interleaved by eight at load (--repack auto|on|off; auto is off for generate)")
 
         if problems.isEmpty {
             print("ok: Switchyard can run on this machine")

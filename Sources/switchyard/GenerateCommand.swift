@@ -53,7 +53,7 @@ struct GenerateCommand: AsyncParsableCommand {
         do {
             BLAS.setThreads(threads)
             BlockWeight.copiesFusedWeightsIntoHugePages = false  // one prompt: first token first
-            BlockWeight.repacksRows = BlockWeight.repackSetting ?? false  // (same reason, see there)
+            weightFormat.applyRepack(automatic: false)  // (the same reason, see `BlockWeight.repacksRows`)
             let directory = URL(fileURLWithPath: model)
             // The weights load on another thread while the tokenizer is built (a GGUF vocabulary of
             // 50k tokens and merges takes about as long as a small model's weights).

@@ -72,6 +72,7 @@ struct PerfCommand: AsyncParsableCommand {
                                                                              rows: try parseRows(), iterations: 200))
                 return
             }
+            weightFormat.applyRepack(automatic: true)
             let engine: Engine
             let loadStarted = ContinuousClock.now
             if let model {

@@ -57,6 +57,7 @@ struct PerplexityCommand: AsyncParsableCommand {
             let content = try String(contentsOfFile: text, encoding: .utf8)
             let tokens = tokenizer.encode(content, addSpecialTokens: false)
             let dtypes = try weightFormat.parsed()
+            weightFormat.applyRepack(automatic: true)
             let engine = try Engine.load(directory: directory, dtypes: dtypes)
             engine.threads = threads
             let reference = try baselineEngine(tokens: tokens, content: content, model: directory)

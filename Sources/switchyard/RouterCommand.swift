@@ -89,6 +89,7 @@ struct RouterCommand: AsyncParsableCommand {
         let wire: WireRowDType
         do {
             config = try ModelConfig.load(directory: directory)
+            weightFormat.applyRepack(automatic: true)
             let checkpoint = try Checkpoint(directory: directory, config: config, filter: .nonExperts, dtypes: try weightFormat.parsed())
             weights = try BackboneWeights.load(checkpoint, config: config)
             fingerprint = try ModelIdentity.fingerprint(config: config, directory: directory)

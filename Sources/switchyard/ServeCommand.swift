@@ -146,6 +146,7 @@ struct ServeCommand: AsyncParsableCommand {
         BLAS.setThreads(threads)
         let directory = URL(fileURLWithPath: model)
         let engine: Engine
+        weightFormat.applyRepack(automatic: true)
         do {
             engine = try Engine.load(directory: directory, dtypes: try weightFormat.parsed())
         } catch {

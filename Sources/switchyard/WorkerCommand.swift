@@ -98,6 +98,7 @@ struct WorkerCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
+        weightFormat.applyRepack(automatic: true)
         var configuration = WorkerConfiguration(
             routerEndpoint: router, modelDirectory: URL(fileURLWithPath: model),
             workerID: id ?? WorkerConfiguration.defaultWorkerID(),

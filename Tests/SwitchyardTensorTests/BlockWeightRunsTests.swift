@@ -38,12 +38,12 @@ struct BlockWeightRunsTests {
     @Test func fusedWeightsReadInPlaceUnlessHugePagesPay() async {
         await #expect(processExitsWith: .success) {
             #expect(BlockWeight.copiesFusedWeightsIntoHugePages)
-            #expect(!BlockWeight.readsInPlace(format: .q8_0, runs: 2, bytes: 4 << 20))
-            #expect(BlockWeight.readsInPlace(format: .q8_0, runs: 2, bytes: 1 << 20))
-            #expect(BlockWeight.readsInPlace(format: .q8_0, runs: 1, bytes: 4 << 20))
+            #expect(!BlockWeight.readsInPlace(format: .q8_0, rows: 64, cols: 256, runs: 2, bytes: 4 << 20))
+            #expect(BlockWeight.readsInPlace(format: .q8_0, rows: 64, cols: 256, runs: 2, bytes: 1 << 20))
+            #expect(BlockWeight.readsInPlace(format: .q8_0, rows: 64, cols: 256, runs: 1, bytes: 4 << 20))
             BlockWeight.copiesFusedWeightsIntoHugePages = false
-            #expect(BlockWeight.readsInPlace(format: .q8_0, runs: 2, bytes: 4 << 20))
-            #expect(BlockWeight.readsInPlace(format: .q8_0, runs: 3, bytes: 64 << 20))
+            #expect(BlockWeight.readsInPlace(format: .q8_0, rows: 64, cols: 256, runs: 2, bytes: 4 << 20))
+            #expect(BlockWeight.readsInPlace(format: .q8_0, rows: 64, cols: 256, runs: 3, bytes: 64 << 20))
         }
     }
 
