@@ -460,22 +460,33 @@ void sy_qf_q5_0_to_q8_0_row(const void *src, void *dst, long k) {
 
 // MARK: - Rows interleaved by eight
 
-int sy_qf_has_rows8(int format) { return format == SY_QF_Q4_K || format == SY_QF_Q6_K; }
+int sy_qf_rows8_unit(int format) {
+    if (format == SY_QF_Q4_K || format == SY_QF_Q6_K) return SYQ_QK_K;
+    return format == SY_QF_BF16 ? 32 : 0;
+}
+
+int sy_qf_has_rows8(int format) { return sy_qf_rows8_unit(format) != 0; }
+
+int sy_qf_rows8_fits(int format, long n, long k) {
+    const int unit = sy_qf_rows8_unit(format);
+    return unit != 0 && n >= 8 && k > 0 && k % unit == 0;
+}
 
 void sy_qf_rows8_convert(int format, long n, long k, void *w, int to_plain) {
-    if (!sy_qf_has_rows8(format) || n < 8 || k <= 0) return;
-    const long nbk = k / SYQ_QK_K;
-    const size_t bb = (size_t)sy_qf_block_bytes(format), rowBytes = (size_t)nbk * bb, group = 8 * rowBytes;
+    if (!sy_qf_rows8_fits(format, n, k)) return;
+    const int unit = sy_qf_rows8_unit(format);
+    const long nu = k / unit;
+    const size_t ub = sy_qf_row_bytes(format, unit), rowBytes = (size_t)nu * ub, group = 8 * rowBytes;
     uint8_t *scratch = malloc(group);
     if (!scratch) abort();  // a few KB at load
     for (long g = 0; g < n / 8; g++) {
         uint8_t *base = (uint8_t *)w + (size_t)g * group;
         memcpy(scratch, base, group);
         for (int q = 0; q < 8; q++) {
-            for (long i = 0; i < nbk; i++) {
-                const size_t plain = (size_t)q * rowBytes + (size_t)i * bb, interleaved = ((size_t)i * 8 + (size_t)q) * bb;
-                if (to_plain) memcpy(base + plain, scratch + interleaved, bb);
-                else memcpy(base + interleaved, scratch + plain, bb);
+            for (long i = 0; i < nu; i++) {
+                const size_t plain = (size_t)q * rowBytes + (size_t)i * ub, interleaved = ((size_t)i * 8 + (size_t)q) * ub;
+                if (to_plain) memcpy(base + plain, scratch + interleaved, ub);
+                else memcpy(base + interleaved, scratch + plain, ub);
             }
         }
     }
@@ -485,8 +496,11 @@ void sy_qf_rows8_convert(int format, long n, long k, void *w, int to_plain) {
 const void *sy_qf_block_address(int kformat, const void *w, long n, long k, long j, long i) {
     const int format = kformat & ~SY_QF_ROWS8;
     const size_t bb = (size_t)sy_qf_block_bytes(format), rowBytes = sy_qf_row_bytes(format, k);
-    if ((kformat & SY_QF_ROWS8) && sy_qf_has_rows8(format) && j < (n & ~7L)) {
-        return (const uint8_t *)w + (size_t)(j & ~7L) * rowBytes + ((size_t)i * 8 + (size_t)(j & 7)) * bb;
+    if ((kformat & SY_QF_ROWS8) && sy_qf_rows8_fits(format, n, k) && j < (n & ~7L)) {
+        const long unit = sy_qf_rows8_unit(format), value = i * sy_qf_block_size(format);
+        const size_t ub = sy_qf_row_bytes(format, unit);
+        return (const uint8_t *)w + (size_t)(j & ~7L) * rowBytes + ((size_t)(value / unit) * 8 + (size_t)(j & 7)) * ub +
+               (size_t)((value % unit) / sy_qf_block_size(format)) * bb;
     }
     return (const uint8_t *)w + (size_t)j * rowBytes + (size_t)i * bb;
 }

@@ -494,15 +494,23 @@ static inline float load_wf(int fmt, const void *row, long i) {
     return fmt == SY_QF_BF16 ? sy_bf16_to_f32(((const uint16_t *)row)[i]) : ((const float *)row)[i];
 }
 
-static void gemmF_portable(int fmt, long m, long k, const float *a, long lda, const uint8_t *w, size_t rowBytes,
+/// Where value `i` of row `j` of an f32 / bf16 weight is: rows before `grouped` are interleaved by
+/// eight in units of 32 values (bf16, see `SY_QF_ROWS8`; `grouped` is 0 for a plain weight), the
+/// others plain. Inside a unit a row's values follow each other.
+static inline const uint8_t *wf_at(int fmt, const uint8_t *w, size_t rowBytes, long grouped, long j, long i) {
+    const size_t eb = fmt == SY_QF_BF16 ? 2 : 4;
+    if (j < grouped) return w + (size_t)(j & ~7L) * rowBytes + (((size_t)(i >> 5) * 8 + (size_t)(j & 7)) * 32 + (size_t)(i & 31)) * eb;
+    return w + (size_t)j * rowBytes + (size_t)i * eb;
+}
+
+static void gemmF_portable(int fmt, long m, long k, const float *a, long lda, const uint8_t *w, size_t rowBytes, long grouped,
                            float *c, long ldc, float beta, long j0, long j1) {
     for (long j = j0; j < j1; j++) {
-        const uint8_t *row = w + (size_t)j * rowBytes;
         for (long r = 0; r < m; r++) {
             const float *x = a + r * lda;
             float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
             for (long i = 0; i < k; i++) {
-                float p = x[i] * load_wf(fmt, row, i);
+                float p = x[i] * load_wf(fmt, wf_at(fmt, w, rowBytes, grouped, j, i), 0);
                 acc[i & 7] = acc[i & 7] + p;
             }
             float s04 = acc[0] + acc[4], s15 = acc[1] + acc[5], s26 = acc[2] + acc[6], s37 = acc[3] + acc[7];
@@ -573,17 +581,18 @@ typedef struct { __m256i q[4], aq[4]; __m128 d, m; } wgroup;
 #undef SYQ_K_DOT_U8S8
 
 
-/// Eight weights from k index `i` of a row as floats; past `k` zero.
-SYQ_AVX2_INLINE __m256 load_w8(int fmt, const uint8_t *row, long i, long k) {
+/// Eight weights as floats from `p` (a row's value `i`, see `wf_at`); past `k` zero. Eight values
+/// at a multiple of 8 never cross an interleaved unit.
+SYQ_AVX2_INLINE __m256 load_w8(int fmt, const uint8_t *p, long i, long k) {
     if (i + 8 <= k) {
         if (fmt == SY_QF_BF16) {
-            __m128i h = _mm_loadu_si128((const __m128i *)((const uint16_t *)row + i));
+            __m128i h = _mm_loadu_si128((const __m128i *)p);
             return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
         }
-        return _mm256_loadu_ps((const float *)row + i);
+        return _mm256_loadu_ps((const float *)p);
     }
     float t[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    for (long l = i; l < k; l++) t[l - i] = load_wf(fmt, row, l);
+    for (long l = i; l < k; l++) t[l - i] = load_wf(fmt, p, l - i);
     return _mm256_loadu_ps(t);
 }
 
@@ -596,13 +605,13 @@ SYQ_AVX2_INLINE __m256 load_a8(const float *a, long i, long k) {
 
 /// R activation rows x C weight rows; one 8-lane accumulator per output, fused multiply-adds in k order.
 SYQ_AVX2_INLINE void tileF(int fmt, int R, int C, long k, const float *a, long lda, long r0, const uint8_t *w,
-                            size_t rowBytes, long j, float *c, long ldc, float beta) {
+                            size_t rowBytes, long grouped, long j, float *c, long ldc, float beta) {
     __m256 acc[4][4];
     for (int r = 0; r < R; r++)
         for (int q = 0; q < C; q++) acc[r][q] = _mm256_setzero_ps();
     for (long i = 0; i < k; i += 8) {
         __m256 wv[4];
-        for (int q = 0; q < C; q++) wv[q] = load_w8(fmt, w + (size_t)(j + q) * rowBytes, i, k);
+        for (int q = 0; q < C; q++) wv[q] = load_w8(fmt, wf_at(fmt, w, rowBytes, grouped, j + q, i), i, k);
         for (int r = 0; r < R; r++) {
             __m256 av = load_a8(a + (r0 + r) * lda, i, k);
             for (int q = 0; q < C; q++) acc[r][q] = _mm256_fmadd_ps(av, wv[q], acc[r][q]);
@@ -612,17 +621,50 @@ SYQ_AVX2_INLINE void tileF(int fmt, int R, int C, long k, const float *a, long l
         for (int q = 0; q < C; q++) store_out(c + (r0 + r) * ldc + j + q, hsum8_ps(acc[r][q]), beta);
 }
 
+/// Decode's product on a bf16 weight interleaved by eight (`SY_QF_ROWS8`): activation row `a`
+/// against the group of eight rows at `group`, `c[0..7]` written. Per unit of 32 values the eight
+/// rows' 64 bytes follow each other, so the rows are read as one stream with eight independent
+/// sums; each row's sum is `tileF(1, 1, ...)`'s (one 8-lane accumulator, fused multiply-adds in k
+/// order), bit for bit. A row at a time is one chain of dependent multiply-adds, which on a Zen 3
+/// EPYC (AVX2 only) read 10-11 GB/s per core against 14-17 this way (`scripts/block-kernel-bench.sh`,
+/// bench shapes past the caches; two cores 21 against 28-30, the memory's limit).
+SYQ_AVX2_INLINE void rows8F(long k, const float *a, const uint8_t *group, float *c, float beta) {
+    __m256 acc[8];
+    for (int q = 0; q < 8; q++) acc[q] = _mm256_setzero_ps();
+    for (long i = 0; i < k; i += 32) {
+        const uint8_t *unit = group + (size_t)(i >> 5) * 8 * 64;
+        const __m256 a0 = _mm256_loadu_ps(a + i), a1 = _mm256_loadu_ps(a + i + 8), a2 = _mm256_loadu_ps(a + i + 16),
+                     a3 = _mm256_loadu_ps(a + i + 24);
+        for (int q = 0; q < 8; q++) {
+            const uint8_t *p = unit + q * 64;
+            acc[q] = _mm256_fmadd_ps(a0, load_w8(SY_QF_BF16, p, 0, 8), acc[q]);
+            acc[q] = _mm256_fmadd_ps(a1, load_w8(SY_QF_BF16, p + 16, 0, 8), acc[q]);
+            acc[q] = _mm256_fmadd_ps(a2, load_w8(SY_QF_BF16, p + 32, 0, 8), acc[q]);
+            acc[q] = _mm256_fmadd_ps(a3, load_w8(SY_QF_BF16, p + 48, 0, 8), acc[q]);
+        }
+    }
+    for (int q = 0; q < 8; q++) store_out(c + q, hsum8_ps(acc[q]), beta);
+}
+
+/// `grouped`: the first rows interleaved by eight (bf16 only; see `wf_at`), 0 for a plain weight.
 #define SYQ_TILEF(F, NAME)                                                                                \
     SYQ_AVX2 static void NAME(long m, long k, const float *a, long lda, const uint8_t *w, size_t rowBytes,  \
-                              float *c, long ldc, float beta, long j0, long j1) {                         \
-        if (m == 1) { /* decode: row after row, one sequential stream (see `rowBF1`) */                \
-            for (long j = j0; j < j1; j++) tileF(F, 1, 1, k, a, lda, 0, w, rowBytes, j, c, ldc, beta);    \
+                              long grouped, float *c, long ldc, float beta, long j0, long j1) {           \
+        if (m == 1) { /* decode: row after row, one sequential stream (see `rowBF1`), or eight */        \
+            for (long j = j0; j < j1; j++) { /* interleaved rows at once (see `rows8F`) */                \
+                if (j < grouped && (j & 7) == 0 && j + 8 <= j1) {                                         \
+                    rows8F(k, a, w + (size_t)j * rowBytes, c + j, beta);                                  \
+                    j += 7;                                                                               \
+                } else {                                                                                  \
+                    tileF(F, 1, 1, k, a, lda, 0, w, rowBytes, grouped, j, c, ldc, beta);                  \
+                }                                                                                         \
+            }                                                                                             \
             return;                                                                                       \
         }                                                                                                 \
         if (m <= 3) { /* two or three decode rows: one weight row at a time as well, against each */      \
             for (long j = j0; j < j1; j++) {                                                              \
-                if (m == 3) tileF(F, 3, 1, k, a, lda, 0, w, rowBytes, j, c, ldc, beta);                   \
-                else tileF(F, 2, 1, k, a, lda, 0, w, rowBytes, j, c, ldc, beta);                          \
+                if (m == 3) tileF(F, 3, 1, k, a, lda, 0, w, rowBytes, grouped, j, c, ldc, beta);                   \
+                else tileF(F, 2, 1, k, a, lda, 0, w, rowBytes, grouped, j, c, ldc, beta);                          \
             }                                                                                             \
             return;                                                                                       \
         }                                                                                                 \
@@ -631,11 +673,11 @@ SYQ_AVX2_INLINE void tileF(int fmt, int R, int C, long k, const float *a, long l
             const int C = j + 2 <= j1 ? 2 : 1;                                                            \
             long r0 = 0;                                                                                  \
             if (C == 2) {                                                                                 \
-                for (; r0 + 4 <= m; r0 += 4) tileF(F, 4, 2, k, a, lda, r0, w, rowBytes, j, c, ldc, beta);  \
-                for (; r0 < m; r0++) tileF(F, 1, 2, k, a, lda, r0, w, rowBytes, j, c, ldc, beta);          \
+                for (; r0 + 4 <= m; r0 += 4) tileF(F, 4, 2, k, a, lda, r0, w, rowBytes, grouped, j, c, ldc, beta);  \
+                for (; r0 < m; r0++) tileF(F, 1, 2, k, a, lda, r0, w, rowBytes, grouped, j, c, ldc, beta);          \
             } else {                                                                                      \
-                for (; r0 + 4 <= m; r0 += 4) tileF(F, 4, 1, k, a, lda, r0, w, rowBytes, j, c, ldc, beta);  \
-                for (; r0 < m; r0++) tileF(F, 1, 1, k, a, lda, r0, w, rowBytes, j, c, ldc, beta);          \
+                for (; r0 + 4 <= m; r0 += 4) tileF(F, 4, 1, k, a, lda, r0, w, rowBytes, grouped, j, c, ldc, beta);  \
+                for (; r0 < m; r0++) tileF(F, 1, 1, k, a, lda, r0, w, rowBytes, grouped, j, c, ldc, beta);          \
             }                                                                                             \
         }                                                                                                 \
     }
@@ -664,7 +706,7 @@ SYQ_AVX512_INLINE __m128 hsum16x4_ps(__m512 a, __m512 b, __m512 c, __m512 d) {
 /// one 16-lane accumulator per output; each `vdpbf16ps` adds 32 products (lane l takes k = 2l and
 /// 2l + 1 of each 32) in k order. The weight's last partial chunk is a masked load.
 SYQ_AVX512_INLINE void tileBF(int R, int C, long k, const uint16_t *a, long r0, const uint8_t *w, size_t rowBytes,
-                              long j, float *c, long ldc, float beta) {
+                              long grouped, long j, float *c, long ldc, float beta) {
     const long kp = bf16_stride(k);
     __m512 acc[4][8];
     for (int r = 0; r < R; r++)
@@ -673,7 +715,7 @@ SYQ_AVX512_INLINE void tileBF(int R, int C, long k, const uint16_t *a, long r0, 
         const __mmask32 mask = k - i >= 32 ? 0xFFFFFFFFu : (__mmask32)((1u << (k - i)) - 1);
         __m512i wv[8];
         for (int q = 0; q < C; q++)
-            wv[q] = _mm512_maskz_loadu_epi16(mask, (const uint16_t *)(w + (size_t)(j + q) * rowBytes) + i);
+            wv[q] = _mm512_maskz_loadu_epi16(mask, wf_at(SY_QF_BF16, w, rowBytes, grouped, j + q, i));
         for (int r = 0; r < R; r++) {
             __m512i av = _mm512_loadu_si512((const void *)(a + (r0 + r) * kp + i));
             for (int q = 0; q < C; q++) acc[r][q] = _mm512_dpbf16_ps(acc[r][q], (__m512bh)av, (__m512bh)wv[q]);
@@ -707,6 +749,7 @@ SYQ_AVX512_INLINE void tileBF(int R, int C, long k, const uint16_t *a, long r0, 
 /// [4096, 1024] one core read 14 → 25 GB/s at m = 2, 12 → 22 at m = 3, 11 → 16 at m = 4. The avx2
 /// path does the same for m = 2 and 3 (f32 9 → 13-20, bf16 11 → 11-14 GB/s), not for 4 (f32 slower).
 SYQ_AVX512_INLINE void rowBF1(long k, const uint16_t *a, const uint8_t *w, size_t rowBytes, long j, float *c, float beta) {
+    // (plain rows only: a weight interleaved by eight takes `rows8BF`)
     const long kp = bf16_stride(k);
     const uint16_t *row = (const uint16_t *)(w + (size_t)j * rowBytes);
     __m512 acc = _mm512_setzero_ps();
@@ -724,18 +767,44 @@ SYQ_AVX512_INLINE void rowBF1(long k, const uint16_t *a, const uint8_t *w, size_
     store_out(c + j, hsum16_ps(acc), beta);
 }
 
-SYQ_AVX512 static void gemm_bf16_avx512(long m, long k, const uint16_t *a, const uint8_t *w, size_t rowBytes,
+/// `rowBF1` for the eight rows of an interleaved group (`SY_QF_ROWS8`, `k` a multiple of 32): per
+/// unit of 32 values the eight rows' cache lines follow each other; each row's sum is `rowBF1`'s.
+SYQ_AVX512_INLINE void rows8BF(long k, const uint16_t *a, const uint8_t *group, float *c, float beta) {
+    __m512 acc[8];
+    for (int q = 0; q < 8; q++) acc[q] = _mm512_setzero_ps();
+    for (long i = 0; i < k; i += 32) {
+        const uint8_t *unit = group + (size_t)(i >> 5) * 8 * 64;
+        const __m512i av = _mm512_loadu_si512((const void *)(a + i));
+        for (int q = 0; q < 8; q++) acc[q] = _mm512_dpbf16_ps(acc[q], (__m512bh)av, (__m512bh)_mm512_loadu_si512((const void *)(unit + q * 64)));
+    }
+    const __m128 lo = hsum16x4_ps(acc[0], acc[1], acc[2], acc[3]), hi = hsum16x4_ps(acc[4], acc[5], acc[6], acc[7]);
+    __m256 sums = _mm256_set_m128(hi, lo);
+    if (beta != 0.0f) sums = _mm256_add_ps(sums, _mm256_mul_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(c)));
+    _mm256_storeu_ps(c, sums);
+}
+
+/// `grouped`: the first rows interleaved by eight (see `wf_at`), 0 for a plain weight.
+SYQ_AVX512 static void gemm_bf16_avx512(long m, long k, const uint16_t *a, const uint8_t *w, size_t rowBytes, long grouped,
                                         float *c, long ldc, float beta, long j0, long j1) {
     long j = j0;
-    if (m == 1) {  // decode: row after row, one sequential stream (see `rowBF1`)
-        for (; j < j1; j++) rowBF1(k, a, w, rowBytes, j, c, beta);
+    if (m == 1) {  // decode: row after row, one sequential stream (see `rowBF1`), or a group at once
+        for (; j < j1; j++) {
+            if (j < grouped && (j & 7) == 0 && j + 8 <= j1) {
+                rows8BF(k, a, w + (size_t)j * rowBytes, c + j, beta);
+                j += 7;
+            } else if (j < grouped) {
+                tileBF(1, 1, k, a, 0, w, rowBytes, grouped, j, c, 1, beta);
+            } else {
+                rowBF1(k, a, w, rowBytes, j, c, beta);
+            }
+        }
         return;
     }
     if (m <= 4) {  // two to four decode rows: also one weight row at a time (one stream), against each
         for (; j < j1; j++) {
-            if (m == 4) tileBF(4, 1, k, a, 0, w, rowBytes, j, c, ldc, beta);
-            else if (m == 3) tileBF(3, 1, k, a, 0, w, rowBytes, j, c, ldc, beta);
-            else tileBF(2, 1, k, a, 0, w, rowBytes, j, c, ldc, beta);
+            if (m == 4) tileBF(4, 1, k, a, 0, w, rowBytes, grouped, j, c, ldc, beta);
+            else if (m == 3) tileBF(3, 1, k, a, 0, w, rowBytes, grouped, j, c, ldc, beta);
+            else tileBF(2, 1, k, a, 0, w, rowBytes, grouped, j, c, ldc, beta);
         }
         return;
     }
@@ -744,16 +813,16 @@ SYQ_AVX512 static void gemm_bf16_avx512(long m, long k, const uint16_t *a, const
         // Rows left over after the 4-row tiles go in one 3-, 2- or 1-row pass over the weights (an
         // expert of a MoE layer often gets a handful of rows): each output's sum is the same.
         if (j + 4 <= j1) {
-            for (; r0 + 4 <= m; r0 += 4) tileBF(4, 4, k, a, r0, w, rowBytes, j, c, ldc, beta);
-            if (m - r0 == 3) tileBF(3, 4, k, a, r0, w, rowBytes, j, c, ldc, beta);
-            else if (m - r0 == 2) tileBF(2, 4, k, a, r0, w, rowBytes, j, c, ldc, beta);
-            else if (m - r0 == 1) tileBF(1, 4, k, a, r0, w, rowBytes, j, c, ldc, beta);
+            for (; r0 + 4 <= m; r0 += 4) tileBF(4, 4, k, a, r0, w, rowBytes, grouped, j, c, ldc, beta);
+            if (m - r0 == 3) tileBF(3, 4, k, a, r0, w, rowBytes, grouped, j, c, ldc, beta);
+            else if (m - r0 == 2) tileBF(2, 4, k, a, r0, w, rowBytes, grouped, j, c, ldc, beta);
+            else if (m - r0 == 1) tileBF(1, 4, k, a, r0, w, rowBytes, grouped, j, c, ldc, beta);
         } else {
             for (long q = j; q < j1; q++) {
-                for (r0 = 0; r0 + 4 <= m; r0 += 4) tileBF(4, 1, k, a, r0, w, rowBytes, q, c, ldc, beta);
-                if (m - r0 == 3) tileBF(3, 1, k, a, r0, w, rowBytes, q, c, ldc, beta);
-                else if (m - r0 == 2) tileBF(2, 1, k, a, r0, w, rowBytes, q, c, ldc, beta);
-                else if (m - r0 == 1) tileBF(1, 1, k, a, r0, w, rowBytes, q, c, ldc, beta);
+                for (r0 = 0; r0 + 4 <= m; r0 += 4) tileBF(4, 1, k, a, r0, w, rowBytes, grouped, q, c, ldc, beta);
+                if (m - r0 == 3) tileBF(3, 1, k, a, r0, w, rowBytes, grouped, q, c, ldc, beta);
+                else if (m - r0 == 2) tileBF(2, 1, k, a, r0, w, rowBytes, grouped, q, c, ldc, beta);
+                else if (m - r0 == 1) tileBF(1, 1, k, a, r0, w, rowBytes, grouped, q, c, ldc, beta);
             }
         }
     }
@@ -766,8 +835,9 @@ SYQ_AVX512 static void gemm_bf16_avx512(long m, long k, const uint16_t *a, const
 void sy_qf_gemm(int format, long m, long n, long k, const float *a, long lda, const void *scratch, const void *w,
                 float *c, long ldc, float beta, long j0, long j1) {
     if (m <= 0 || j0 >= j1) return;
-    const int rows8 = (format & SY_QF_ROWS8) && sy_qf_has_rows8(format & ~SY_QF_ROWS8);
+    const int rows8 = (format & SY_QF_ROWS8) && sy_qf_rows8_fits(format & ~SY_QF_ROWS8, n, k);
     format &= ~SY_QF_ROWS8;
+    const long grouped = rows8 ? (n & ~7L) : 0;
     const size_t rowBytes = sy_qf_row_bytes(format, k);
     const uint8_t *wb = w;
     const int isa = sy_qf_isa();
@@ -810,16 +880,16 @@ void sy_qf_gemm(int format, long m, long n, long k, const float *a, long lda, co
     } else if (format == SY_QF_F32 || format == SY_QF_BF16) {
 #if SYQ_X86
         if (format == SY_QF_BF16 && sy_qf_bf16_dot()) {
-            gemm_bf16_avx512(m, k, scratch, wb, rowBytes, c, ldc, beta, j0, j1);
+            gemm_bf16_avx512(m, k, scratch, wb, rowBytes, grouped, c, ldc, beta, j0, j1);
             return;
         }
         if (isa >= SY_ISA_AVX2) {
-            if (format == SY_QF_BF16) gemm_bf16_avx2(m, k, a, lda, wb, rowBytes, c, ldc, beta, j0, j1);
-            else gemm_f32_avx2(m, k, a, lda, wb, rowBytes, c, ldc, beta, j0, j1);
+            if (format == SY_QF_BF16) gemm_bf16_avx2(m, k, a, lda, wb, rowBytes, grouped, c, ldc, beta, j0, j1);
+            else gemm_f32_avx2(m, k, a, lda, wb, rowBytes, grouped, c, ldc, beta, j0, j1);
             return;
         }
 #endif
-        gemmF_portable(format, m, k, a, lda, wb, rowBytes, c, ldc, beta, j0, j1);
+        gemmF_portable(format, m, k, a, lda, wb, rowBytes, grouped, c, ldc, beta, j0, j1);
     }
     (void)isa;
 }

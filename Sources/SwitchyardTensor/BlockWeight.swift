@@ -35,7 +35,7 @@ public final class BlockWeight: @unchecked Sendable {
     public let cols: Int
     /// Bytes per row.
     public let rowBytes: Int
-    /// Whether the rows are interleaved by eight (`SY_QF_ROWS8`: q4_K and q6_K, owned storage, when
+    /// Whether the rows are interleaved by eight (`SY_QF_ROWS8`: q4_K, q6_K and bf16, owned storage, when
     /// `repacksRows` was on at load): decode's product then reads eight rows per pass from one stream.
     public let rowsInterleaved: Bool
     /// The first run's bytes: this weight's own `rows * rowBytes` (`sy_weight_alloc`, 64-byte
@@ -64,9 +64,9 @@ public final class BlockWeight: @unchecked Sendable {
     /// Bytes held.
     public var byteCount: Int { rows * rowBytes }
 
-    /// Whether weights in a format with an interleaved layout (q4_K, q6_K) are repacked into it when they
-    /// are built, which means a GGUF tensor in that format is copied rather than read in place. On
-    /// by default (bench q4_K_M: batch-1 decode 1.18x); `--repack` sets it, and `generate`'s `auto`
+    /// Whether weights in a format with an interleaved layout (q4_K, q6_K, bf16) are repacked into it
+    /// when they are built, which means a GGUF tensor in that format is copied rather than read in
+    /// place. On by default (bench q4_K_M: batch-1 decode 1.18x); `--repack` sets it, and `generate`'s `auto`
     /// turns it off, since one prompt does not repay the copy (bench q4_K_M, 4 tokens: 0.27 s
     /// against 0.10 s). Set it before loading.
     nonisolated(unsafe) public static var repacksRows = true
@@ -77,9 +77,15 @@ public final class BlockWeight: @unchecked Sendable {
     }
 
     /// Whether a weight of `format` with `rows` rows of `cols` values built now has its rows
-    /// interleaved: repacked, and at least one whole group of eight.
-    static func interleaves(_ format: WeightFormat, rows: Int, cols: Int) -> Bool {
-        repacks(format) && rows >= 8 && cols > 0
+    /// interleaved: repacked, at least one whole group of eight, and whole units per row
+    /// (`sy_qf_rows8_fits`: bf16 rows of a multiple of 32 values).
+    public static func interleaves(_ format: WeightFormat, rows: Int, cols: Int) -> Bool {
+        repacks(format) && sy_qf_rows8_fits(Int32(format.ggmlType), rows, cols) != 0
+    }
+
+    /// Blocks that follow each other in memory in an interleaved row: one unit (`sy_qf_rows8_unit`).
+    private var blocksPerUnit: Int {
+        rowsInterleaved ? max(1, Int(sy_qf_rows8_unit(Int32(format.ggmlType))) / format.blockSize) : cols / max(1, format.blockSize)
     }
 
     /// The format id the kernels take: the format's, with `SY_QF_ROWS8` when the rows are interleaved.
@@ -176,8 +182,13 @@ public final class BlockWeight: @unchecked Sendable {
             destination.copyMemory(from: blockPointer(row: row, block: blocks.lowerBound), byteCount: blocks.count * blockBytes)
             return
         }
-        for (i, block) in blocks.enumerated() {
-            (destination + i * blockBytes).copyMemory(from: blockPointer(row: row, block: block), byteCount: blockBytes)
+        // Unit by unit: a unit's blocks follow each other.
+        let unit = blocksPerUnit
+        var block = blocks.lowerBound
+        while block < blocks.upperBound {
+            let count = min(blocks.upperBound, (block / unit + 1) * unit) - block
+            (destination + (block - blocks.lowerBound) * blockBytes).copyMemory(from: blockPointer(row: row, block: block), byteCount: count * blockBytes)
+            block += count
         }
     }
 
@@ -250,15 +261,15 @@ public final class BlockWeight: @unchecked Sendable {
     /// The first run's bytes as the kernels read them (for tests of the layouts).
     func withUnsafeStorage<R>(_ body: (UnsafeRawPointer) throws -> R) rethrows -> R { try body(storage) }
 
-    /// Row `row` as floats into `destination` (exact), block by block when the rows are interleaved.
+    /// Row `row` as floats into `destination` (exact), unit by unit when the rows are interleaved.
     private func dequantizeRow(_ row: Int, into destination: UnsafeMutablePointer<Float>) {
         guard rowsInterleaved else {
             format.dequantize(row: blockPointer(row: row, block: 0), cols: cols, into: destination)
             return
         }
-        let blockSize = format.blockSize
-        for block in 0..<(cols / blockSize) {
-            format.dequantize(row: blockPointer(row: row, block: block), cols: blockSize, into: destination + block * blockSize)
+        let blockSize = format.blockSize, unit = blocksPerUnit
+        for block in stride(from: 0, to: cols / blockSize, by: unit) {
+            format.dequantize(row: blockPointer(row: row, block: block), cols: unit * blockSize, into: destination + block * blockSize)
         }
     }
 

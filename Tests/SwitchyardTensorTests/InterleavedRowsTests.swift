@@ -3,7 +3,7 @@ import Foundation
 import Testing
 @testable import SwitchyardTensor
 
-/// q4_K and q6_K weights repacked with their rows interleaved by eight (`SY_QF_ROWS8`) compute what the
+/// q4_K, q6_K and bf16 weights repacked with their rows interleaved by eight (`SY_QF_ROWS8`) compute what the
 /// plain rows compute, bit for bit, on every path, and read back as the plain bytes. Each test runs
 /// in a child process: `repacksRows` is process-wide and other suites load weights meanwhile.
 extension QuantWeightsTests {
@@ -19,7 +19,7 @@ extension QuantWeightsTests {
     /// Decode (one row: eight weight rows per pass), a few rows and a batch (rows read eight blocks
     /// apart), on one and two threads, with and without accumulating into C; 29 rows: three whole
     /// groups and a plain tail of five.
-    @Test(arguments: [WeightFormat.q4_K, .q6_K])
+    @Test(arguments: [WeightFormat.q4_K, .q6_K, .bf16])
     func interleavedRowsComputeWhatPlainRowsCompute(format: WeightFormat) async {
         await #expect(processExitsWith: .success) { [format] in
             let (plain, interleaved) = try Self.plainAndInterleaved(format, rows: 29, cols: 768, seed: 31)
@@ -43,7 +43,7 @@ extension QuantWeightsTests {
 
     /// A product over a range of rows that does not start or end on a group (a thread's chunk, a
     /// run of a fused weight) takes the rows outside whole groups one at a time, with the same bits.
-    @Test(arguments: [WeightFormat.q4_K, .q6_K])
+    @Test(arguments: [WeightFormat.q4_K, .q6_K, .bf16])
     func interleavedRowsInUnalignedRanges(format: WeightFormat) async {
         await #expect(processExitsWith: .success) { [format] in
             let (plain, interleaved) = try Self.plainAndInterleaved(format, rows: 40, cols: 512, seed: 7)
@@ -70,7 +70,7 @@ extension QuantWeightsTests {
 
     /// The repacked weight reads back as the plain bytes, row by row as the plain values, and cuts
     /// (a worker's slice of an expert) hold the same rows.
-    @Test(arguments: [WeightFormat.q4_K, .q6_K])
+    @Test(arguments: [WeightFormat.q4_K, .q6_K, .bf16])
     func interleavedRowsReadBackAsPlainRows(format: WeightFormat) async {
         await #expect(processExitsWith: .success) { [format] in
             let (plain, interleaved) = try Self.plainAndInterleaved(format, rows: 21, cols: 512, seed: 3)
@@ -91,7 +91,8 @@ extension QuantWeightsTests {
         }
     }
 
-    /// Only q4_K and q6_K have the layout; fewer than eight rows stay plain; the setting turns it off.
+    /// Only q4_K, q6_K and bf16 have the layout; fewer than eight rows stay plain, and bf16 rows that
+    /// are not whole units of 32 values; the setting turns it off.
     @Test func whichWeightsAreInterleaved() async {
         await #expect(processExitsWith: .success) {
             #expect(BlockWeight.repacksRows)
@@ -99,7 +100,12 @@ extension QuantWeightsTests {
             let seven = try makeWeight(.q4_K, rows: 7, cols: 256, seed: 1)
             #expect(!seven.rowsInterleaved)
             #expect(try makeWeight(.q6_K, rows: 8, cols: 256, seed: 1).rowsInterleaved)
-            for format in WeightFormat.allCases where format != .q4_K && format != .q6_K {
+            #expect(try makeWeight(.bf16, rows: 8, cols: 96, seed: 1).rowsInterleaved)
+            let ragged = try makeWeight(.bf16, rows: 16, cols: 40, seed: 1)
+            #expect(!ragged.rowsInterleaved)
+            #expect(BlockWeight.readsInPlace(format: .bf16, rows: 16, cols: 40, runs: 1, bytes: 16 * 80))
+            #expect(!BlockWeight.readsInPlace(format: .bf16, rows: 16, cols: 64, runs: 1, bytes: 16 * 128))
+            for format in WeightFormat.allCases where ![.q4_K, .q6_K, .bf16].contains(format) {
                 let weight = try makeWeight(format, rows: 16, cols: 256, seed: 1)
                 #expect(!weight.rowsInterleaved, "\(format)")
                 #expect(!BlockWeight.repacks(format))
@@ -110,7 +116,22 @@ extension QuantWeightsTests {
             BlockWeight.repacksRows = false
             let off = try makeWeight(.q4_K, rows: 16, cols: 256, seed: 1)
             #expect(!off.rowsInterleaved)
+            #expect(!(try makeWeight(.bf16, rows: 16, cols: 64, seed: 1)).rowsInterleaved)
             #expect(BlockWeight.readsInPlace(format: .q4_K, rows: 8, cols: 256, runs: 1, bytes: 8 * 144))
+        }
+    }
+
+    /// An embedding lookup of an interleaved bf16 weight (`dequantize(row:)`, unit by unit) gives each
+    /// row's values, in the whole groups and in the plain tail (19 rows: two groups and three more).
+    @Test func bf16InterleavedRowsDequantizeUnitByUnit() async {
+        await #expect(processExitsWith: .success) {
+            let (plain, interleaved) = try Self.plainAndInterleaved(.bf16, rows: 19, cols: 96, seed: 5)
+            #expect(interleaved.rowsInterleaved)
+            for row in 0..<19 {
+                var values = [Float](repeating: .nan, count: 96)
+                values.withUnsafeMutableBufferPointer { interleaved.dequantize(row: row, into: $0.baseAddress!) }
+                #expect(values == plain.dequantizedRow(row), "row \(row)")
+            }
         }
     }
 }

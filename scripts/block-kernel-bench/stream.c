@@ -42,8 +42,8 @@ int main(int argc, char **argv) {
     for (size_t r = 0; r < (size_t)n * copies; r++) memcpy(w + r * rowBytes, distinct + (r % 16) * rowBytes, rowBytes);
     int kernelFormat = format;
     if (getenv("ROWS8") && strcmp(getenv("ROWS8"), "1") == 0) {
-        if (!sy_qf_has_rows8(format)) {
-            fprintf(stderr, "stream: format %d has no interleaved layout\n", format);
+        if (!sy_qf_rows8_fits(format, n, k)) {
+            fprintf(stderr, "stream: format %d has no interleaved layout for these shapes\n", format);
             return 2;
         }
         for (int copy = 0; copy < copies; copy++) sy_qf_rows8_convert(format, n, k, w + (size_t)copy * matrix, 0);

@@ -128,10 +128,11 @@ struct GGUFBlockWeightTests {
         #expect(table.isBorrowed)
         let checkpoint = try Self.checkpoint()
         let expert = try checkpoint.packedExpertFFN(layer: 1, expert: 3)
-        // A format the engine repacks (q4_K, q6_K: rows interleaved by eight) is copied instead.
+        // A format the engine repacks (q4_K, q6_K, bf16: rows interleaved by eight) is copied instead.
         let downWeight = try #require(expert.down as? BlockWeight)
-        #expect(downWeight.isBorrowed == !(BlockWeight.repacks(downWeight.format) && downWeight.rows >= 8))
-        #expect(downWeight.rowsInterleaved == (BlockWeight.repacks(downWeight.format) && downWeight.rows >= 8))
+        let interleaves = BlockWeight.interleaves(downWeight.format, rows: downWeight.rows, cols: downWeight.cols)
+        #expect(downWeight.isBorrowed == !interleaves)
+        #expect(downWeight.rowsInterleaved == interleaves)
         // gate and up, two tensors of the file fused into one product (too small for huge pages
         // were they copied), are two runs read in place.
         let gateUp = try #require(expert.gateUp as? BlockWeight)
