@@ -604,14 +604,20 @@ SYQ_AVX2_INLINE __m256 load_a8(const float *a, long i, long k) {
 }
 
 /// R activation rows x C weight rows; one 8-lane accumulator per output, fused multiply-adds in k order.
+/// `inter` (a constant at each call, so each form compiles to its own loop): rows `j ..< j + C` are
+/// all in interleaved groups (1) or all plain (0); see `wf_at`.
 SYQ_AVX2_INLINE void tileF(int fmt, int R, int C, long k, const float *a, long lda, long r0, const uint8_t *w,
-                            size_t rowBytes, long grouped, long j, float *c, long ldc, float beta) {
+                            size_t rowBytes, int inter, long j, float *c, long ldc, float beta) {
     __m256 acc[4][4];
+    const uint8_t *rows[4];
+    for (int q = 0; q < C; q++) rows[q] = wf_at(fmt, w, rowBytes, inter ? j + q + 1 : 0, j + q, 0);  // value 0 of each row
+    const size_t eb = fmt == SY_QF_BF16 ? 2 : 4;
     for (int r = 0; r < R; r++)
         for (int q = 0; q < C; q++) acc[r][q] = _mm256_setzero_ps();
     for (long i = 0; i < k; i += 8) {
         __m256 wv[4];
-        for (int q = 0; q < C; q++) wv[q] = load_w8(fmt, wf_at(fmt, w, rowBytes, grouped, j + q, i), i, k);
+        const size_t offset = inter ? ((size_t)(i >> 5) * 8 * 32 + (size_t)(i & 31)) * eb : (size_t)i * eb;
+        for (int q = 0; q < C; q++) wv[q] = load_w8(fmt, rows[q] + offset, i, k);
         for (int r = 0; r < R; r++) {
             __m256 av = load_a8(a + (r0 + r) * lda, i, k);
             for (int q = 0; q < C; q++) acc[r][q] = _mm256_fmadd_ps(av, wv[q], acc[r][q]);
@@ -646,6 +652,62 @@ SYQ_AVX2_INLINE void rows8F(long k, const float *a, const uint8_t *group, float 
     for (int q = 0; q < 8; q++) store_out(c + q, hsum8_ps(acc[q]), beta);
 }
 
+/// Two or three activation rows (`R`) against half `half` of a bf16 group interleaved by eight (its
+/// rows 4 half ..< 4 half + 4): per unit, the four rows' 256 bytes follow each other, each weight
+/// vector is converted once for the `R` rows, and the 4 R sums are independent. Each output's sum is
+/// `tileF`'s (one 8-lane accumulator, fused multiply-adds in k order), bit for bit. Each unit asks
+/// for the same four rows' bytes `SYQ_PREFETCH_BYTES` on (while before `end`): a half-group pass is
+/// a pattern the hardware prefetchers do not follow. bf16 [4096, 1024] past the caches, one core,
+/// Zen 3 (`scripts/block-kernel-bench/stream.c`): m = 2 read 11.6-13.5 GB/s, m = 3 10-11, against
+/// 9-9.4 and 7.5-8 for `tileF(R, 1, ...)` row by row on the same layout and 10-11, 9.5-9.9 for plain
+/// rows; asking for the whole next group at once instead made it slower (8-8.5, 7.1-7.2).
+SYQ_AVX2_INLINE void rows4F(int R, long k, const float *a, long lda, const uint8_t *group, int half, float *c, long ldc,
+                            float beta, const uint8_t *end) {
+    __m256 acc[3][4];
+    for (int r = 0; r < R; r++)
+        for (int q = 0; q < 4; q++) acc[r][q] = _mm256_setzero_ps();
+    for (long i = 0; i < k; i += 32) {
+        const uint8_t *unit = group + (size_t)(i >> 5) * 8 * 64 + (size_t)half * 4 * 64;
+        if ((size_t)(end - unit) >= SYQ_PREFETCH_BYTES + 4 * 64) {  // (no pointer past `end` is formed)
+            for (int q = 0; q < 4; q++) _mm_prefetch((const char *)(unit + SYQ_PREFETCH_BYTES + q * 64), _MM_HINT_T0);
+        }
+        for (int t = 0; t < 4; t++) {
+            __m256 av[3];
+            for (int r = 0; r < R; r++) av[r] = _mm256_loadu_ps(a + r * lda + i + 8 * t);
+            for (int q = 0; q < 4; q++) {
+                const __m256 wv = load_w8(SY_QF_BF16, unit + q * 64 + 16 * t, 0, 8);
+                for (int r = 0; r < R; r++) acc[r][q] = _mm256_fmadd_ps(av[r], wv, acc[r][q]);
+            }
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int q = 0; q < 4; q++) store_out(c + r * ldc + 4 * half + q, hsum8_ps(acc[r][q]), beta);
+}
+
+/// Asks the cache for the bytes of rows `j ..< j + count` of the next group of an interleaved weight
+/// (rows `j + 8 ...`'s plain-layout place, part of that group's stream), when before `end`. A product
+/// of two or more activation rows reads a row's units 512 bytes apart, a pattern the hardware
+/// prefetchers do not follow: bf16 [4096, 1024] at 16 rows read 0.72 GB/s without this against
+/// 1.30 for plain rows (`scripts/block-kernel-bench/stream.c`, Zen 3, one core).
+SYQ_AVX2_INLINE void prefetch_next_group(const uint8_t *w, size_t rowBytes, long j, int count, const uint8_t *end) {
+    const uint8_t *from = w + (size_t)(j + 8) * rowBytes, *to = from + (size_t)count * rowBytes;
+    if (to > end) return;
+    for (const uint8_t *p = from; p < to; p += 64) _mm_prefetch((const char *)p, _MM_HINT_T0);
+}
+
+/// `tileF` on rows `jj ..< jj + C` with `inter` as a constant: all interleaved, all plain, or (a
+/// range that crosses the end of the groups) row by row.
+#define SYQ_TILEF_AT(F, R, C, r0, jj)                                                                      \
+    do {                                                                                                  \
+        if ((jj) + (C) <= grouped) tileF(F, R, C, k, a, lda, r0, w, rowBytes, 1, jj, c, ldc, beta);       \
+        else if ((jj) >= grouped) tileF(F, R, C, k, a, lda, r0, w, rowBytes, 0, jj, c, ldc, beta);        \
+        else                                                                                              \
+            for (long q_ = (jj); q_ < (jj) + (C); q_++) {                                                 \
+                if (q_ < grouped) tileF(F, R, 1, k, a, lda, r0, w, rowBytes, 1, q_, c, ldc, beta);        \
+                else tileF(F, R, 1, k, a, lda, r0, w, rowBytes, 0, q_, c, ldc, beta);                     \
+            }                                                                                             \
+    } while (0)
+
 /// `grouped`: the first rows interleaved by eight (bf16 only; see `wf_at`), 0 for a plain weight.
 #define SYQ_TILEF(F, NAME)                                                                                \
     SYQ_AVX2 static void NAME(long m, long k, const float *a, long lda, const uint8_t *w, size_t rowBytes,  \
@@ -656,28 +718,37 @@ SYQ_AVX2_INLINE void rows8F(long k, const float *a, const uint8_t *group, float 
                     rows8F(k, a, w + (size_t)j * rowBytes, c + j, beta);                                  \
                     j += 7;                                                                               \
                 } else {                                                                                  \
-                    tileF(F, 1, 1, k, a, lda, 0, w, rowBytes, grouped, j, c, ldc, beta);                  \
+                    SYQ_TILEF_AT(F, 1, 1, 0, j);                                                             \
                 }                                                                                         \
             }                                                                                             \
             return;                                                                                       \
         }                                                                                                 \
+        const uint8_t *groupsEnd = w + (size_t)grouped * rowBytes;                                        \
         if (m <= 3) { /* two or three decode rows: one weight row at a time as well, against each */      \
             for (long j = j0; j < j1; j++) {                                                              \
-                if (m == 3) tileF(F, 3, 1, k, a, lda, 0, w, rowBytes, grouped, j, c, ldc, beta);                   \
-                else tileF(F, 2, 1, k, a, lda, 0, w, rowBytes, grouped, j, c, ldc, beta);                          \
+                if (F == SY_QF_BF16 && j < grouped && (j & 7) == 0 && j + 8 <= j1) { /* see `rows4F` */  \
+                    rows4F((int)m, k, a, lda, w + (size_t)j * rowBytes, 0, c + j, ldc, beta, groupsEnd);  \
+                    rows4F((int)m, k, a, lda, w + (size_t)j * rowBytes, 1, c + j, ldc, beta, groupsEnd);  \
+                    j += 7;                                                                               \
+                    continue;                                                                             \
+                }                                                                                         \
+                if (j < grouped) prefetch_next_group(w, rowBytes, j, 1, groupsEnd);                       \
+                if (m == 3) SYQ_TILEF_AT(F, 3, 1, 0, j);                                                     \
+                else SYQ_TILEF_AT(F, 2, 1, 0, j);                                                            \
             }                                                                                             \
             return;                                                                                       \
         }                                                                                                 \
         long j = j0;                                                                                      \
         for (; j < j1; j += 2) {                                                                          \
             const int C = j + 2 <= j1 ? 2 : 1;                                                            \
+            if (j < grouped) prefetch_next_group(w, rowBytes, j, C, groupsEnd);                           \
             long r0 = 0;                                                                                  \
             if (C == 2) {                                                                                 \
-                for (; r0 + 4 <= m; r0 += 4) tileF(F, 4, 2, k, a, lda, r0, w, rowBytes, grouped, j, c, ldc, beta);  \
-                for (; r0 < m; r0++) tileF(F, 1, 2, k, a, lda, r0, w, rowBytes, grouped, j, c, ldc, beta);          \
+                for (; r0 + 4 <= m; r0 += 4) SYQ_TILEF_AT(F, 4, 2, r0, j);                                    \
+                for (; r0 < m; r0++) SYQ_TILEF_AT(F, 1, 2, r0, j);                                            \
             } else {                                                                                      \
-                for (; r0 + 4 <= m; r0 += 4) tileF(F, 4, 1, k, a, lda, r0, w, rowBytes, grouped, j, c, ldc, beta);  \
-                for (; r0 < m; r0++) tileF(F, 1, 1, k, a, lda, r0, w, rowBytes, grouped, j, c, ldc, beta);          \
+                for (; r0 + 4 <= m; r0 += 4) SYQ_TILEF_AT(F, 4, 1, r0, j);                                    \
+                for (; r0 < m; r0++) SYQ_TILEF_AT(F, 1, 1, r0, j);                                            \
             }                                                                                             \
         }                                                                                                 \
     }
@@ -706,16 +777,18 @@ SYQ_AVX512_INLINE __m128 hsum16x4_ps(__m512 a, __m512 b, __m512 c, __m512 d) {
 /// one 16-lane accumulator per output; each `vdpbf16ps` adds 32 products (lane l takes k = 2l and
 /// 2l + 1 of each 32) in k order. The weight's last partial chunk is a masked load.
 SYQ_AVX512_INLINE void tileBF(int R, int C, long k, const uint16_t *a, long r0, const uint8_t *w, size_t rowBytes,
-                              long grouped, long j, float *c, long ldc, float beta) {
+                              int inter, long j, float *c, long ldc, float beta) {
     const long kp = bf16_stride(k);
     __m512 acc[4][8];
+    const uint8_t *rows[8];  // (`inter` as in `tileF`: a constant at each call)
+    for (int q = 0; q < C; q++) rows[q] = wf_at(SY_QF_BF16, w, rowBytes, inter ? j + q + 1 : 0, j + q, 0);
     for (int r = 0; r < R; r++)
         for (int q = 0; q < C; q++) acc[r][q] = _mm512_setzero_ps();
     for (long i = 0; i < kp; i += 32) {
         const __mmask32 mask = k - i >= 32 ? 0xFFFFFFFFu : (__mmask32)((1u << (k - i)) - 1);
         __m512i wv[8];
         for (int q = 0; q < C; q++)
-            wv[q] = _mm512_maskz_loadu_epi16(mask, wf_at(SY_QF_BF16, w, rowBytes, grouped, j + q, i));
+            wv[q] = _mm512_maskz_loadu_epi16(mask, rows[q] + (inter ? (size_t)(i >> 5) * 8 * 64 : (size_t)i * 2));
         for (int r = 0; r < R; r++) {
             __m512i av = _mm512_loadu_si512((const void *)(a + (r0 + r) * kp + i));
             for (int q = 0; q < C; q++) acc[r][q] = _mm512_dpbf16_ps(acc[r][q], (__m512bh)av, (__m512bh)wv[q]);
@@ -783,9 +856,22 @@ SYQ_AVX512_INLINE void rows8BF(long k, const uint16_t *a, const uint8_t *group, 
     _mm256_storeu_ps(c, sums);
 }
 
+/// `tileBF` on rows `jj ..< jj + C` with `inter` as a constant (see `SYQ_TILEF_AT`).
+#define SYQ_TILEBF_AT(R, C, r0, jj, ldc_)                                                                 \
+    do {                                                                                                  \
+        if ((jj) + (C) <= grouped) tileBF(R, C, k, a, r0, w, rowBytes, 1, jj, c, ldc_, beta);             \
+        else if ((jj) >= grouped) tileBF(R, C, k, a, r0, w, rowBytes, 0, jj, c, ldc_, beta);              \
+        else                                                                                              \
+            for (long q_ = (jj); q_ < (jj) + (C); q_++) {                                                 \
+                if (q_ < grouped) tileBF(R, 1, k, a, r0, w, rowBytes, 1, q_, c, ldc_, beta);              \
+                else tileBF(R, 1, k, a, r0, w, rowBytes, 0, q_, c, ldc_, beta);                           \
+            }                                                                                             \
+    } while (0)
+
 /// `grouped`: the first rows interleaved by eight (see `wf_at`), 0 for a plain weight.
 SYQ_AVX512 static void gemm_bf16_avx512(long m, long k, const uint16_t *a, const uint8_t *w, size_t rowBytes, long grouped,
                                         float *c, long ldc, float beta, long j0, long j1) {
+    const uint8_t *groupsEnd = w + (size_t)grouped * rowBytes;
     long j = j0;
     if (m == 1) {  // decode: row after row, one sequential stream (see `rowBF1`), or a group at once
         for (; j < j1; j++) {
@@ -793,7 +879,7 @@ SYQ_AVX512 static void gemm_bf16_avx512(long m, long k, const uint16_t *a, const
                 rows8BF(k, a, w + (size_t)j * rowBytes, c + j, beta);
                 j += 7;
             } else if (j < grouped) {
-                tileBF(1, 1, k, a, 0, w, rowBytes, grouped, j, c, 1, beta);
+                tileBF(1, 1, k, a, 0, w, rowBytes, 1, j, c, 1, beta);
             } else {
                 rowBF1(k, a, w, rowBytes, j, c, beta);
             }
@@ -802,9 +888,10 @@ SYQ_AVX512 static void gemm_bf16_avx512(long m, long k, const uint16_t *a, const
     }
     if (m <= 4) {  // two to four decode rows: also one weight row at a time (one stream), against each
         for (; j < j1; j++) {
-            if (m == 4) tileBF(4, 1, k, a, 0, w, rowBytes, grouped, j, c, ldc, beta);
-            else if (m == 3) tileBF(3, 1, k, a, 0, w, rowBytes, grouped, j, c, ldc, beta);
-            else tileBF(2, 1, k, a, 0, w, rowBytes, grouped, j, c, ldc, beta);
+            if (j < grouped) prefetch_next_group(w, rowBytes, j, 1, groupsEnd);
+            if (m == 4) SYQ_TILEBF_AT(4, 1, 0, j, ldc);
+            else if (m == 3) SYQ_TILEBF_AT(3, 1, 0, j, ldc);
+            else SYQ_TILEBF_AT(2, 1, 0, j, ldc);
         }
         return;
     }
@@ -813,20 +900,22 @@ SYQ_AVX512 static void gemm_bf16_avx512(long m, long k, const uint16_t *a, const
         // Rows left over after the 4-row tiles go in one 3-, 2- or 1-row pass over the weights (an
         // expert of a MoE layer often gets a handful of rows): each output's sum is the same.
         if (j + 4 <= j1) {
-            for (; r0 + 4 <= m; r0 += 4) tileBF(4, 4, k, a, r0, w, rowBytes, grouped, j, c, ldc, beta);
-            if (m - r0 == 3) tileBF(3, 4, k, a, r0, w, rowBytes, grouped, j, c, ldc, beta);
-            else if (m - r0 == 2) tileBF(2, 4, k, a, r0, w, rowBytes, grouped, j, c, ldc, beta);
-            else if (m - r0 == 1) tileBF(1, 4, k, a, r0, w, rowBytes, grouped, j, c, ldc, beta);
+            if (j < grouped) prefetch_next_group(w, rowBytes, j, 4, groupsEnd);
+            for (; r0 + 4 <= m; r0 += 4) SYQ_TILEBF_AT(4, 4, r0, j, ldc);
+            if (m - r0 == 3) SYQ_TILEBF_AT(3, 4, r0, j, ldc);
+            else if (m - r0 == 2) SYQ_TILEBF_AT(2, 4, r0, j, ldc);
+            else if (m - r0 == 1) SYQ_TILEBF_AT(1, 4, r0, j, ldc);
         } else {
             for (long q = j; q < j1; q++) {
-                for (r0 = 0; r0 + 4 <= m; r0 += 4) tileBF(4, 1, k, a, r0, w, rowBytes, grouped, q, c, ldc, beta);
-                if (m - r0 == 3) tileBF(3, 1, k, a, r0, w, rowBytes, grouped, q, c, ldc, beta);
-                else if (m - r0 == 2) tileBF(2, 1, k, a, r0, w, rowBytes, grouped, q, c, ldc, beta);
-                else if (m - r0 == 1) tileBF(1, 1, k, a, r0, w, rowBytes, grouped, q, c, ldc, beta);
+                for (r0 = 0; r0 + 4 <= m; r0 += 4) SYQ_TILEBF_AT(4, 1, r0, q, ldc);
+                if (m - r0 == 3) SYQ_TILEBF_AT(3, 1, r0, q, ldc);
+                else if (m - r0 == 2) SYQ_TILEBF_AT(2, 1, r0, q, ldc);
+                else if (m - r0 == 1) SYQ_TILEBF_AT(1, 1, r0, q, ldc);
             }
         }
     }
 }
+#undef SYQ_TILEBF_AT
 
 #endif
 

@@ -42,26 +42,32 @@ extension QuantWeightsTests {
     }
 
     /// A product over a range of rows that does not start or end on a group (a thread's chunk, a
-    /// run of a fused weight) takes the rows outside whole groups one at a time, with the same bits.
+    /// run of a fused weight) takes the rows outside whole groups one at a time, with the same bits;
+    /// for one activation row (decode's group kernels) and three (bf16's half-group kernel).
     @Test(arguments: [WeightFormat.q4_K, .q6_K, .bf16])
     func interleavedRowsInUnalignedRanges(format: WeightFormat) async {
         await #expect(processExitsWith: .success) { [format] in
             let (plain, interleaved) = try Self.plainAndInterleaved(format, rows: 40, cols: 512, seed: 7)
-            let a = randomFloats(1, 512, seed: 8)
             for path in KernelPath.available {
                 withPath(path) {
-                    let type = Int32(format.ggmlType)
-                    let scratchBytes = Int(sy_qf_scratch_bytes(type, 1, 512))
-                    let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64)
-                    defer { scratch.deallocate() }
-                    a.withUnsafeBufferPointer { sy_qf_prepare(type, 1, 512, $0.baseAddress, 512, scratch) }
-                    let full = product(plain, a, m: 1)
-                    for (j0, j1) in [(3, 21), (8, 13), (12, 40), (0, 7), (33, 39)] {
-                        var c = [Float](repeating: .nan, count: 40)
-                        interleaved.withUnsafeStorage { w in
-                            sy_qf_gemm(type | Int32(SY_QF_ROWS8), 1, 40, 512, a, 512, scratch, w, &c, 40, 0, j0, j1)
+                    for m in [1, 3] {
+                        let a = randomFloats(m, 512, seed: 8)
+                        let type = Int32(format.ggmlType)
+                        let scratchBytes = max(64, Int(sy_qf_scratch_bytes(type, m, 512)))
+                        let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64)
+                        defer { scratch.deallocate() }
+                        a.withUnsafeBufferPointer { sy_qf_prepare(type, m, 512, $0.baseAddress, 512, scratch) }
+                        let full = product(plain, a, m: m)
+                        for (j0, j1) in [(3, 21), (8, 13), (12, 40), (0, 7), (33, 39), (7, 9)] {
+                            var c = [Float](repeating: .nan, count: m * 40)
+                            interleaved.withUnsafeStorage { w in
+                                sy_qf_gemm(type | Int32(SY_QF_ROWS8), m, 40, 512, a, 512, scratch, w, &c, 40, 0, j0, j1)
+                            }
+                            for r in 0..<m {
+                                #expect(bits(Array(c[(r * 40 + j0)..<(r * 40 + j1)])) == bits(Array(full[(r * 40 + j0)..<(r * 40 + j1)])),
+                                        "\(path.name) m \(m) row \(r) rows \(j0)..<\(j1)")
+                            }
                         }
-                        #expect(bits(Array(c[j0..<j1])) == bits(Array(full[j0..<j1])), "\(path.name) rows \(j0)..<\(j1)")
                     }
                 }
             }
