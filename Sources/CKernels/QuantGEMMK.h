@@ -294,12 +294,14 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q4_K)(long k, actK s, const uint8_t *group, f
             t = _mm512_dpwssd_epi32(t, _mm512_maddubs_epi16(q3, a3), _mm512_permutexvar_epi16(idx3, sc16));
             sumi[q] = SYQ_K_NAME(fold512)(t);
 #else
+            // The eight scales as int16 in both 128-bit lanes; each step's two broadcast by a byte shuffle.
+            const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)sc8)));
             __m256i t = _mm256_setzero_si256();
             for (int c4 = 0; c4 < 4; c4++) {
                 const __m256i raw = _mm256_loadu_si256((const __m256i *)(x->qs + 32 * c4));
                 const __m256i qlo = _mm256_and_si256(raw, low), qhi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low);
-                const __m256i slo = _mm256_set1_epi16((short)((sc8 >> (16 * c4)) & 0xff));
-                const __m256i shi = _mm256_set1_epi16((short)((sc8 >> (16 * c4 + 8)) & 0xff));
+                const __m256i slo = _mm256_shuffle_epi8(sc16, _mm256_set1_epi16((short)(0x0100 + 0x0404 * c4)));
+                const __m256i shi = _mm256_shuffle_epi8(sc16, _mm256_set1_epi16((short)(0x0302 + 0x0404 * c4)));
                 t = _mm256_add_epi32(t, _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(qlo, av[2 * c4]), slo),
                                                          _mm256_madd_epi16(_mm256_maddubs_epi16(qhi, av[2 * c4 + 1]), shi)));
             }
@@ -366,13 +368,16 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q6_K)(long k, actK s, const uint8_t *group, f
             }
             const __m256i total = SYQ_K_NAME(fold512)(t);
 #else
+            // Scales 0-7 (then 8-15) as int16 in both 128-bit lanes; group g of a half takes scale 2g
+            // in the low lane and 2g + 1 in the high one, broadcast by a byte shuffle.
+            const __m256i halves[2] = {_mm256_permute2x128_si256(sc16y, sc16y, 0x00), _mm256_permute2x128_si256(sc16y, sc16y, 0x11)};
             __m256i total = _mm256_setzero_si256();
             for (int h = 0; h < 2; h++) {
                 __m256i z[4];
                 SYQ_K_NAME(q6_half256)(x, h, z);
                 for (int g = 0; g < 4; g++) {
-                    const int8_t *scl = x->scales + 8 * h + 2 * g;
-                    const __m256i sc = _mm256_set_m128i(_mm_set1_epi16(scl[1]), _mm_set1_epi16(scl[0]));
+                    const __m256i sc = _mm256_shuffle_epi8(halves[h], _mm256_set_m128i(_mm_set1_epi16((short)(0x0302 + 0x0404 * g)),
+                                                                                       _mm_set1_epi16((short)(0x0100 + 0x0404 * g))));
                     total = _mm256_add_epi32(total, _mm256_madd_epi16(_mm256_maddubs_epi16(z[g], av[4 * h + g]), sc));
                 }
             }
