@@ -385,11 +385,17 @@ static inline void store_out(float *c, float v, float beta) {
 
 // MARK: - Portable kernels
 
-static void gemm32_portable(int fmt, long m, long k, act32 s, const uint8_t *w, size_t rowBytes, float *c, long ldc,
-                            float beta, long j0, long j1) {
+/// `grouped`: the first rows interleaved by eight (q8_0), 0 for a plain weight (see `SY_QF_ROWS8`).
+static void gemm32_portable(int fmt, long m, long k, act32 s, const uint8_t *w, size_t rowBytes, long grouped, float *c,
+                            long ldc, float beta, long j0, long j1) {
     const long nb = k / SYQ_QK;
     for (long j = j0; j < j1; j++) {
         const uint8_t *row = w + (size_t)j * rowBytes;
+        long bstride = 1;
+        if (j < grouped) {
+            row = w + (size_t)(j & ~7L) * rowBytes + (size_t)(j & 7) * sizeof(syq_block_q8_0);
+            bstride = 8;
+        }
         for (long r = 0; r < m; r++) {
             const int8_t *aq = s.qs + r * s.nb4 * SYQ_QK;
             const float *ad = s.d + r * s.nb4, *asa = s.sa + r * s.nb4;
@@ -400,7 +406,7 @@ static void gemm32_portable(int fmt, long m, long k, act32 s, const uint8_t *w, 
                 int isum = 0;
                 float dw, mw = 0;
                 if (fmt == SY_QF_Q8_0) {
-                    const syq_block_q8_0 *x = (const syq_block_q8_0 *)row + b;
+                    const syq_block_q8_0 *x = (const syq_block_q8_0 *)row + b * bstride;
                     for (int l = 0; l < SYQ_QK; l++) isum += x->qs[l] * a[l];
                     dw = sy_f16_to_f32(x->d);
                 } else if (fmt == SY_QF_Q4_0) {
@@ -934,21 +940,21 @@ void sy_qf_gemm(int format, long m, long n, long k, const float *a, long lda, co
         act32 s = act32_layout((void *)scratch, m, k);
 #if SYQ_X86
         if (isa >= SY_ISA_AVX512) {
-            if (format == SY_QF_Q8_0) gemm_q8_0_avx512(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
-            else if (format == SY_QF_Q4_0) gemm_q4_0_avx512(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
-            else if (format == SY_QF_MXFP4) gemm_mxfp4_avx512(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
-            else gemm_q4_1_avx512(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
+            if (format == SY_QF_Q8_0) gemm_q8_0_avx512(m, k, s, wb, rowBytes, grouped, c, ldc, beta, j0, j1);
+            else if (format == SY_QF_Q4_0) gemm_q4_0_avx512(m, k, s, wb, rowBytes, grouped, c, ldc, beta, j0, j1);
+            else if (format == SY_QF_MXFP4) gemm_mxfp4_avx512(m, k, s, wb, rowBytes, grouped, c, ldc, beta, j0, j1);
+            else gemm_q4_1_avx512(m, k, s, wb, rowBytes, grouped, c, ldc, beta, j0, j1);
             return;
         }
         if (isa >= SY_ISA_AVX2) {
-            if (format == SY_QF_Q8_0) gemm_q8_0_avx2(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
-            else if (format == SY_QF_Q4_0) gemm_q4_0_avx2(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
-            else if (format == SY_QF_MXFP4) gemm_mxfp4_avx2(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
-            else gemm_q4_1_avx2(m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
+            if (format == SY_QF_Q8_0) gemm_q8_0_avx2(m, k, s, wb, rowBytes, grouped, c, ldc, beta, j0, j1);
+            else if (format == SY_QF_Q4_0) gemm_q4_0_avx2(m, k, s, wb, rowBytes, grouped, c, ldc, beta, j0, j1);
+            else if (format == SY_QF_MXFP4) gemm_mxfp4_avx2(m, k, s, wb, rowBytes, grouped, c, ldc, beta, j0, j1);
+            else gemm_q4_1_avx2(m, k, s, wb, rowBytes, grouped, c, ldc, beta, j0, j1);
             return;
         }
 #endif
-        gemm32_portable(format, m, k, s, wb, rowBytes, c, ldc, beta, j0, j1);
+        gemm32_portable(format, m, k, s, wb, rowBytes, grouped, c, ldc, beta, j0, j1);
     } else if (is_k_format(format)) {
         actK s = actK_layout((void *)scratch, m, k);
 #if SYQ_X86

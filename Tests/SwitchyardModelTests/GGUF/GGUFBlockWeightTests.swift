@@ -118,47 +118,69 @@ struct GGUFBlockWeightTests {
         #expect((layer1.gateUp as? BlockWeight)?.format == .q8_0)
     }
 
-    @Test("weights made of rows as the file stores them are read in place, fused gate and up too")
-    func singleTensorWeightsAreReadInPlace() throws {
+    @Test("with --repack on (the default), q8_0, q4_K, q6_K and bf16 weights are copied into rows interleaved by eight, the others read in place")
+    func repackedFormatsAreCopied() throws {
         let engine = try Engine.load(directory: Self.url)
         guard case let .compact(table) = engine.weights.embed else {
             Issue.record("the q8_0 embedding was expanded")
             return
         }
-        #expect(table.isBorrowed)
+        #expect(table.format == .q8_0 && table.rowsInterleaved && !table.isBorrowed)
         let checkpoint = try Self.checkpoint()
-        let expert = try checkpoint.packedExpertFFN(layer: 1, expert: 3)
-        // A format the engine repacks (q4_K, q6_K, bf16: rows interleaved by eight) is copied instead.
-        let downWeight = try #require(expert.down as? BlockWeight)
-        let interleaves = BlockWeight.interleaves(downWeight.format, rows: downWeight.rows, cols: downWeight.cols)
-        #expect(downWeight.isBorrowed == !interleaves)
-        #expect(downWeight.rowsInterleaved == interleaves)
-        // gate and up, two tensors of the file fused into one product (too small for huge pages
-        // were they copied), are two runs read in place.
-        let gateUp = try #require(expert.gateUp as? BlockWeight)
-        #expect(gateUp.isBorrowed && !BlockWeight.copyUsesHugePages(bytes: gateUp.byteCount))
-        // Borrowed bytes are the file's own, so a worker's in-place weight equals the copied reference.
-        let file = try GGUFFile(path: Self.url.path)
-        let down = try #require(expert.down as? BlockWeight)
-        let range = try file.byteRange(ofTensor: "blk.1.ffn_down_exps.weight", expert: 3)
-        let fileBytes = try Array(file.bytes(fileRange: range))
-        down.withUnsafeBytes { #expect(Array($0) == fileBytes) }
-        let gate = try Array(file.bytes(fileRange: try file.byteRange(ofTensor: "blk.1.ffn_gate_exps.weight", expert: 3)))
-        let up = try Array(file.bytes(fileRange: try file.byteRange(ofTensor: "blk.1.ffn_up_exps.weight", expert: 3)))
-        gateUp.withUnsafeBytes { #expect(Array($0) == gate + up) }
-        // The two-run weight computes what one copied weight of the same bytes computes, bit for bit.
-        let copied = try (gate + up).withUnsafeBytes {
-            try BlockWeight(format: gateUp.format, rows: gateUp.rows, cols: gateUp.cols, bytes: $0)
-        }
-        for m in [1, 5, 64] {
-            let a = (0..<(m * gateUp.cols)).map { Float(($0 * 37) % 101) / 50 - 1 }
-            var fromRuns = [Float](repeating: 0, count: m * gateUp.rows), fromCopy = fromRuns
-            for threads in [1, 2] {
-                a.withUnsafeBufferPointer { a in
-                    gateUp.multiply(m: m, a: a.baseAddress!, lda: gateUp.cols, c: &fromRuns, ldc: gateUp.rows, threads: threads)
-                    copied.multiply(m: m, a: a.baseAddress!, lda: gateUp.cols, c: &fromCopy, ldc: gateUp.rows, threads: threads)
+        for (layer, expert) in [(0, 0), (1, 3)] {
+            let ffn = try checkpoint.packedExpertFFN(layer: layer, expert: expert)
+            for weight in [ffn.gateUp, ffn.down] {
+                let parts: [any LinearWeight] = (weight as? StackedWeight)?.parts ?? [weight]
+                for case let part as BlockWeight in parts {
+                    let interleaves = BlockWeight.interleaves(part.format, rows: part.rows, cols: part.cols)
+                    #expect(part.rowsInterleaved == interleaves && part.isBorrowed == !interleaves, "\(part.format) L\(layer)E\(expert)")
                 }
-                #expect(fromRuns.map(\.bitPattern) == fromCopy.map(\.bitPattern), "m \(m), \(threads) threads")
+            }
+        }
+    }
+
+    @Test("with --repack off, weights made of rows as the file stores them are read in place, fused gate and up too")
+    func singleTensorWeightsAreReadInPlace() async {
+        // In a child process: `repacksRows` is process-wide and the other suites load weights meanwhile.
+        await #expect(processExitsWith: .success) {
+            BlockWeight.repacksRows = false
+            let engine = try Engine.load(directory: Self.url)
+            guard case let .compact(table) = engine.weights.embed else {
+                Issue.record("the q8_0 embedding was expanded")
+                return
+            }
+            #expect(table.isBorrowed)
+            let checkpoint = try Self.checkpoint()
+            let expert = try checkpoint.packedExpertFFN(layer: 1, expert: 3)
+            let downWeight = try #require(expert.down as? BlockWeight)
+            #expect(downWeight.isBorrowed && !downWeight.rowsInterleaved)
+            // gate and up, two tensors of the file fused into one product (too small for huge pages
+            // were they copied), are two runs read in place.
+            let gateUp = try #require(expert.gateUp as? BlockWeight)
+            #expect(gateUp.isBorrowed && !BlockWeight.copyUsesHugePages(bytes: gateUp.byteCount))
+            // Borrowed bytes are the file's own, so a worker's in-place weight equals the copied reference.
+            let file = try GGUFFile(path: Self.url.path)
+            let down = try #require(expert.down as? BlockWeight)
+            let range = try file.byteRange(ofTensor: "blk.1.ffn_down_exps.weight", expert: 3)
+            let fileBytes = try Array(file.bytes(fileRange: range))
+            down.withUnsafeBytes { #expect(Array($0) == fileBytes) }
+            let gate = try Array(file.bytes(fileRange: try file.byteRange(ofTensor: "blk.1.ffn_gate_exps.weight", expert: 3)))
+            let up = try Array(file.bytes(fileRange: try file.byteRange(ofTensor: "blk.1.ffn_up_exps.weight", expert: 3)))
+            gateUp.withUnsafeBytes { #expect(Array($0) == gate + up) }
+            // The two-run weight computes what one copied weight of the same bytes computes, bit for bit.
+            let copied = try (gate + up).withUnsafeBytes {
+                try BlockWeight(format: gateUp.format, rows: gateUp.rows, cols: gateUp.cols, bytes: $0)
+            }
+            for m in [1, 5, 64] {
+                let a = (0..<(m * gateUp.cols)).map { Float(($0 * 37) % 101) / 50 - 1 }
+                var fromRuns = [Float](repeating: 0, count: m * gateUp.rows), fromCopy = fromRuns
+                for threads in [1, 2] {
+                    a.withUnsafeBufferPointer { a in
+                        gateUp.multiply(m: m, a: a.baseAddress!, lda: gateUp.cols, c: &fromRuns, ldc: gateUp.rows, threads: threads)
+                        copied.multiply(m: m, a: a.baseAddress!, lda: gateUp.cols, c: &fromCopy, ldc: gateUp.rows, threads: threads)
+                    }
+                    #expect(fromRuns.map(\.bitPattern) == fromCopy.map(\.bitPattern), "m \(m), \(threads) threads")
+                }
             }
         }
     }
