@@ -138,12 +138,16 @@ SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row
 #else
     if (fmt == SY_QF_Q6_K) {
         const syq_block_q6_K *x = (const syq_block_q6_K *)row + i * bstride;
+        // Scales as int16, 0-7 (then 8-15) in both 128-bit lanes; group g of a half takes scale 2g in
+        // the low lane and 2g + 1 in the high one by a byte shuffle (as `rows8_q6_K`).
+        const __m256i sc16all = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x->scales));
+        const __m256i halves[2] = {_mm256_permute2x128_si256(sc16all, sc16all, 0x00), _mm256_permute2x128_si256(sc16all, sc16all, 0x11)};
         for (int h = 0; h < 2; h++) {
             __m256i q[4], sc[4];
             SYQ_K_NAME(q6_half256)(x, h, q);
             for (int g = 0; g < 4; g++) {
-                const int8_t *scl = x->scales + 8 * h + 2 * g;
-                sc[g] = _mm256_set_m128i(_mm_set1_epi16(scl[1]), _mm_set1_epi16(scl[0]));
+                sc[g] = _mm256_shuffle_epi8(halves[h], _mm256_set_m128i(_mm_set1_epi16((short)(0x0302 + 0x0404 * g)),
+                                                                        _mm_set1_epi16((short)(0x0100 + 0x0404 * g))));
             }
             for (int r = 0; r < R; r++) {
                 const int8_t *a = s.qs + (r0 + r) * k + i * SYQ_QK_K + 128 * h;
@@ -164,9 +168,11 @@ SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row
         const syq_kblock blk = syq_kblock_at(fmt, row, i * bstride);
         const uint8_t *scales = blk.scales, *qs = blk.qs, *qhp = blk.qh;
         const uint16_t dh = blk.d, dminh = blk.dmin;
-        uint8_t sc[8], mn[8];
-        for (int sb = 0; sb < 8; sb++) syq_scale_min(sb, scales, &sc[sb], &mn[sb]);
-        mins = _mm_setr_epi16(mn[0], mn[1], mn[2], mn[3], mn[4], mn[5], mn[6], mn[7]);
+        uint64_t sc8, mn8;
+        SYQ_K_NAME(scales_mins8)(scales, &sc8, &mn8);
+        mins = _mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)mn8));
+        // The eight scales as int16 in both 128-bit lanes; each step's two broadcast by a byte shuffle.
+        const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)sc8)));
         __m256i qh = fmt == SY_QF_Q5_K ? _mm256_loadu_si256((const __m256i *)qhp) : _mm256_setzero_si256();
         const __m256i one = _mm256_set1_epi8(1);
         for (int c = 0; c < 4; c++) {
@@ -177,7 +183,8 @@ SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row
                 qhi = _mm256_or_si256(qhi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 1), one), 4));
                 qh = _mm256_srli_epi16(qh, 2);
             }
-            const __m256i slo = _mm256_set1_epi16(sc[2 * c]), shi = _mm256_set1_epi16(sc[2 * c + 1]);
+            const __m256i slo = _mm256_shuffle_epi8(sc16, _mm256_set1_epi16((short)(0x0100 + 0x0404 * c)));
+            const __m256i shi = _mm256_shuffle_epi8(sc16, _mm256_set1_epi16((short)(0x0302 + 0x0404 * c)));
             for (int r = 0; r < R; r++) {
                 const int8_t *a = s.qs + (r0 + r) * k + i * SYQ_QK_K + 64 * c;
                 __m256i plo = _mm256_madd_epi16(_mm256_maddubs_epi16(qlo, _mm256_loadu_si256((const __m256i *)a)), slo);
