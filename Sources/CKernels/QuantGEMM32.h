@@ -91,13 +91,14 @@ SYQ_K_INLINE void SYQ_K_NAME(tile32)(int fmt, int R, long nb, const uint8_t *row
     for (int r = 0; r < R; r++) out[r] = hsum4_ps(acc[r]);
 }
 
-/// Decode's product on a q8_0 weight interleaved by eight (`SY_QF_ROWS8`, `nb` a multiple of 4):
+/// Decode's product on a q8_0 weight interleaved by eight (`SY_QF_ROWS8`):
 /// `R` (1 to 4) activation rows from `r0` against the group of eight rows at `group`, row r's
 /// outputs at `c + r * ldc`, eight of them. Per block the eight rows' blocks, side by side, are read
 /// in order once for the `R` activation rows; each row's integer sums are `group_rows`'s exact
 /// integers, and the float steps run in the same order on eight lanes (lane q: weight row q), one
-/// accumulator per block position mod 4 as `tile32`'s four lanes, so each output is bit for bit the
-/// row kernel's. Against the row kernel on the same layout (a row's blocks 272 bytes apart), bench
+/// accumulator per block position mod 4 as `tile32`'s four lanes (whose last group adds the zero
+/// products of its padding blocks: so does this), so each output is bit for bit the row kernel's.
+/// Against the row kernel on the same layout (a row's blocks 272 bytes apart), bench
 /// [4096, 1024] past the caches, one core, Zen 3: m = 1 read 14-15 GB/s against 12-14 for plain rows.
 SYQ_K_INLINE void SYQ_K_NAME(rows8_q8_0)(int R, long nb, act32 s, long r0, const uint8_t *group, float *c, long ldc, float beta) {
     __m256 acc[4][4];
@@ -125,6 +126,8 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q8_0)(int R, long nb, act32 s, long r0, const
             acc[r][b & 3] = _mm256_add_ps(acc[r][b & 3], _mm256_mul_ps(sc, _mm256_cvtepi32_ps(isum)));
         }
     }
+    for (long b = nb; b & 3; b++)  // `tile32`'s padding blocks: (0 * 0) * 0 added, as there
+        for (int r = 0; r < R; r++) acc[r][b & 3] = _mm256_add_ps(acc[r][b & 3], _mm256_setzero_ps());
     for (int r = 0; r < R; r++) {
         float *out = c + r * ldc;
         __m256 sums = _mm256_add_ps(_mm256_add_ps(acc[r][0], acc[r][2]), _mm256_add_ps(acc[r][1], acc[r][3]));
@@ -144,7 +147,7 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q8_0)(int R, long nb, act32 s, long r0, const
             const uint8_t *row = w + (size_t)j * rowBytes;                                                      \
             long bstride = 1;                                                                                   \
             if (j < grouped) {                                                                                  \
-                if (F == SY_QF_Q8_0 && (nb & 3) == 0 && (j & 7) == 0 && j + 8 <= j1) {                          \
+                if (F == SY_QF_Q8_0 && (j & 7) == 0 && j + 8 <= j1) {                                          \
                     long g0 = 0;                                                                                \
                     for (; g0 + 4 <= m; g0 += 4) SYQ_K_NAME(rows8_q8_0)(4, nb, s, g0, row, c + g0 * ldc + j, ldc, beta); \
                     if (m - g0 == 3) SYQ_K_NAME(rows8_q8_0)(3, nb, s, g0, row, c + g0 * ldc + j, ldc, beta);    \

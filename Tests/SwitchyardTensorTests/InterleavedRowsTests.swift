@@ -128,12 +128,12 @@ extension QuantWeightsTests {
         }
     }
 
-    /// q8_0 rows of a number of blocks that is not a multiple of four (3 and 25 blocks) take the
-    /// row kernels on the interleaved layout (the group kernel needs whole groups of four blocks),
-    /// with the plain layout's bits, for 1 to 5 activation rows.
+    /// q8_0 rows of a number of blocks that is not a multiple of four (3, 18 as SmolLM2's tied head,
+    /// and 25 blocks) give the plain layout's bits on the interleaved layout, for 1 to 5 activation
+    /// rows (the row kernel adds its last group's padding blocks: the group kernel must too).
     @Test func q8_0InterleavedRowsWithBlocksNotAMultipleOfFour() async {
         await #expect(processExitsWith: .success) {
-            for cols in [96, 800] {
+            for cols in [96, 576, 800] {
                 let (plain, interleaved) = try Self.plainAndInterleaved(.q8_0, rows: 19, cols: cols, seed: 11)
                 #expect(interleaved.rowsInterleaved)
                 for path in KernelPath.available {
