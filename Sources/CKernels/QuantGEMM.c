@@ -500,23 +500,32 @@ static inline float load_wf(int fmt, const void *row, long i) {
     return fmt == SY_QF_BF16 ? sy_bf16_to_f32(((const uint16_t *)row)[i]) : ((const float *)row)[i];
 }
 
-/// Where value `i` of row `j` of an f32 / bf16 weight is: rows before `grouped` are interleaved by
-/// eight in units of 32 values (bf16, see `SY_QF_ROWS8`; `grouped` is 0 for a plain weight), the
-/// others plain. Inside a unit a row's values follow each other.
-static inline const uint8_t *wf_at(int fmt, const uint8_t *w, size_t rowBytes, long grouped, long j, long i) {
+/// Where value 0 of row `j` of an f32 / bf16 weight is: in its group's first unit when the row is
+/// interleaved by eight (`inter`: bf16 rows before the weight's last whole group, units of 32 values,
+/// see `SY_QF_ROWS8`), else at the row's plain place.
+static inline const uint8_t *wf_row(int fmt, const uint8_t *w, size_t rowBytes, int inter, long j) {
     const size_t eb = fmt == SY_QF_BF16 ? 2 : 4;
-    if (j < grouped) return w + (size_t)(j & ~7L) * rowBytes + (((size_t)(i >> 5) * 8 + (size_t)(j & 7)) * 32 + (size_t)(i & 31)) * eb;
-    return w + (size_t)j * rowBytes + (size_t)i * eb;
+    if (inter) return w + (size_t)(j & ~7L) * rowBytes + (size_t)(j & 7) * 32 * eb;
+    return w + (size_t)j * rowBytes;
+}
+
+/// Bytes from a row's value 0 to its value `i`: inside a unit the row's values follow each other,
+/// and an interleaved row's next unit is eight units on.
+static inline size_t wf_offset(int fmt, int inter, long i) {
+    const size_t eb = fmt == SY_QF_BF16 ? 2 : 4;
+    return inter ? ((size_t)(i >> 5) * 8 * 32 + (size_t)(i & 31)) * eb : (size_t)i * eb;
 }
 
 static void gemmF_portable(int fmt, long m, long k, const float *a, long lda, const uint8_t *w, size_t rowBytes, long grouped,
                            float *c, long ldc, float beta, long j0, long j1) {
     for (long j = j0; j < j1; j++) {
+        const int inter = j < grouped;
+        const uint8_t *row = wf_row(fmt, w, rowBytes, inter, j);
         for (long r = 0; r < m; r++) {
             const float *x = a + r * lda;
             float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
             for (long i = 0; i < k; i++) {
-                float p = x[i] * load_wf(fmt, wf_at(fmt, w, rowBytes, grouped, j, i), 0);
+                float p = x[i] * load_wf(fmt, row + wf_offset(fmt, inter, i), 0);
                 acc[i & 7] = acc[i & 7] + p;
             }
             float s04 = acc[0] + acc[4], s15 = acc[1] + acc[5], s26 = acc[2] + acc[6], s37 = acc[3] + acc[7];
@@ -587,7 +596,7 @@ typedef struct { __m256i q[4], aq[4]; __m128 d, m; } wgroup;
 #undef SYQ_K_DOT_U8S8
 
 
-/// Eight weights as floats from `p` (a row's value `i`, see `wf_at`); past `k` zero. Eight values
+/// Eight weights as floats from `p` (a row's value `i`, see `wf_offset`); past `k` zero. Eight values
 /// at a multiple of 8 never cross an interleaved unit.
 SYQ_AVX2_INLINE __m256 load_w8(int fmt, const uint8_t *p, long i, long k) {
     if (i + 8 <= k) {
@@ -611,18 +620,17 @@ SYQ_AVX2_INLINE __m256 load_a8(const float *a, long i, long k) {
 
 /// R activation rows x C weight rows; one 8-lane accumulator per output, fused multiply-adds in k order.
 /// `inter` (a constant at each call, so each form compiles to its own loop): rows `j ..< j + C` are
-/// all in interleaved groups (1) or all plain (0); see `wf_at`.
+/// all in interleaved groups (1) or all plain (0); see `wf_row`.
 SYQ_AVX2_INLINE void tileF(int fmt, int R, int C, long k, const float *a, long lda, long r0, const uint8_t *w,
                             size_t rowBytes, int inter, long j, float *c, long ldc, float beta) {
     __m256 acc[4][4];
     const uint8_t *rows[4];
-    for (int q = 0; q < C; q++) rows[q] = wf_at(fmt, w, rowBytes, inter ? j + q + 1 : 0, j + q, 0);  // value 0 of each row
-    const size_t eb = fmt == SY_QF_BF16 ? 2 : 4;
+    for (int q = 0; q < C; q++) rows[q] = wf_row(fmt, w, rowBytes, inter, j + q);
     for (int r = 0; r < R; r++)
         for (int q = 0; q < C; q++) acc[r][q] = _mm256_setzero_ps();
     for (long i = 0; i < k; i += 8) {
         __m256 wv[4];
-        const size_t offset = inter ? ((size_t)(i >> 5) * 8 * 32 + (size_t)(i & 31)) * eb : (size_t)i * eb;
+        const size_t offset = wf_offset(fmt, inter, i);
         for (int q = 0; q < C; q++) wv[q] = load_w8(fmt, rows[q] + offset, i, k);
         for (int r = 0; r < R; r++) {
             __m256 av = load_a8(a + (r0 + r) * lda, i, k);
@@ -714,7 +722,7 @@ SYQ_AVX2_INLINE void prefetch_next_group(const uint8_t *w, size_t rowBytes, long
             }                                                                                             \
     } while (0)
 
-/// `grouped`: the first rows interleaved by eight (bf16 only; see `wf_at`), 0 for a plain weight.
+/// `grouped`: the first rows interleaved by eight (bf16 only; see `wf_row`), 0 for a plain weight.
 #define SYQ_TILEF(F, NAME)                                                                                \
     SYQ_AVX2 static void NAME(long m, long k, const float *a, long lda, const uint8_t *w, size_t rowBytes,  \
                               long grouped, float *c, long ldc, float beta, long j0, long j1) {           \
@@ -787,14 +795,14 @@ SYQ_AVX512_INLINE void tileBF(int R, int C, long k, const uint16_t *a, long r0, 
     const long kp = bf16_stride(k);
     __m512 acc[4][8];
     const uint8_t *rows[8];  // (`inter` as in `tileF`: a constant at each call)
-    for (int q = 0; q < C; q++) rows[q] = wf_at(SY_QF_BF16, w, rowBytes, inter ? j + q + 1 : 0, j + q, 0);
+    for (int q = 0; q < C; q++) rows[q] = wf_row(SY_QF_BF16, w, rowBytes, inter, j + q);
     for (int r = 0; r < R; r++)
         for (int q = 0; q < C; q++) acc[r][q] = _mm512_setzero_ps();
     for (long i = 0; i < kp; i += 32) {
         const __mmask32 mask = k - i >= 32 ? 0xFFFFFFFFu : (__mmask32)((1u << (k - i)) - 1);
         __m512i wv[8];
         for (int q = 0; q < C; q++)
-            wv[q] = _mm512_maskz_loadu_epi16(mask, rows[q] + (inter ? (size_t)(i >> 5) * 8 * 64 : (size_t)i * 2));
+            wv[q] = _mm512_maskz_loadu_epi16(mask, rows[q] + wf_offset(SY_QF_BF16, inter, i));
         for (int r = 0; r < R; r++) {
             __m512i av = _mm512_loadu_si512((const void *)(a + (r0 + r) * kp + i));
             for (int q = 0; q < C; q++) acc[r][q] = _mm512_dpbf16_ps(acc[r][q], (__m512bh)av, (__m512bh)wv[q]);
@@ -874,7 +882,7 @@ SYQ_AVX512_INLINE void rows8BF(long k, const uint16_t *a, const uint8_t *group, 
             }                                                                                             \
     } while (0)
 
-/// `grouped`: the first rows interleaved by eight (see `wf_at`), 0 for a plain weight.
+/// `grouped`: the first rows interleaved by eight (see `wf_row`), 0 for a plain weight.
 SYQ_AVX512 static void gemm_bf16_avx512(long m, long k, const uint16_t *a, const uint8_t *w, size_t rowBytes, long grouped,
                                         float *c, long ldc, float beta, long j0, long j1) {
     const uint8_t *groupsEnd = w + (size_t)grouped * rowBytes;
