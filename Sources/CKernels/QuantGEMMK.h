@@ -225,6 +225,24 @@ SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row
         _mm256_storeu_ps(acc, a);
         return;
     }
+#else
+    if (R == 4) {  // the four rows' sums reduced and scaled side by side (the same operations per row)
+        const __m128i isum = reduce4(sumi[0], sumi[1], sumi[2], sumi[3]);
+        const float *dp = s.d + r0 * nbk + i;
+        const __m128 da = _mm_setr_ps(dp[0], dp[nbk], dp[2 * nbk], dp[3 * nbk]);
+        __m128 a = _mm_loadu_ps(acc);
+        a = _mm_add_ps(a, _mm_mul_ps(_mm_mul_ps(_mm_set1_ps(d), da), _mm_cvtepi32_ps(isum)));
+        if (fmt != SY_QF_Q6_K) {
+            const int16_t *b = s.bs32 + r0 * (k / 32) + 8 * i;
+            const long stride = k / 32;
+            __m128i m[4];
+            for (int q = 0; q < 4; q++) m[q] = _mm_madd_epi16(mins, _mm_loadu_si128((const __m128i *)(b + q * stride)));
+            const __m128i msum = _mm_hadd_epi32(_mm_hadd_epi32(m[0], m[1]), _mm_hadd_epi32(m[2], m[3]));
+            a = _mm_sub_ps(a, _mm_mul_ps(_mm_mul_ps(_mm_set1_ps(dmin), da), _mm_cvtepi32_ps(msum)));
+        }
+        _mm_storeu_ps(acc, a);
+        return;
+    }
 #endif
     for (int r = 0; r < R; r++) {
         const float da = s.d[(r0 + r) * nbk + i];
@@ -402,50 +420,86 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q6_K)(long k, actK s, const uint8_t *group, f
     else _mm256_storeu_ps(c, _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(c))));
 }
 
-/// Rows `j0 ..< j1` of a K-quant product. `rows8`: the weight's `n` rows are interleaved by eight
-/// (see `SY_QF_ROWS8`); decode takes whole groups with `rows8_q4_K` / `rows8_q6_K`, every other
-/// product reads a row's superblocks eight blocks apart, row after row. Each row asks for the bytes
-/// `SYQ_PREFETCH_BYTES` past its plain-layout place, so the next group arrives a row's worth at a time:
-/// asking for a whole group at once made two to eight activation rows 1.3x slower (q4_K, weights
-/// past the caches; a group sweep superblock by superblock was slower too), this is within 1-3% of
-/// the plain layout from 2 to 64 rows (`scripts/block-kernel-bench.sh`'s harness).
+/// A weight row's first superblock and the blocks between its superblocks: a plain row, or one of
+/// `grouped` rows interleaved by eight (`SY_QF_ROWS8`), whose superblocks are eight blocks apart.
+SYQ_K_INLINE const uint8_t *SYQ_K_NAME(k_row)(const uint8_t *w, size_t rowBytes, size_t blockBytes, long grouped, long j, long *bstride) {
+    if (j < grouped) {
+        *bstride = 8;
+        return w + (size_t)(j & ~7L) * rowBytes + (size_t)(j & 7) * blockBytes;
+    }
+    *bstride = 1;
+    return w + (size_t)j * rowBytes;
+}
+
+/// Activation rows `r0 ..< r0 + R` against weight rows `b0 ..< b1` (one tile per weight row).
+/// `first`: the block's first pass, which asks for the weights ahead (later passes find them in L2).
+SYQ_K_INLINE void SYQ_K_NAME(k_pass)(int F, int R, long k, actK s, const uint8_t *w, size_t rowBytes, long grouped,
+                                      long r0, long b0, long b1, long end, int first, float *c, long ldc, float beta) {
+    const size_t blockBytes = (size_t)sy_qf_block_bytes(F);
+    float out[SYQ_K_ROWS];
+    for (long j = b0; j < b1; j++) {
+        long bstride;
+        const uint8_t *row = SYQ_K_NAME(k_row)(w, rowBytes, blockBytes, grouped, j, &bstride);
+        if (first) prefetch_ahead(w + (size_t)j * rowBytes, rowBytes, w + (size_t)end * rowBytes);
+        SYQ_K_NAME(tileK)(F, R, k, row, bstride, s, r0, out);
+        for (int r = 0; r < R; r++) store_out(c + (r0 + r) * ldc + j, out[r], beta);
+    }
+}
+
+/// Weight bytes a block of rows takes in `SYQ_K_NAME(gemmK)`: every activation tile passes over the
+/// block while it stays in L2 (512 KB a core on Zen 3 / 4; 1-2 MB on Intel), so each weight byte comes
+/// from memory once and the tile's activations (4-8 rows of k int8) stay in L1 across the block. One
+/// weight row against all activation rows in turn instead read m x k bytes from L2 or L3 per weight
+/// row: q4_K [2048, 1024] at 512 rows 36 GMAC/s against 43 at 64 rows, one core.
+#define SYQ_K_BLOCK_BYTES (192 * 1024)
+
+/// Rows `j0 ..< j1` of a K-quant product, in blocks of weight rows (see `SYQ_K_BLOCK_BYTES`).
+/// `rows8`: the weight's `n` rows are interleaved by eight (see `SY_QF_ROWS8`); decode takes whole
+/// groups with `rows8_q4_K` / `rows8_q6_K`, every other product reads a row's superblocks eight blocks
+/// apart, row after row. A block's first pass asks, per row, for the bytes `SYQ_PREFETCH_BYTES` past
+/// its plain-layout place, so the next rows arrive a row's worth at a time: asking for a whole group
+/// at once made two to eight activation rows 1.3x slower (q4_K, weights past the caches; a group sweep
+/// superblock by superblock was slower too), this is within 1-3% of the plain layout from 2 to 64 rows
+/// (`scripts/block-kernel-bench.sh`'s harness).
+SYQ_K_INLINE void SYQ_K_NAME(gemmK)(int F, long m, long n, long k, actK s, const uint8_t *w, size_t rowBytes, int rows8,
+                                     float *c, long ldc, float beta, long j0, long j1) {
+    const long grouped = rows8 ? (n & ~7L) : 0;
+    if (m == 1) {
+        for (long j = j0; j < j1; j++) {
+            if (F != SY_QF_Q5_K && j < grouped && (j & 7) == 0 && j + 8 <= j1) {
+                const uint8_t *group = w + (size_t)j * rowBytes;
+                if (F == SY_QF_Q4_K) SYQ_K_NAME(rows8_q4_K)(k, s, group, c + j, beta);
+                else SYQ_K_NAME(rows8_q6_K)(k, s, group, c + j, beta);
+                j += 7;
+                continue;
+            }
+            SYQ_K_NAME(k_pass)(F, 1, k, s, w, rowBytes, grouped, 0, j, j + 1, j1, 1, c, ldc, beta);
+        }
+        return;
+    }
+    long rowsPerBlock = ((long)(SYQ_K_BLOCK_BYTES / rowBytes)) & ~7L;
+    if (rowsPerBlock < 8) rowsPerBlock = 8;
+    for (long b0 = j0; b0 < j1;) {
+        const long b1 = b0 + rowsPerBlock < j1 ? b0 + rowsPerBlock : j1;
+        long r0 = 0;
+        for (; r0 + SYQ_K_ROWS <= m; r0 += SYQ_K_ROWS)
+            SYQ_K_NAME(k_pass)(F, SYQ_K_ROWS, k, s, w, rowBytes, grouped, r0, b0, b1, j1, r0 == 0, c, ldc, beta);
+        if (SYQ_K_ROWS > 4 && r0 + 4 <= m) {
+            SYQ_K_NAME(k_pass)(F, 4, k, s, w, rowBytes, grouped, r0, b0, b1, j1, r0 == 0, c, ldc, beta);
+            r0 += 4;
+        }
+        const int rest = (int)(m - r0);
+        if (rest == 1) SYQ_K_NAME(k_pass)(F, 1, k, s, w, rowBytes, grouped, r0, b0, b1, j1, r0 == 0, c, ldc, beta);
+        else if (rest == 2) SYQ_K_NAME(k_pass)(F, 2, k, s, w, rowBytes, grouped, r0, b0, b1, j1, r0 == 0, c, ldc, beta);
+        else if (rest == 3) SYQ_K_NAME(k_pass)(F, 3, k, s, w, rowBytes, grouped, r0, b0, b1, j1, r0 == 0, c, ldc, beta);
+        b0 = b1;
+    }
+}
+
 #define SYQ_K_TILEK(F, NAME)                                                                                    \
     SYQ_K_FUNCTION static void NAME(long m, long n, long k, actK s, const uint8_t *w, size_t rowBytes, int rows8, \
                                     float *c, long ldc, float beta, long j0, long j1) {                         \
-        float out[SYQ_K_ROWS];                                                                                  \
-        const long grouped = rows8 ? (n & ~7L) : 0;                                                             \
-        const size_t blockBytes = (size_t)sy_qf_block_bytes(F);                                                 \
-        const uint8_t *end = w + (size_t)j1 * rowBytes;                                                         \
-        for (long j = j0; j < j1; j++) {                                                                        \
-            long bstride = 1;                                                                                   \
-            const uint8_t *row = w + (size_t)j * rowBytes;                                                      \
-            if (j < grouped) {                                                                                  \
-                if (F != SY_QF_Q5_K && m == 1 && (j & 7) == 0 && j + 8 <= j1) {                                 \
-                    if (F == SY_QF_Q4_K) SYQ_K_NAME(rows8_q4_K)(k, s, row, c + j, beta);                        \
-                    else SYQ_K_NAME(rows8_q6_K)(k, s, row, c + j, beta);                                        \
-                    j += 7;                                                                                     \
-                    continue;                                                                                   \
-                }                                                                                               \
-                row = w + (size_t)(j & ~7L) * rowBytes + (size_t)(j & 7) * blockBytes;                          \
-                bstride = 8;                                                                                    \
-            }                                                                                                   \
-            prefetch_ahead(w + (size_t)j * rowBytes, rowBytes, end);                                            \
-            long r0 = 0;                                                                                        \
-            for (; r0 + SYQ_K_ROWS <= m; r0 += SYQ_K_ROWS) {                                                    \
-                SYQ_K_NAME(tileK)(F, SYQ_K_ROWS, k, row, bstride, s, r0, out);                                  \
-                for (int r = 0; r < SYQ_K_ROWS; r++) store_out(c + (r0 + r) * ldc + j, out[r], beta);           \
-            }                                                                                                   \
-            if (SYQ_K_ROWS > 4 && r0 + 4 <= m) {                                                                \
-                SYQ_K_NAME(tileK)(F, 4, k, row, bstride, s, r0, out);                                           \
-                for (int r = 0; r < 4; r++) store_out(c + (r0 + r) * ldc + j, out[r], beta);                    \
-                r0 += 4;                                                                                        \
-            }                                                                                                   \
-            int rest = (int)(m - r0);                                                                           \
-            if (rest == 1) SYQ_K_NAME(tileK)(F, 1, k, row, bstride, s, r0, out);                                \
-            else if (rest == 2) SYQ_K_NAME(tileK)(F, 2, k, row, bstride, s, r0, out);                           \
-            else if (rest == 3) SYQ_K_NAME(tileK)(F, 3, k, row, bstride, s, r0, out);                           \
-            for (int r = 0; r < rest; r++) store_out(c + (r0 + r) * ldc + j, out[r], beta);                     \
-        }                                                                                                       \
+        SYQ_K_NAME(gemmK)(F, m, n, k, s, w, rowBytes, rows8, c, ldc, beta, j0, j1);                              \
     }
 
 SYQ_K_TILEK(SY_QF_Q4_K, SYQ_K_NAME(gemm_q4_K))

@@ -16,6 +16,38 @@ extension QuantWeightsTests {
         return (plain, interleaved)
     }
 
+    /// The K-quant kernels take many weight rows in blocks of about 192 KB, each activation tile
+    /// passing over a block before the next one starts: at 2048 columns 300 rows are two to three
+    /// blocks (q4_K 168 rows a block, q5_K 136, q6_K 112). Every row's output is the one it has alone
+    /// (one activation row never takes the blocks), plain and interleaved, at batches that end in
+    /// every partial tile, with and without accumulating.
+    @Test(arguments: [WeightFormat.q4_K, .q5_K, .q6_K])
+    func kQuantRowsPastOneBlock(format: WeightFormat) async {
+        await #expect(processExitsWith: .success) { [format] in
+            let rows = 300, cols = 2048
+            let (plain, interleaved) = try Self.plainAndInterleaved(format, rows: rows, cols: cols, seed: 17)
+            for path in KernelPath.available {
+                withPath(path) {
+                    for m in [13, 14, 15, 16] {
+                        let a = randomFloats(m, cols, seed: UInt64(m))
+                        let initial = randomFloats(m, rows, seed: 99)
+                        for weight in [plain, interleaved] {
+                            let batch = product(weight, a, m: m)
+                            let accumulated = product(weight, a, m: m, beta: 0.5, initial: initial)
+                            for r in [0, m - 1] {
+                                let alone = product(plain, Array(a[(r * cols)..<((r + 1) * cols)]), m: 1)
+                                #expect(bits(Array(batch[(r * rows)..<((r + 1) * rows)])) == bits(alone), "\(format) \(path.name) m \(m) row \(r)")
+                                let expected = (0..<rows).map { alone[$0] + 0.5 * initial[r * rows + $0] }
+                                #expect(bits(Array(accumulated[(r * rows)..<((r + 1) * rows)])) == bits(expected),
+                                        "\(format) \(path.name) m \(m) row \(r) beta")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Decode (one row: eight weight rows per pass), a few rows and a batch (rows read eight blocks
     /// apart), on one and two threads, with and without accumulating into C; 29 rows: three whole
     /// groups and a plain tail of five.
