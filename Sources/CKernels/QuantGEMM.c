@@ -36,6 +36,8 @@
 #define SYQ_X86 1
 #define SYQ_AVX2 __attribute__((target("avx2,fma,f16c")))
 #define SYQ_AVX2_INLINE __attribute__((target("avx2,fma,f16c"), always_inline)) static inline
+/// Unrolls the loop that follows completely (its indices become constants: shuffle masks, offsets).
+#define SYQ_UNROLL _Pragma("clang loop unroll(full)")
 /// The avx512 path: AVX-512 F/BW/VL with VNNI (`vpdpbusd`) and BF16 (`vdpbf16ps`), as Zen 4/5 and
 /// Intel since Cooper Lake / Sapphire Rapids have them.
 #define SYQ_AVX512_FEATURES "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni,avx512bf16"

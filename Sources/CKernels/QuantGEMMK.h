@@ -142,7 +142,7 @@ SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row
         // the low lane and 2g + 1 in the high one by a byte shuffle (as `rows8_q6_K`).
         const __m256i sc16all = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x->scales));
         const __m256i halves[2] = {_mm256_permute2x128_si256(sc16all, sc16all, 0x00), _mm256_permute2x128_si256(sc16all, sc16all, 0x11)};
-        for (int h = 0; h < 2; h++) {
+        SYQ_UNROLL for (int h = 0; h < 2; h++) {
             __m256i q[4], sc[4];
             SYQ_K_NAME(q6_half256)(x, h, q);
             for (int g = 0; g < 4; g++) {
@@ -175,7 +175,7 @@ SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row
         const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)sc8)));
         __m256i qh = fmt == SY_QF_Q5_K ? _mm256_loadu_si256((const __m256i *)qhp) : _mm256_setzero_si256();
         const __m256i one = _mm256_set1_epi8(1);
-        for (int c = 0; c < 4; c++) {
+        SYQ_UNROLL for (int c = 0; c < 4; c++) {
             __m256i raw = _mm256_loadu_si256((const __m256i *)(qs + 32 * c));
             __m256i qlo = _mm256_and_si256(raw, low), qhi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low);
             if (fmt == SY_QF_Q5_K) {
@@ -322,7 +322,7 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q4_K)(long k, actK s, const uint8_t *group, f
             // The eight scales as int16 in both 128-bit lanes; each step's two broadcast by a byte shuffle.
             const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)sc8)));
             __m256i t = _mm256_setzero_si256();
-            for (int c4 = 0; c4 < 4; c4++) {
+            SYQ_UNROLL for (int c4 = 0; c4 < 4; c4++) {
                 const __m256i raw = _mm256_loadu_si256((const __m256i *)(x->qs + 32 * c4));
                 const __m256i qlo = _mm256_and_si256(raw, low), qhi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low);
                 const __m256i slo = _mm256_shuffle_epi8(sc16, _mm256_set1_epi16((short)(0x0100 + 0x0404 * c4)));
@@ -397,7 +397,7 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q6_K)(long k, actK s, const uint8_t *group, f
             // in the low lane and 2g + 1 in the high one, broadcast by a byte shuffle.
             const __m256i halves[2] = {_mm256_permute2x128_si256(sc16y, sc16y, 0x00), _mm256_permute2x128_si256(sc16y, sc16y, 0x11)};
             __m256i total = _mm256_setzero_si256();
-            for (int h = 0; h < 2; h++) {
+            SYQ_UNROLL for (int h = 0; h < 2; h++) {
                 __m256i z[4];
                 SYQ_K_NAME(q6_half256)(x, h, z);
                 for (int g = 0; g < 4; g++) {
