@@ -620,22 +620,61 @@ SYQ_AVX2_INLINE __m256 load_a8(const float *a, long i, long k) {
     return _mm256_loadu_ps(t);
 }
 
-/// R activation rows x C weight rows; one 8-lane accumulator per output, fused multiply-adds in k order.
-/// `inter` (a constant at each call, so each form compiles to its own loop): rows `j ..< j + C` are
-/// all in interleaved groups (1) or all plain (0); see `wf_row`.
+/// Eight whole weights as floats from `p` (bf16 widened, or f32).
+SYQ_AVX2_INLINE __m256 load_w8_full(int fmt, const uint8_t *p) {
+    if (fmt == SY_QF_BF16) return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p)), 16));
+    return _mm256_loadu_ps((const float *)p);
+}
+
+/// One step of `tileF`: values `i ..< i + 8`, the weights `offset` bytes into each row.
+SYQ_AVX2_INLINE void tileF_step(int fmt, int R, int C, const uint8_t *const *rows, size_t offset, const float *const *ar, long i,
+                                 __m256 acc[4][2]) {
+    __m256 wv[2];
+    for (int q = 0; q < C; q++) wv[q] = load_w8_full(fmt, rows[q] + offset);
+    for (int r = 0; r < R; r++) {
+        const __m256 av = _mm256_loadu_ps(ar[r] + i);
+        for (int q = 0; q < C; q++) acc[r][q] = _mm256_fmadd_ps(av, wv[q], acc[r][q]);
+    }
+}
+
+/// R (1-4) activation rows x C (1-2) weight rows; one 8-lane accumulator per output, fused
+/// multiply-adds in k order. `inter` (a constant at each call, so each form compiles to its own
+/// loop): rows `j ..< j + C` are all in interleaved groups (1) or all plain (0); see `wf_row`. An
+/// interleaved row goes unit by unit (32 values, four steps at fixed offsets, then eight units on),
+/// a plain one step by step; a last partial step (plain rows only) reads zeros past `k`.
 SYQ_AVX2_INLINE void tileF(int fmt, int R, int C, long k, const float *a, long lda, long r0, const uint8_t *w,
                             size_t rowBytes, int inter, long j, float *c, long ldc, float beta) {
-    __m256 acc[4][4];
-    const uint8_t *rows[4];
+    __m256 acc[4][2];
+    const uint8_t *rows[2];
+    const float *ar[4];
+    const size_t eb = fmt == SY_QF_BF16 ? 2 : 4;
     for (int q = 0; q < C; q++) rows[q] = wf_row(fmt, w, rowBytes, inter, j + q);
-    for (int r = 0; r < R; r++)
+    for (int r = 0; r < R; r++) {
+        ar[r] = a + (r0 + r) * lda;
         for (int q = 0; q < C; q++) acc[r][q] = _mm256_setzero_ps();
-    for (long i = 0; i < k; i += 8) {
-        __m256 wv[4];
+    }
+    long i = 0;
+    if (inter) {
+        for (; i + 32 <= k; i += 32) {
+            const size_t unit = (size_t)(i >> 5) * 8 * 32 * eb;
+            SYQ_UNROLL for (int t = 0; t < 4; t++) tileF_step(fmt, R, C, rows, unit + (size_t)(8 * t) * eb, ar, i + 8 * t, acc);
+        }
+    } else {
+        for (; i + 16 <= k; i += 16) {
+            tileF_step(fmt, R, C, rows, (size_t)i * eb, ar, i, acc);
+            tileF_step(fmt, R, C, rows, (size_t)(i + 8) * eb, ar, i + 8, acc);
+        }
+        if (i + 8 <= k) {
+            tileF_step(fmt, R, C, rows, (size_t)i * eb, ar, i, acc);
+            i += 8;
+        }
+    }
+    if (i < k) {
+        __m256 wv[2];
         const size_t offset = wf_offset(fmt, inter, i);
         for (int q = 0; q < C; q++) wv[q] = load_w8(fmt, rows[q] + offset, i, k);
         for (int r = 0; r < R; r++) {
-            __m256 av = load_a8(a + (r0 + r) * lda, i, k);
+            const __m256 av = load_a8(ar[r], i, k);
             for (int q = 0; q < C; q++) acc[r][q] = _mm256_fmadd_ps(av, wv[q], acc[r][q]);
         }
     }

@@ -84,8 +84,9 @@ public final class BlockWeight: @unchecked Sendable {
     }
 
     /// Blocks that follow each other in memory in an interleaved row: one unit (`sy_qf_rows8_unit`).
+    /// Only asked of interleaved weights (a plain row's blocks all follow each other).
     private var blocksPerUnit: Int {
-        rowsInterleaved ? max(1, Int(sy_qf_rows8_unit(Int32(format.ggmlType))) / format.blockSize) : cols / max(1, format.blockSize)
+        max(1, Int(sy_qf_rows8_unit(Int32(format.ggmlType))) / format.blockSize)
     }
 
     /// The format id the kernels take: the format's, with `SY_QF_ROWS8` when the rows are interleaved.
