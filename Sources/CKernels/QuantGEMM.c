@@ -574,10 +574,12 @@ typedef struct { __m256i q[4], aq[4]; __m128 d, m; } wgroup;
 #define SYQ_K_FUNCTION SYQ_AVX2
 #define SYQ_K_NAME(x) x##_avx2
 #define SYQ_K_DOT_U8S8(u, s) _mm256_madd_epi16(_mm256_maddubs_epi16((u), (s)), _mm256_set1_epi16(1))
-#define SYQ_K_ROWS 4
+#define SYQ_K_ROWS 8
+#define SYQ_K_ZMM 0
 #include "QuantGEMM32.h"
 #include "QuantGEMMK.h"
 #undef SYQ_K_ROWS
+#undef SYQ_K_ZMM
 #undef SYQ_K_INLINE
 #undef SYQ_K_FUNCTION
 #undef SYQ_K_NAME
@@ -589,9 +591,11 @@ typedef struct { __m256i q[4], aq[4]; __m128 d, m; } wgroup;
 #define SYQ_K_NAME(x) x##_avx512
 #define SYQ_K_DOT_U8S8(u, s) _mm256_dpbusd_epi32(_mm256_setzero_si256(), (u), (s))
 #define SYQ_K_ROWS 8
+#define SYQ_K_ZMM 1
 #include "QuantGEMM32.h"
 #include "QuantGEMMK.h"
 #undef SYQ_K_ROWS
+#undef SYQ_K_ZMM
 #undef SYQ_K_INLINE
 #undef SYQ_K_FUNCTION
 #undef SYQ_K_NAME

@@ -1,11 +1,14 @@
 // The K-quant kernels (q4_K, q5_K, q6_K) for one x86 instruction set: included by QuantGEMM.c once
 // per path, with no include guard, after QuantGEMM32.h and with the same macros (see there), plus
-//   SYQ_K_ROWS   activation rows a tile takes against one weight row (4 on avx2, 8 on avx512,
-//                which has the registers): each superblock of a weight row is unpacked once per tile.
+//   SYQ_K_ROWS   activation rows a tile takes against one weight row (8): each superblock of a
+//                weight row is unpacked once per tile (avx2 at 64 rows: q4_K 51 -> 57 GMAC/s, q6_K
+//                49 -> 53 against four rows, one core, Zen 3)
+//   SYQ_K_ZMM    1 where a superblock is multiplied 64 weights a step in zmm registers (avx512),
+//                0 for 32 a step in ymm (avx2)
 // Gives gemm_q4_K, gemm_q5_K and gemm_q6_K with the path's suffix. A row's output is the same
 // whatever tile it is in (its sums are its own), so the paths agree bit for bit.
 
-#if SYQ_K_ROWS == 8
+#if SYQ_K_ZMM
 /// The eight int32 lanes of each half of `v` added: the 256-bit form's lanes (exact integers).
 SYQ_K_INLINE __m256i SYQ_K_NAME(fold512)(__m512i v) {
     return _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));
@@ -34,7 +37,7 @@ SYQ_K_INLINE void SYQ_K_NAME(scales_mins8)(const uint8_t *scales, uint64_t *sc8,
     *mn8 = (uint64_t)(u1 & 0x3f3f3f3fu) | (uint64_t)(((u2 >> 4) & 0x0f0f0f0fu) | ((u1 >> 2) & 0x30303030u)) << 32;
 }
 
-#if SYQ_K_ROWS == 8
+#if SYQ_K_ZMM
 /// The six-bit values of half `h` of a q6_K block as two zmm of 64: `z[0]` values 128h .. 128h+63,
 /// `z[1]` the next 64 (unsigned, 0..63; `superblock_rows` subtracts the 32).
 SYQ_K_INLINE void SYQ_K_NAME(q6_half512)(const syq_block_q6_K *x, int h, __m512i *z) {
@@ -71,7 +74,7 @@ SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row
     float d, dmin = 0;
     __m128i mins = _mm_setzero_si128();
     const long nbk = s.nbk;
-#if SYQ_K_ROWS == 8
+#if SYQ_K_ZMM
     // AVX-512: 64 weights a step in one zmm against the 64 activations that follow each other in
     // memory; `maddubs` then `vpdpwssd` multiplies each pair sum by its sub-block scale and adds it,
     // so a step is one load and two instructions per row. The int32 totals are the same exact
@@ -225,7 +228,8 @@ SYQ_K_INLINE void SYQ_K_NAME(superblock_rows)(int fmt, int R, const uint8_t *row
         _mm256_storeu_ps(acc, a);
         return;
     }
-#else
+#endif
+#if !SYQ_K_ZMM
     if (R == 4) {  // the four rows' sums reduced and scaled side by side (the same operations per row)
         const __m128i isum = reduce4(sumi[0], sumi[1], sumi[2], sumi[3]);
         const float *dp = s.d + r0 * nbk + i;
@@ -278,7 +282,7 @@ SYQ_K_INLINE void SYQ_K_NAME(tileK)(int fmt, int R, long k, const uint8_t *row, 
 SYQ_K_INLINE void SYQ_K_NAME(rows8_q4_K)(long k, actK s, const uint8_t *group, float *c, float beta) {
     const long nbk = k / SYQ_QK_K;
     __m256 acc = _mm256_setzero_ps();
-#if SYQ_K_ROWS == 8
+#if SYQ_K_ZMM
     const __m512i low4 = _mm512_set1_epi8(15);
     const __m512i idx0 = SYQ_K_NAME(pair_index)(0), idx1 = SYQ_K_NAME(pair_index)(2), idx2 = SYQ_K_NAME(pair_index)(4),
                   idx3 = SYQ_K_NAME(pair_index)(6);
@@ -288,7 +292,7 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q4_K)(long k, actK s, const uint8_t *group, f
     for (long i = 0; i < nbk; i++) {
         const syq_block_q4_K *blocks = (const syq_block_q4_K *)group + i * 8;
         const int8_t *a = s.qs + i * SYQ_QK_K;
-#if SYQ_K_ROWS == 8
+#if SYQ_K_ZMM
         const __m512i a0 = _mm512_loadu_si512((const void *)a), a1 = _mm512_loadu_si512((const void *)(a + 64)),
                       a2 = _mm512_loadu_si512((const void *)(a + 128)), a3 = _mm512_loadu_si512((const void *)(a + 192));
 #else
@@ -305,7 +309,7 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q4_K)(long k, actK s, const uint8_t *group, f
             mins[q] = _mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)mn8));
             dh[q] = x->d;
             dminh[q] = x->dmin;
-#if SYQ_K_ROWS == 8
+#if SYQ_K_ZMM
             const __m512i sc16 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)sc8)));
             const __m256i r0 = _mm256_loadu_si256((const __m256i *)x->qs), r1 = _mm256_loadu_si256((const __m256i *)(x->qs + 32)),
                           r2 = _mm256_loadu_si256((const __m256i *)(x->qs + 64)), r3 = _mm256_loadu_si256((const __m256i *)(x->qs + 96));
@@ -361,7 +365,7 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q4_K)(long k, actK s, const uint8_t *group, f
 SYQ_K_INLINE void SYQ_K_NAME(rows8_q6_K)(long k, actK s, const uint8_t *group, float *c, float beta) {
     const long nbk = k / SYQ_QK_K;
     __m256 acc = _mm256_setzero_ps();
-#if SYQ_K_ROWS == 8
+#if SYQ_K_ZMM
     const __m512i idx0 = SYQ_K_NAME(scale_index)(0), idx1 = SYQ_K_NAME(scale_index)(4), idx2 = SYQ_K_NAME(scale_index)(8),
                   idx3 = SYQ_K_NAME(scale_index)(12);
 #endif
@@ -369,7 +373,7 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q6_K)(long k, actK s, const uint8_t *group, f
         const syq_block_q6_K *blocks = (const syq_block_q6_K *)group + i * 8;
         const int8_t *a = s.qs + i * SYQ_QK_K;
         const __m256i b16 = _mm256_loadu_si256((const __m256i *)(s.bs16 + 16 * i));
-#if SYQ_K_ROWS == 8
+#if SYQ_K_ZMM
         const __m512i av[4] = {_mm512_loadu_si512((const void *)a), _mm512_loadu_si512((const void *)(a + 64)),
                                _mm512_loadu_si512((const void *)(a + 128)), _mm512_loadu_si512((const void *)(a + 192))};
 #else
@@ -382,7 +386,7 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q6_K)(long k, actK s, const uint8_t *group, f
             const syq_block_q6_K *x = blocks + q;
             const __m256i sc16y = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x->scales));
             dh[q] = x->d;
-#if SYQ_K_ROWS == 8
+#if SYQ_K_ZMM
             const __m512i sc16 = _mm512_castsi256_si512(sc16y);
             __m512i t = _mm512_setzero_si512();
             for (int h = 0; h < 2; h++) {
@@ -448,7 +452,7 @@ SYQ_K_INLINE void SYQ_K_NAME(k_pass)(int F, int R, long k, actK s, const uint8_t
 
 /// Weight bytes a block of rows takes in `SYQ_K_NAME(gemmK)`: every activation tile passes over the
 /// block while it stays in L2 (512 KB a core on Zen 3 / 4; 1-2 MB on Intel), so each weight byte comes
-/// from memory once and the tile's activations (4-8 rows of k int8) stay in L1 across the block. One
+/// from memory once and the tile's activations (8 rows of k int8) stay in L1 across the block. One
 /// weight row against all activation rows in turn instead read m x k bytes from L2 or L3 per weight
 /// row: q4_K [2048, 1024] at 512 rows 36 GMAC/s against 43 at 64 rows, one core.
 #define SYQ_K_BLOCK_BYTES (192 * 1024)
