@@ -461,7 +461,7 @@ void sy_qf_q5_0_to_q8_0_row(const void *src, void *dst, long k) {
 // MARK: - Rows interleaved by eight
 
 int sy_qf_rows8_unit(int format) {
-    if (format == SY_QF_Q4_K || format == SY_QF_Q6_K) return SYQ_QK_K;
+    if (format == SY_QF_Q4_K || format == SY_QF_Q5_K || format == SY_QF_Q6_K) return SYQ_QK_K;
     return format == SY_QF_BF16 || format == SY_QF_Q8_0 ? 32 : 0;
 }
 

@@ -117,7 +117,7 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q8_0)(int R, long nb, act32 s, long r0, const
                 const __m256i wq = _mm256_loadu_si256((const __m256i *)blocks[q].qs);
                 v[q] = SYQ_K_DOT_U8S8(_mm256_sign_epi8(wq, wq), _mm256_sign_epi8(a, wq));
             }
-            // The eight rows' totals side by side (lane q: row q), as in `rows8_q4_K`.
+            // The eight rows' totals side by side (lane q: row q), as in `rows8_q45_K`.
             const __m256i h01 = _mm256_hadd_epi32(v[0], v[1]), h23 = _mm256_hadd_epi32(v[2], v[3]);
             const __m256i h45 = _mm256_hadd_epi32(v[4], v[5]), h67 = _mm256_hadd_epi32(v[6], v[7]);
             const __m256i lo = _mm256_hadd_epi32(h01, h23), hi = _mm256_hadd_epi32(h45, h67);

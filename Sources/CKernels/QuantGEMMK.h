@@ -272,70 +272,85 @@ SYQ_K_INLINE void SYQ_K_NAME(tileK)(int fmt, int R, long k, const uint8_t *row, 
     for (int r = 0; r < R; r++) out[r] = acc[r];
 }
 
-/// Decode's product on a q4_K weight interleaved by eight: activation row 0 against the group of
-/// eight weight rows at `group`, `c[0..7]` written (`store_out` with `beta`). Per superblock the
-/// 256 activations stay in registers while the eight rows' blocks, side by side in memory, are
+/// Decode's product on a q4_K or q5_K weight interleaved by eight: activation row 0 against the
+/// group of eight weight rows at `group`, `c[0..7]` written (`store_out` with `beta`). Per superblock
+/// the 256 activations stay in registers while the eight rows' blocks, side by side in memory, are
 /// read one after the other; each row's integer sums are the exact integers `superblock_rows`
 /// computes, and the float steps run in the same order on eight lanes at once (one lane per row),
 /// so each output is bit for bit the one the row-by-row kernels give. No software prefetch: the
-/// groups are one sequential stream, and prefetching 2, 4 or 8 KB ahead made it 7-25% slower.
-SYQ_K_INLINE void SYQ_K_NAME(rows8_q4_K)(long k, actK s, const uint8_t *group, float *c, float beta) {
+/// groups are one sequential stream, and prefetching 2, 4 or 8 KB ahead made it 7-25% slower (q4_K).
+/// q5_K takes the 256-bit body on both paths (its fifth bits as `superblock_rows` adds them).
+SYQ_K_INLINE void SYQ_K_NAME(rows8_q45_K)(int fmt, long k, actK s, const uint8_t *group, float *c, float beta) {
     const long nbk = k / SYQ_QK_K;
+    const size_t blockBytes = fmt == SY_QF_Q4_K ? sizeof(syq_block_q4_K) : sizeof(syq_block_q5_K);
     __m256 acc = _mm256_setzero_ps();
 #if SYQ_K_ZMM
     const __m512i low4 = _mm512_set1_epi8(15);
     const __m512i idx0 = SYQ_K_NAME(pair_index)(0), idx1 = SYQ_K_NAME(pair_index)(2), idx2 = SYQ_K_NAME(pair_index)(4),
                   idx3 = SYQ_K_NAME(pair_index)(6);
+    const int zmm = fmt == SY_QF_Q4_K;
 #else
-    const __m256i low = _mm256_set1_epi8(15);
+    const int zmm = 0;
 #endif
+    const __m256i low = _mm256_set1_epi8(15), one = _mm256_set1_epi8(1);
     for (long i = 0; i < nbk; i++) {
-        const syq_block_q4_K *blocks = (const syq_block_q4_K *)group + i * 8;
+        const uint8_t *blocks = group + (size_t)i * 8 * blockBytes;
         const int8_t *a = s.qs + i * SYQ_QK_K;
 #if SYQ_K_ZMM
-        const __m512i a0 = _mm512_loadu_si512((const void *)a), a1 = _mm512_loadu_si512((const void *)(a + 64)),
-                      a2 = _mm512_loadu_si512((const void *)(a + 128)), a3 = _mm512_loadu_si512((const void *)(a + 192));
-#else
-        __m256i av[8];
-        for (int t = 0; t < 8; t++) av[t] = _mm256_loadu_si256((const __m256i *)(a + 32 * t));
+        __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+        if (zmm) {
+            a0 = _mm512_loadu_si512((const void *)a); a1 = _mm512_loadu_si512((const void *)(a + 64));
+            a2 = _mm512_loadu_si512((const void *)(a + 128)); a3 = _mm512_loadu_si512((const void *)(a + 192));
+        }
 #endif
+        __m256i av[8];
+        if (!zmm)
+            for (int t = 0; t < 8; t++) av[t] = _mm256_loadu_si256((const __m256i *)(a + 32 * t));
         __m256i sumi[8];
         __m128i mins[8];
         uint16_t dh[8], dminh[8];
         for (int q = 0; q < 8; q++) {
-            const syq_block_q4_K *x = blocks + q;
+            const syq_kblock x = syq_kblock_at(fmt, blocks, q);
             uint64_t sc8, mn8;
-            SYQ_K_NAME(scales_mins8)(x->scales, &sc8, &mn8);
+            SYQ_K_NAME(scales_mins8)(x.scales, &sc8, &mn8);
             mins[q] = _mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)mn8));
-            dh[q] = x->d;
-            dminh[q] = x->dmin;
+            dh[q] = x.d;
+            dminh[q] = x.dmin;
 #if SYQ_K_ZMM
-            const __m512i sc16 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)sc8)));
-            const __m256i r0 = _mm256_loadu_si256((const __m256i *)x->qs), r1 = _mm256_loadu_si256((const __m256i *)(x->qs + 32)),
-                          r2 = _mm256_loadu_si256((const __m256i *)(x->qs + 64)), r3 = _mm256_loadu_si256((const __m256i *)(x->qs + 96));
-            const __m512i q0 = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(r0), _mm256_srli_epi16(r0, 4), 1), low4);
-            const __m512i q1 = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(r1), _mm256_srli_epi16(r1, 4), 1), low4);
-            const __m512i q2 = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(r2), _mm256_srli_epi16(r2, 4), 1), low4);
-            const __m512i q3 = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(r3), _mm256_srli_epi16(r3, 4), 1), low4);
-            __m512i t = _mm512_dpwssd_epi32(_mm512_setzero_si512(), _mm512_maddubs_epi16(q0, a0), _mm512_permutexvar_epi16(idx0, sc16));
-            t = _mm512_dpwssd_epi32(t, _mm512_maddubs_epi16(q1, a1), _mm512_permutexvar_epi16(idx1, sc16));
-            t = _mm512_dpwssd_epi32(t, _mm512_maddubs_epi16(q2, a2), _mm512_permutexvar_epi16(idx2, sc16));
-            t = _mm512_dpwssd_epi32(t, _mm512_maddubs_epi16(q3, a3), _mm512_permutexvar_epi16(idx3, sc16));
-            sumi[q] = SYQ_K_NAME(fold512)(t);
-#else
+            if (zmm) {
+                const __m512i sc16 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)sc8)));
+                const __m256i r0 = _mm256_loadu_si256((const __m256i *)x.qs), r1 = _mm256_loadu_si256((const __m256i *)(x.qs + 32)),
+                              r2 = _mm256_loadu_si256((const __m256i *)(x.qs + 64)), r3 = _mm256_loadu_si256((const __m256i *)(x.qs + 96));
+                const __m512i q0 = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(r0), _mm256_srli_epi16(r0, 4), 1), low4);
+                const __m512i q1 = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(r1), _mm256_srli_epi16(r1, 4), 1), low4);
+                const __m512i q2 = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(r2), _mm256_srli_epi16(r2, 4), 1), low4);
+                const __m512i q3 = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(r3), _mm256_srli_epi16(r3, 4), 1), low4);
+                __m512i t = _mm512_dpwssd_epi32(_mm512_setzero_si512(), _mm512_maddubs_epi16(q0, a0), _mm512_permutexvar_epi16(idx0, sc16));
+                t = _mm512_dpwssd_epi32(t, _mm512_maddubs_epi16(q1, a1), _mm512_permutexvar_epi16(idx1, sc16));
+                t = _mm512_dpwssd_epi32(t, _mm512_maddubs_epi16(q2, a2), _mm512_permutexvar_epi16(idx2, sc16));
+                t = _mm512_dpwssd_epi32(t, _mm512_maddubs_epi16(q3, a3), _mm512_permutexvar_epi16(idx3, sc16));
+                sumi[q] = SYQ_K_NAME(fold512)(t);
+                continue;
+            }
+#endif
             // The eight scales as int16 in both 128-bit lanes; each step's two broadcast by a byte shuffle.
             const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)sc8)));
+            __m256i qh = fmt == SY_QF_Q5_K ? _mm256_loadu_si256((const __m256i *)x.qh) : _mm256_setzero_si256();
             __m256i t = _mm256_setzero_si256();
             SYQ_UNROLL for (int c4 = 0; c4 < 4; c4++) {
-                const __m256i raw = _mm256_loadu_si256((const __m256i *)(x->qs + 32 * c4));
-                const __m256i qlo = _mm256_and_si256(raw, low), qhi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low);
+                const __m256i raw = _mm256_loadu_si256((const __m256i *)(x.qs + 32 * c4));
+                __m256i qlo = _mm256_and_si256(raw, low), qhi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low);
+                if (fmt == SY_QF_Q5_K) {
+                    qlo = _mm256_or_si256(qlo, _mm256_slli_epi16(_mm256_and_si256(qh, one), 4));
+                    qhi = _mm256_or_si256(qhi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 1), one), 4));
+                    qh = _mm256_srli_epi16(qh, 2);
+                }
                 const __m256i slo = _mm256_shuffle_epi8(sc16, _mm256_set1_epi16((short)(0x0100 + 0x0404 * c4)));
                 const __m256i shi = _mm256_shuffle_epi8(sc16, _mm256_set1_epi16((short)(0x0302 + 0x0404 * c4)));
                 t = _mm256_add_epi32(t, _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(qlo, av[2 * c4]), slo),
                                                          _mm256_madd_epi16(_mm256_maddubs_epi16(qhi, av[2 * c4 + 1]), shi)));
             }
             sumi[q] = t;
-#endif
         }
         // The eight rows' totals side by side, then `acc += (d * da) * isum; acc -= (dmin * da) * msum`.
         const __m256i h01 = _mm256_hadd_epi32(sumi[0], sumi[1]), h23 = _mm256_hadd_epi32(sumi[2], sumi[3]);
@@ -359,7 +374,7 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q4_K)(long k, actK s, const uint8_t *group, f
     else _mm256_storeu_ps(c, _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(c))));
 }
 
-/// `rows8_q4_K` for q6_K: per row the integer sum `superblock_rows` computes (six-bit values times
+/// `rows8_q45_K` for q6_K: per row the integer sum `superblock_rows` computes (six-bit values times
 /// their scales, less 32 times the scaled sums of 16 activations), then `acc += (d * da) * isum`
 /// on eight lanes.
 SYQ_K_INLINE void SYQ_K_NAME(rows8_q6_K)(long k, actK s, const uint8_t *group, float *c, float beta) {
@@ -459,7 +474,7 @@ SYQ_K_INLINE void SYQ_K_NAME(k_pass)(int F, int R, long k, actK s, const uint8_t
 
 /// Rows `j0 ..< j1` of a K-quant product, in blocks of weight rows (see `SYQ_K_BLOCK_BYTES`).
 /// `rows8`: the weight's `n` rows are interleaved by eight (see `SY_QF_ROWS8`); decode takes whole
-/// groups with `rows8_q4_K` / `rows8_q6_K`, every other product reads a row's superblocks eight blocks
+/// groups with `rows8_q45_K` / `rows8_q6_K`, every other product reads a row's superblocks eight blocks
 /// apart, row after row. A block's first pass asks, per row, for the bytes `SYQ_PREFETCH_BYTES` past
 /// its plain-layout place, so the next rows arrive a row's worth at a time: asking for a whole group
 /// at once made two to eight activation rows 1.3x slower (q4_K, weights past the caches; a group sweep
@@ -470,9 +485,9 @@ SYQ_K_INLINE void SYQ_K_NAME(gemmK)(int F, long m, long n, long k, actK s, const
     const long grouped = rows8 ? (n & ~7L) : 0;
     if (m == 1) {
         for (long j = j0; j < j1; j++) {
-            if (F != SY_QF_Q5_K && j < grouped && (j & 7) == 0 && j + 8 <= j1) {
+            if (j < grouped && (j & 7) == 0 && j + 8 <= j1) {
                 const uint8_t *group = w + (size_t)j * rowBytes;
-                if (F == SY_QF_Q4_K) SYQ_K_NAME(rows8_q4_K)(k, s, group, c + j, beta);
+                if (F != SY_QF_Q6_K) SYQ_K_NAME(rows8_q45_K)(F, k, s, group, c + j, beta);
                 else SYQ_K_NAME(rows8_q6_K)(k, s, group, c + j, beta);
                 j += 7;
                 continue;

@@ -1,7 +1,7 @@
 // Block-format GEMV reading speed: `m` activation rows against `n` weight rows of `k` values in one
 // format, one thread, through the kernels the engine uses (`sy_qf_prepare` + `sy_qf_gemm`, path chosen
 // at run time as in the engine). The weights rotate through copies larger than the caches (or stay
-// in one cache-sized copy with HOT=1); with ROWS8=1 a q4_K / q6_K / bf16 weight is repacked with its rows
+// in one cache-sized copy with HOT=1); with ROWS8=1 a q4_K / q5_K / q6_K / q8_0 / bf16 weight is repacked with its rows
 // interleaved by eight (`SY_QF_ROWS8`, as the engine holds them). Prints the best of 5 timings of `reps` products: microseconds,
 // weight GB/s and ns per 256 weights. Built and run by scripts/block-kernel-bench.sh.
 #include "SYQuant.h"
