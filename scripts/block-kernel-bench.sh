@@ -7,15 +7,15 @@
 # the GB/s with the machine's memory read speed (`switchyard perf` prints it); to compare two
 # kernel versions, pass each one's source directory and alternate (farm-bench, or rounds by hand).
 #
-# A format name with "/rows8" (q4_K/rows8, q6_K/rows8, bf16/rows8) times the weight repacked with its
-# rows interleaved by eight, as the engine holds q4_K, q6_K and bf16 weights (the plain name: ggml's
+# A format name with "/rows8" (q4_K/rows8, q8_0/rows8, q4_0/rows8, bf16/rows8, ...) times the weight repacked
+# with its rows interleaved by eight, as the engine holds every format but f32 (the plain name: ggml's
 # own layout).
 #
-# usage: scripts/block-kernel-bench.sh [CKERNELS_DIR (Sources/CKernels)] [FORMATS (q4_K,q4_K/rows8,q5_K,q6_K,q6_K/rows8,q8_0,q4_0,q4_1,bf16,bf16/rows8)]
+# usage: scripts/block-kernel-bench.sh [CKERNELS_DIR (Sources/CKernels)] [FORMATS (q4_K,q4_K/rows8,q5_K,q5_K/rows8,q6_K,q6_K/rows8,q8_0,q8_0/rows8,q4_0,q4_0/rows8,q4_1,q4_1/rows8,bf16,bf16/rows8)]
 set -euo pipefail
 src=${1:-}; [ -z "$src" ] || src=$(cd "$src" && pwd) || { echo "block-kernel-bench: no directory $1" >&2; exit 2; }
 cd "$(dirname "$0")/.."
-src=${src:-Sources/CKernels}; formats=${2:-q4_K,q4_K/rows8,q5_K,q6_K,q6_K/rows8,q8_0,q4_0,q4_1,bf16,bf16/rows8}
+src=${src:-Sources/CKernels}; formats=${2:-q4_K,q4_K/rows8,q5_K,q5_K/rows8,q6_K,q6_K/rows8,q8_0,q8_0/rows8,q4_0,q4_0/rows8,q4_1,q4_1/rows8,bf16,bf16/rows8}
 [ -f "$src/QuantGEMM.c" ] || { echo "block-kernel-bench: $src has no QuantGEMM.c" >&2; exit 2; }
 cc=$(command -v clang || command -v gcc) || { echo "block-kernel-bench: needs clang or gcc" >&2; exit 1; }
 bin=$(mktemp -d)/stream

@@ -462,7 +462,8 @@ void sy_qf_q5_0_to_q8_0_row(const void *src, void *dst, long k) {
 
 int sy_qf_rows8_unit(int format) {
     if (format == SY_QF_Q4_K || format == SY_QF_Q5_K || format == SY_QF_Q6_K) return SYQ_QK_K;
-    return format == SY_QF_BF16 || format == SY_QF_Q8_0 ? 32 : 0;
+    const int blocks32 = format == SY_QF_Q8_0 || format == SY_QF_Q4_0 || format == SY_QF_Q4_1 || format == SY_QF_MXFP4;
+    return format == SY_QF_BF16 || blocks32 ? 32 : 0;
 }
 
 int sy_qf_has_rows8(int format) { return sy_qf_rows8_unit(format) != 0; }

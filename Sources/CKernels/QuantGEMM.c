@@ -26,6 +26,7 @@
 // activations in [-127, 127], or for q8_0 |w| against sign-adjusted activations (127 * 127 * 2).
 #include "SYQuant.h"
 #include "QuantInternal.h"
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -387,7 +388,7 @@ static inline void store_out(float *c, float v, float beta) {
 
 // MARK: - Portable kernels
 
-/// `grouped`: the first rows interleaved by eight (q8_0), 0 for a plain weight (see `SY_QF_ROWS8`).
+/// `grouped`: the first rows interleaved by eight, 0 for a plain weight (see `SY_QF_ROWS8`).
 static void gemm32_portable(int fmt, long m, long k, act32 s, const uint8_t *w, size_t rowBytes, long grouped, float *c,
                             long ldc, float beta, long j0, long j1) {
     const long nb = k / SYQ_QK;
@@ -395,7 +396,7 @@ static void gemm32_portable(int fmt, long m, long k, act32 s, const uint8_t *w, 
         const uint8_t *row = w + (size_t)j * rowBytes;
         long bstride = 1;
         if (j < grouped) {
-            row = w + (size_t)(j & ~7L) * rowBytes + (size_t)(j & 7) * sizeof(syq_block_q8_0);
+            row = w + (size_t)(j & ~7L) * rowBytes + (size_t)(j & 7) * (size_t)sy_qf_block_bytes(fmt);
             bstride = 8;
         }
         for (long r = 0; r < m; r++) {
@@ -412,18 +413,18 @@ static void gemm32_portable(int fmt, long m, long k, act32 s, const uint8_t *w, 
                     for (int l = 0; l < SYQ_QK; l++) isum += x->qs[l] * a[l];
                     dw = sy_f16_to_f32(x->d);
                 } else if (fmt == SY_QF_Q4_0) {
-                    const syq_block_q4_0 *x = (const syq_block_q4_0 *)row + b;
+                    const syq_block_q4_0 *x = (const syq_block_q4_0 *)row + b * bstride;
                     for (int l = 0; l < 16; l++) isum += (x->qs[l] & 15) * a[l] + (x->qs[l] >> 4) * a[l + 16];
                     isum -= 8 * asum[b];
                     dw = sy_f16_to_f32(x->d);
                 } else if (fmt == SY_QF_MXFP4) {
-                    const syq_block_mxfp4 *x = (const syq_block_mxfp4 *)row + b;
+                    const syq_block_mxfp4 *x = (const syq_block_mxfp4 *)row + b * bstride;
                     for (int l = 0; l < 16; l++) {
                         isum += syq_mxfp4_values[x->qs[l] & 15] * a[l] + syq_mxfp4_values[x->qs[l] >> 4] * a[l + 16];
                     }
                     dw = syq_e8m0_half(x->e);
                 } else {
-                    const syq_block_q4_1 *x = (const syq_block_q4_1 *)row + b;
+                    const syq_block_q4_1 *x = (const syq_block_q4_1 *)row + b * bstride;
                     for (int l = 0; l < 16; l++) isum += (x->qs[l] & 15) * a[l] + (x->qs[l] >> 4) * a[l + 16];
                     dw = sy_f16_to_f32(x->d);
                     mw = sy_f16_to_f32(x->m);

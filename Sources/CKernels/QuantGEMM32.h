@@ -9,7 +9,7 @@
 // integers and rounds the same float operations in the same order, so they agree bit for bit.
 
 /// Loads four blocks of a weight row (see `wgroup`); blocks past `count` are zero. The row's blocks
-/// are `bstride` blocks apart (1, or 8 in a q8_0 weight interleaved by eight: `SY_QF_ROWS8`).
+/// are `bstride` blocks apart (1, or 8 in a weight interleaved by eight: `SY_QF_ROWS8`).
 SYQ_K_INLINE wgroup SYQ_K_NAME(load_group)(int fmt, const uint8_t *row, long bstride, long b0, int count) {
     wgroup g;
     uint16_t dh[4] = {0, 0, 0, 0}, mh[4] = {0, 0, 0, 0};
@@ -28,7 +28,7 @@ SYQ_K_INLINE wgroup SYQ_K_NAME(load_group)(int fmt, const uint8_t *row, long bst
             dh[i] = x->d;
         } else if (fmt == SY_QF_MXFP4) {
             // Nibbles to their signed doubled E2M1 values by table lookup; then as q8_0 (sign trick).
-            const syq_block_mxfp4 *x = (const syq_block_mxfp4 *)row + b0 + i;
+            const syq_block_mxfp4 *x = (const syq_block_mxfp4 *)row + (b0 + i) * bstride;
             const __m128i table = _mm_loadu_si128((const __m128i *)syq_mxfp4_values);
             __m128i raw = _mm_loadu_si128((const __m128i *)x->qs);
             __m128i lo = _mm_shuffle_epi8(table, _mm_and_si128(raw, _mm256_castsi256_si128(low)));
@@ -39,10 +39,10 @@ SYQ_K_INLINE wgroup SYQ_K_NAME(load_group)(int fmt, const uint8_t *row, long bst
         } else {
             const uint8_t *qs;
             if (fmt == SY_QF_Q4_0) {
-                const syq_block_q4_0 *x = (const syq_block_q4_0 *)row + b0 + i;
+                const syq_block_q4_0 *x = (const syq_block_q4_0 *)row + (b0 + i) * bstride;
                 qs = x->qs; dh[i] = x->d;
             } else {
-                const syq_block_q4_1 *x = (const syq_block_q4_1 *)row + b0 + i;
+                const syq_block_q4_1 *x = (const syq_block_q4_1 *)row + (b0 + i) * bstride;
                 qs = x->qs; dh[i] = x->d; mh[i] = x->m;
             }
             __m128i raw = _mm_loadu_si128((const __m128i *)qs);
@@ -136,8 +136,98 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q8_0)(int R, long nb, act32 s, long r0, const
     }
 }
 
-/// `grouped`: the first rows interleaved by eight (q8_0 only), 0 for a plain weight; decode takes
-/// their whole groups with `rows8_q8_0`, every other product reads a row's blocks eight apart.
+/// Bytes of one block of a 32-block format, and where its 16 value bytes start (q4_0, q4_1, mxfp4).
+#define SYQ_BLOCK32_BYTES(fmt) ((fmt) == SY_QF_Q8_0 ? sizeof(syq_block_q8_0) : (fmt) == SY_QF_Q4_0 ? sizeof(syq_block_q4_0) \
+                                : (fmt) == SY_QF_Q4_1 ? sizeof(syq_block_q4_1) : sizeof(syq_block_mxfp4))
+#define SYQ_NIBBLES_AT(fmt) ((fmt) == SY_QF_Q4_0 ? offsetof(syq_block_q4_0, qs) : (fmt) == SY_QF_Q4_1 ? offsetof(syq_block_q4_1, qs) \
+                             : offsetof(syq_block_mxfp4, qs))
+
+/// The product on a q4_0, q4_1 or mxfp4 weight interleaved by eight (`SY_QF_ROWS8`, a unit is one
+/// block): `R` (1 or 2) activation rows from `r0` against the group of eight rows at `group`, row r's
+/// eight outputs at `c + r * ldc`. Per block the eight rows' value bytes are transposed in registers
+/// so that 32-bit lane q holds four bytes of row q; each activation's four matching bytes are
+/// broadcast, so the products of all eight rows build up side by side, with no horizontal sums: the
+/// `maddubs` pair sums of a block (at most 2 * 15 * 127 each, eight to a lane: below 32767) add up in
+/// int16, one `madd` makes them the row's exact block sum. From there the float steps are
+/// `tile32`'s on eight lanes (lane q: row q; one accumulator per block position mod 4, its padding
+/// blocks' zeros added as there), so each output is bit for bit the row kernel's.
+SYQ_K_INLINE void SYQ_K_NAME(rows8_q4)(int fmt, int R, long nb, act32 s, long r0, const uint8_t *group, float *c, long ldc, float beta) {
+    const size_t bb = SYQ_BLOCK32_BYTES(fmt), at = SYQ_NIBBLES_AT(fmt);
+    const __m256i low = _mm256_set1_epi8(15), ones = _mm256_set1_epi16(1);
+    const __m256i table = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)syq_mxfp4_values));
+    __m256 acc[4][4];
+    for (int r = 0; r < R; r++)
+        for (int p = 0; p < 4; p++) acc[r][p] = _mm256_setzero_ps();
+    for (long b = 0; b < nb; b++) {
+        const uint8_t *unit = group + (size_t)b * 8 * bb;
+        __m256i z[4];
+        for (int q = 0; q < 4; q++)
+            z[q] = _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(unit + (q + 4) * bb + at)), _mm_loadu_si128((const __m128i *)(unit + q * bb + at)));
+        // y[c], lane q: row q's value bytes 4c .. 4c + 3 (low nibbles: values 4c.., high: 16 + 4c..).
+        const __m256i t0 = _mm256_unpacklo_epi32(z[0], z[1]), t1 = _mm256_unpackhi_epi32(z[0], z[1]);
+        const __m256i t2 = _mm256_unpacklo_epi32(z[2], z[3]), t3 = _mm256_unpackhi_epi32(z[2], z[3]);
+        const __m256i y[4] = {_mm256_unpacklo_epi64(t0, t2), _mm256_unpackhi_epi64(t0, t2), _mm256_unpacklo_epi64(t1, t3),
+                              _mm256_unpackhi_epi64(t1, t3)};
+        __m256i lo[4], hi[4], alo[4], ahi[4];  // values (unsigned, or mxfp4's signed), and mxfp4's |values|
+        for (int q = 0; q < 4; q++) {
+            lo[q] = _mm256_and_si256(y[q], low);
+            hi[q] = _mm256_and_si256(_mm256_srli_epi16(y[q], 4), low);
+            if (fmt == SY_QF_MXFP4) {
+                lo[q] = _mm256_shuffle_epi8(table, lo[q]);
+                hi[q] = _mm256_shuffle_epi8(table, hi[q]);
+                alo[q] = _mm256_sign_epi8(lo[q], lo[q]);
+                ahi[q] = _mm256_sign_epi8(hi[q], hi[q]);
+            }
+        }
+        uint16_t dh[8], mh[8];
+        float de[8];
+        for (int q = 0; q < 8; q++) {
+            const uint8_t *x = unit + q * bb;
+            if (fmt == SY_QF_MXFP4) de[q] = syq_e8m0_half(x[0]);
+            else memcpy(&dh[q], x, 2);
+            if (fmt == SY_QF_Q4_1) memcpy(&mh[q], x + 2, 2);
+        }
+        const __m256 dw = fmt == SY_QF_MXFP4 ? _mm256_loadu_ps(de) : _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)dh));
+        for (int r = 0; r < R; r++) {
+            const long row = r0 + r;
+            const int8_t *a = s.qs + (row * s.nb4 + b) * SYQ_QK;
+            __m256i p16 = _mm256_setzero_si256();
+            for (int q = 0; q < 4; q++) {
+                int32_t al, ah;
+                memcpy(&al, a + 4 * q, 4);
+                memcpy(&ah, a + 16 + 4 * q, 4);
+                const __m256i vl = _mm256_set1_epi32(al), vh = _mm256_set1_epi32(ah);
+                if (fmt == SY_QF_MXFP4) {
+                    p16 = _mm256_add_epi16(p16, _mm256_maddubs_epi16(alo[q], _mm256_sign_epi8(vl, lo[q])));
+                    p16 = _mm256_add_epi16(p16, _mm256_maddubs_epi16(ahi[q], _mm256_sign_epi8(vh, hi[q])));
+                } else {
+                    p16 = _mm256_add_epi16(p16, _mm256_maddubs_epi16(lo[q], vl));
+                    p16 = _mm256_add_epi16(p16, _mm256_maddubs_epi16(hi[q], vh));
+                }
+            }
+            __m256i isum = _mm256_madd_epi16(p16, ones);
+            if (fmt == SY_QF_Q4_0) isum = _mm256_sub_epi32(isum, _mm256_set1_epi32(s.sum[row * s.nb4 + b] << 3));
+            const __m256 sc = _mm256_mul_ps(dw, _mm256_set1_ps(s.d[row * s.nb4 + b]));
+            acc[r][b & 3] = _mm256_add_ps(acc[r][b & 3], _mm256_mul_ps(sc, _mm256_cvtepi32_ps(isum)));
+            if (fmt == SY_QF_Q4_1) {
+                const __m256 mw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)mh));
+                acc[r][b & 3] = _mm256_add_ps(acc[r][b & 3], _mm256_mul_ps(mw, _mm256_set1_ps(s.sa[row * s.nb4 + b])));
+            }
+        }
+    }
+    for (long b = nb; b & 3; b++)  // `tile32`'s padding blocks: (0 * 0) * 0 added, as there
+        for (int r = 0; r < R; r++) acc[r][b & 3] = _mm256_add_ps(acc[r][b & 3], _mm256_setzero_ps());
+    for (int r = 0; r < R; r++) {
+        float *out = c + r * ldc;
+        __m256 sums = _mm256_add_ps(_mm256_add_ps(acc[r][0], acc[r][2]), _mm256_add_ps(acc[r][1], acc[r][3]));
+        if (beta != 0.0f) sums = _mm256_add_ps(sums, _mm256_mul_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(out)));
+        _mm256_storeu_ps(out, sums);
+    }
+}
+
+/// `grouped`: the first rows interleaved by eight, 0 for a plain weight; a product takes their whole
+/// groups with `rows8_q8_0` (1 to 4 activation rows a pass) or `rows8_q4` (1 or 2), the rows outside
+/// whole groups read a row's blocks eight apart.
 #define SYQ_K_TILE32(F, NAME)                                                                                   \
     SYQ_K_FUNCTION static void NAME(long m, long k, act32 s, const uint8_t *w, size_t rowBytes, long grouped,     \
                               float *c, long ldc, float beta, long j0, long j1) {                               \
@@ -147,18 +237,25 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q8_0)(int R, long nb, act32 s, long r0, const
             const uint8_t *row = w + (size_t)j * rowBytes;                                                      \
             long bstride = 1;                                                                                   \
             if (j < grouped) {                                                                                  \
-                if (F == SY_QF_Q8_0 && (j & 7) == 0 && j + 8 <= j1) {                                          \
+                if ((j & 7) == 0 && j + 8 <= j1) {                                                              \
                     long g0 = 0;                                                                                \
-                    for (; g0 + 4 <= m; g0 += 4) SYQ_K_NAME(rows8_q8_0)(4, nb, s, g0, row, c + g0 * ldc + j, ldc, beta); \
-                    if (m - g0 == 3) SYQ_K_NAME(rows8_q8_0)(3, nb, s, g0, row, c + g0 * ldc + j, ldc, beta);    \
-                    else if (m - g0 == 2) SYQ_K_NAME(rows8_q8_0)(2, nb, s, g0, row, c + g0 * ldc + j, ldc, beta); \
-                    else if (m - g0 == 1) SYQ_K_NAME(rows8_q8_0)(1, nb, s, g0, row, c + g0 * ldc + j, ldc, beta); \
+                    if (F == SY_QF_Q8_0) {                                                                      \
+                        for (; g0 + 4 <= m; g0 += 4) SYQ_K_NAME(rows8_q8_0)(4, nb, s, g0, row, c + g0 * ldc + j, ldc, beta); \
+                        if (m - g0 == 3) SYQ_K_NAME(rows8_q8_0)(3, nb, s, g0, row, c + g0 * ldc + j, ldc, beta); \
+                        else if (m - g0 == 2) SYQ_K_NAME(rows8_q8_0)(2, nb, s, g0, row, c + g0 * ldc + j, ldc, beta); \
+                        else if (m - g0 == 1) SYQ_K_NAME(rows8_q8_0)(1, nb, s, g0, row, c + g0 * ldc + j, ldc, beta); \
+                    } else {                                                                                    \
+                        for (; g0 + 4 <= m; g0 += 4) SYQ_K_NAME(rows8_q4)(F, 4, nb, s, g0, row, c + g0 * ldc + j, ldc, beta); \
+                        if (m - g0 == 3) SYQ_K_NAME(rows8_q4)(F, 3, nb, s, g0, row, c + g0 * ldc + j, ldc, beta);  \
+                        else if (m - g0 == 2) SYQ_K_NAME(rows8_q4)(F, 2, nb, s, g0, row, c + g0 * ldc + j, ldc, beta); \
+                        else if (m - g0 == 1) SYQ_K_NAME(rows8_q4)(F, 1, nb, s, g0, row, c + g0 * ldc + j, ldc, beta); \
+                    }                                                                                           \
                     j += 7;                                                                                     \
                     continue;                                                                                   \
                 }                                                                                               \
-                row = w + (size_t)(j & ~7L) * rowBytes + (size_t)(j & 7) * sizeof(syq_block_q8_0);              \
+                row = w + (size_t)(j & ~7L) * rowBytes + (size_t)(j & 7) * SYQ_BLOCK32_BYTES(F);                \
                 bstride = 8;                                                                                    \
-                /* a row's blocks 272 bytes apart: ask for its plain-layout place ahead, as the K-quants do */  \
+                /* a row's blocks eight blocks apart: ask for its plain-layout place ahead, as the K-quants do */ \
                 prefetch_ahead(w + (size_t)j * rowBytes, rowBytes, w + (size_t)j1 * rowBytes);                  \
             }                                                                                                   \
             long r0 = 0;                                                                                        \
@@ -180,3 +277,5 @@ SYQ_K_TILE32(SY_QF_Q4_1, SYQ_K_NAME(gemm_q4_1))
 SYQ_K_TILE32(SY_QF_MXFP4, SYQ_K_NAME(gemm_mxfp4))
 
 #undef SYQ_K_TILE32
+#undef SYQ_BLOCK32_BYTES
+#undef SYQ_NIBBLES_AT

@@ -210,7 +210,7 @@ public final class Checkpoint: @unchecked Sendable {
                 // rows); several such runs fused into one product (gate and up) too, unless a copy
                 // would sit in huge pages, which stream faster than the mapping's 4 KiB pages
                 // (DeepSeek-shaped bf16: batch-64 decode 0.93x when read in place). Rows to be
-                // interleaved (q4_K, q5_K, q6_K, q8_0, bf16; see `BlockWeight.repacksRows`) are always copied.
+                // interleaved (every format but f32; see `BlockWeight.repacksRows`) are always copied.
                 if BlockWeight.readsInPlace(format: format, rows: rows, cols: cols, runs: sources.count,
                                             bytes: rows * format.rowBytes(cols: cols)),
                    let runs = Self.borrowableRuns(sources, slices, format: format) {

@@ -35,7 +35,7 @@ public final class BlockWeight: @unchecked Sendable {
     public let cols: Int
     /// Bytes per row.
     public let rowBytes: Int
-    /// Whether the rows are interleaved by eight (`SY_QF_ROWS8`: q4_K, q5_K, q6_K, q8_0 and bf16, owned storage, when
+    /// Whether the rows are interleaved by eight (`SY_QF_ROWS8`: every format but f32, owned storage, when
     /// `repacksRows` was on at load): decode's product then reads eight rows per pass from one stream.
     public let rowsInterleaved: Bool
     /// The first run's bytes: this weight's own `rows * rowBytes` (`sy_weight_alloc`, 64-byte
@@ -64,7 +64,7 @@ public final class BlockWeight: @unchecked Sendable {
     /// Bytes held.
     public var byteCount: Int { rows * rowBytes }
 
-    /// Whether weights in a format with an interleaved layout (q4_K, q5_K, q6_K, q8_0, bf16) are repacked into it
+    /// Whether weights in a format with an interleaved layout (every one but f32) are repacked into it
     /// when they are built, which means a GGUF tensor in that format is copied rather than read in
     /// place. On by default (bench q4_K_M: batch-1 decode 1.18x); `--repack` sets it, and `generate`'s `auto`
     /// turns it off, since one prompt does not repay the copy (bench q4_K_M, 4 tokens: 0.27 s

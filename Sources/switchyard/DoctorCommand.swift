@@ -42,7 +42,7 @@ struct DoctorCommand: ParsableCommand {
               + " (supported: \(KernelPath.available.map(\.name).joined(separator: ", "))"
               + (forced.map { "; SWITCHYARD_KERNEL_ISA=\($0)" } ?? "") + ")")
         print("  f32:     packed kernel, \(PackedWeight.kernelDescription)")
-        print("  q4_K, q5_K, q6_K, q8_0, bf16: rows interleaved by eight at load (--repack auto|on|off; auto is off for generate)")
+        print("  every format but f32: rows interleaved by eight at load (--repack auto|on|off; auto is off for generate)")
 
         if problems.isEmpty {
             print("ok: Switchyard can run on this machine")

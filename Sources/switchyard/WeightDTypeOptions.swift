@@ -16,7 +16,7 @@ struct WeightDTypeOptions: ParsableArguments {
     var denseDType: String?
 
     @Option(help: ArgumentHelp(
-        "Repack q4_K, q5_K, q6_K, q8_0 and bf16 weights with their rows interleaved by eight (decode reads eight rows per pass; GGUF tensors in those formats are then copied, not read in place): auto (on, except for generate), on or off.",
+        "Repack weights of every format but f32 with their rows interleaved by eight (decode reads eight rows per pass; GGUF tensors in those formats are then copied, not read in place): auto (on, except for generate), on or off.",
         valueName: "auto|on|off"))
     var repack: RepackChoice = .auto
 

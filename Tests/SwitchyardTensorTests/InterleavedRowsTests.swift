@@ -3,7 +3,7 @@ import Foundation
 import Testing
 @testable import SwitchyardTensor
 
-/// q4_K, q5_K, q6_K, bf16 and q8_0 weights repacked with their rows interleaved by eight (`SY_QF_ROWS8`) compute what the
+/// q4_K, q5_K, q6_K, bf16, q8_0, q4_0, q4_1 and mxfp4 weights repacked with their rows interleaved by eight (`SY_QF_ROWS8`) compute what the
 /// plain rows compute, bit for bit, on every path, and read back as the plain bytes. Each test runs
 /// in a child process: `repacksRows` is process-wide and other suites load weights meanwhile.
 extension QuantWeightsTests {
@@ -52,7 +52,7 @@ extension QuantWeightsTests {
     /// Decode (one row: eight weight rows per pass), a few rows and a batch (rows read eight blocks
     /// apart), on one and two threads, with and without accumulating into C; 29 rows: three whole
     /// groups and a plain tail of five.
-    @Test(arguments: [WeightFormat.q4_K, .q5_K, .q6_K, .bf16, .q8_0])
+    @Test(arguments: [WeightFormat.q4_K, .q5_K, .q6_K, .bf16, .q8_0, .q4_0, .q4_1, .mxfp4])
     func interleavedRowsComputeWhatPlainRowsCompute(format: WeightFormat) async {
         await #expect(processExitsWith: .success) { [format] in
             let (plain, interleaved) = try Self.plainAndInterleaved(format, rows: 29, cols: 768, seed: 31)
@@ -77,7 +77,7 @@ extension QuantWeightsTests {
     /// A product over a range of rows that does not start or end on a group (a thread's chunk, a
     /// run of a fused weight) takes the rows outside whole groups one at a time, with the same bits;
     /// for one activation row (decode's group kernels) and three (bf16's half-group kernel).
-    @Test(arguments: [WeightFormat.q4_K, .q5_K, .q6_K, .bf16, .q8_0])
+    @Test(arguments: [WeightFormat.q4_K, .q5_K, .q6_K, .bf16, .q8_0, .q4_0, .q4_1, .mxfp4])
     func interleavedRowsInUnalignedRanges(format: WeightFormat) async {
         await #expect(processExitsWith: .success) { [format] in
             let (plain, interleaved) = try Self.plainAndInterleaved(format, rows: 40, cols: 512, seed: 7)
@@ -109,7 +109,7 @@ extension QuantWeightsTests {
 
     /// The repacked weight reads back as the plain bytes, row by row as the plain values, and cuts
     /// (a worker's slice of an expert) hold the same rows.
-    @Test(arguments: [WeightFormat.q4_K, .q5_K, .q6_K, .bf16, .q8_0])
+    @Test(arguments: [WeightFormat.q4_K, .q5_K, .q6_K, .bf16, .q8_0, .q4_0, .q4_1, .mxfp4])
     func interleavedRowsReadBackAsPlainRows(format: WeightFormat) async {
         await #expect(processExitsWith: .success) { [format] in
             let (plain, interleaved) = try Self.plainAndInterleaved(format, rows: 21, cols: 512, seed: 3)
@@ -130,7 +130,7 @@ extension QuantWeightsTests {
         }
     }
 
-    /// Only q4_K, q5_K, q6_K, bf16 and q8_0 have the layout; fewer than eight rows stay plain, and bf16 rows that
+    /// Only f32 lacks the layout; fewer than eight rows stay plain, and bf16 rows that
     /// are not whole units of 32 values; the setting turns it off.
     @Test func whichWeightsAreInterleaved() async {
         await #expect(processExitsWith: .success) {
@@ -145,12 +145,12 @@ extension QuantWeightsTests {
             #expect(!ragged.rowsInterleaved)
             #expect(BlockWeight.readsInPlace(format: .bf16, rows: 16, cols: 40, runs: 1, bytes: 16 * 80))
             #expect(!BlockWeight.readsInPlace(format: .bf16, rows: 16, cols: 64, runs: 1, bytes: 16 * 128))
-            #expect(try makeWeight(.q8_0, rows: 8, cols: 64, seed: 1).rowsInterleaved)
-            for format in WeightFormat.allCases where ![.q4_K, .q5_K, .q6_K, .bf16, .q8_0].contains(format) {
-                let weight = try makeWeight(format, rows: 16, cols: 256, seed: 1)
-                #expect(!weight.rowsInterleaved, "\(format)")
-                #expect(!BlockWeight.repacks(format))
+            for format in [WeightFormat.q8_0, .q4_0, .q4_1, .mxfp4] {
+                #expect(try makeWeight(format, rows: 8, cols: 64, seed: 1).rowsInterleaved, "\(format)")
             }
+            #expect(!(try makeWeight(.f32, rows: 16, cols: 256, seed: 1)).rowsInterleaved)
+            #expect(!BlockWeight.repacks(.f32))
+            #expect(WeightFormat.allCases.filter { !BlockWeight.repacks($0) } == [.f32])
             #expect(!BlockWeight.readsInPlace(format: .q4_K, rows: 8, cols: 256, runs: 1, bytes: 8 * 144))
             // Fewer than eight rows stay plain, so they are read in place rather than copied for nothing.
             #expect(BlockWeight.readsInPlace(format: .q4_K, rows: 7, cols: 256, runs: 1, bytes: 7 * 144))
@@ -162,20 +162,22 @@ extension QuantWeightsTests {
         }
     }
 
-    /// q8_0 rows of a number of blocks that is not a multiple of four (3, 18 as SmolLM2's tied head,
-    /// and 25 blocks) give the plain layout's bits on the interleaved layout, for 1 to 5 activation
-    /// rows (the row kernel adds its last group's padding blocks: the group kernel must too).
-    @Test func q8_0InterleavedRowsWithBlocksNotAMultipleOfFour() async {
-        await #expect(processExitsWith: .success) {
+    /// Rows of 32-value blocks, a number of them that is not a multiple of four (3, 18 as SmolLM2's
+    /// tied head, and 25 blocks), give the plain layout's bits on the interleaved layout, for 1 to 9
+    /// activation rows (the row kernel adds its last group's padding blocks: the group kernels must
+    /// too; they take four activation rows a pass, then the rest).
+    @Test(arguments: [WeightFormat.q8_0, .q4_0, .q4_1, .mxfp4])
+    func blocks32InterleavedRowsWithBlocksNotAMultipleOfFour(format: WeightFormat) async {
+        await #expect(processExitsWith: .success) { [format] in
             for cols in [96, 576, 800] {
-                let (plain, interleaved) = try Self.plainAndInterleaved(.q8_0, rows: 19, cols: cols, seed: 11)
+                let (plain, interleaved) = try Self.plainAndInterleaved(format, rows: 19, cols: cols, seed: 11)
                 #expect(interleaved.rowsInterleaved)
                 for path in KernelPath.available {
                     withPath(path) {
-                        for m in 1...5 {
+                        for m in 1...9 {
                             let a = randomFloats(m, cols, seed: UInt64(m))
                             #expect(bits(product(interleaved, a, m: m, threads: 2)) == bits(product(plain, a, m: m, threads: 2)),
-                                    "\(path.name) cols \(cols) m \(m)")
+                                    "\(format) \(path.name) cols \(cols) m \(m)")
                         }
                     }
                 }

@@ -63,19 +63,19 @@ int sy_qf_expand_row(int format, const void *src, float *y, long k);
 /// One q5_0 row of `k` values as q8_0 blocks, exactly: the same half scale, int8 values q - 16.
 void sy_qf_q5_0_to_q8_0_row(const void *src, void *dst, long k);
 
-/// Rows interleaved by eight (q4_K, q5_K, q6_K, bf16, q8_0): in each group of eight consecutive rows, unit `i` of
+/// Rows interleaved by eight (every format but f32): in each group of eight consecutive rows, unit `i` of
 /// rows 0..7 sit side by side (row `8g + q`'s unit `i` is unit `(g * nu + i) * 8 + q` of the weight,
 /// `nu = k / sy_qf_rows8_unit(format)`); a unit is a superblock of 256 values for q4_K, q5_K and q6_K, 32
-/// values for bf16 (64 bytes, a cache line) and q8_0 (one block). Rows after the last whole group stay plain. The same
+/// values for bf16 (64 bytes, a cache line) and the 32-value block formats (one block: q8_0, q4_0, q4_1, mxfp4). Rows after the last whole group stay plain. The same
 /// bytes as the plain layout, each group in the same place, so a weight converts in place group by
 /// group. Decode's product (one activation row) then takes eight weight rows per pass from one
 /// sequential stream, eight independent sums (llama.cpp repacks q4_K alike, `q4_K_8x8`); every other
 /// product reads a row's units eight units apart. A kernel format `format | SY_QF_ROWS8` names a
 /// weight in this layout for `sy_qf_gemm`; results are bit for bit those of the plain layout.
 #define SY_QF_ROWS8 0x100
-/// Whether `format` has the interleaved layout (q4_K, q5_K, q6_K, bf16, q8_0).
+/// Whether `format` has the interleaved layout (every format but f32).
 int sy_qf_has_rows8(int format);
-/// Values per interleaved unit of `format` (256 for q4_K / q5_K / q6_K, 32 for bf16 and q8_0), 0 without the layout.
+/// Values per interleaved unit of `format` (256 for q4_K / q5_K / q6_K, 32 for bf16 and the 32-value blocks), 0 without the layout.
 int sy_qf_rows8_unit(int format);
 /// Whether a weight of `n` rows of `k` values of `format` can take the layout: the format has it, at
 /// least one whole group of eight rows, and `k` a whole number of units.

@@ -118,7 +118,7 @@ struct GGUFBlockWeightTests {
         #expect((layer1.gateUp as? BlockWeight)?.format == .q8_0)
     }
 
-    @Test("with --repack on (the default), q8_0, q4_K, q5_K, q6_K and bf16 weights are copied into rows interleaved by eight, the others read in place")
+    @Test("with --repack on (the default), block weights of whole groups of eight rows are copied into rows interleaved by eight, the others read in place")
     func repackedFormatsAreCopied() throws {
         let engine = try Engine.load(directory: Self.url)
         guard case let .compact(table) = engine.weights.embed else {
