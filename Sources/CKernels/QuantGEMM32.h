@@ -91,6 +91,20 @@ SYQ_K_INLINE void SYQ_K_NAME(tile32)(int fmt, int R, long nb, const uint8_t *row
     for (int r = 0; r < R; r++) out[r] = hsum4_ps(acc[r]);
 }
 
+/// The end of a group kernel (`rows8_q8_0`, `rows8_q4`): adds `tile32`'s padding blocks ((0 * 0) * 0,
+/// as there) to `R` rows of per-position accumulators (eight lanes, one per weight row), sums them as
+/// `tile32` does ((acc0 + acc2) + (acc1 + acc3)) and stores row r's eight outputs at `c + r * ldc`.
+SYQ_K_INLINE void SYQ_K_NAME(rows8_store)(int R, long nb, __m256 acc[][4], float *c, long ldc, float beta) {
+    for (long b = nb; b & 3; b++)
+        for (int r = 0; r < R; r++) acc[r][b & 3] = _mm256_add_ps(acc[r][b & 3], _mm256_setzero_ps());
+    for (int r = 0; r < R; r++) {
+        float *out = c + r * ldc;
+        __m256 sums = _mm256_add_ps(_mm256_add_ps(acc[r][0], acc[r][2]), _mm256_add_ps(acc[r][1], acc[r][3]));
+        if (beta != 0.0f) sums = _mm256_add_ps(sums, _mm256_mul_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(out)));
+        _mm256_storeu_ps(out, sums);
+    }
+}
+
 /// Decode's product on a q8_0 weight interleaved by eight (`SY_QF_ROWS8`):
 /// `R` (1 to 4) activation rows from `r0` against the group of eight rows at `group`, row r's
 /// outputs at `c + r * ldc`, eight of them. Per block the eight rows' blocks, side by side, are read
@@ -126,14 +140,7 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q8_0)(int R, long nb, act32 s, long r0, const
             acc[r][b & 3] = _mm256_add_ps(acc[r][b & 3], _mm256_mul_ps(sc, _mm256_cvtepi32_ps(isum)));
         }
     }
-    for (long b = nb; b & 3; b++)  // `tile32`'s padding blocks: (0 * 0) * 0 added, as there
-        for (int r = 0; r < R; r++) acc[r][b & 3] = _mm256_add_ps(acc[r][b & 3], _mm256_setzero_ps());
-    for (int r = 0; r < R; r++) {
-        float *out = c + r * ldc;
-        __m256 sums = _mm256_add_ps(_mm256_add_ps(acc[r][0], acc[r][2]), _mm256_add_ps(acc[r][1], acc[r][3]));
-        if (beta != 0.0f) sums = _mm256_add_ps(sums, _mm256_mul_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(out)));
-        _mm256_storeu_ps(out, sums);
-    }
+    SYQ_K_NAME(rows8_store)(R, nb, acc, c, ldc, beta);
 }
 
 /// Bytes of one block of a 32-block format, and where its 16 value bytes start (q4_0, q4_1, mxfp4).
@@ -215,14 +222,7 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q4)(int fmt, int R, long nb, act32 s, long r0
             }
         }
     }
-    for (long b = nb; b & 3; b++)  // `tile32`'s padding blocks: (0 * 0) * 0 added, as there
-        for (int r = 0; r < R; r++) acc[r][b & 3] = _mm256_add_ps(acc[r][b & 3], _mm256_setzero_ps());
-    for (int r = 0; r < R; r++) {
-        float *out = c + r * ldc;
-        __m256 sums = _mm256_add_ps(_mm256_add_ps(acc[r][0], acc[r][2]), _mm256_add_ps(acc[r][1], acc[r][3]));
-        if (beta != 0.0f) sums = _mm256_add_ps(sums, _mm256_mul_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(out)));
-        _mm256_storeu_ps(out, sums);
-    }
+    SYQ_K_NAME(rows8_store)(R, nb, acc, c, ldc, beta);
 }
 
 /// `grouped`: the first rows interleaved by eight, 0 for a plain weight; a product takes their whole

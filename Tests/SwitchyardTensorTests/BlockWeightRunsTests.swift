@@ -37,7 +37,8 @@ struct BlockWeightRunsTests {
     /// process-wide and other suites load models meanwhile.
     @Test func fusedWeightsReadInPlaceUnlessHugePagesPay() async {
         await #expect(processExitsWith: .success) {
-            // (q4_0: a format that is never repacked, see `BlockWeight.repacks`)
+            // (without repacking: a weight whose rows are interleaved is always a copy, see `BlockWeight.readsInPlace`)
+            BlockWeight.repacksRows = false
             #expect(BlockWeight.copiesFusedWeightsIntoHugePages)
             #expect(!BlockWeight.readsInPlace(format: .q4_0, rows: 64, cols: 256, runs: 2, bytes: 4 << 20))
             #expect(BlockWeight.readsInPlace(format: .q4_0, rows: 64, cols: 256, runs: 2, bytes: 1 << 20))
