@@ -155,13 +155,17 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q8_0)(int R, long nb, act32 s, long r0, const
 /// so that 32-bit lane q holds four bytes of row q; each activation's four matching bytes are
 /// broadcast, so the products of all eight rows build up side by side, with no horizontal sums: the
 /// `maddubs` pair sums of a block (at most 2 * 15 * 127 each, eight to a lane: below 32767) add up in
-/// int16, one `madd` makes them the row's exact block sum. From there the float steps are
+/// int16, one `madd` makes them the row's exact block sum. mxfp4's values v (-12..12) are taken as
+/// v + 12 (unsigned, so no sign trick) and 12 times the activations' block sum taken off: pair sums
+/// up to 2 * 24 * 127, so two int16 sums of four. From there the float steps are
 /// `tile32`'s on eight lanes (lane q: row q; one accumulator per block position mod 4, its padding
 /// blocks' zeros added as there), so each output is bit for bit the row kernel's.
 SYQ_K_INLINE void SYQ_K_NAME(rows8_q4)(int fmt, int R, long nb, act32 s, long r0, const uint8_t *group, float *c, long ldc, float beta) {
     const size_t bb = SYQ_BLOCK32_BYTES(fmt), at = SYQ_NIBBLES_AT(fmt);
     const __m256i low = _mm256_set1_epi8(15), ones = _mm256_set1_epi16(1);
-    const __m256i table = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)syq_mxfp4_values));
+    // mxfp4's doubled E2M1 values plus 12 (0..24), nibble by nibble.
+    const __m256i table = _mm256_setr_epi8(12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0,
+                                           12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0);
     __m256 acc[4][4];
     for (int r = 0; r < R; r++)
         for (int p = 0; p < 4; p++) acc[r][p] = _mm256_setzero_ps();
@@ -175,15 +179,13 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q4)(int fmt, int R, long nb, act32 s, long r0
         const __m256i t2 = _mm256_unpacklo_epi32(z[2], z[3]), t3 = _mm256_unpackhi_epi32(z[2], z[3]);
         const __m256i y[4] = {_mm256_unpacklo_epi64(t0, t2), _mm256_unpackhi_epi64(t0, t2), _mm256_unpacklo_epi64(t1, t3),
                               _mm256_unpackhi_epi64(t1, t3)};
-        __m256i lo[4], hi[4], alo[4], ahi[4];  // values (unsigned, or mxfp4's signed), and mxfp4's |values|
+        __m256i lo[4], hi[4];  // unsigned values: q4_0 / q4_1 nibbles, mxfp4 v + 12
         for (int q = 0; q < 4; q++) {
             lo[q] = _mm256_and_si256(y[q], low);
             hi[q] = _mm256_and_si256(_mm256_srli_epi16(y[q], 4), low);
             if (fmt == SY_QF_MXFP4) {
                 lo[q] = _mm256_shuffle_epi8(table, lo[q]);
                 hi[q] = _mm256_shuffle_epi8(table, hi[q]);
-                alo[q] = _mm256_sign_epi8(lo[q], lo[q]);
-                ahi[q] = _mm256_sign_epi8(hi[q], hi[q]);
             }
         }
         uint16_t dh[8], mh[8];
@@ -198,21 +200,21 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q4)(int fmt, int R, long nb, act32 s, long r0
         for (int r = 0; r < R; r++) {
             const long row = r0 + r;
             const int8_t *a = s.qs + (row * s.nb4 + b) * SYQ_QK;
-            __m256i p16 = _mm256_setzero_si256();
+            __m256i p16[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};  // vectors 0-1, 2-3
             for (int q = 0; q < 4; q++) {
                 int32_t al, ah;
                 memcpy(&al, a + 4 * q, 4);
                 memcpy(&ah, a + 16 + 4 * q, 4);
-                const __m256i vl = _mm256_set1_epi32(al), vh = _mm256_set1_epi32(ah);
-                if (fmt == SY_QF_MXFP4) {
-                    p16 = _mm256_add_epi16(p16, _mm256_maddubs_epi16(alo[q], _mm256_sign_epi8(vl, lo[q])));
-                    p16 = _mm256_add_epi16(p16, _mm256_maddubs_epi16(ahi[q], _mm256_sign_epi8(vh, hi[q])));
-                } else {
-                    p16 = _mm256_add_epi16(p16, _mm256_maddubs_epi16(lo[q], vl));
-                    p16 = _mm256_add_epi16(p16, _mm256_maddubs_epi16(hi[q], vh));
-                }
+                p16[q >> 1] = _mm256_add_epi16(p16[q >> 1], _mm256_maddubs_epi16(lo[q], _mm256_set1_epi32(al)));
+                p16[q >> 1] = _mm256_add_epi16(p16[q >> 1], _mm256_maddubs_epi16(hi[q], _mm256_set1_epi32(ah)));
             }
-            __m256i isum = _mm256_madd_epi16(p16, ones);
+            __m256i isum;
+            if (fmt == SY_QF_MXFP4) {
+                isum = _mm256_add_epi32(_mm256_madd_epi16(p16[0], ones), _mm256_madd_epi16(p16[1], ones));
+                isum = _mm256_sub_epi32(isum, _mm256_set1_epi32(s.sum[row * s.nb4 + b] * 12));
+            } else {
+                isum = _mm256_madd_epi16(_mm256_add_epi16(p16[0], p16[1]), ones);
+            }
             if (fmt == SY_QF_Q4_0) isum = _mm256_sub_epi32(isum, _mm256_set1_epi32(s.sum[row * s.nb4 + b] << 3));
             const __m256 sc = _mm256_mul_ps(dw, _mm256_set1_ps(s.d[row * s.nb4 + b]));
             acc[r][b & 3] = _mm256_add_ps(acc[r][b & 3], _mm256_mul_ps(sc, _mm256_cvtepi32_ps(isum)));

@@ -185,6 +185,47 @@ extension QuantWeightsTests {
         }
     }
 
+    /// The group kernel of q4_0, q4_1 and mxfp4 adds a block's pair products in int16: at the largest
+    /// magnitudes (every nibble the largest unsigned value it is taken as: 15, or mxfp4's 12 + 12)
+    /// against activations of +-1 (int8 +-127), in rows of all one sign and of mixed signs, its sums
+    /// are the plain kernel's, which adds each pair in int32.
+    @Test(arguments: [WeightFormat.q4_0, .q4_1, .mxfp4])
+    func groupKernelSumsTheLargestProductsExactly(format: WeightFormat) async {
+        await #expect(processExitsWith: .success) { [format] in
+            let rows = 8, cols = 256, blocks = cols / 32
+            let nibbles: UInt8 = format == .mxfp4 ? 0x77 : 0xFF  // mxfp4 nibble 7: +6, doubled 12
+            var block: [UInt8]
+            switch format {
+            case .q4_0: block = [0x00, 0x3C] + [UInt8](repeating: nibbles, count: 16)  // d = 1.0 (f16)
+            case .q4_1: block = [0x00, 0x3C, 0x00, 0xBC] + [UInt8](repeating: nibbles, count: 16)  // d 1, m -1
+            default: block = [127] + [UInt8](repeating: nibbles, count: 16)  // scale 2^0
+            }
+            let bytes = [UInt8]((0..<(rows * blocks)).flatMap { _ in block })
+            func weight() throws -> BlockWeight {
+                try bytes.withUnsafeBytes { try BlockWeight(format: format, rows: rows, cols: cols, bytes: $0) }
+            }
+            BlockWeight.repacksRows = false
+            let plain = try weight()
+            BlockWeight.repacksRows = true
+            let interleaved = try weight()
+            #expect(interleaved.rowsInterleaved)
+            let ones = [Float](repeating: 1, count: cols)
+            let minusOnes = [Float](repeating: -1, count: cols)
+            let mixed = (0..<cols).map { $0 % 3 == 0 ? Float(-1) : 1 }
+            for path in KernelPath.available {
+                withPath(path) {
+                    for a in [ones, minusOnes, mixed, ones + minusOnes + mixed] {
+                        let m = a.count / cols
+                        #expect(bits(product(interleaved, a, m: m)) == bits(product(plain, a, m: m)), "\(format) \(path.name) m \(m)")
+                    }
+                }
+            }
+            // The sums themselves: 256 products of the largest value and +-1.
+            let largest: Float = format == .mxfp4 ? 6 : format == .q4_0 ? 7 : 14
+            #expect(product(interleaved, ones, m: 1).allSatisfy { abs($0 - 256 * largest) < 1 })
+        }
+    }
+
     /// An embedding lookup of an interleaved bf16 weight (`dequantize(row:)`, unit by unit) gives each
     /// row's values, in the whole groups and in the plain tail (19 rows: two groups and three more).
     @Test func bf16InterleavedRowsDequantizeUnitByUnit() async {
