@@ -38,11 +38,11 @@ struct DoctorCommand: ParsableCommand {
         if let name = CPUFeatures.modelName { print("  model:   \(name)") }
         print("  features: \(CPUFeatures.present.joined(separator: " "))")
         let forced = ProcessInfo.processInfo.environment["SWITCHYARD_KERNEL_ISA"]
-        print("kernels:   compact weights (bf16, q8_0, q4_*, q*_K) on the \(KernelPath.active.name) path"
+        print("kernels:   compact weights (bf16, q8_0, q4_*, q*_K, mxfp4) on the \(KernelPath.active.name) path"
               + " (supported: \(KernelPath.available.map(\.name).joined(separator: ", "))"
               + (forced.map { "; SWITCHYARD_KERNEL_ISA=\($0)" } ?? "") + ")")
         print("  f32:     packed kernel, \(PackedWeight.kernelDescription)")
-        print("  every format but f32: rows interleaved by eight at load (--repack auto|on|off; auto is off for generate)")
+        print("  bf16 and block formats: rows interleaved by eight at load (--repack auto|on|off; auto is off for generate)")
 
         if problems.isEmpty {
             print("ok: Switchyard can run on this machine")

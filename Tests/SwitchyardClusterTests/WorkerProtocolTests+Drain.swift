@@ -11,10 +11,18 @@ import SwitchyardCluster
 /// blocks a thread of the small cooperative pool, and two such suites at once starve the workers'
 /// `run()` tasks.
 extension WorkerProtocolTests {
+    /// The heartbeat interval of these tests' workers and welcomes. The fake router never heartbeats
+    /// and answers only when the test polls it; in a full test run on 2 cores the test's task can
+    /// wait seconds for a thread, and a worker that hears nothing for three intervals reconnects
+    /// with a new identity. CI saw it with 500 ms: a registration unanswered for 1.5 s, then the
+    /// welcome sent to the dropped socket (EHOSTUNREACH). With 5 s (15 s of silence) every wait of
+    /// these tests stays inside one connection; none of them times a heartbeat.
+    static let drainHeartbeatMs = 5000
+
     /// Welcomes the worker's registration and waits (bounded) until the worker has read the welcome.
     private func drainRegistered(_ router: FakeRouter, _ running: RunningWorker) async throws -> [UInt8] {
         let arrival = try #require(await router.expect(.register))
-        try router.welcome(arrival.routingID, heartbeatMs: 500)
+        try router.welcome(arrival.routingID, heartbeatMs: UInt32(Self.drainHeartbeatMs))
         #expect(await eventually { running.worker.statistics.welcomes >= 1 })
         return arrival.routingID
     }
@@ -29,7 +37,7 @@ extension WorkerProtocolTests {
     @Test func drainAsksTheRouterKeepsServingAndLeavesOnceReleased() async throws {
         let model = TestModel.shared
         let router = try FakeRouter(limits: model.limits)
-        let running = try RunningWorker(router: router, id: "w-drain", heartbeatMs: 500)
+        let running = try RunningWorker(router: router, id: "w-drain", heartbeatMs: Self.drainHeartbeatMs)
         let routingID = try await drainRegistered(router, running)
         var assignment = Switchyard_V1_Assignment()
         assignment.placementVersion = 1
@@ -61,7 +69,7 @@ extension WorkerProtocolTests {
     @Test func anUnsolicitedReleaseIsIgnored() async throws {
         let model = TestModel.shared
         let router = try FakeRouter(limits: model.limits)
-        let running = try RunningWorker(router: router, id: "w-unsolicited", heartbeatMs: 500)
+        let running = try RunningWorker(router: router, id: "w-unsolicited", heartbeatMs: Self.drainHeartbeatMs)
         let routingID = try await drainRegistered(router, running)
         var assignment = Switchyard_V1_Assignment()
         assignment.placementVersion = 1
@@ -79,7 +87,7 @@ extension WorkerProtocolTests {
 
     @Test func drainLeavesAnywayWhenTheDrainTimesOut() async throws {
         let router = try FakeRouter(limits: TestModel.shared.limits)
-        let running = try RunningWorker(router: router, id: "w-drain-timeout", heartbeatMs: 500, drainTimeout: .milliseconds(600))
+        let running = try RunningWorker(router: router, id: "w-drain-timeout", heartbeatMs: Self.drainHeartbeatMs, drainTimeout: .milliseconds(600))
         _ = try await drainRegistered(router, running)
         let started = ContinuousClock.now
         running.worker.drain()
@@ -94,7 +102,7 @@ extension WorkerProtocolTests {
 
     @Test func aDrainStartedByTheRouterNeedsNoRequestAndASecondDrainStopsAtOnce() async throws {
         let router = try FakeRouter(limits: TestModel.shared.limits)
-        let running = try RunningWorker(router: router, id: "w-drain-admin", heartbeatMs: 500)
+        let running = try RunningWorker(router: router, id: "w-drain-admin", heartbeatMs: Self.drainHeartbeatMs)
         let routingID = try await drainRegistered(router, running)
         try router.send(drainMessage(.started), to: routingID)
         #expect(await router.quiet(for: .milliseconds(300)))  // no request of its own
@@ -110,7 +118,7 @@ extension WorkerProtocolTests {
 
     @Test func withoutARouterADrainLeavesAtOnce() async throws {
         let router = try FakeRouter(limits: TestModel.shared.limits)
-        let running = try RunningWorker(router: router, id: "w-drain-alone", heartbeatMs: 500)
+        let running = try RunningWorker(router: router, id: "w-drain-alone", heartbeatMs: Self.drainHeartbeatMs)
         _ = try #require(await router.expect(.register))  // never welcomed
         running.worker.drain()
         let result = try #require(await running.finished(timeout: .seconds(3)))
