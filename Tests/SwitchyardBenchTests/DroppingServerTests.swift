@@ -72,7 +72,9 @@ final class DroppingServer: Sendable {
         defer { server.stop() }
         let client = BenchHTTPClient(url: try BenchURL(parsing: "http://127.0.0.1:\(server.port)"))
         #expect(try await ServerVocabulary.detokenize([1, 2], client: client, timeouts: timeouts) == "t1 t2")
-        #expect(server.connections == 2)
+        // Tried again after the drop; under a full test run's load CI once saw the answered
+        // connection itself reported lost and a third try answer, which the limit still bounds.
+        #expect((2...ServerVocabulary.fetchAttempts).contains(server.connections), "\(server.connections) connections")
     }
 
     @Test func aServerThatKeepsDroppingIsAnErrorAfterThreeTries() async throws {
