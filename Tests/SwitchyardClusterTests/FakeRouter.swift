@@ -62,8 +62,16 @@ final class FakeRouter {
         try socket.send(Message([Frame(routingID)] + frames.map { Frame($0) }))
     }
 
+    /// The heartbeat interval of the workers these tests start against a fake router, and of its
+    /// welcomes, unless a test times heartbeats itself. The fake router never heartbeats and answers
+    /// only when its test polls, and in a full test run on 2 cores a test's task can wait seconds
+    /// for a thread: a worker that hears nothing for three intervals reconnects with a new identity,
+    /// and the test's next send to the old one fails (CI saw it with 500 ms intervals). Two seconds
+    /// (six of silence) keep each test inside one connection.
+    static let heartbeatMs = 2000
+
     /// Answers a registration with a welcome.
-    func welcome(_ routingID: [UInt8], heartbeatMs: UInt32 = 100, liveness: UInt32 = 3, localLane: Bool = false) throws {
+    func welcome(_ routingID: [UInt8], heartbeatMs: UInt32 = UInt32(FakeRouter.heartbeatMs), liveness: UInt32 = 3, localLane: Bool = false) throws {
         var welcome = Switchyard_V1_Welcome()
         welcome.localLane = localLane
         welcome.routerID = "fake-router"
@@ -113,7 +121,7 @@ final class RunningWorker: Sendable {
     let worker: Worker
     private let outcome = OutcomeBox()
 
-    convenience init(router: FakeRouter, id: String, pinned: Set<Int> = [], heartbeatMs: Int = 100, drainTimeout: Duration = .seconds(60),
+    convenience init(router: FakeRouter, id: String, pinned: Set<Int> = [], heartbeatMs: Int = FakeRouter.heartbeatMs, drainTimeout: Duration = .seconds(60),
                      inlineComputeFLOPs: Int? = nil) throws {
         try self.init(endpoint: router.endpoint, id: id, pinned: pinned, heartbeatMs: heartbeatMs, drainTimeout: drainTimeout,
                       inlineComputeFLOPs: inlineComputeFLOPs)
