@@ -143,14 +143,16 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q8_0)(int R, long nb, act32 s, long r0, const
     SYQ_K_NAME(rows8_store)(R, nb, acc, c, ldc, beta);
 }
 
-/// Bytes of one block of a 32-block format, and where its 16 value bytes start (q4_0, q4_1, mxfp4).
+/// Bytes of one block of a 32-block format, and where its 16 value bytes start (q4_0, q4_1, mxfp4):
+/// `sy_qf_block_bytes` as a compile-time constant at each use (`F` is one), so the group kernel's
+/// per-block offsets fold into its loads rather than waiting on a call into another file.
 #define SYQ_BLOCK32_BYTES(fmt) ((fmt) == SY_QF_Q8_0 ? sizeof(syq_block_q8_0) : (fmt) == SY_QF_Q4_0 ? sizeof(syq_block_q4_0) \
                                 : (fmt) == SY_QF_Q4_1 ? sizeof(syq_block_q4_1) : sizeof(syq_block_mxfp4))
 #define SYQ_NIBBLES_AT(fmt) ((fmt) == SY_QF_Q4_0 ? offsetof(syq_block_q4_0, qs) : (fmt) == SY_QF_Q4_1 ? offsetof(syq_block_q4_1, qs) \
                              : offsetof(syq_block_mxfp4, qs))
 
 /// The product on a q4_0, q4_1 or mxfp4 weight interleaved by eight (`SY_QF_ROWS8`, a unit is one
-/// block): `R` (1 or 2) activation rows from `r0` against the group of eight rows at `group`, row r's
+/// block): `R` (1 to 4) activation rows from `r0` against the group of eight rows at `group`, row r's
 /// eight outputs at `c + r * ldc`. Per block the eight rows' value bytes are transposed in registers
 /// so that 32-bit lane q holds four bytes of row q; each activation's four matching bytes are
 /// broadcast, so the products of all eight rows build up side by side, with no horizontal sums: the
@@ -197,6 +199,7 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q4)(int fmt, int R, long nb, act32 s, long r0
             if (fmt == SY_QF_Q4_1) memcpy(&mh[q], x + 2, 2);
         }
         const __m256 dw = fmt == SY_QF_MXFP4 ? _mm256_loadu_ps(de) : _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)dh));
+        const __m256 mw = fmt == SY_QF_Q4_1 ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)mh)) : _mm256_setzero_ps();
         for (int r = 0; r < R; r++) {
             const long row = r0 + r;
             const int8_t *a = s.qs + (row * s.nb4 + b) * SYQ_QK;
@@ -218,17 +221,14 @@ SYQ_K_INLINE void SYQ_K_NAME(rows8_q4)(int fmt, int R, long nb, act32 s, long r0
             if (fmt == SY_QF_Q4_0) isum = _mm256_sub_epi32(isum, _mm256_set1_epi32(s.sum[row * s.nb4 + b] << 3));
             const __m256 sc = _mm256_mul_ps(dw, _mm256_set1_ps(s.d[row * s.nb4 + b]));
             acc[r][b & 3] = _mm256_add_ps(acc[r][b & 3], _mm256_mul_ps(sc, _mm256_cvtepi32_ps(isum)));
-            if (fmt == SY_QF_Q4_1) {
-                const __m256 mw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)mh));
-                acc[r][b & 3] = _mm256_add_ps(acc[r][b & 3], _mm256_mul_ps(mw, _mm256_set1_ps(s.sa[row * s.nb4 + b])));
-            }
+            if (fmt == SY_QF_Q4_1) acc[r][b & 3] = _mm256_add_ps(acc[r][b & 3], _mm256_mul_ps(mw, _mm256_set1_ps(s.sa[row * s.nb4 + b])));
         }
     }
     SYQ_K_NAME(rows8_store)(R, nb, acc, c, ldc, beta);
 }
 
 /// `grouped`: the first rows interleaved by eight, 0 for a plain weight; a product takes their whole
-/// groups with `rows8_q8_0` (1 to 4 activation rows a pass) or `rows8_q4` (1 or 2), the rows outside
+/// groups with `rows8_q8_0` or `rows8_q4` (1 to 4 activation rows a pass), the rows outside
 /// whole groups read a row's blocks eight apart.
 #define SYQ_K_TILE32(F, NAME)                                                                                   \
     SYQ_K_FUNCTION static void NAME(long m, long k, act32 s, const uint8_t *w, size_t rowBytes, long grouped,     \
